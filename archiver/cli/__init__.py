@@ -1,0 +1,66 @@
+"""The command line: the only place that prints, exits, shows progress and writes files.
+
+Each command lives in its own module, imported only when that command runs, so `archiver --help`
+stays fast (no lxml, jsonschema or reportlab import until a command needs one).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from .. import __version__
+from ..errors import EXIT_CODES
+
+#: command name -> module defining `command` (a click.Command)
+COMMANDS: dict[str, str] = {
+    "ingest": "archiver.cli.ingest",
+    "validate": "archiver.cli.validate",
+    "convert": "archiver.cli.convert",
+    "formats": "archiver.cli.formats",
+    "styles": "archiver.cli.styles",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "ingest": "Normalise sources into canonical records.",
+    "validate": "Check records (or JATS files) and report every problem.",
+    "convert": "Write JATS, EPUB, PDF/A, citations and a landing page.",
+    "formats": "List the output formats and their aliases.",
+    "styles": "List the brands in styles/.",
+}
+
+EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(COMMANDS[name]).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP[name]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_paragraph()
+        for line in EPILOG.splitlines():
+            formatter.write_text(line) if line.strip() else formatter.write_paragraph()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archiver")
+def main() -> None:
+    """Preserve a commentary series: ingest pages and manuscripts into canonical records, convert
+    them to JATS, EPUB 3, PDF/A and citation formats, package and deposit them.
+
+    \b
+    Example:
+      archiver ingest saved-pages/ -o records/
+      archiver convert records/*.json -o out/
+    """

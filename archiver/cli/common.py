@@ -1,0 +1,131 @@
+"""What every command shares: error reporting, exit statuses, and safe, atomic file output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import click
+
+from ..errors import ArchiverError, ArchiverWarning, UsageError
+
+log = logging.getLogger("archiver")
+
+
+def fail_cleanly(func: Callable) -> Callable:
+    """Turn library errors into a message and their exit code, and any other exception into a one-line
+    internal error (exit 1). Set ARCHIVER_DEBUG=1 to see the traceback of an internal error."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ArchiverError as error:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(error.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the promise is: never a traceback
+            if os.environ.get("ARCHIVER_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(error).__name__}: {error} "
+                       "(a bug: rerun with ARCHIVER_DEBUG=1 and report the traceback)", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+class Tally:
+    """Collects per-input outcomes of a batch command, so it carries on and exits non-zero at the end."""
+
+    def __init__(self, strict: bool = False, as_json: bool = False):
+        self.strict = strict
+        self.as_json = as_json
+        self.exit_code = 0
+        self.ok = 0
+        self.failed = 0
+        self.entries: list[dict[str, Any]] = []
+
+    def success(self, source: str, warnings: Iterable[ArchiverWarning] = (), **extra: Any) -> None:
+        warnings = list(warnings)
+        for warning in warnings:
+            if not self.as_json:
+                click.echo(str(warning), err=True)
+        if warnings and self.strict:
+            self.exit_code = self.exit_code or 3
+            self.failed += 1
+            status = "failed"
+        else:
+            self.ok += 1
+            status = "ok"
+        self.entries.append({"source": source, "status": status,
+                             "warnings": [w.to_json() for w in warnings], **extra})
+
+    def failure(self, source: str, error: ArchiverError) -> None:
+        self.failed += 1
+        self.exit_code = self.exit_code or error.exit_code
+        if not self.as_json:
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+        self.entries.append({"source": source, "status": "failed", "exit_code": error.exit_code,
+                             "problems": [p.to_json() for p in error.problems]})
+
+    def finish(self, what: str) -> None:
+        if self.as_json:
+            click.echo(json.dumps({"ok": self.ok, "failed": self.failed, "results": self.entries},
+                                  ensure_ascii=False, indent=2))
+        else:
+            click.echo(f"{what}: {self.ok} ok, {self.failed} failed", err=True)
+        sys.exit(self.exit_code)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write a file so that it is either complete or absent: a temporary name in the same folder,
+    flushed to disk, then renamed over the target."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """`root/parts...`, refusing any result outside `root` (a hostile identifier or image path)."""
+    root = root.resolve()
+    target = root.joinpath(*parts).resolve()
+    if target != root and root not in target.parents:
+        raise UsageError(f"refusing to write outside {root}: {'/'.join(parts)}",
+                         hint="identifiers and image paths must stay inside the output folder")
+    return target
+
+
+def expand_paths(paths: Iterable[str], suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """Files named, plus the files inside folders named (sorted, hidden files skipped)."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file()
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                                and (suffixes is None or p.name.lower().endswith(suffixes))))
+        else:
+            found.append(path)
+    return found
+

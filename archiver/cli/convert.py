@@ -1,0 +1,50 @@
+"""`archiver convert`: records to JATS, EPUB, PDF/A, citation formats and a landing page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
+
+
+@click.command(epilog="""\b
+Example:
+  archiver convert samples/records/*.json -o out/ --to jats,epub,pdf --style rsis
+  # writes out/CO23081/CO23081.xml, .epub, .pdf (and the record and its images)""")
+@click.argument("records", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder; each record gets OUT/<identifier>/.")
+@click.option("--to", "to", default=None, metavar="LIST",
+              help="Comma list of formats or groups (see `archiver formats`); default: all.")
+@click.option("--style", default="default", show_default=True, help="Brand from styles/ (see `archiver styles`).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 3).")
+@click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
+              help="Report on standard output as JSON instead of text on standard error.")
+@fail_cleanly
+def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str, strict: bool,
+            report_format: str) -> None:
+    """Convert canonical records (files or folders of .json) into every output format."""
+    from ..convert import convert, load_assets
+    from ..errors import ArchiverError
+    from ..record import load
+    from ..style import load_style
+    from ..writers import resolve
+
+    formats = resolve(to)
+    brand = load_style(style)
+    tally = Tally(strict=strict, as_json=report_format == "json")
+    for path in expand_paths(records, suffixes=(".json",)):
+        try:
+            record = load(path)
+            assets, warnings = load_assets(record, path.parent)
+            outputs = convert(record, formats, brand, assets)
+            folder = inside(out_dir, record.identifier)
+            for name, data in sorted(outputs.items()):
+                write_atomic(inside(folder, name), data)
+        except ArchiverError as error:
+            tally.failure(str(path), error)
+            continue
+        tally.success(str(path), warnings, identifier=record.identifier, outputs=sorted(outputs))
+    tally.finish("convert")

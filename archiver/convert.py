@@ -1,0 +1,54 @@
+"""One record in, every requested output out (as bytes keyed by file name); no file is written here.
+
+The outputs of a record always include the canonical record itself (`<id>.json`) and its figure
+images, so that an output folder is complete on its own for packaging.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+from .errors import ArchiverError, ArchiverWarning, ConversionError
+from .record import Record
+from .style import Style
+from .writers import Format, RenderContext
+
+
+def load_assets(record: Record, base_dir: Path) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
+    """The figure images of a record, read relative to its folder; a missing one is a warning."""
+    assets: dict[str, bytes] = {}
+    warnings: list[ArchiverWarning] = []
+    base = base_dir.resolve()
+    for figure in record.figures():
+        if figure.image is None or figure.image in assets:
+            continue
+        path = (base / figure.image).resolve()
+        if base not in path.parents:
+            warnings.append(ArchiverWarning("W003", f"image {figure.image} lies outside the record's folder; left out",
+                                            pointer=f"figure {figure.id}"))
+            continue
+        try:
+            assets[figure.image] = path.read_bytes()
+        except OSError:
+            warnings.append(ArchiverWarning("W003", f"image {figure.image} of figure {figure.id} is missing; "
+                                            "caption and credit kept", pointer=f"figure {figure.id}"))
+    return assets, warnings
+
+
+def convert(record: Record, formats: list[Format], style: Style,
+            assets: dict[str, bytes]) -> dict[str, bytes]:
+    """File name -> bytes for the record, its images and each requested format."""
+    context = RenderContext(style=style, assets=MappingProxyType(dict(assets)))
+    outputs: dict[str, bytes] = {f"{record.identifier}.json": record.dumps().encode("utf-8")}
+    outputs.update(assets)
+    for fmt in formats:
+        try:
+            outputs[fmt.output_name(record)] = fmt.renderer()(record, context)
+        except ArchiverError:
+            raise
+        except Exception as exc:  # a writer bug must not take the batch down: report it per record
+            raise ConversionError(f"{fmt.name} conversion of {record.identifier} failed: "
+                                  f"{type(exc).__name__}: {exc}",
+                                  hint="this is a bug in archiver; please report it with the record") from exc
+    return outputs

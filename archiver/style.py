@@ -1,0 +1,92 @@
+"""Brands as data: `styles/<brand>/style.json` (schema `schemas/style.schema.json`) plus any files the
+writers read from the brand's folder (e.g. CSS). Loaded once and passed explicitly, frozen."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import Problem, UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+STYLES_DIR = ROOT / "styles"
+STYLE_SCHEMA = ROOT / "schemas" / "style.schema.json"
+DEFAULT_STYLE = "default"
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/droid"),
+    Path("/usr/share/fonts/truetype"),
+)
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    folder: Path
+    data: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        return self.data["label"]
+
+    @property
+    def colours(self) -> Mapping[str, str]:
+        return self.data["colours"]
+
+    def font_path(self, role: str) -> Path:
+        """The TrueType file for a font role, from the style folder or the system's font folders."""
+        name = self.data["fonts"][role]
+        for folder in (self.folder, *FONT_DIRS):
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        raise UsageError(f"style {self.name!r}: font file {name} not found",
+                         source=str(self.folder / "style.json"),
+                         hint="run `make setup` to install the fonts, or put the .ttf in the style folder")
+
+    def read_text(self, filename: str) -> str:
+        """A text file of the brand (CSS, templates)."""
+        path = self.folder / filename
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            raise UsageError(f"style {self.name!r} has no {filename}", source=str(path),
+                             hint="add the file to the style folder") from None
+
+
+def available_styles() -> list[str]:
+    return sorted(p.parent.name for p in STYLES_DIR.glob("*/style.json"))
+
+
+@functools.cache
+def _validator():
+    import jsonschema
+    schema = json.loads(STYLE_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+@functools.cache
+def load_style(name_or_path: str = DEFAULT_STYLE) -> Style:
+    """A brand by name (a folder of styles/) or by the path of a style folder."""
+    folder = Path(name_or_path)
+    if not (folder / "style.json").is_file():
+        folder = STYLES_DIR / name_or_path
+    path = folder / "style.json"
+    if not path.is_file():
+        raise UsageError(f"unknown style {name_or_path!r}",
+                         hint=f"use one of: {', '.join(available_styles())}, or a folder with a style.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"style {name_or_path!r} is not readable JSON: {exc}", source=str(path)) from None
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        problems = [Problem(e.message, "/" + "/".join(map(str, e.absolute_path)), str(path),
+                            "see schemas/style.schema.json") for e in errors]
+        raise UsageError(f"style {name_or_path!r} is broken", problems=problems)
+    return Style(name=data["name"], folder=folder.resolve(), data=MappingProxyType(data))

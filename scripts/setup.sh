@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything archiver and its tests need on a fresh machine:
+#   1. Debian packages (Java for EPUBCheck, qpdf, poppler-utils, fonts) when missing and we are root;
+#   2. .venv with archiver installed editable, re-installed only when pyproject.toml changed;
+#   3. the NISO JATS 1.4 DTDs from the npm package @jats4r/dtds into vendor/ (git-ignored).
+# Nothing here runs at test or run time; tests and the tool read only what this put on disk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+VENDOR=vendor
+JATS_DTDS_VERSION=0.0.10
+
+missing_debs=()
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing_debs+=("$2"); }
+need_file() { [ -e "$1" ] || missing_debs+=("$2"); }
+need_cmd java default-jre-headless
+need_cmd qpdf qpdf
+need_cmd pdftotext poppler-utils
+need_cmd npm npm
+need_file /usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf fonts-noto-core
+need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+need_file /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf fonts-droid-fallback
+if [ ${#missing_debs[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing Debian packages: ${missing_debs[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
+    else
+        echo "setup: please install these Debian packages (as root): ${missing_debs[*]}" >&2
+        exit 1
+    fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "setup: installing archiver and its test dependencies into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e '.[test]'
+    touch "$stamp"
+fi
+
+jats="$VENDOR/jats-dtds-$JATS_DTDS_VERSION"
+if [ ! -f "$jats/1.4/JATS-archivearticle1-4.dtd" ]; then
+    echo "setup: fetching @jats4r/dtds@$JATS_DTDS_VERSION from the npm registry"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "@jats4r/dtds@$JATS_DTDS_VERSION" >/dev/null && tar xzf ./*.tgz)
+    mkdir -p "$jats.tmp"
+    cp -r "$tmp/package/schema/1.4" "$tmp/package/schema/catalog.xml" "$jats.tmp/"
+    rm -rf "$tmp" "$jats"
+    mv "$jats.tmp" "$jats"
+fi
+echo "setup: ready ($VENV/bin/archiver)"
