@@ -1,0 +1,472 @@
+"""Batch builds: many sources -> ingest -> validate -> convert, in a pool of long-lived workers,
+incremental (a content-hash manifest), crash-safe (atomic files, a manifest that never claims an
+output before it is on disk), resumable and shardable (issue 8).
+
+The library prints nothing: `plan()` says what is stale, `run()` yields one `Outcome` per record as
+it completes, and the caller shows progress and writes the report.
+
+Who writes the files: the workers do, through the `write` function they are given (the CLI gives
+`write_atomic`: temporary name, fsync, rename). Each worker writes only its own record's folder, so
+the file system work (fsync is most of it) runs in parallel and no output bytes cross a pipe; a
+worker reports a record only after every one of its files is renamed into place, and only the parent
+writes the manifest, from those reports. So a kill at any moment leaves, for each file, either the
+old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the manifest
+claims only files that were complete when it was written. A complete file the manifest does not
+claim is rebuilt (to the same bytes) by the next run.
+
+Manifest (`OUT/.archiver-manifest.json`, one per shard): source key -> the SHA-256 of its bytes and,
+per record identifier, the SHA-256 of its figure images, of the style folder, the archiver version,
+the formats and each output's SHA-256. A record is up to date only if all of these still match and
+every output is on disk with its hash.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from . import __version__
+from .errors import (ArchiverError, ArchiverWarning, InputError, Problem, RecordInvalid, StrictWarnings,
+                     UsageError)
+from .writers import Format
+
+MANIFEST_VERSION = 1
+#: figure images travel with their records; inside a source folder they are never sources themselves
+ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".webp", ".bmp")
+#: how often (seconds) the parent rewrites the manifest during a run; it is always written at the end
+MANIFEST_FLUSH_INTERVAL = 0.5
+
+Writer = Callable[[Path, bytes], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    #: stable name of the source: its path relative to the working folder (absolute if outside it)
+    key: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1..count
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Shard":
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise UsageError(f"--shard {text!r} is not K/N", hint="e.g. --shard 2/4 (K from 1 to N)") from None
+        if not 1 <= index <= count:
+            raise UsageError(f"--shard {text!r}: K must be between 1 and N", hint="e.g. --shard 2/4")
+        return cls(index, count)
+
+    def holds(self, source: Source) -> bool:
+        # A content-free, platform-free hash of the key, so every machine agrees on the split.
+        digest = hashlib.sha256(source.key.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.index}-of-{self.count}"
+
+
+@dataclass
+class Outcome:
+    """What happened to one record (or to a source that yielded no record)."""
+    source: str
+    status: str  # "built", "unchanged" or "failed"
+    identifier: str | None = None
+    #: output file name (relative to OUT) -> SHA-256
+    outputs: dict[str, str] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"source": self.source, "identifier": self.identifier, "status": self.status,
+                                "outputs": dict(sorted(self.outputs.items())),
+                                "warnings": self.warnings, "errors": self.errors}
+        if self.exit_code:
+            data["exit_code"] = self.exit_code
+        return data
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs, sent once when it starts (all of it picklable)."""
+    out_dir: Path
+    formats: tuple[Format, ...]
+    style: str
+    style_sha256: str
+    strict: bool
+    write: Writer
+
+    def record_key(self) -> dict[str, Any]:
+        """The parts of a record's manifest entry that do not depend on the record."""
+        return {"archiver_version": __version__, "style_sha256": self.style_sha256,
+                "formats": sorted(f"{f.name}:{f.filename}" for f in self.formats)}
+
+
+@dataclass
+class Plan:
+    settings: Settings
+    manifest_path: Path
+    manifest: dict[str, Any]
+    todo: list[Source]
+    unchanged: list[Outcome]
+
+
+# Discovery, sharding and fingerprints -------------------------------------------------------------
+
+def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
+    """Files named, plus every file inside folders named (hidden files, images and the output folder
+    skipped), in a stable order without duplicates."""
+    out = out_dir.resolve()
+    cwd = Path.cwd().resolve()
+    found: dict[str, Source] = {}
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                           and not p.name.lower().endswith(ASSET_SUFFIXES)
+                           and out not in p.resolve().parents)
+        else:
+            files = [path]
+        for file in files:
+            absolute = Path(os.path.abspath(file))
+            key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
+            found.setdefault(key, Source(key, file))
+    return sorted(found.values(), key=lambda s: s.key)
+
+
+def _sha256_file(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def style_fingerprint(folder: Path) -> str:
+    """SHA-256 over every file of a style folder (names and contents), so any edit rebuilds."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
+        digest.update((_sha256_file(path) or "unreadable").encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
+    # Missing images are recorded as None, so an image that appears later triggers a rebuild.
+    return {image: _sha256_file(base / image) for image in sorted(set(record_images))}
+
+
+# The manifest -------------------------------------------------------------------------------------
+
+def manifest_path(out_dir: Path, shard: Shard | None) -> Path:
+    return out_dir / f".archiver-manifest{shard.suffix if shard else ''}.json"
+
+
+def load_manifest(out_dir: Path, own: Path) -> dict[str, Any]:
+    """Source entries from every manifest in OUT (the merged output of shards), this run's own last.
+
+    A manifest that is unreadable is ignored: the worst case is a full rebuild, never a wrong skip."""
+    sources: dict[str, Any] = {}
+    for path in sorted(out_dir.glob(".archiver-manifest*.json"), key=lambda p: p == own):
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("manifest_version") == MANIFEST_VERSION and isinstance(data.get("sources"), dict):
+                sources.update(data["sources"])
+        except (OSError, ValueError, AttributeError):
+            continue
+    return sources
+
+
+def _manifest_bytes(sources: dict[str, Any]) -> bytes:
+    return json.dumps({"manifest_version": MANIFEST_VERSION, "sources": sources},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _up_to_date(source: Source, entry: dict[str, Any] | None, settings: Settings) -> bool:
+    if not entry or not entry.get("records"):
+        return False
+    if _sha256_file(source.path) != entry.get("sha256"):
+        return False
+    expected = settings.record_key()
+    for record in entry["records"].values():
+        if any(record.get(name) != value for name, value in expected.items()):
+            return False
+        if _image_hashes(record.get("images", {}), source.path.parent) != record.get("images", {}):
+            return False
+        for name, digest in record.get("outputs", {}).items():
+            if _sha256_file(settings.out_dir / name) != digest:
+                return False
+    return True
+
+
+# Planning ----------------------------------------------------------------------------------------
+
+def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
+         strict: bool, write: Writer, shard: Shard | None = None) -> Plan:
+    """Split the sources (of this shard) into those to build and those whose outputs are current."""
+    from .style import load_style
+
+    brand = load_style(style)
+    settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
+                        style_sha256=style_fingerprint(brand.folder), strict=strict, write=write)
+    if shard is not None:
+        sources = [s for s in sources if shard.holds(s)]
+    own = manifest_path(settings.out_dir, shard)
+    known = load_manifest(settings.out_dir, own)
+    todo: list[Source] = []
+    unchanged: list[Outcome] = []
+    manifest: dict[str, Any] = {}
+    for source in sources:
+        entry = known.get(source.key)
+        if _up_to_date(source, entry, settings):
+            manifest[source.key] = entry
+            for identifier, record in sorted(entry["records"].items()):
+                unchanged.append(Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
+                                         warnings=list(record.get("warnings", []))))
+        else:
+            todo.append(source)
+    return Plan(settings, own, manifest, todo, unchanged)
+
+
+# The worker --------------------------------------------------------------------------------------
+
+_settings: Settings | None = None
+_style = None
+
+
+def _start_worker(settings: Settings) -> None:
+    """Load the style, the record schema and every writer module once per worker."""
+    global _settings, _style
+    from .record import _validator
+    from .style import load_style
+
+    _settings = settings
+    _style = load_style(settings.style)
+    _validator()
+    for fmt in settings.formats:
+        fmt.renderer()
+
+
+def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverWarning]]]:
+    """A canonical record (`.json` with a schema_version) takes the fast path; all else is ingested."""
+    from .ingest import ingest
+    from .record import validate
+
+    name = source.key
+    if source.path.suffix.lower() == ".json":
+        try:
+            parsed = json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
+                             hint="save the record as UTF-8 JSON") from None
+        except json.JSONDecodeError as exc:
+            raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, name, "fix the JSON syntax",
+                                         line=exc.lineno)]) from None
+        if isinstance(parsed, dict) and "schema_version" in parsed:
+            return [(validate(parsed, name), [])]
+    return ingest(data, name)
+
+
+def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
+    target = (out_dir / identifier / name).resolve()
+    if out_dir not in target.parents:
+        raise UsageError(f"refusing to write outside {out_dir}: {identifier}/{name}",
+                         hint="identifiers and image paths must stay inside the output folder")
+    return target
+
+
+def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, Any]]:
+    """Build every record of one source; returns the source's SHA-256, outcomes and manifest records."""
+    from .convert import convert, load_assets
+
+    settings = _settings
+    assert settings is not None and _style is not None, "worker not started"
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
+                           hint="check that the file exists and is readable")
+        return None, [_failed(source, None, error)], {}
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        records = _read_records(data, source)
+    except ArchiverError as error:
+        return digest, [_failed(source, None, error)], {}
+    outcomes: list[Outcome] = []
+    entries: dict[str, Any] = {}
+    for record, read_warnings in records:
+        identifier = record.identifier
+        try:
+            assets, asset_warnings = load_assets(record, source.path.parent)
+            warnings = [*read_warnings, *(
+                ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in asset_warnings)]
+            if warnings and settings.strict:
+                raise StrictWarnings("warnings are fatal under --strict", problems=[
+                    Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
+            outputs = convert(record, list(settings.formats), _style, assets)
+            targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
+            _clear_temporaries(settings.out_dir / identifier)
+            hashes: dict[str, str] = {}
+            for name in sorted(outputs):
+                settings.write(targets[name], outputs[name])
+                hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
+            del outputs
+        except ArchiverError as error:
+            outcomes.append(_failed(source, identifier, error))
+            continue
+        except OSError as exc:
+            outcomes.append(_failed(source, identifier, ArchiverError(
+                f"cannot write the outputs of {identifier}: {exc}", source=source.key,
+                hint="check the free space and permissions of the output folder")))
+            continue
+        warning_data = [w.to_json() for w in warnings]
+        outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
+        entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
+                               "images": _image_hashes((f.image for f in record.figures() if f.image),
+                                                       source.path.parent)}
+    return digest, outcomes, entries
+
+
+def _clear_temporaries(folder: Path) -> None:
+    # Left by a run that was killed while writing this record; this worker now owns the folder.
+    for leftover in folder.glob(".*.part"):
+        leftover.unlink(missing_ok=True)
+
+
+def _failed(source: Source, identifier: str | None, error: ArchiverError) -> Outcome:
+    problems = [p if p.source else Problem(p.message, p.pointer, source.key, p.hint, p.line)
+                for p in error.problems]
+    return Outcome(source.key, "failed", identifier, errors=[p.to_json() for p in problems],
+                   exit_code=error.exit_code)
+
+
+# Running -----------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _locked(manifest: Path) -> Iterator[None]:
+    """One run at a time per manifest (shards each have their own): a second run fails fast."""
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.with_suffix(".lock"), "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(f"another build is writing {manifest.parent}",
+                             hint="wait for it to finish, or give each concurrent run its own --shard") from None
+        yield
+
+
+def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
+    """Yield the unchanged records, then each built or failed record as its worker finishes.
+
+    Workers start once (fork: they share the parent's imports) and at most `jobs * 4` sources are in
+    flight, so memory stays flat whatever the batch size. A worker that dies (a crash in a native
+    library, the OOM killer) fails the records it held; the pool is restarted for the rest."""
+    settings = plan.settings
+    with _locked(plan.manifest_path):
+        for leftover in settings.out_dir.glob(f".{plan.manifest_path.name}.*.part"):
+            leftover.unlink(missing_ok=True)
+        manifest = dict(plan.manifest)
+        claimed = {identifier: key for key, entry in manifest.items() for identifier in entry["records"]}
+        yield from plan.unchanged
+        pending = list(reversed(plan.todo))
+        last_flush = time.monotonic()
+        dirty = False
+        while pending:
+            pool = _pool(settings, jobs, len(pending))
+            in_flight: dict[cf.Future, Source] = {}
+            try:
+                while pending or in_flight:
+                    while pending and len(in_flight) < jobs * 4:
+                        source = pending.pop()
+                        in_flight[pool.submit(_build_source, source)] = source
+                    done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                    for future in done:
+                        source = in_flight.pop(future)
+                        try:
+                            digest, outcomes, entries = future.result()
+                        except cf.process.BrokenProcessPool:
+                            in_flight[future] = source
+                            raise
+                        except Exception as exc:  # noqa: BLE001 - a reader's bug fails its record only
+                            digest, entries = None, {}
+                            outcomes = [_failed(source, None, ArchiverError(
+                                f"internal error: {type(exc).__name__}: {exc}", source=source.key,
+                                hint="a bug in archiver: please report it with this source"))]
+                        manifest.pop(source.key, None)
+                        outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
+                        if entries and all(o.status == "built" for o in outcomes):
+                            manifest[source.key] = {"sha256": digest, "records": entries}
+                        dirty = True
+                        yield from outcomes
+                    if dirty and time.monotonic() - last_flush >= MANIFEST_FLUSH_INTERVAL:
+                        settings.write(plan.manifest_path, _manifest_bytes(manifest))
+                        last_flush, dirty = time.monotonic(), False
+            except cf.process.BrokenProcessPool:
+                for source in in_flight.values():
+                    manifest.pop(source.key, None)
+                    yield _failed(source, None, ArchiverError(
+                        f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
+                        source=source.key, hint="rerun; if it recurs, report the source as a bug"))
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        settings.write(plan.manifest_path, _manifest_bytes(manifest))
+
+
+def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:
+    # fork: workers inherit the parent's imports, so they start in milliseconds; the executor forks
+    # every worker before it starts its own thread.
+    return cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, work)),
+                                  mp_context=multiprocessing.get_context("fork"),
+                                  initializer=_start_worker, initargs=(settings,))
+
+
+def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any],
+                      claimed: dict[str, str], manifest: dict[str, Any]) -> list[Outcome]:
+    """Two sources with one identifier would overwrite each other's folder: fail the later one and
+    unclaim both, so neither is trusted until the identifiers are made unique."""
+    checked = []
+    for outcome in outcomes:
+        if outcome.status != "built":
+            checked.append(outcome)
+            continue
+        owner = claimed.setdefault(outcome.identifier, source.key)
+        if owner != source.key:
+            manifest.pop(owner, None)
+            entries.pop(outcome.identifier, None)
+            outcome = _failed(source, outcome.identifier, InputError(
+                f"identifier {outcome.identifier} is also the identifier of {owner}; "
+                f"OUT/{outcome.identifier}/ holds whichever was written last", source=source.key,
+                hint="give every record its own identifier"))
+        checked.append(outcome)
+    return checked
+
+
+def report(outcomes: list[Outcome], settings: Settings) -> dict[str, Any]:
+    """The batch report (deterministic: sorted, no timings)."""
+    ordered = sorted(outcomes, key=lambda o: (o.source, o.identifier or ""))
+    counts = {status: sum(o.status == status for o in ordered) for status in ("built", "unchanged", "failed")}
+    return {"archiver_version": __version__, "style": settings.style,
+            "formats": [f.name for f in settings.formats], "counts": counts,
+            "records": [o.to_json() for o in ordered]}
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """The exit status of the first failed record in source order (0 when none failed)."""
+    failed = sorted((o for o in outcomes if o.status == "failed"), key=lambda o: (o.source, o.identifier or ""))
+    return failed[0].exit_code if failed else 0
