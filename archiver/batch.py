@@ -345,7 +345,7 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
 
 def _clear_temporaries(folder: Path) -> None:
     # Left by a run that was killed while writing this record; this worker now owns the folder.
-    for leftover in folder.glob(".*.part"):
+    for leftover in folder.rglob(".*.part"):
         leftover.unlink(missing_ok=True)
 
 
@@ -374,58 +374,82 @@ def _locked(manifest: Path) -> Iterator[None]:
 def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
     """Yield the unchanged records, then each built or failed record as its worker finishes.
 
-    Workers start once (fork: they share the parent's imports) and at most `jobs * 4` sources are in
-    flight, so memory stays flat whatever the batch size. A worker that dies (a crash in a native
-    library, the OOM killer) fails the records it held; the pool is restarted for the rest."""
+    Workers start once and at most `jobs * 4` sources are in flight, so memory stays flat whatever
+    the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
+    in flight with it; the pool restarts for the rest, and those sources are retried at the end, each
+    alone in a fresh worker, so only the culprit fails."""
     settings = plan.settings
     with _locked(plan.manifest_path):
         for leftover in settings.out_dir.glob(f".{plan.manifest_path.name}.*.part"):
             leftover.unlink(missing_ok=True)
         manifest = dict(plan.manifest)
         claimed = {identifier: key for key, entry in manifest.items() for identifier in entry["records"]}
-        yield from plan.unchanged
-        pending = list(reversed(plan.todo))
         last_flush = time.monotonic()
-        dirty = False
-        while pending:
-            pool = _pool(settings, jobs, len(pending))
-            in_flight: dict[cf.Future, Source] = {}
-            try:
-                while pending or in_flight:
-                    while pending and len(in_flight) < jobs * 4:
-                        source = pending.pop()
-                        in_flight[pool.submit(_build_source, source)] = source
-                    done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-                    for future in done:
-                        source = in_flight.pop(future)
-                        try:
-                            digest, outcomes, entries = future.result()
-                        except cf.process.BrokenProcessPool:
-                            in_flight[future] = source
-                            raise
-                        except Exception as exc:  # noqa: BLE001 - a reader's bug fails its record only
-                            digest, entries = None, {}
-                            outcomes = [_failed(source, None, ArchiverError(
-                                f"internal error: {type(exc).__name__}: {exc}", source=source.key,
-                                hint="a bug in archiver: please report it with this source"))]
-                        manifest.pop(source.key, None)
-                        outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
-                        if entries and all(o.status == "built" for o in outcomes):
-                            manifest[source.key] = {"sha256": digest, "records": entries}
-                        dirty = True
-                        yield from outcomes
-                    if dirty and time.monotonic() - last_flush >= MANIFEST_FLUSH_INTERVAL:
-                        settings.write(plan.manifest_path, _manifest_bytes(manifest))
-                        last_flush, dirty = time.monotonic(), False
-            except cf.process.BrokenProcessPool:
-                for source in in_flight.values():
-                    manifest.pop(source.key, None)
-                    yield _failed(source, None, ArchiverError(
+
+        def settle(source: Source, result: Any) -> list[Outcome]:
+            nonlocal last_flush
+            if isinstance(result, BaseException):
+                digest, entries = None, {}
+                outcomes = [_failed(source, None, ArchiverError(
+                    f"internal error: {type(result).__name__}: {result}", source=source.key,
+                    hint="a bug in archiver: please report it with this source"))]
+            else:
+                digest, outcomes, entries = result
+            manifest.pop(source.key, None)
+            outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
+            if entries and all(o.status == "built" for o in outcomes):
+                manifest[source.key] = {"sha256": digest, "records": entries}
+            if time.monotonic() - last_flush >= MANIFEST_FLUSH_INTERVAL:
+                settings.write(plan.manifest_path, _manifest_bytes(manifest))
+                last_flush = time.monotonic()
+            return outcomes
+
+        yield from plan.unchanged
+        queue = list(reversed(plan.todo))
+        suspects: list[Source] = []
+        while queue:
+            for source, result in _execute(settings, queue, jobs, window=jobs * 4):
+                if result is _CRASHED:
+                    suspects.append(source)
+                else:
+                    yield from settle(source, result)
+        for suspect in suspects:
+            for source, result in _execute(settings, [suspect], 1, window=1):
+                if result is _CRASHED:
+                    result = (None, [_failed(source, None, ArchiverError(
                         f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
-                        source=source.key, hint="rerun; if it recurs, report the source as a bug"))
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                        source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
+                yield from settle(source, result)
         settings.write(plan.manifest_path, _manifest_bytes(manifest))
+
+
+_CRASHED = object()
+
+
+def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) -> Iterator[tuple[Source, Any]]:
+    """Build sources popped from `queue` on a fresh pool, yielding (source, result or exception); if a
+    worker dies, yield (source, _CRASHED) for every source in flight and stop, leaving the rest queued."""
+    pool = _pool(settings, jobs, len(queue))
+    in_flight: dict[cf.Future, Source] = {}
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < window:
+                source = queue.pop()
+                in_flight[pool.submit(_build_source, source)] = source
+            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                try:
+                    result = future.result()
+                except cf.process.BrokenProcessPool:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a reader's bug fails its source only
+                    result = exc
+                yield in_flight.pop(future), result
+    except cf.process.BrokenProcessPool:
+        for source in in_flight.values():
+            yield source, _CRASHED
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:

@@ -1,0 +1,401 @@
+"""`archiver build` (issue 8): outputs and report, incremental reruns, bad records, shards, a worker
+crash, and a SIGKILL in the middle of a run followed by a resume.
+
+The real writers live on other branches, so a tiny fake format defined here is registered in
+`archiver.writers.FORMATS`; its renders are logged to a file so a test can tell which records a run
+really converted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import archiver
+from archiver import batch
+from archiver.cli import main
+from archiver.record import Record, load
+from archiver.writers import FORMATS, Format
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "records"
+PYTHON = sys.executable
+
+
+def render_fake(record: Record, context) -> bytes:
+    """A deterministic stand-in writer: slow when FAKE_DELAY is set, crashing for FAKE_CRASH's id."""
+    if os.environ.get("FAKE_LOG"):
+        with open(os.environ["FAKE_LOG"], "a", encoding="utf-8") as log:
+            log.write(record.identifier + "\n")
+    if record.identifier == os.environ.get("FAKE_CRASH"):
+        os._exit(9)
+    if record.identifier == os.environ.get("FAKE_FAIL"):
+        raise RuntimeError("the fake writer trips on this record")
+    time.sleep(float(os.environ.get("FAKE_DELAY", "0")))
+    colour = context.style.colours.get("accent", "")
+    return f"FAKE {record.identifier} {record.title} {colour}\n".encode("utf-8") * 200
+
+
+FAKE = Format(name="fake", module=__name__, function="render_fake", filename="{id}.fake",
+              media_type="text/plain", description="test stand-in")
+
+
+@pytest.fixture(autouse=True)
+def fake_format(monkeypatch, tmp_path):
+    monkeypatch.setitem(FORMATS, "fake", FAKE)
+    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "renders.log"))
+    monkeypatch.delenv("CI", raising=False)
+
+
+def rendered(tmp_path: Path) -> list[str]:
+    log = tmp_path / "renders.log"
+    return sorted(log.read_text().split()) if log.exists() else []
+
+
+def make_records(folder: Path, count: int) -> list[str]:
+    """`count` valid records varied from the three samples, with the figure image alongside."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(SAMPLES / "images", folder / "images", dirs_exist_ok=True)
+    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.json"))]
+    identifiers = []
+    for index in range(count):
+        data = dict(samples[index % len(samples)])
+        data["identifier"] = f"CO9{index:05d}"
+        data["title"] = f"{data['title']} (variant {index})"
+        (folder / f"{data['identifier']}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        identifiers.append(data["identifier"])
+    return identifiers
+
+
+def build(*args: str) -> tuple[int, str, str, dict]:
+    result = CliRunner().invoke(main, ["build", *args], catch_exceptions=False)
+    out_dir = Path(args[args.index("-o") + 1])
+    reports = sorted(out_dir.glob("report*.json"))
+    report = json.loads(reports[-1].read_text()) if reports else {}
+    return result.exit_code, result.stdout, result.stderr, report
+
+
+def by_id(report: dict) -> dict[str, dict]:
+    return {r["identifier"] or r["source"]: r for r in report["records"]}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# A first build -----------------------------------------------------------------------------------
+
+def test_build_writes_every_output_with_its_hash_and_a_report(tmp_path):
+    out = tmp_path / "out"
+    code, stdout, stderr, report = build(str(SAMPLES), "-o", str(out), "--to", "fake", "--jobs", "2")
+    assert code == 0, stderr
+    records = by_id(report)
+    assert sorted(records) == ["CO23081", "CO24017", "CO24102"]
+    assert all(r["status"] == "built" for r in records.values())
+    assert set(records["CO24017"]["outputs"]) == {
+        "CO24017/CO24017.json", "CO24017/CO24017.fake", "CO24017/images/CO24017-fig1.png"}
+    for record in records.values():
+        for name, digest in record["outputs"].items():
+            assert sha(out / name) == digest
+    sample = load(SAMPLES / "CO24017.json")
+    assert (out / "CO24017" / "CO24017.json").read_text(encoding="utf-8") == sample.dumps()
+    assert (out / "CO24017" / "images" / "CO24017-fig1.png").read_bytes() == \
+        (SAMPLES / "images" / "CO24017-fig1.png").read_bytes()
+    assert (out / "CO24017" / "CO24017.fake").read_bytes().startswith(b"FAKE CO24017 Water, Trade")
+    assert "records built        3" in stdout and "failed               0" in stdout
+    assert "building" not in stderr  # no progress bar when stderr is not a terminal
+    assert not list(out.rglob("*.part"))
+    assert rendered(tmp_path) == ["CO23081", "CO24017", "CO24102"]
+
+
+def test_help_has_an_example():
+    result = CliRunner().invoke(main, ["build", "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output and "--shard" in result.output
+
+
+# Incremental -------------------------------------------------------------------------------------
+
+def test_a_rerun_with_nothing_changed_converts_nothing_and_rewrites_nothing(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 6)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.parent != out}
+    (tmp_path / "renders.log").unlink()
+    code, stdout, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0
+    assert rendered(tmp_path) == []
+    assert [r["status"] for r in report["records"]] == ["unchanged"] * 6
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.parent != out} == before
+    assert "unchanged (skipped)  6" in stdout
+
+
+def _edit_source(src, out, style):
+    path = src / "CO900001.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["title"] = "A corrected title"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _edit_image(src, out, style):
+    (src / "images" / "CO24017-fig1.png").write_bytes(b"\x89PNG not really, but different bytes")
+
+
+def _edit_style(src, out, style):
+    (style / "style.css").write_text("body { color: black }\n", encoding="utf-8")
+
+
+def _delete_output(src, out, style):
+    (out / "CO900002" / "CO900002.fake").unlink()
+
+
+def _tamper_output(src, out, style):
+    with (out / "CO900002" / "CO900002.fake").open("ab") as handle:
+        handle.write(b"tampered")
+
+
+def _bump_version(src, out, style):
+    archiver.batch.__version__ = "99.0"
+
+
+ALL = [f"CO9{i:05d}" for i in range(6)]
+
+
+@pytest.mark.parametrize("change, rebuilt", [
+    (_edit_source, ["CO900001"]),
+    # CO900001 and CO900004 are variants of CO24017, the sample with the figure image
+    (_edit_image, ["CO900001", "CO900004"]),
+    (_edit_style, ALL),
+    (_delete_output, ["CO900002"]),
+    (_tamper_output, ["CO900002"]),
+    (_bump_version, ALL),
+], ids=["source", "image", "style", "deleted-output", "tampered-output", "archiver-version"])
+def test_a_rerun_redoes_exactly_the_records_whose_inputs_changed(tmp_path, monkeypatch, change, rebuilt):
+    src, out, style = tmp_path / "src", tmp_path / "out", tmp_path / "style"
+    make_records(src, 6)
+    shutil.copytree(ROOT / "styles" / "default", style)
+    monkeypatch.setattr(archiver.batch, "__version__", archiver.batch.__version__)
+    assert build(str(src), "-o", str(out), "--to", "fake", "--style", str(style))[0] == 0
+    (tmp_path / "renders.log").unlink()
+    change(src, out, style)
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--style", str(style))
+    assert code == 0, stderr
+    assert rendered(tmp_path) == rebuilt
+    statuses = {r["identifier"]: r["status"] for r in report["records"]}
+    assert statuses == {i: "built" if i in rebuilt else "unchanged" for i in ALL}
+    for record in report["records"]:
+        for name, digest in record["outputs"].items():
+            assert sha(out / name) == digest
+
+
+def test_other_formats_rebuild_every_record(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    monkeypatch.setitem(FORMATS, "fake2", Format("fake2", __name__, "render_fake", "{id}.fake2", "text/plain", "x"))
+    (tmp_path / "renders.log").unlink()
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake,fake2")
+    assert code == 0
+    assert rendered(tmp_path) == sorted(ALL[:3] * 2)
+    assert all((out / i / f"{i}.fake2").exists() for i in ALL[:3])
+
+
+# Bad records -------------------------------------------------------------------------------------
+
+def test_bad_records_are_reported_with_file_and_reason_and_never_stop_the_others(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    good = make_records(src, 4)
+    (src / "broken.json").write_text('{"schema_version": "1.0",\n "identifier": }', encoding="utf-8")
+    no_title = json.loads((src / "CO900000.json").read_text(encoding="utf-8"))
+    no_title["identifier"] = "COBAD1"
+    del no_title["title"]
+    (src / "no-title.json").write_text(json.dumps(no_title), encoding="utf-8")
+    (src / "latin1.json").write_bytes(b'{"title": "caf\xe9"}')
+    (src / "notes.txt").write_text("not a commentary", encoding="utf-8")
+    trips = dict(no_title, identifier="COBAD2", title="Trips the writer")
+    (src / "trips.json").write_text(json.dumps(trips), encoding="utf-8")
+    monkeypatch.setenv("FAKE_FAIL", "COBAD2")
+    missing = tmp_path / "gone.json"
+
+    code, stdout, stderr, report = build(str(src), str(missing), "-o", str(out), "--to", "fake")
+    assert code != 0
+    records = by_id(report)
+    assert all(records[i]["status"] == "built" for i in good)
+    failed = {r["source"].rsplit("/", 1)[-1]: r for r in report["records"] if r["status"] == "failed"}
+    assert sorted(failed) == ["broken.json", "gone.json", "latin1.json", "no-title.json", "notes.txt", "trips.json"]
+    assert failed["broken.json"]["errors"][0]["line"] == 2
+    assert "not JSON" in failed["broken.json"]["errors"][0]["message"]
+    assert any(e.get("pointer") == "/" and "title" in e["message"] for e in failed["no-title.json"]["errors"])
+    assert "UTF-8" in failed["latin1.json"]["errors"][0]["message"]
+    assert "cannot read" in failed["gone.json"]["errors"][0]["message"]
+    assert "not a source archiver recognises" in failed["notes.txt"]["errors"][0]["message"]
+    assert "fake writer trips" in failed["trips.json"]["errors"][0]["message"]
+    for name in failed:
+        assert name in stderr
+    # nothing partial for a failed record, not even its canonical JSON
+    assert not (out / "COBAD1").exists() and not (out / "COBAD2").exists()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*good, "report.json"])
+    # a failed source is never claimed: the next run tries it again
+    (tmp_path / "renders.log").unlink()
+    monkeypatch.delenv("FAKE_FAIL")
+    code, _, _, report = build(str(src), str(missing), "-o", str(out), "--to", "fake")
+    assert rendered(tmp_path) == ["COBAD2"]
+    assert by_id(report)["COBAD2"]["status"] == "built"
+
+
+def test_a_missing_image_is_a_warning_and_fatal_under_strict(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    shutil.rmtree(src / "images")
+    code, stdout, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0
+    warned = by_id(report)["CO900001"]
+    assert warned["status"] == "built" and [w["code"] for w in warned["warnings"]] == ["W003"]
+    assert "images/CO24017-fig1.png" in warned["warnings"][0]["message"]
+    assert warned["warnings"][0]["source"].endswith("CO900001.json")
+
+    strict_out = tmp_path / "strict"
+    code, _, stderr, report = build(str(src), "-o", str(strict_out), "--to", "fake", "--strict")
+    assert code == 3
+    assert by_id(report)["CO900001"]["status"] == "failed" and "W003" in stderr
+    assert not (strict_out / "CO900001").exists()
+    assert by_id(report)["CO900000"]["status"] == "built"
+
+
+def test_two_sources_with_one_identifier_are_not_both_trusted(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    shutil.copy(src / "CO900000.json", src / "copy-of-CO900000.json")
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 4
+    duplicates = [r for r in report["records"] if r["identifier"] == "CO900000"]
+    assert sorted(r["status"] for r in duplicates) == ["built", "failed"]
+    manifest = json.loads((out / ".archiver-manifest.json").read_text())
+    assert not any("CO900000" in entry["records"] for entry in manifest["sources"].values())
+
+
+def test_a_worker_that_dies_fails_its_record_and_the_run_completes(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 8)
+    monkeypatch.setenv("FAKE_CRASH", "CO900003")
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
+    assert code == 1
+    statuses = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in report["records"]}
+    # only the culprit fails: the others in flight with it are retried, each alone in a fresh worker
+    assert statuses == {f"CO9{i:05d}.json": "failed" if i == 3 else "built" for i in range(8)}
+    crashed = next(r for r in report["records"] if r["status"] == "failed")
+    assert "CO900003.json" in crashed["source"] and "died" in crashed["errors"][0]["message"]
+    monkeypatch.delenv("FAKE_CRASH")
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and all(r["status"] in ("built", "unchanged") for r in report["records"])
+
+
+# Shards ------------------------------------------------------------------------------------------
+
+def test_shards_split_the_sources_deterministically_and_merge(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_records(Path("src"), 30)
+    sources = batch.discover(["src"], Path("out"))
+    parts = [[s.key for s in sources if batch.Shard(k, 3).holds(s)] for k in (1, 2, 3)]
+    assert sorted(sum(parts, [])) == [s.key for s in sources]
+    assert all(parts), "every shard gets some of 30 sources"
+    # stable across processes and machines: a plain SHA-256 of the path as given
+    expected = [k for k in (s.key for s in sources)
+                if int.from_bytes(hashlib.sha256(k.encode()).digest()[:8], "big") % 3 == 1]
+    assert parts[1] == expected
+
+    for k in (1, 2, 3):
+        code, _, _, report = build("src", "-o", "out", "--to", "fake", "--shard", f"{k}/3")
+        assert code == 0 and report["shard"] == f"{k}/3"
+        assert sorted(r["source"] for r in report["records"]) == parts[k - 1]
+    assert sorted(p.name for p in Path("out").glob("report*.json")) == \
+        ["report-1-of-3.json", "report-2-of-3.json", "report-3-of-3.json"]
+    (tmp_path / "renders.log").unlink()
+    code, _, _, report = build("src", "-o", "out", "--to", "fake")
+    assert code == 0 and report["counts"] == {"built": 0, "unchanged": 30, "failed": 0}
+
+
+@pytest.mark.parametrize("spec", ["0/3", "4/3", "x", "1/0", "1-3"])
+def test_a_bad_shard_spec_is_a_usage_error(tmp_path, spec):
+    code, _, stderr, _ = build(str(SAMPLES), "-o", str(tmp_path / "out"), "--shard", spec)
+    assert code == 2 and "--shard" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+# SIGKILL and resume ------------------------------------------------------------------------------
+
+DRIVER = textwrap.dedent("""\
+    import sys
+    sys.path.insert(0, {tests!r})
+    from archiver.writers import FORMATS
+    from test_build import FAKE
+    FORMATS["fake"] = FAKE
+    from archiver.cli import main
+    main(["build", *sys.argv[1:]], prog_name="archiver")
+""")
+
+
+def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_rest(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    identifiers = make_records(src, 30)
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
+    env = {**os.environ, "FAKE_DELAY": "0.08", "PYTHONPATH": str(ROOT)}
+    args = [PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 8:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole run: the parent and its workers
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    expected = {}
+    for identifier in identifiers:
+        record = load(src / f"{identifier}.json")
+        expected[f"{identifier}/{identifier}.json"] = record.dumps().encode("utf-8")
+        expected[f"{identifier}/{identifier}.fake"] = render_fake(record, _Context())
+    present = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    assert 0 < len([p for p in present if p.suffix == ".fake"]) < 30, "killed mid-run"
+    for path in present:
+        name = path.relative_to(out).as_posix()
+        if name.startswith("images/") or "/images/" in name:
+            assert path.read_bytes() == (src / "images" / path.name).read_bytes()
+        else:
+            assert path.read_bytes() == expected[name], f"{name} is truncated or wrong"
+    claimed: set[str] = set()
+    manifest_file = out / ".archiver-manifest.json"
+    if manifest_file.exists():
+        for key, entry in json.loads(manifest_file.read_text())["sources"].items():
+            for identifier, record in entry["records"].items():
+                for name, digest in record["outputs"].items():
+                    assert sha(out / name) == digest, f"the manifest claims an incomplete {name}"
+                claimed.add(identifier)
+
+    (tmp_path / "renders.log").unlink()
+    env.pop("FAKE_DELAY")
+    rerun = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert {r["identifier"]: r["status"] for r in report["records"]} == \
+        {i: "unchanged" if i in claimed else "built" for i in identifiers}
+    assert rendered(tmp_path) == sorted(set(identifiers) - claimed)
+    for name, data in expected.items():
+        assert (out / name).read_bytes() == data
+    assert not list(out.rglob("*.part")), "temporaries of the killed run are cleared"
+
+
+class _Context:
+    class style:
+        colours = json.loads((ROOT / "styles" / "default" / "style.json").read_text())["colours"]
