@@ -7,7 +7,7 @@ OUT ?= out
 # Reproducible outputs: dates not in the record come from here, never from the clock.
 export SOURCE_DATE_EPOCH ?= 1700000000
 
-.PHONY: setup demo test golden clean
+.PHONY: setup demo test golden clean build bench
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,17 @@ test: setup
 # Regenerate golden files from the current code; review `git diff tests/` before committing.
 golden: setup
 	$(PY) -m pytest --update-golden
+
+# Every source in SOURCES to OUT, in parallel and incrementally; CI shards with SHARD=K/N.
+SOURCES ?= samples/records
+JOBS ?=
+SHARD ?=
+build: setup
+	$(ARCHIVER) build $(SOURCES) -o $(OUT) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+
+# 1,000 generated commentaries to every format, a no-change rerun, and pandoc on 20 of them.
+bench: setup
+	$(PY) bench/bench_build.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis

@@ -1,0 +1,172 @@
+"""Benchmark of `archiver build` (issue 8): a generated batch of commentaries built to every registered
+format, then a rerun with nothing changed, then pandoc (one process per document) on a subset.
+
+Prints records per second, ms per record, CPU seconds, peak RSS (the parent's and the largest
+worker's), the no-change rerun's share of the first run, and the ratio of pandoc's wall time per
+record (HTML -> JATS and HTML -> EPUB) to ours (all our outputs). Run with `make bench`; nothing is
+asserted here, the targets are printed beside the figures.
+
+    python bench/bench_build.py [--records 1000] [--jobs N] [--pandoc 20] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import copy
+import datetime
+import html
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+
+from archiver import batch  # noqa: E402
+from archiver.cli.common import write_atomic  # noqa: E402
+from archiver.record import Record, load, plain_text, walk  # noqa: E402
+from archiver.writers import FORMATS, resolve  # noqa: E402
+
+SAMPLES = ROOT / "samples" / "records"
+TARGETS = {"records_per_second": 33.0, "pandoc_ratio": 4.0, "peak_rss_mb": 300.0}
+
+
+def generate(folder: Path, count: int) -> None:
+    """`count` valid commentaries varied deterministically from the three samples."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(SAMPLES / "images", folder / "images", dirs_exist_ok=True)
+    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.json"))]
+    for index in range(count):
+        data = copy.deepcopy(samples[index % len(samples)])
+        data["identifier"] = f"CO9{index:05d}"
+        data["title"] = f"{data['title']} ({['A', 'B', 'C', 'D', 'E'][index % 5]}{index})"
+        shift = datetime.timedelta(days=index % 700)
+        for key in ("published", "modified"):
+            if key in data:
+                data[key] = (datetime.date.fromisoformat(data[key]) - shift).isoformat()
+        if data.get("series", {}).get("number"):
+            data["series"]["number"] = f"{index % 200 + 1:03d}/{2000 + index % 25}"
+        (folder / f"{data['identifier']}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def usage() -> tuple[float, int, int]:
+    """CPU seconds of this process and its finished children, this process's and the largest child's
+    peak RSS in KiB (Linux reports ru_maxrss in KiB)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, me.ru_maxrss, kids.ru_maxrss
+
+
+def timed_build(src: Path, out: Path, jobs: int) -> tuple[float, list[batch.Outcome]]:
+    started = time.perf_counter()
+    sources = batch.discover([str(src)], out)
+    plan = batch.plan(sources, out, resolve(None), "default", strict=False, write=write_atomic)
+    outcomes = list(batch.run(plan, jobs))
+    return time.perf_counter() - started, outcomes
+
+
+def minimal_html(record: Record) -> str:
+    """A plain HTML page of the record for pandoc, used only while no `html` writer is registered."""
+    parts = [f"<h1>{html.escape(record.title)}</h1>",
+             "<p>" + html.escape(", ".join(a.name for a in record.authors)) + "</p>"]
+    if record.abstract:
+        parts.append(f"<p><em>{html.escape(record.abstract)}</em></p>")
+    for node in walk(record.body.blocks if record.body else []):
+        kind = getattr(node, "type", "")
+        if kind == "section":
+            parts.append(f"<h2>{html.escape(plain_text(node.title))}</h2>")
+        elif kind == "paragraph":
+            parts.append(f"<p>{html.escape(plain_text(node.content))}</p>")
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html lang="{record.language}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(record.title)}</title></head><body>\n{body}\n</body></html>\n")
+
+
+def pandoc_per_record(pages: list[Path], work: Path, jobs: int) -> float:
+    """Wall seconds per document for pandoc HTML -> JATS and HTML -> EPUB, one process per document
+    and output, `jobs` at a time (the same parallelism as ours)."""
+    import pypandoc
+    pandoc = pypandoc.get_pandoc_path()
+
+    def convert(page: Path) -> None:
+        stem = work / page.stem
+        subprocess.run([pandoc, "-f", "html", "-t", "jats", "-s", "-o", f"{stem}.xml", str(page)], check=True)
+        subprocess.run([pandoc, "-f", "html", "-t", "epub3", "-o", f"{stem}.epub", str(page)], check=True)
+
+    started = time.perf_counter()
+    with cf.ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(convert, pages))
+    return (time.perf_counter() - started) / len(pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pandoc", type=int, default=20, help="documents converted with pandoc")
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temp dir)")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="archiver-bench-"))
+    src, out = work / "src", work / "out"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    generate(src, args.records)
+    formats = [f.name for f in resolve(None)]
+    print(f"bench: {args.records} records, {args.jobs} jobs, {os.cpu_count()} CPUs, formats: "
+          f"{', '.join(formats) or 'none registered (record JSON and images only)'}")
+
+    cpu0, _, _ = usage()
+    first, outcomes = timed_build(src, out, args.jobs)
+    cpu1, rss_self, rss_child = usage()
+    failed = [o for o in outcomes if o.status == "failed"]
+    second, again = timed_build(src, out, args.jobs)
+    skipped = sum(o.status == "unchanged" for o in again)
+    rate = args.records / first
+    peak_mb = (rss_self + args.jobs * rss_child) / 1024
+
+    pages_dir = work / "pandoc"
+    pages_dir.mkdir(exist_ok=True)
+    html_format = FORMATS.get("html")
+    pages = []
+    for outcome in sorted(outcomes, key=lambda o: o.identifier or "")[:args.pandoc]:
+        page = pages_dir / f"{outcome.identifier}.html"
+        if html_format:
+            page.write_bytes((out / outcome.identifier / f"{outcome.identifier}.html").read_bytes())
+        else:
+            page.write_text(minimal_html(load(out / outcome.identifier / f"{outcome.identifier}.json")),
+                            encoding="utf-8")
+        pages.append(page)
+    theirs = pandoc_per_record(pages, pages_dir, args.jobs)
+    ours = first / args.records
+    ratio = theirs / ours
+
+    def mark(ok: bool) -> str:
+        return "meets target" if ok else "BELOW TARGET"
+
+    print(f"  first build            {first:8.2f} s   {rate:7.1f} records/s   {1000 * ours:6.1f} ms/record   "
+          f"({mark(rate >= TARGETS['records_per_second'])}: >= {TARGETS['records_per_second']:.0f}/s)")
+    print(f"  CPU                    {cpu1 - cpu0:8.2f} s   (parent and workers)")
+    print(f"  peak RSS               {rss_self / 1024:8.1f} MB parent, {rss_child / 1024:.1f} MB largest worker, "
+          f"{peak_mb:.1f} MB parent + {args.jobs} workers ({mark(peak_mb < TARGETS['peak_rss_mb'])}: "
+          f"< {TARGETS['peak_rss_mb']:.0f} MB)")
+    print(f"  failed records         {len(failed):8d}")
+    print(f"  rerun, nothing changed {second:8.2f} s   {100 * second / first:5.1f} % of the first run, "
+          f"{skipped} of {len(again)} skipped")
+    print(f"  pandoc                 {1000 * theirs:8.1f} ms/record   (HTML -> JATS + EPUB, {len(pages)} documents, "
+          f"one process each, {'landing pages' if html_format else 'minimal HTML made by this script'})")
+    print(f"  ratio pandoc / ours    {ratio:8.1f}     ({mark(ratio >= TARGETS['pandoc_ratio'])}: "
+          f">= {TARGETS['pandoc_ratio']:.0f}; ours makes {len(formats)} formats plus the record, pandoc 2)")
+    if not args.keep:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
