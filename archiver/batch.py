@@ -29,6 +29,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,17 +251,30 @@ _settings: Settings | None = None
 _style = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
     """Load the style, the record schema and every writer module once per worker."""
     global _settings, _style
     from .record import _validator
     from .style import load_style
 
+    _die_with(parent)
     _settings = settings
     _style = load_style(settings.style)
     _validator()
     for fmt in settings.formats:
         fmt.renderer()
+
+
+def _die_with(parent: int) -> None:
+    # A worker whose parent was SIGKILLed would wait on its task queue forever (it holds the queue's
+    # other end itself): on Linux ask the kernel to kill it with its parent.
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverWarning]]]:
@@ -457,7 +471,7 @@ def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:
     # every worker before it starts its own thread.
     return cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, work)),
                                   mp_context=multiprocessing.get_context("fork"),
-                                  initializer=_start_worker, initargs=(settings,))
+                                  initializer=_start_worker, initargs=(settings, os.getpid()))
 
 
 def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any],

@@ -396,6 +396,34 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
     assert not list(out.rglob("*.part")), "temporaries of the killed run are cleared"
 
 
+def test_workers_die_with_a_sigkilled_parent(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 20)
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
+    env = {**os.environ, "FAKE_DELAY": "0.5", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"],
+                            cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 20
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers = [int(pid) for pid in children.read_text().split()]
+        time.sleep(0.02)
+    assert len(workers) == 2
+    proc.kill()  # the parent only
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == [], "workers outlived their killed parent"
+
+
 class _Context:
     class style:
         colours = json.loads((ROOT / "styles" / "default" / "style.json").read_text())["colours"]

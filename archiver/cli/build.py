@@ -29,7 +29,7 @@ Example:
               help="Comma list of formats or groups (see `archiver formats`); default: all.")
 @click.option("--style", default="default", show_default=True, help="Brand from styles/ or a style folder.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes  [default: the number of CPUs]")
+              help="Worker processes  [default: the CPUs this process may use]")
 @click.option("--shard", default=None, metavar="K/N",
               help="Build only the K-th of N deterministic parts of the sources (CI matrix, job arrays).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: such records fail (exit 3).")
@@ -48,7 +48,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or len(os.sched_getaffinity(0))
     outcomes = []
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(length=len(plan.todo), label="building", file=sys.stderr,
