@@ -43,7 +43,8 @@ from .writers import Format
 MANIFEST_VERSION = 1
 #: figure images travel with their records; inside a source folder they are never sources themselves
 ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".webp", ".bmp")
-#: how often (seconds) the parent rewrites the manifest during a run; it is always written at the end
+#: how often (seconds) the parent rewrites the manifest during a run (less often once the manifest is
+#: so big that rewriting it would cost more than 5 % of the time); it is always written at the end
 MANIFEST_FLUSH_INTERVAL = 0.5
 
 Writer = Callable[[Path, bytes], None]
@@ -398,10 +399,10 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
             leftover.unlink(missing_ok=True)
         manifest = dict(plan.manifest)
         claimed = {identifier: key for key, entry in manifest.items() for identifier in entry["records"]}
-        last_flush = time.monotonic()
+        last_flush, flush_cost = time.monotonic(), 0.0
 
         def settle(source: Source, result: Any) -> list[Outcome]:
-            nonlocal last_flush
+            nonlocal last_flush, flush_cost
             if isinstance(result, BaseException):
                 digest, entries = None, {}
                 outcomes = [_failed(source, None, ArchiverError(
@@ -413,9 +414,11 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
             outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
             if entries and all(o.status == "built" for o in outcomes):
                 manifest[source.key] = {"sha256": digest, "records": entries}
-            if time.monotonic() - last_flush >= MANIFEST_FLUSH_INTERVAL:
+            if time.monotonic() - last_flush >= max(MANIFEST_FLUSH_INTERVAL, 20 * flush_cost):
+                started = time.monotonic()
                 settings.write(plan.manifest_path, _manifest_bytes(manifest))
                 last_flush = time.monotonic()
+                flush_cost = last_flush - started
             return outcomes
 
         yield from plan.unchanged
