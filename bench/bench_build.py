@@ -89,16 +89,17 @@ def minimal_html(record: Record) -> str:
             f"<title>{html.escape(record.title)}</title></head><body>\n{body}\n</body></html>\n")
 
 
-def pandoc_per_record(pages: list[Path], work: Path, jobs: int) -> float:
+def pandoc_per_record(pages: list[Path], work: Path, out: Path, jobs: int) -> float:
     """Wall seconds per document for pandoc HTML -> JATS and HTML -> EPUB, one process per document
-    and output, `jobs` at a time (the same parallelism as ours)."""
+    and output, `jobs` at a time (the same parallelism as ours); images come from the record's folder."""
     import pypandoc
     pandoc = pypandoc.get_pandoc_path()
 
     def convert(page: Path) -> None:
         stem = work / page.stem
-        subprocess.run([pandoc, "-f", "html", "-t", "jats", "-s", "-o", f"{stem}.xml", str(page)], check=True)
-        subprocess.run([pandoc, "-f", "html", "-t", "epub3", "-o", f"{stem}.epub", str(page)], check=True)
+        common = [pandoc, "-f", "html", f"--resource-path={out / page.stem}", str(page)]
+        subprocess.run([*common, "-t", "jats", "-s", "-o", f"{stem}.xml"], check=True)
+        subprocess.run([*common, "-t", "epub3", "-o", f"{stem}.epub"], check=True, stderr=subprocess.DEVNULL)
 
     started = time.perf_counter()
     with cf.ThreadPoolExecutor(jobs) as pool:
@@ -136,15 +137,16 @@ def main() -> None:
     pages_dir.mkdir(exist_ok=True)
     html_format = FORMATS.get("html")
     pages = []
-    for outcome in sorted(outcomes, key=lambda o: o.identifier or "")[:args.pandoc]:
+    built = sorted((o for o in outcomes if o.status == "built"), key=lambda o: o.identifier or "")
+    for outcome in built[:args.pandoc]:
         page = pages_dir / f"{outcome.identifier}.html"
+        record = load(out / outcome.identifier / f"{outcome.identifier}.json")
         if html_format:
-            page.write_bytes((out / outcome.identifier / f"{outcome.identifier}.html").read_bytes())
+            page.write_bytes((out / outcome.identifier / html_format.output_name(record)).read_bytes())
         else:
-            page.write_text(minimal_html(load(out / outcome.identifier / f"{outcome.identifier}.json")),
-                            encoding="utf-8")
+            page.write_text(minimal_html(record), encoding="utf-8")
         pages.append(page)
-    theirs = pandoc_per_record(pages, pages_dir, args.jobs)
+    theirs = pandoc_per_record(pages, pages_dir, out, args.jobs)
     ours = first / args.records
     ratio = theirs / ours
 
