@@ -200,7 +200,14 @@ def _manifest_bytes(sources: dict[str, Any]) -> bytes:
                       sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _up_to_date(source: Source, entry: dict[str, Any] | None, settings: Settings) -> bool:
+def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
+    try:
+        return _matches(source, entry, settings)
+    except (AttributeError, KeyError, TypeError):  # a damaged or hand-edited manifest entry: rebuild
+        return False
+
+
+def _matches(source: Source, entry: Any, settings: Settings) -> bool:
     if not entry or not entry.get("records"):
         return False
     if _sha256_file(source.path) != entry.get("sha256"):
@@ -255,13 +262,13 @@ _style = None
 def _start_worker(settings: Settings, parent: int) -> None:
     """Load the style, the record schema and every writer module once per worker."""
     global _settings, _style
-    from .record import _validator
+    from .record import problems
     from .style import load_style
 
     _die_with(parent)
     _settings = settings
     _style = load_style(settings.style)
-    _validator()
+    problems({})  # compiles both record validators: the fast one and the one that explains
     for fmt in settings.formats:
         fmt.renderer()
 

@@ -427,3 +427,22 @@ def test_workers_die_with_a_sigkilled_parent(tmp_path):
 class _Context:
     class style:
         colours = json.loads((ROOT / "styles" / "default" / "style.json").read_text())["colours"]
+
+
+def test_a_damaged_manifest_means_a_rebuild_never_a_wrong_skip(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    manifest = out / ".archiver-manifest.json"
+    data = json.loads(manifest.read_text())
+    first, second = sorted(data["sources"])[:2]
+    data["sources"][first]["records"] = ["not", "a", "mapping"]
+    data["sources"][second]["records"]["CO900001"]["outputs"] = None
+    manifest.write_text(json.dumps(data))
+    (tmp_path / "renders.log").unlink()
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and rendered(tmp_path) == ["CO900000", "CO900001"]
+    manifest.write_text("{ truncated")
+    (tmp_path / "renders.log").unlink()
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert rendered(tmp_path) == ALL[:3]
