@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
-from .errors import (ArchiverError, ArchiverWarning, InputError, Problem, RecordInvalid, StrictWarnings,
+from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid, StrictWarnings,
                      UsageError)
 from .writers import Format
 
@@ -170,7 +170,6 @@ def style_fingerprint(folder: Path) -> str:
 
 
 def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
-    # Missing images are recorded as None, so an image that appears later triggers a rebuild.
     return {image: _sha256_file(base / image) for image in sorted(set(record_images))}
 
 
@@ -344,25 +343,37 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
             outputs = convert(record, list(settings.formats), _style, assets)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier)
-            hashes: dict[str, str] = {}
-            for name in sorted(outputs):
-                settings.write(targets[name], outputs[name])
-                hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
-            del outputs
+            hashes = _write_all(settings.write, identifier, outputs, targets)
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
             continue
-        except OSError as exc:
-            outcomes.append(_failed(source, identifier, ArchiverError(
-                f"cannot write the outputs of {identifier}: {exc}", source=source.key,
-                hint="check the free space and permissions of the output folder")))
-            continue
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
+        # The images as they were read for this build (None: missing), so a later change is noticed.
+        images = {image: hashlib.sha256(assets[image]).hexdigest() if image in assets else None
+                  for image in sorted({f.image for f in record.figures() if f.image})}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
-                               "images": _image_hashes((f.image for f in record.figures() if f.image),
-                                                       source.path.parent)}
+                               "images": images}
     return digest, outcomes, entries
+
+
+def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
+               targets: dict[str, Path]) -> dict[str, str]:
+    """Write a record's files; if one cannot be written, remove those already written, so a failed
+    record leaves no partial set behind."""
+    hashes: dict[str, str] = {}
+    written: list[Path] = []
+    try:
+        for name in sorted(outputs):
+            write(targets[name], outputs[name])
+            written.append(targets[name])
+            hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ConversionError(f"cannot write the outputs of {identifier}: {exc}",
+                              hint="check the free space and permissions of the output folder") from None
+    return hashes
 
 
 def _clear_temporaries(folder: Path) -> None:

@@ -446,3 +446,16 @@ def test_a_damaged_manifest_means_a_rebuild_never_a_wrong_skip(tmp_path):
     (tmp_path / "renders.log").unlink()
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert rendered(tmp_path) == ALL[:3]
+
+
+def test_a_record_whose_outputs_cannot_all_be_written_leaves_none_of_them(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    # a folder where CO900001's image should go: the record JSON is written first, then the image fails
+    (out / "CO900001" / "images" / "CO24017-fig1.png").mkdir(parents=True)
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 6
+    failed = by_id(report)["CO900001"]
+    assert failed["status"] == "failed" and "cannot write the outputs of CO900001" in failed["errors"][0]["message"]
+    assert sorted(p.name for p in (out / "CO900001").rglob("*")) == ["CO24017-fig1.png", "images"]
+    assert by_id(report)["CO900002"]["status"] == "built"
