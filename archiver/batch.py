@@ -256,11 +256,12 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
 
 _settings: Settings | None = None
 _style = None
+_broken_format: ConversionError | None = None
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
     """Load the style, the record schema and every writer module once per worker."""
-    global _settings, _style
+    global _settings, _style, _broken_format
     from .record import problems
     from .style import load_style
 
@@ -269,7 +270,13 @@ def _start_worker(settings: Settings, parent: int) -> None:
     _style = load_style(settings.style)
     problems({})  # compiles both record validators: the fast one and the one that explains
     for fmt in settings.formats:
-        fmt.renderer()
+        try:
+            fmt.renderer()
+        except Exception as exc:  # noqa: BLE001 - reported per record instead of a dead pool
+            _broken_format = ConversionError(
+                f"the {fmt.name} writer cannot be loaded: {type(exc).__name__}: {exc}",
+                hint="run `make setup` to install archiver's dependencies")
+            return
 
 
 def _die_with(parent: int) -> None:
@@ -318,6 +325,8 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
 
     settings = _settings
     assert settings is not None and _style is not None, "worker not started"
+    if _broken_format is not None:
+        return None, [_failed(source, None, _broken_format)], {}
     try:
         data = source.path.read_bytes()
     except OSError as exc:

@@ -460,3 +460,15 @@ def test_a_record_whose_outputs_cannot_all_be_written_leaves_none_of_them(tmp_pa
     assert failed["status"] == "failed" and "cannot write the outputs of CO900001" in failed["errors"][0]["message"]
     assert sorted(p.name for p in (out / "CO900001").rglob("*")) == ["CO24017-fig1.png", "images"]
     assert by_id(report)["CO900002"]["status"] == "built"
+
+
+def test_a_writer_that_cannot_be_loaded_fails_each_record_with_the_reason(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    monkeypatch.setitem(FORMATS, "fake", Format("fake", "archiver.writers.no_such_writer", "render",
+                                                 "{id}.fake", "text/plain", "x"))
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 6
+    assert [r["status"] for r in report["records"]] == ["failed", "failed"]
+    assert "the fake writer cannot be loaded: ModuleNotFoundError" in stderr
+    assert not any(out.glob("CO9*"))
