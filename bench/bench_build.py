@@ -1,8 +1,8 @@
 """Benchmark of `archiver build` (issue 8): a generated batch of commentaries built to every registered
 format, then a rerun with nothing changed, then pandoc (one process per document) on a subset.
 
-Prints records per second, ms per record, CPU seconds, peak RSS (the parent's and the largest
-worker's), the no-change rerun's share of the first run, and the ratio of pandoc's wall time per
+Prints records per second, ms per record, CPU seconds, peak RSS (getrusage: the parent's plus the
+largest worker's, and the stricter parent + N x largest worker), the no-change rerun's share of the first run, and the ratio of pandoc's wall time per
 record (HTML -> JATS and HTML -> EPUB) to ours (all our outputs). Run with `make bench`; nothing is
 asserted here, the targets are printed beside the figures.
 
@@ -156,9 +156,10 @@ def main() -> None:
     print(f"  first build            {first:8.2f} s   {rate:7.1f} records/s   {1000 * ours:6.1f} ms/record   "
           f"({mark(rate >= TARGETS['records_per_second'])}: >= {TARGETS['records_per_second']:.0f}/s)")
     print(f"  CPU                    {cpu1 - cpu0:8.2f} s   (parent and workers)")
-    print(f"  peak RSS               {rss_self / 1024:8.1f} MB parent, {rss_child / 1024:.1f} MB largest worker, "
-          f"{peak_mb:.1f} MB parent + {args.jobs} workers ({mark(peak_mb < TARGETS['peak_rss_mb'])}: "
-          f"< {TARGETS['peak_rss_mb']:.0f} MB)")
+    measured_mb = (rss_self + rss_child) / 1024
+    print(f"  peak RSS               {measured_mb:8.1f} MB = parent {rss_self / 1024:.1f} + largest worker "
+          f"{rss_child / 1024:.1f} ({mark(measured_mb < TARGETS['peak_rss_mb'])}: < {TARGETS['peak_rss_mb']:.0f} MB); "
+          f"counting every worker: {peak_mb:.1f} MB ({mark(peak_mb < TARGETS['peak_rss_mb'])})")
     print(f"  failed records         {len(failed):8d}")
     print(f"  rerun, nothing changed {second:8.2f} s   {100 * second / first:5.1f} % of the first run, "
           f"{skipped} of {len(again)} skipped")
