@@ -48,7 +48,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts)
-    jobs = jobs or len(os.sched_getaffinity(0))
+    if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     outcomes = []
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     with click.progressbar(length=len(plan.todo), label="building", file=sys.stderr,
