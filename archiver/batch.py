@@ -451,20 +451,23 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
         yield from plan.unchanged
         queue = list(reversed(plan.todo))
         suspects: list[Source] = []
-        while queue:
-            for source, result in _execute(settings, queue, jobs, window=jobs * 4):
-                if result is _CRASHED:
-                    suspects.append(source)
-                else:
+        try:
+            while queue:
+                for source, result in _execute(settings, queue, jobs, window=jobs * 4):
+                    if result is _CRASHED:
+                        suspects.append(source)
+                    else:
+                        yield from settle(source, result)
+            for suspect in suspects:
+                for source, result in _execute(settings, [suspect], 1, window=1):
+                    if result is _CRASHED:
+                        result = (None, [_failed(source, None, ArchiverError(
+                            f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
+                            source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
                     yield from settle(source, result)
-        for suspect in suspects:
-            for source, result in _execute(settings, [suspect], 1, window=1):
-                if result is _CRASHED:
-                    result = (None, [_failed(source, None, ArchiverError(
-                        f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
-                        source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
-                yield from settle(source, result)
-        settings.write(plan.manifest_path, _manifest_bytes(manifest))
+        finally:
+            # Also on Ctrl-C: the manifest holds only settled records, so claiming them is safe.
+            settings.write(plan.manifest_path, _manifest_bytes(manifest))
 
 
 _CRASHED = object()
