@@ -498,3 +498,15 @@ def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
         for record in entry["records"].values():
             for name, digest in record["outputs"].items():
                 assert sha(out / name) == digest
+
+
+def test_images_hidden_files_and_the_output_folder_are_not_sources(tmp_path):
+    src = tmp_path / "src"
+    make_records(src, 2)
+    (src / ".DS_Store").write_bytes(b"\0\0")
+    out = src / "out"  # the output folder inside the source folder
+    for _ in range(2):
+        code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+        assert code == 0, stderr
+        assert sorted(r["source"].rsplit("/", 1)[-1] for r in report["records"]) == ["CO900000.json", "CO900001.json"]
+    assert report["counts"] == {"built": 0, "unchanged": 2, "failed": 0}
