@@ -41,13 +41,14 @@ class ServerConfig:
     advertise_max_kb: int | None = None    # sword:maxUploadSize in the service document
     damage_uploads: bool = False           # flip a byte before checking Content-MD5 (a damaged upload)
     echo_credentials: bool = False         # a careless server that repeats the Authorization header
+    foreign_links: bool = False            # receipts that point at another host
 
 
 class SwordServer:
     def __init__(self, config: ServerConfig | None = None):
         self.config = config or ServerConfig()
         self.deposits: dict[str, Deposit] = {}
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.requests: list[tuple[str, str, dict[str, str]]] = []  # header names lower-cased
         self.lock = threading.Lock()
         server = self
 
@@ -117,7 +118,7 @@ class SwordServer:
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
         with self.lock:
-            self.requests.append((method, h.path, dict(h.headers.items())))
+            self.requests.append((method, h.path, {k.lower(): v for k, v in h.headers.items()}))
         if not self.authorised(h):
             return self.error(h, 401, "ErrorBadRequest", "authentication required",
                               headers={"WWW-Authenticate": 'Basic realm="SWORD"'})
@@ -213,7 +214,7 @@ class SwordServer:
                 f"{collections}</workspace></service>").encode()
 
     def receipt(self, ident: str) -> bytes:
-        base = f"{self.base}/sword2"
+        base = "http://127.0.0.2:9/sword2" if self.config.foreign_links else f"{self.base}/sword2"
         return (f'<?xml version="1.0" encoding="utf-8"?>\n<entry xmlns="http://www.w3.org/2005/Atom" '
                 f'xmlns:sword="http://purl.org/net/sword/terms/"><title>Deposit {ident}</title>'
                 f"<id>{base}/edit/{ident}</id><updated>2024-01-01T00:00:00Z</updated>"

@@ -311,8 +311,8 @@ class SwordClient:
         return self._receipt(status, headers, body, iri)
 
     def complete(self, edit_iri: str) -> Receipt:
-        status, headers, body = self.request("POST", edit_iri, b"", {
-            "In-Progress": "false", "Content-Length": "0"})
+        # No body at all (not b""): urllib would add a form Content-Type to an empty one.
+        status, headers, body = self.request("POST", edit_iri, None, {"In-Progress": "false"})
         return self._receipt(status, headers, body, edit_iri)
 
     def statement(self, iri: str) -> Statement:
