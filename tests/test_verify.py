@@ -115,3 +115,11 @@ def test_several_paths_exit_non_zero_if_any_fails(converted, tmp_path):
     result = run("verify", str(good), str(bad))
     assert result.exit_code == 7
     assert f"{good}: bagit" in result.output and "ok" in result.output
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_hidden_extra_file_is_named_too(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    (payload_file(package, fmt).parent / ".hidden").write_bytes(b"x")
+    result = run("verify", str(package))
+    assert result.exit_code == 7 and ".hidden" in result.output

@@ -59,18 +59,32 @@ def open_record_folder(path: Path) -> RecordFolder:
     return RecordFolder(path=path, record=record, files=tuple(payload_files(path)))
 
 
-def payload_files(root: Path) -> list[str]:
-    """Every regular file below `root` as a sorted POSIX path; hidden files and symlinks are refused
-    quietly (a symlink could carry a file from outside the folder into a package)."""
+def payload_files(root: Path, include_hidden: bool = False) -> list[str]:
+    """Every regular file below `root` as a sorted POSIX path. Packaging leaves out hidden files and
+    symlinks (a symlink could carry a file from outside the folder into a package); a fixity check
+    passes `include_hidden=True`, so that nothing added to a package goes unnoticed."""
     found = []
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or path.name in IGNORED_NAMES:
+        if not include_hidden and (any(part.startswith(".") for part in rel.parts) or path.name in IGNORED_NAMES):
             continue
-        if path.is_symlink() or not path.is_file():
+        if (path.is_symlink() and not include_hidden) or not path.is_file():
             continue
         found.append(rel.as_posix())
     return sorted(found)
+
+
+@contextlib.contextmanager
+def quiet_logging() -> Iterator[None]:
+    """bagit-python and ocfl-py report each step through `logging` (ocfl-py on the root logger); the
+    library never prints, so their messages at WARNING and below are muted while they work."""
+    import logging
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 def package_datetime(record: Record | None = None) -> dt.datetime:

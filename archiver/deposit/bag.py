@@ -81,7 +81,8 @@ def verify_bag(path: Path, report: FixityReport) -> None:
     if not manifests:
         report.problems.append(Problem("bag has no payload manifest", source=str(path),
                                        hint="a bag needs at least one manifest-<algorithm>.txt"))
-    payload = [f"data/{name}" for name in payload_files(path / "data")] if (path / "data").is_dir() else []
+    payload = [f"data/{name}" for name in payload_files(path / "data", include_hidden=True)] \
+        if (path / "data").is_dir() else []
     for manifest in manifests:
         algorithm = manifest.stem.removeprefix("manifest-")
         expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
@@ -95,8 +96,10 @@ def verify_bag(path: Path, report: FixityReport) -> None:
         compare(path, expected, algorithm, str(manifest), listed, report, what="tag file")
     if report.problems:
         return
+    from . import quiet_logging
     try:
-        bagit.Bag(str(path)).validate(processes=1)
+        with quiet_logging():
+            bagit.Bag(str(path)).validate(processes=1)
     except bagit.BagError as error:
         details = getattr(error, "details", None) or [error]
         for detail in details:

@@ -151,7 +151,7 @@ def verify_build_manifest(folder: Path, report: FixityReport) -> None:
     source = folder / BUILD_MANIFEST
     expected, problems = parse_manifest(source.read_text(encoding="utf-8"), str(source))
     report.problems.extend(problems)
-    present = [name for name in payload_files(folder) if name != BUILD_MANIFEST]
+    present = [name for name in payload_files(folder, include_hidden=True) if name != BUILD_MANIFEST]
     compare(folder, expected, "sha256", str(source), present, report)
 
 

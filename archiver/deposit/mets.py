@@ -252,5 +252,5 @@ def verify_mets_package(path: Path, report: FixityReport) -> None:
                                            source=str(source), line=node.sourceline))
             continue
         expected[href] = node.get("CHECKSUM", "").lower()
-    present = [name for name in payload_files(path) if name != "mets.xml"]
+    present = [name for name in payload_files(path, include_hidden=True) if name != "mets.xml"]
     compare(path, expected, "sha256", str(source), present, report)

@@ -9,15 +9,13 @@ and renamed into place.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 from .. import __version__
 from ..errors import PackageInvalid, Problem
-from . import RecordFolder, copy_file, iso, package_datetime
+from . import RecordFolder, copy_file, iso, package_datetime, quiet_logging
 from .fixity import FixityReport, compare, digests, load_json
 
 LAYOUT = "0003-hash-and-id-n-tuple-storage-layout"
@@ -30,19 +28,7 @@ def _quiet_ocfl():
     return ocfl
 
 
-@contextlib.contextmanager
-def _silenced():
-    # ocfl-py reports every step with logging.info() on the root logger; the library never prints,
-    # so INFO and below are muted while it works.
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)
-    try:
-        yield
-    finally:
-        logging.disable(previous)
-
-
-@_silenced()
+@quiet_logging()
 def open_root(root: Path):
     """The storage root at `root`, created (atomically) with the 0003 layout when absent."""
     ocfl = _quiet_ocfl()
@@ -70,7 +56,7 @@ def _metadata(folder: RecordFolder, message: str):
                                 name=f"{AGENT[0]} {__version__}", address=AGENT[1])
 
 
-@_silenced()
+@quiet_logging()
 def add_record(folder: RecordFolder, root: Path) -> tuple[Path, str | None]:
     """Put one record into the storage root: a new object, or a new version when its files changed.
     Returns the object's folder and the version written (None when nothing changed)."""
@@ -105,7 +91,7 @@ def add_record(folder: RecordFolder, root: Path) -> tuple[Path, str | None]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-@_silenced()
+@quiet_logging()
 def verify_object(path: Path, report: FixityReport) -> None:
     """Inventory manifest against the content files (changed, missing, extra named), then ocfl-py's
     validator (structure, inventories, sidecars)."""
@@ -121,7 +107,7 @@ def verify_object(path: Path, report: FixityReport) -> None:
         return
     expected = {content_path: digest.lower() for digest, paths in manifest.items() for content_path in paths}
     versions = set(inventory.get("versions", {}))
-    present = [name for name in payload_files(path)
+    present = [name for name in payload_files(path, include_hidden=True)
                if name.split("/")[0] in versions and "/content/" in f"/{name}"]
     compare(path, expected, algorithm, str(inventory_path), present, report, what="content file")
     ocfl = _quiet_ocfl()
@@ -133,7 +119,7 @@ def verify_object(path: Path, report: FixityReport) -> None:
             report.problems.append(Problem("ocfl-py: object is invalid", source=str(path)))
 
 
-@_silenced()
+@quiet_logging()
 def verify_root(root: Path, report: FixityReport) -> None:
     ocfl = _quiet_ocfl()
     store = ocfl.StorageRoot(root=str(root))
