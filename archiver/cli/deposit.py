@@ -29,23 +29,33 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
             report_format: str) -> None:
     """Deposit packages (METS packages, SAF batches or items, bags, output folders) into a collection."""
     from ..deposit.sword import SwordClient, credentials_for, deposit, prepare
-    from ..errors import ArchiverError
+    from ..errors import ArchiverError, DepositError, Problem
 
-    client = SwordClient(service_url, credentials_for(service_url), timeout=timeout)
-    service = client.service_document()
-    target = client.choose(service, collection)
+    def located(error: ArchiverError, source: str) -> ArchiverError:
+        # Name the package (or the server) a deposit error is about, where the library left it open.
+        if isinstance(error, DepositError):
+            error.problems = [p if p.source else Problem(p.message, p.pointer, source, p.hint, p.line)
+                              for p in error.problems]
+        return error
+
+    try:
+        client = SwordClient(service_url, credentials_for(service_url), timeout=timeout)
+        service = client.service_document()
+        target = client.choose(service, collection)
+    except ArchiverError as error:
+        raise located(error, "--sword") from None
     tally = Tally(as_json=report_format == "json")
     for path in packages:
         try:
             prepared = prepare(path)
         except ArchiverError as error:
-            tally.failure(str(path), error)
+            tally.failure(str(path), located(error, str(path)))
             continue
         for package in prepared:
             try:
                 result = deposit(client, package, target, service.max_upload_size)
             except ArchiverError as error:
-                tally.failure(f"{path} ({package.name})", error)
+                tally.failure(f"{path} ({package.name})", located(error, f"{path} ({package.name})"))
                 continue
             states = [term.rsplit("/", 1)[-1] for term, _ in (result.statement.states if result.statement else ())]
             if report_format == "text":
