@@ -7,7 +7,7 @@ OUT ?= out
 # Reproducible outputs: dates not in the record come from here, never from the clock.
 export SOURCE_DATE_EPOCH ?= 1700000000
 
-.PHONY: setup demo test golden clean
+.PHONY: setup demo test golden clean package
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,19 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Package the output folders of `make demo` (OUT/<id>/ holding <id>.json) in every package format,
+# then check their fixity. OCFL adds a version only when a record's files changed.
+PKG ?= $(OUT)/packages
+package: setup
+	@folders=$$(for d in $(OUT)/*/; do d=$${d%/}; [ -f "$$d/$${d##*/}.json" ] && echo "$$d"; done); \
+	if [ -z "$$folders" ]; then echo "package: no output folders in $(OUT)/ (run make demo first)" >&2; exit 2; fi; \
+	set -e; \
+	$(ARCHIVER) package $$folders --format saf -o $(PKG); \
+	$(ARCHIVER) package $$folders --format bagit -o $(PKG)/bagit; \
+	$(ARCHIVER) package $$folders --format mets -o $(PKG)/mets; \
+	$(ARCHIVER) package $$folders --format ocfl -o $(PKG)/ocfl; \
+	$(ARCHIVER) verify $(PKG)/saf $(PKG)/bagit/* $(PKG)/mets/* $(PKG)/ocfl
 
 # Regenerate golden files from the current code; review `git diff tests/` before committing.
 golden: setup

@@ -19,6 +19,9 @@ COMMANDS: dict[str, str] = {
     "convert": "archiver.cli.convert",
     "formats": "archiver.cli.formats",
     "styles": "archiver.cli.styles",
+    "package": "archiver.cli.package",
+    "verify": "archiver.cli.verify",
+    "deposit": "archiver.cli.deposit",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -26,6 +29,9 @@ SHORT_HELP: dict[str, str] = {
     "convert": "Write JATS, EPUB, PDF/A, citations and a landing page.",
     "formats": "List the output formats and their aliases.",
     "styles": "List the brands in styles/.",
+    "package": "Package output folders as BagIt, DSpace SAF, OCFL or METS/PREMIS.",
+    "verify": "Check the fixity of bags, OCFL objects, METS packages and manifests.",
+    "deposit": "Deposit a package into a repository over SWORD v2.",
 }
 
 EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
