@@ -117,7 +117,8 @@ def _image_kind(data: bytes) -> tuple[str, str] | None:
 
 def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
     year, month, day = (int(part) for part in (record.modified or record.published).split("-"))
-    return (max(year, 1980), month, day, 0, 0, 0)
+    # The zip format can only date files from 1980 to 2107.
+    return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
 
 # The book -------------------------------------------------------------------------------------------
