@@ -149,6 +149,7 @@ class _Book:
         self.document = ""
         self.toc: list[_Heading] = []
         self.has_table_headers = False
+        self.citation = cite_as(record)  # the crosswalk's line, on the title page and the rights page
 
     # Entry point -------------------------------------------------------------------------------
 
@@ -226,7 +227,7 @@ class _Book:
             _sub(page, "p", record.editor_note, class_="editor-note")
         cite = _sub(page, "p", class_="cite-as")
         _sub(cite, "strong", "Cite as: ")
-        _append_text(cite, cite_as(record))
+        _append_text(cite, self.citation)
         return _xhtml(html)
 
     def _text(self) -> bytes:
@@ -337,7 +338,7 @@ class _Book:
                 _sub(item, "a", url, href=_safe_url(url))
         cite = _sub(section, "p", class_="cite-as")
         _sub(cite, "strong", "Cite as: ")
-        _append_text(cite, cite_as(record))
+        _append_text(cite, self.citation)
         return _xhtml(html)
 
     def _nav(self) -> bytes:
