@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import re
@@ -104,6 +105,7 @@ def xhtml_documents(data: bytes) -> dict[str, etree._Element]:
     return {name: xml(body) for name, body in members(data).items() if name.endswith(".xhtml")}
 
 
+@functools.cache
 def generated_records(count: int, pool: int = 60) -> list[dict]:
     """The `count` richest of `pool` derandomised hypothesis records (same list on every run)."""
     drawn: list[dict] = []
@@ -163,8 +165,10 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
         path.write_bytes(data)
         paths.append(str(path))
     report = folder / "verdicts.json"
-    subprocess.run([sys.executable, str(Path(__file__).parent / "epubcheck_batch.py"), str(report), *paths],
-                   check=True, capture_output=True, timeout=600)
+    run = subprocess.run([sys.executable, str(Path(__file__).parent / "epubcheck_batch.py"), str(report), *paths],
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode != 0 or not report.is_file():
+        pytest.fail(f"EPUBCheck batch did not run (needs Java and JPype1: `make setup`):\n{run.stderr[-3000:]}")
     verdicts = json.loads(report.read_text(encoding="utf-8"))
     return {Path(path).stem: verdict for path, verdict in verdicts.items()}
 
@@ -188,6 +192,21 @@ def test_epubcheck_bites_on_broken_books(epubcheck, name, expected):
     verdict = epubcheck[name]
     assert verdict["status"] == 1
     assert expected <= {m["id"] for m in verdict["messages"]}
+
+
+def test_checked_books_cover_every_node_type():
+    from archiver.record import NODE_TYPES
+
+    def types(node) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["type"]} if isinstance(node.get("type"), str) else set()
+            return found.union(*(types(v) for k, v in node.items() if k != "type"))
+        if isinstance(node, list):
+            return set().union(*(types(v) for v in node)) | {"text" for v in node if isinstance(v, str)}
+        return set()
+
+    seen = types([EDGE["body"], *(data.get("body") for data in generated_records(10))])
+    assert set(NODE_TYPES) <= seen
 
 
 # Container and reproducibility ------------------------------------------------------------------
