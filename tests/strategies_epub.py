@@ -8,6 +8,7 @@ figures whose image is present, missing or absent, and any printable text.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 
 from hypothesis import strategies as st
@@ -104,7 +105,7 @@ def records(draw) -> dict:
         "identifier": draw(st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,12}\Z")),
         "title": draw(TEXT),
         "authors": [author() for _ in range(draw(st.integers(1, 3)))],
-        "published": draw(st.dates(min_value=__import__("datetime").date(1950, 1, 1))).isoformat(),
+        "published": draw(st.dates(min_value=datetime.date(1950, 1, 1))).isoformat(),
         "language": draw(st.sampled_from(["en", "en-SG", "zh-Hans", "nl", "ja"])),
         "publisher": {"name": draw(TEXT)},
     }

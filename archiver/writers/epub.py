@@ -455,22 +455,20 @@ class _Book:
             for cell in row:
                 self._inlines(_sub(tr, "td"), cell)
 
-    def _inlines(self, parent: etree._Element, inlines: list, in_link: bool = False) -> None:
+    def _inlines(self, parent: etree._Element, inlines: list) -> None:
         for node in inlines:
             if isinstance(node, str):
                 _append_text(parent, node)
             elif isinstance(node, Styled):
-                self._inlines(_sub(parent, STYLED_TAGS[node.type]), node.content, in_link)
+                self._inlines(_sub(parent, STYLED_TAGS[node.type]), node.content)
             elif isinstance(node, Code):
                 _sub(parent, "code", node.text)
             elif isinstance(node, Link):
-                if in_link:  # links do not nest: the inner one keeps its text only
-                    self._inlines(parent, node.content, in_link)
-                    continue
-                # A note reference inside a link text follows the link, as a link of its own.
+                # Links do not nest in HTML: an inner link keeps its text only, and a note reference
+                # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
-                self._inlines(_sub(parent, "a", href=_safe_url(node.url)), content, in_link=True)
+                self._inlines(_sub(parent, "a", href=_safe_url(node.url)), content)
                 for ref in trailing:
                     self._note_ref(parent, ref)
             elif isinstance(node, NoteRef):
@@ -690,6 +688,7 @@ def _rights_statement(record: Record) -> str:
 
 
 def _without_note_refs(inlines: list, found: list) -> list:
+    """The inlines with note references moved to `found` and inner links reduced to their text."""
     out = []
     for node in inlines:
         if isinstance(node, NoteRef):
