@@ -71,6 +71,17 @@ EDGE = {
             {"id": "c", "blocks": [{"type": "paragraph", "content": ["never cited"]}]}]},
 }
 EDGE_ASSETS = {"images/bad.png": b"GIF89a not a png"}
+# Characters XML 1.0 carries but readers and validators trip on: a noncharacter, an emoji, NEL, line
+# separator, zero-width space, soft hyphen, tab, CR and markup-like text.
+WEIRD = "x\ufdd0\U0001F600\u0085\u2028\u200b\u00ad\t\r\n]]>&lt;<b>"
+
+
+def weird_record() -> Record:
+    data = copy.deepcopy(EDGE)
+    data["title"] = "T " + WEIRD
+    data["abstract"] = data["authors"][0]["bio"] = data["series"]["number"] = WEIRD
+    data["body"]["notes"][1]["label"] = WEIRD
+    return validate(data)
 
 
 def sample(name: str) -> Record:
@@ -147,13 +158,14 @@ def break_book(data: bytes, how: str) -> bytes:
 @pytest.fixture(scope="session")
 def epubcheck(tmp_path_factory) -> dict[str, dict]:
     """EPUBCheck verdicts ({name: {"status", "messages"}}) on the samples in both brands, the edge
-    record, ten generated records and two broken books, from a single JVM (tests/epubcheck_batch.py)."""
+    record and its weird-text twin, ten generated records and two broken books, from a single JVM (tests/epubcheck_batch.py)."""
     folder = tmp_path_factory.mktemp("epubcheck")
     books: dict[str, bytes] = {}
     for name in ("CO23081", "CO24017", "CO24102"):
         for style in ("rsis", "default"):
             books[f"{name}-{style}"] = book(sample(name), style)
     books["edge"] = book(validate(EDGE), assets=EDGE_ASSETS)
+    books["weird-text"] = book(weird_record(), assets=EDGE_ASSETS)
     for index, data in enumerate(generated_records(10)):
         books[f"generated-{index}"] = book(validate(data), assets=generated_assets(data))
     good = books["CO24017-rsis"]
@@ -174,7 +186,7 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
 
 
 GOOD_BOOKS = [f"{n}-{s}" for n in ("CO23081", "CO24017", "CO24102") for s in ("rsis", "default")] + \
-    ["edge"] + [f"generated-{i}" for i in range(10)]
+    ["edge", "weird-text"] + [f"generated-{i}" for i in range(10)]
 
 
 @pytest.mark.slow
