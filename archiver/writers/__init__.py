@@ -43,7 +43,10 @@ class Format:
         return getattr(importlib.import_module(self.module), self.function)
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: dict[str, Format] = {
+    "epub": Format("epub", "archiver.writers.epub", "render", "{id}.epub", "application/epub+zip",
+                   "EPUB 3.3 reading copy"),
+}
 
 #: names that stand for several formats at once
 GROUPS: dict[str, tuple[str, ...]] = {}
