@@ -43,7 +43,9 @@ class Format:
         return getattr(importlib.import_module(self.module), self.function)
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: dict[str, Format] = {
+    "pdf": Format("pdf", "archiver.writers.pdf", "render", "{id}.pdf", "application/pdf", "PDF/A-3b with embedded sources"),
+}
 
 #: names that stand for several formats at once
 GROUPS: dict[str, tuple[str, ...]] = {}
