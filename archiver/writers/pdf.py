@@ -314,8 +314,9 @@ class Anchor(Flowable):
 class Story:
     """Builds the flowables of a record for one brand."""
 
-    def __init__(self, record: Record, look: Look, assets: dict[str, bytes], width: float):
+    def __init__(self, record: Record, look: Look, assets: dict[str, bytes], width: float, terms: str):
         self.record = record
+        self.terms = terms
         self.look = look
         self.s = look.styles
         self.assets = assets
@@ -327,7 +328,6 @@ class Story:
         self.figures = 0
         self.tables = 0
         self.keys = 0
-        self.outline: list[str] = []
 
     def para(self, inlines: Iterable[Any], style: str) -> Paragraph:
         st = self.s[style]
@@ -341,7 +341,6 @@ class Story:
     def heading(self, inlines: list[Any], level: int) -> Heading:
         self.keys += 1
         title = plain_text(inlines)
-        self.outline.append(title)
         st = self.s["h1" if level == 0 else "h2"]
         return Heading(self.markup.inlines(inlines, st.fontName), st, title, f"h{self.keys}", level)
 
@@ -437,7 +436,7 @@ class Story:
         if data is not None:
             reader = ImageReader(io.BytesIO(data))
             pixels_w, pixels_h = reader.getSize()
-            width = min(self.width, pixels_w * 0.75 * 1.5)
+            width = min(self.width * 0.8, float(pixels_w))
             height = width * pixels_h / pixels_w
             max_height = self.look.pagesize[1] * 0.4
             if height > max_height:
@@ -485,7 +484,6 @@ class Story:
 
     def back_heading(self, title: str) -> Heading:
         self.keys += 1
-        self.outline.append(title)
         return Heading(_xml_escape(title), self.s["h1"], title, f"h{self.keys}", 0)
 
     def endnotes(self) -> list[Flowable]:
@@ -530,9 +528,8 @@ class Story:
             lines.append("© " + " ".join(str(part) for part in (rights.year, rights.holder) if part))
         if rights and rights.license and (not rights.statement or rights.license not in rights.statement):
             lines.append(f"Licence: {rights.license}")
-        terms = self.look_terms
-        if terms:
-            lines.append(terms)
+        if self.terms:
+            lines.append(self.terms)
         publisher = record.publisher
         lines.append(", ".join(part for part in (publisher.name, publisher.parent, publisher.place) if part))
         st = self.s["terms"]
@@ -543,8 +540,6 @@ class Story:
             ("TOPPADDING", (0, 0), (-1, -1), 6),
         ])
         return [Spacer(1, self.s["body"].fontSize * 1.5), KeepTogether([table])]
-
-    look_terms: str = ""
 
 
 # Page furniture -------------------------------------------------------------------------------------
@@ -699,7 +694,7 @@ def _shorten(text: str, length: int) -> str:
 
 # Layout ---------------------------------------------------------------------------------------------
 
-def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) -> tuple[bytes, list[str]]:
+def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) -> bytes:
     width, height = look.pagesize
     top, right, bottom, left = look.margins
     frame_width = width - left - right
@@ -720,16 +715,14 @@ def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) 
                                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)],
                      onPage=furniture.later_page),
     ])
-    story = Story(record, look, assets, frame_width)
-    story.look_terms = style.data.get("terms", "")
-    flowables = story.build()
-    doc.build(flowables, canvasmaker=_numbered_canvas(furniture))
-    return buffer.getvalue(), story.outline
+    story = Story(record, look, assets, frame_width, style.data.get("terms", ""))
+    doc.build(story.build(), canvasmaker=_numbered_canvas(furniture))
+    return buffer.getvalue()
 
 
 # PDF/A-3b -------------------------------------------------------------------------------------------
 
-def attachments(record: Record) -> list[tuple[str, bytes, str, str, str]]:
+def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str, str]]:
     """The sources embedded in the PDF: (file name, bytes, MIME type, relationship, description)."""
     files = [
         (f"{record.identifier}.json", record.dumps().encode("utf-8"), "application/json", "Source",
@@ -739,10 +732,10 @@ def attachments(record: Record) -> list[tuple[str, bytes, str, str, str]]:
          "application/vnd.citationstyles.csl+json", "Data", "Citation metadata (CSL-JSON)"),
     ]
     if jats_available():
+        # Imported lazily: the JATS writer is optional for this module and lands separately.
         from .jats import render as render_jats
-        from . import RenderContext
-        from ..style import load_style
-        files.insert(1, (f"{record.identifier}.xml", render_jats(record, RenderContext(style=load_style())),
+        jats = render_jats(record, context)
+        files.insert(1, (f"{record.identifier}.xml", jats if isinstance(jats, bytes) else jats.encode("utf-8"),
                          "application/xml", "Source", "The article in JATS 1.4 XML"))
     return files
 
@@ -777,7 +770,7 @@ def _rights_text(record: Record) -> str:
     return "© " + " ".join(str(part) for part in (rights.year, rights.holder) if part)
 
 
-def _to_pdfa(raw: bytes, record: Record) -> bytes:
+def _to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
@@ -797,7 +790,7 @@ def _to_pdfa(raw: bytes, record: Record) -> bytes:
             RegistryName=String("http://www.color.org"), Info=String("sRGB IEC61966-2.1"),
             DestOutputProfile=icc)])
         specs = []
-        for filename, data, mime, relationship, description in attachments(record):
+        for filename, data, mime, relationship, description in attachments(record, context):
             spec = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=filename,
                                             mime_type=mime, creation_date=_pdf_date(created),
                                             mod_date=_pdf_date(modified),
@@ -900,5 +893,5 @@ def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> by
 def render(record: Record, context: Any) -> bytes:
     """The record as a branded PDF/A-3b with its sources embedded."""
     look = _look(context.style)
-    raw, _ = _layout(record, context.style, look, dict(context.assets))
-    return _to_pdfa(raw, record)
+    raw = _layout(record, context.style, look, dict(context.assets))
+    return _to_pdfa(raw, record, context)
