@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from archiver.citation import to_csl
 from archiver.cli import main
 from archiver.convert import load_assets
-from archiver.record import Link, ListBlock, Quote, Section, Styled, load, plain_text, walk
+from archiver.record import Link, Section, Styled, load, plain_text, walk
 from archiver.record import Paragraph as ParagraphNode, Table as TableNode
 from archiver.style import load_style
 from archiver.writers import FORMATS, RenderContext

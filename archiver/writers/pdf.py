@@ -13,7 +13,6 @@ reportlab lays out the pages; pikepdf only post-processes them (the cheap path m
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import importlib.util
 import io
@@ -26,7 +25,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -77,28 +76,33 @@ def _font_files(style: Style) -> tuple[tuple[str, str], ...]:
 
 @functools.cache
 def _fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
-    """Register a brand's fonts once per process, under brand-qualified names so that two brands never
-    share a family mapping."""
+    """Register a brand's fonts once per process. A file used for several roles is registered (and
+    embedded) once; names carry the brand and a digest of its files, so two brands, or two versions of
+    one brand, never share a family mapping."""
+    import hashlib
+    digest = hashlib.sha1(repr(files).encode()).hexdigest()[:8]
     names: dict[str, str] = {}
     faces: dict[str, TTFont] = {}
     for role, file in files:
-        name = f"{style_name}-{role}"
-        font = TTFont(name, file)
-        _fix_trailing_advances(font.face)
-        pdfmetrics.registerFont(font)
+        name = f"{style_name}-{digest}-{Path(file).stem}"
+        if name not in faces:
+            font = TTFont(name, file)
+            _fix_trailing_advances(font.face)
+            pdfmetrics.registerFont(font)
+            faces[name] = font
         names[role] = name
-        faces[role] = font
     pdfmetrics.registerFontFamily(names["body"], normal=names["body"], bold=names["body_bold"],
                                   italic=names["body_italic"], boldItalic=names["body_bold_italic"])
-    pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
-                                  italic=names["heading"], boldItalic=names["heading_bold"])
-    for role in ("cjk", "mono", "body_bold", "heading_bold"):
+    if names["heading"] != names["body"]:
+        pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
+                                      italic=names["heading"], boldItalic=names["heading_bold"])
+    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold")} - \
+            {names["body"], names["heading"]}:
         # Bold or italic inside a run set in these fonts must stay in the same (single) face.
-        pdfmetrics.registerFontFamily(names[role], normal=names[role], bold=names[role],
-                                      italic=names[role], boldItalic=names[role])
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
     def cover(role: str) -> frozenset[int]:
-        return frozenset(faces[role].face.charToGlyph)
+        return frozenset(faces[names[role]].face.charToGlyph)
 
     covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
@@ -378,7 +382,7 @@ class Story:
 
     def synopsis(self, text: str) -> Table:
         st = self.s["synopsis"]
-        inner = [Paragraph("SYNOPSIS", self.s["label"]), Paragraph(self.markup.text(text, st.fontName), st)]
+        inner = [Paragraph("SYNOPSIS", self.s["label"]), Paragraph(f"<i>{self.markup.text(text, st.fontName)}</i>", st)]
         pad = self.s["body"].fontSize
         return _table(self.look, [[inner]], [self.width], [
             ("BACKGROUND", (0, 0), (-1, -1), self.look.colours["tint"]),
@@ -588,7 +592,6 @@ class Furniture:
         self.style = style
         self.look = look
         self.fonts = look.fonts
-        self.markup = Markup(look, {})
 
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
