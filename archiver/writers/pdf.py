@@ -332,6 +332,7 @@ class Story:
         self.figures = 0
         self.tables = 0
         self.keys = 0
+        self.outline_level = -1
 
     def para(self, inlines: Iterable[Any], style: str) -> Paragraph:
         st = self.s[style]
@@ -344,9 +345,10 @@ class Story:
 
     def heading(self, inlines: list[Any], level: int) -> Heading:
         self.keys += 1
-        title = plain_text(inlines)
+        # An outline may not skip a level (a titled section inside an untitled one).
+        self.outline_level = level = min(level, self.outline_level + 1)
         st = self.s["h1" if level == 0 else "h2"]
-        return Heading(self.markup.inlines(inlines, st.fontName), st, title, f"h{self.keys}", level)
+        return Heading(self.markup.inlines(inlines, st.fontName), st, plain_text(inlines), f"h{self.keys}", level)
 
     def build(self) -> list[Flowable]:
         record = self.record
@@ -488,6 +490,7 @@ class Story:
 
     def back_heading(self, title: str) -> Heading:
         self.keys += 1
+        self.outline_level = 0
         return Heading(_xml_escape(title), self.s["h1"], title, f"h{self.keys}", 0)
 
     def endnotes(self) -> list[Flowable]:
