@@ -319,6 +319,9 @@ def test_document_info_and_xmp_carry_the_citation_metadata(records, rendered):
         assert str(info.Author) == "Şahin Öztürk; Nguyễn Thị Minh"
         assert str(info.Subject) == record.abstract
         assert "Water Security" in str(info.Keywords)
+        assert (str(info.Identifier), str(info.Language)) == ("doi:10.5555/co24017", "en")
+        assert str(info.Rights) == record.rights.statement
+        assert str(info.CreationDate).startswith("D:20240205") and str(info.ModDate).startswith("D:20240207")
         meta = pdf.open_metadata()
         assert meta["dc:title"] == record.title
         assert meta["dc:creator"] == ["Şahin Öztürk", "Nguyễn Thị Minh"]

@@ -812,6 +812,11 @@ def _to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
         if record.abstract:
             info.Subject = record.abstract
         info.Keywords = "; ".join(subjects)
+        # Not standard keys, but readers of the Info dictionary (pdfinfo -custom, repositories) show them.
+        info.Identifier = _identifier(record)
+        info.Language = record.language
+        if _rights_text(record):
+            info.Rights = _rights_text(record)
         info.Creator = PRODUCER
         info.Producer = PRODUCER
         info.CreationDate = _pdf_date(created)
