@@ -405,7 +405,7 @@ class Story:
             elif isinstance(block, ListBlock):
                 out.append(self.list_block(block, style))
             elif isinstance(block, Quote):
-                out.append(self.quote(block))
+                out += [self.quote(block), Spacer(1, self.s["body"].spaceAfter)]
             elif isinstance(block, Figure):
                 out.append(self.figure(block))
             elif isinstance(block, TableNode):
