@@ -503,3 +503,23 @@ def test_nested_sections_nest_in_the_outline(tmp_path):
         tree = [(item.title, [child.title for child in item.children]) for item in outline.root]
     assert tree[:2] == [("Inside an Untitled Part", []), ("Part Two", ["A Subsection"])]
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
+
+
+def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path, caplog):
+    from archiver.record import validate
+    data = json.loads((RECORDS / "CO24102.json").read_text(encoding="utf-8"))
+    data["body"]["blocks"][1]["blocks"].append({"type": "paragraph", "content": [
+        "Astral: 😀 (U+1F600). Symbols: ∮ ⌘ ☂. Korean: 한국어."]})
+    record = validate(data)
+    path = tmp_path / "fallback.pdf"
+    with caplog.at_level("WARNING", logger="archiver.writers.pdf"):
+        path.write_bytes(pdf_writer.render(record, _context(record, "default")))
+    text = _text(path)
+    # Above U+FFFF the ToUnicode map needs a surrogate pair; reportlab alone extracts U+1F60 here.
+    assert "😀 (U+1F600)" in text
+    assert "∮ ⌘ ☂" in text  # not in Noto Sans: set in the last-resort DejaVu Sans
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVuSans " in fonts
+    # No installed font has Hangul: the loss is logged, never silent, and the file stays valid.
+    assert "U+D55C, U+AD6D, U+C5B4" in caplog.text
+    assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"

@@ -17,6 +17,7 @@ import functools
 import importlib.util
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepTogether, ListFlowable,
@@ -44,11 +45,30 @@ from ..style import Style
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
 rl_config.useA85 = 0
 
+
+def _utf16_to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with code points above U+FFFF written as UTF-16BE surrogate pairs.
+
+    reportlab writes them as bare 5-digit hex, so an emoji or a CJK Extension B character (common in
+    Chinese and Japanese names) extracts as a wrong character."""
+    cmap = _reportlab_to_unicode_cmap(fontname, subset)
+    for index, code in enumerate(subset):
+        if code > 0xFFFF:
+            pair = chr(code).encode("utf-16-be").hex().upper()
+            cmap = cmap.replace(f"<{index:02X}> <{code:04X}>", f"<{index:02X}> <{pair}>")
+    return cmap
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+ttfonts.makeToUnicodeCMap = _utf16_to_unicode_cmap
+
 PAGE_SIZES = {"A4": A4, "letter": letter}
 SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 PRODUCER = "archiver (reportlab + pikepdf)"
+LAST_RESORT_FONT = "DejaVuSans.ttf"
+log = logging.getLogger(__name__)
 
 
 # Fonts ----------------------------------------------------------------------------------------------
@@ -62,9 +82,31 @@ class Fonts:
     heading_bold: str
     mono: str
     cjk: str
-    #: code points the body, heading and mono fonts can draw; anything else goes to the cjk font
+    #: code points each text font (body, heading, mono) can draw
     covered: dict[str, frozenset[int]]
-    cjk_covered: frozenset[int]
+    #: fonts tried, in order, for a character the run's own font lacks: the brand's cjk font, then
+    #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
+    fallbacks: tuple[tuple[str, frozenset[int]], ...]
+
+    def runs(self, text: str, font: str) -> list[tuple[str, str]]:
+        """Split text into (run, font) so that every character is set in a font that has its glyph
+        (reportlab has no per-glyph fallback). A character no font has stays in `font` and is logged."""
+        covered = self.covered.get(font, self.covered[self.body])
+        runs: list[tuple[str, str]] = []
+        missing: list[str] = []
+        for char in text:
+            chosen = font
+            if ord(char) not in covered and not char.isspace():
+                chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), font)
+                if chosen == font:
+                    missing.append(char)
+            if runs and runs[-1][1] == chosen:
+                runs[-1] = (runs[-1][0] + char, chosen)
+            else:
+                runs.append((char, chosen))
+        if missing:
+            log.warning("no font of the brand can draw %s", ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(missing)))
+        return runs
 
 
 def _font_files(style: Style) -> tuple[tuple[str, str], ...]:
@@ -105,9 +147,25 @@ def _fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
         return frozenset(faces[names[role]].face.charToGlyph)
 
     covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
+    last_resort = _last_resort_font()
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
-                 heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"],
-                 covered=covered, cjk_covered=cover("cjk"))
+                 heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
+                 fallbacks=((names["cjk"], cover("cjk")), (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
+
+
+@functools.cache
+def _last_resort_font() -> TTFont:
+    from ..style import FONT_DIRS
+    path = next((folder / LAST_RESORT_FONT for folder in FONT_DIRS if (folder / LAST_RESORT_FONT).is_file()), None)
+    if path is None:
+        from ..errors import UsageError
+        raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
+    font = TTFont("archiver-last-resort", str(path))
+    _fix_trailing_advances(font.face)
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,
+                                  italic=font.fontName, boldItalic=font.fontName)
+    return font
 
 
 def _fix_trailing_advances(face: Any) -> None:
@@ -232,24 +290,8 @@ class Markup:
         self.note_labels = note_labels
 
     def text(self, text: str, font: str) -> str:
-        covered = self.look.fonts.covered.get(font, self.look.fonts.covered[self.look.fonts.body])
-        out: list[str] = []
-        run: list[str] = []
-        fallback = False
-        for char in text:
-            needs = ord(char) not in covered and ord(char) in self.look.fonts.cjk_covered and not char.isspace()
-            if needs != fallback and run:
-                out.append(self._run("".join(run), fallback))
-                run = []
-            fallback = needs
-            run.append(char)
-        if run:
-            out.append(self._run("".join(run), fallback))
-        return "".join(out)
-
-    def _run(self, text: str, fallback: bool) -> str:
-        escaped = _xml_escape(text)
-        return f'<font name="{self.look.fonts.cjk}">{escaped}</font>' if fallback else escaped
+        return "".join(_xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>'
+                       for run, run_font in self.look.fonts.runs(text, font))
 
     def inlines(self, nodes: Iterable[Any], font: str) -> str:
         out: list[str] = []
@@ -296,6 +338,9 @@ class Heading(Paragraph):
         self.outline_title = outline_title
         self.outline_key = key
         self.outline_level = level
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        return []  # a heading moves to the next frame whole, so it is one outline entry
 
     def draw(self) -> None:
         self.canv.bookmarkPage(self.outline_key)
@@ -599,7 +644,7 @@ class Furniture:
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
         """Draw one line of text with the same per-glyph font fallback as the body."""
-        runs = _runs(text, self.fonts, font)
+        runs = self.fonts.runs(text, font)
         width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
         if align == "right":
             x -= width
@@ -680,18 +725,6 @@ class Furniture:
         self._text(canvas, width - right, y, f"Page {canvas.getPageNumber()} of {total}",
                    self.fonts.heading, 8, "right")
         canvas.restoreState()
-
-
-def _runs(text: str, fonts: Fonts, font: str) -> list[tuple[str, str]]:
-    covered = fonts.covered.get(font, fonts.covered[fonts.body])
-    runs: list[tuple[str, str]] = []
-    for char in text:
-        chosen = fonts.cjk if ord(char) not in covered and ord(char) in fonts.cjk_covered else font
-        if runs and runs[-1][1] == chosen:
-            runs[-1] = (runs[-1][0] + char, chosen)
-        else:
-            runs.append((char, chosen))
-    return runs
 
 
 def _shorten(text: str, length: int) -> str:
