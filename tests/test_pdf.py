@@ -523,3 +523,27 @@ def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path, caplog):
     # No installed font has Hangul: the loss is logged, never silent, and the file stays valid.
     assert "U+D55C, U+AD6D, U+C5B4" in caplog.text
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
+
+
+@pytest.mark.parametrize("variant", ["cmyk-jpeg", "undecodable"])
+def test_awkward_images_keep_the_file_valid(records, tmp_path, variant, caplog):
+    from PIL import Image as PILImage
+    record = records["CO24017"]
+    (figure,) = record.figures()
+    if variant == "cmyk-jpeg":
+        buffer = io.BytesIO()
+        PILImage.open(RECORDS / figure.image).convert("CMYK").save(buffer, "JPEG")
+        data, images = buffer.getvalue(), 1
+    else:
+        data, images = b"\x89PNG\r\n\x1a\n" + b"truncated" * 8, 0
+    context = RenderContext(style=load_style("rsis"), assets={figure.image: data})
+    path = tmp_path / f"{variant}.pdf"
+    with caplog.at_level("WARNING", logger="archiver.writers.pdf"):
+        path.write_bytes(pdf_writer.render(record, context))
+    report = pikepdf.pdfa.validate_written(path, "3b")
+    assert report.verdict == "pass", report.findings  # CMYK without a CMYK OutputIntent would fail 6.2.4.3
+    assert _image_count(path) == images
+    text = _squash(_text(path))
+    assert "Figure 1. Dry-season flow" in text and "Credit: Chart drawn by the authors" in text
+    if not images:
+        assert "cannot be decoded" in caplog.text

@@ -30,7 +30,6 @@ from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -484,16 +483,8 @@ class Story:
         data = self.assets.get(figure.image) if figure.image else None
         st = self.s["caption"]
         caption = f"<b>Figure {self.figures}.</b> " + self.markup.inlines(figure.caption, st.fontName)
-        if data is not None:
-            reader = ImageReader(io.BytesIO(data))
-            pixels_w, pixels_h = reader.getSize()
-            width = min(self.width * 0.8, float(pixels_w))
-            height = width * pixels_h / pixels_w
-            max_height = self.look.pagesize[1] * 0.4
-            if height > max_height:
-                width, height = width * max_height / height, max_height
-            image = Image(io.BytesIO(data), width=width, height=height)
-            image.hAlign = "LEFT"
+        image = self.image(figure, data) if data is not None else None
+        if image is not None:
             parts.append(image)
         else:
             # A lost image keeps its caption and credit, never an empty frame.
@@ -507,6 +498,31 @@ class Story:
         else:
             parts.append(Spacer(1, self.s["credit"].spaceAfter))
         return KeepTogether(parts)
+
+    def image(self, figure: Figure, data: bytes) -> Image | None:
+        """The figure's image scaled to the column, or None when its bytes cannot be decoded."""
+        from PIL import Image as PILImage, UnidentifiedImageError
+        try:
+            with PILImage.open(io.BytesIO(data)) as probe:
+                probe.load()
+                pixels_w, pixels_h = probe.size
+                if probe.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+                    # A CMYK (or Lab) image would need a CMYK OutputIntent (ISO 19005-3 6.2.4.3).
+                    converted = io.BytesIO()
+                    probe.convert("RGB").save(converted, "PNG")
+                    data = converted.getvalue()
+        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            log.warning("figure %s: image %s cannot be decoded (%s); caption and credit kept",
+                        figure.id, figure.image, exc)
+            return None
+        width = min(self.width * 0.8, float(pixels_w))
+        height = width * pixels_h / pixels_w
+        max_height = self.look.pagesize[1] * 0.4
+        if height > max_height:
+            width, height = width * max_height / height, max_height
+        image = Image(io.BytesIO(data), width=width, height=height)
+        image.hAlign = "LEFT"
+        return image
 
     def table(self, block: TableNode) -> Flowable:
         self.tables += 1
