@@ -224,6 +224,7 @@ def test_masthead_and_furniture_come_from_the_brand(records, rendered):
         style = load_style(brand)
         first_page = _text(rendered["CO24017", brand], "-l", "1")
         assert style.data["masthead"] in first_page
+        assert records["CO24017"].series.name.casefold() in first_page.casefold()  # series name, number, date
         assert "No. 017/2024" in first_page and "5 February 2024" in first_page
         whole = _squash(_text(rendered["CO24017", brand]))
         assert _squash(style.data["terms"]) in whole

@@ -575,12 +575,9 @@ class Story:
             return []
         out: list[Flowable] = [self.back_heading("About the Author" if len(bios) == 1 else "About the Authors")]
         for author in bios:
-            paragraph = self.plain(author.bio, "small")
+            out.append(self.plain(author.bio, "small"))
             if author.orcid:
-                out.append(paragraph)
                 out.append(self.plain(f"ORCID: {author.orcid}", "small", links=True))
-            else:
-                out.append(paragraph)
         return out
 
     def cite(self) -> list[Flowable]:
@@ -618,11 +615,14 @@ def _long_date(iso: str) -> str:
 
 
 def _fill(template: str, record: Record) -> str:
+    """A brand's header, footer or masthead text with {series}, {number}, {date} and {identifier} filled
+    in; any other brace is kept as written."""
     series = record.series
     values = {"series": series.name if series else record.publisher.name,
               "number": f"No. {series.number}" if series and series.number else "",
               "date": _long_date(record.published), "identifier": record.identifier}
-    return " ".join(template.format(**values).split())
+    filled = re.sub(r"\{(series|number|date|identifier)\}", lambda match: values[match.group(1)], template)
+    return " ".join(filled.split())
 
 
 def _numbered_canvas(furniture: "Furniture") -> type[Canvas]:
@@ -700,11 +700,13 @@ class Furniture:
         logo = band - 8 * mm
         self.logo(canvas, left, height - band + 4 * mm, logo)
         canvas.setFillColor(c["background"])
-        masthead = self.style.data.get("masthead") or (self.record.series.name if self.record.series else "")
+        masthead = _fill(self.style.data.get("masthead", "{series}"), self.record)
         self._text(canvas, left + logo + 5 * mm, height - band / 2 - 2.5 * mm, masthead.upper(),
                    self.fonts.heading_bold, 17)
         series = self.record.series
         line1 = f"No. {series.number}" if series and series.number else self.record.identifier
+        if series and series.name.casefold() not in masthead.casefold():
+            line1 = f"{series.name} · {line1}"
         self._text(canvas, width - right, height - band / 2 + 1 * mm, line1, self.fonts.heading_bold, 10, "right")
         self._text(canvas, width - right, height - band / 2 - 4.5 * mm, _long_date(self.record.published),
                    self.fonts.heading, 9.5, "right")
