@@ -39,3 +39,9 @@ golden: setup
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis
+
+# CPU per commentary of the PDF/A-3b writer (target < 80 ms); the lead wires it into `make bench`.
+.PHONY: bench-pdf
+bench-pdf: setup
+	$(PY) bench/bench_pdf.py --style rsis
+	$(PY) bench/bench_pdf.py --style default

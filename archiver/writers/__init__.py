@@ -46,6 +46,7 @@ class Format:
 FORMATS: dict[str, Format] = {
     "epub": Format("epub", "archiver.writers.epub", "render", "{id}.epub", "application/epub+zip",
                    "EPUB 3.3 reading copy"),
+    "pdf": Format("pdf", "archiver.writers.pdf", "render", "{id}.pdf", "application/pdf", "PDF/A-3b with embedded sources"),
 }
 
 #: names that stand for several formats at once
