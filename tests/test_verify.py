@@ -47,7 +47,9 @@ def test_an_intact_package_verifies(converted, tmp_path, fmt):
 def test_a_changed_file_is_named(converted, tmp_path, fmt):
     package = make(converted, fmt, tmp_path / "pkg")
     target = payload_file(package, fmt)
-    target.write_bytes(target.read_bytes().replace(b"placeholder", b"placeholdex"))
+    damaged = bytearray(target.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit, as bit rot does
+    target.write_bytes(bytes(damaged))
     result = run("verify", str(package))
     assert result.exit_code == 7
     assert "changed" in result.output and "CO24017.pdf" in result.output
