@@ -43,7 +43,10 @@ class Format:
         return getattr(importlib.import_module(self.module), self.function)
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: dict[str, Format] = {
+    "jats": Format("jats", "archiver.writers.jats", "render", "{id}.xml", "application/jats+xml",
+                   "JATS 1.4 Archiving XML", aliases=("xml",)),
+}
 
 #: names that stand for several formats at once
 GROUPS: dict[str, tuple[str, ...]] = {}
