@@ -23,7 +23,7 @@ from ..jatsmap import (CODE_TAG, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, M
                        META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
                        NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES,
                        XML_LANG)
-from ..record import SCHEMA_VERSION, Record, problems
+from ..record import SCHEMA_VERSION
 from ..validators.jats import parse
 
 _LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
@@ -53,10 +53,7 @@ def read(data: bytes, source_name: str) -> dict[str, Any]:
     for node in root.iter(etree.Entity):
         raise InputError(f"entity reference &{node.name}; is not expanded (line {node.sourceline})",
                          source=source_name, hint="replace named entities with the characters they stand for")
-    data_ = _Reader(root, source_name).record()
-    if not problems(data_):
-        return Record.from_json(data_).to_json()  # canonical key order
-    return data_
+    return _Reader(root, source_name).record()
 
 
 def _text(element: etree._Element | None) -> str | None:
@@ -84,6 +81,7 @@ class _Reader:
             if name is not None and name not in self.custom:
                 self.custom[name] = _text(custom.find("meta-value")) or ""
         self.ours = META_SCHEMA_VERSION in self.custom
+        self.empty = set(self.custom.get(META_EMPTY, "").split())
         self.affs = {aff.get("id"): aff for aff in self.front.iter("aff") if aff.get("id")}
         back = root.find("back")
         self.fns = [fn for fn in back.iterfind("fn-group/fn")] if back is not None else []
@@ -101,8 +99,9 @@ class _Reader:
             record["series"] = series
         _put(record, "title", _text(meta.find("title-group/article-title")))
         _put(record, "subtitle", _text(meta.find("title-group/subtitle")))
-        record["authors"] = [self.author(contrib) for contrib in meta.iterfind("contrib-group/contrib")
-                             if contrib.get("contrib-type", "author") == "author"]
+        contribs = [contrib for contrib in meta.iterfind("contrib-group/contrib")
+                    if contrib.get("contrib-type", "author") == "author"]
+        record["authors"] = [self.author(contrib, index) for index, contrib in enumerate(contribs)]
         _put(record, "published", self.published())
         modified = meta.find(f"pub-history/event[@event-type='{EVENT_REVISED}']/date")
         _put(record, "modified", self.date(modified))
@@ -115,24 +114,25 @@ class _Reader:
         body = self.root.find("body")
         if body is not None or self.fns:
             record["body"] = {"blocks": self.blocks(body) if body is not None else []}
-            if self.fns:
+            if self.fns or "/body/notes" in self.empty:
                 record["body"]["notes"] = [self.note(fn, number) for number, fn in enumerate(self.fns, 1)]
         for key, kinds in (("subjects", (KWD_TOPICS,)), ("coverage", (KWD_REGIONS,))):
             values = [_text(kwd) for group in meta.iterfind("kwd-group")
                       if self.kwd_kind(group) in kinds for kwd in group.iterfind("kwd")]
-            if values:
+            if values or f"/{key}" in self.empty:
                 record[key] = values
         rights = self.rights(meta.find("permissions"))
         if rights is not None:
             record["rights"] = rights
         links = self.links()
-        if links:
+        if links or "/links" in self.empty:
             record["links"] = links
         provenance = self.provenance()
         if provenance:
             record["provenance"] = provenance
-        for pointer in self.custom.get(META_EMPTY, "").split():
-            _set_empty(record, pointer)
+        for pointer in sorted(self.empty):
+            if pointer.endswith("/head"):
+                _set_empty_head(record, pointer)
         return record
 
     def kwd_kind(self, group: etree._Element) -> str:
@@ -168,7 +168,7 @@ class _Reader:
         _put(publisher, "parent", self.custom.get(META_PUBLISHER_PARENT))
         return publisher
 
-    def author(self, contrib: etree._Element) -> dict[str, Any]:
+    def author(self, contrib: etree._Element, index: int) -> dict[str, Any]:
         name = contrib.find("name")
         string_name = contrib.find("string-name")
         given = _text(name.find("given-names")) if name is not None else None
@@ -186,7 +186,7 @@ class _Reader:
         affiliations = [self.affiliation(self.affs[rid]) for xref in contrib.iterfind("xref[@ref-type='aff']")
                         for rid in (xref.get("rid") or "").split() if rid in self.affs]
         affiliations += [self.affiliation(aff) for aff in contrib.iterfind("aff")]
-        if affiliations:
+        if affiliations or f"/authors/{index}/affiliations" in self.empty:
             author["affiliations"] = affiliations
         bio = contrib.find("bio")
         _put(author, "bio", self.paragraphs(bio))
@@ -464,14 +464,15 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
-def _set_empty(record: dict[str, Any], pointer: str) -> None:
-    """Restore an empty list (or the empty `links` object) that the writer noted at a JSON pointer."""
-    parts = pointer.strip("/").split("/")
+def _set_empty_head(record: dict[str, Any], pointer: str) -> None:
+    """Restore the empty header rows (`"head": []`) of the table the writer noted at a JSON pointer."""
     target: Any = record
     try:
-        for part in parts[:-1]:
+        for part in pointer.strip("/").split("/")[:-1]:
             target = target[int(part)] if isinstance(target, list) else target[part]
     except (KeyError, IndexError, ValueError, TypeError):
         return  # a pointer that does not fit the article is ignored, not trusted
-    if isinstance(target, dict) and parts[-1] not in target:
-        target[parts[-1]] = {} if parts[-1] == "links" else []
+    if isinstance(target, dict) and target.get("type") == "table" and "head" not in target:
+        rows = target.pop("rows")
+        target["head"] = []
+        target["rows"] = rows
