@@ -53,9 +53,10 @@ def parse(data: bytes, source: str | None):
     try:
         return etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
-        line = exc.position[0] if exc.position else None
-        raise InputError(f"not well-formed XML: {exc.msg}", source=f"{source}:{line}" if line else source,
-                         hint="fix the XML syntax; the line number is where the parser stopped") from None
+        message = f"not well-formed XML: {exc.msg}"
+        problem = Problem(message, source=source, line=exc.position[0] if exc.position else None,
+                          hint="fix the XML syntax; the line number is where the parser stopped")
+        raise InputError(message, problems=[problem]) from None
 
 
 def validate_jats(data: bytes, source: str | None = None) -> list[Problem]:
@@ -68,6 +69,11 @@ def validate_jats(data: bytes, source: str | None = None) -> list[Problem]:
     elif root.get("dtd-version") != "1.4":
         found.append(Problem(f"dtd-version is {root.get('dtd-version')!r}, not '1.4'", source=source,
                              line=root.sourceline, hint='set dtd-version="1.4" on <article>'))
+    from lxml import etree
+    for node in root.iter(etree.Entity):
+        found.append(Problem(f"entity reference &{node.name}; is not expanded (entities are never resolved: "
+                             "they could read local files or explode in size)", source=source,
+                             line=node.sourceline, hint="replace the entity with the characters it stands for"))
     dtd = _dtd()
     if not dtd.validate(root):
         for error in dtd.error_log:
