@@ -204,9 +204,12 @@ class _Reader:
         if institution is not None:
             name = _text(institution)
         else:  # a foreign aff may be plain text after a label
-            name = "".join(_text(child) if child.tag not in ("label", "country", "sup") else ""
-                           for child in _elements(aff))
-            name = ((aff.text or "") + name).strip(" ,;") or _text(aff)
+            parts = [aff.text or ""]
+            for child in aff:
+                if isinstance(child.tag, str) and child.tag not in ("label", "country", "sup"):
+                    parts.append(_text(child))
+                parts.append(child.tail or "")
+            name = "".join(parts).strip(" ,;\n") or _text(aff)
         result: dict[str, Any] = {"name": name}
         country = aff.find("country")
         if country is not None:
