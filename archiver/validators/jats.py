@@ -66,9 +66,6 @@ def validate_jats(data: bytes, source: str | None = None) -> list[Problem]:
     if root.tag != "article":
         found.append(Problem(f"the root element is <{root.tag}>, not <article>", source=source,
                              line=root.sourceline, hint="a JATS article starts with <article>"))
-    elif root.get("dtd-version") != "1.4":
-        found.append(Problem(f"dtd-version is {root.get('dtd-version')!r}, not '1.4'", source=source,
-                             line=root.sourceline, hint='set dtd-version="1.4" on <article>'))
     from lxml import etree
     for node in root.iter(etree.Entity):
         found.append(Problem(f"entity reference &{node.name}; is not expanded (entities are never resolved: "
