@@ -13,6 +13,7 @@ The input is untrusted: parsed without loading the DTD, without expanding entiti
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from pathlib import PurePath
 from typing import Any
 
@@ -352,7 +353,7 @@ class _Reader:
                 run.text = child.tail
                 out.extend(self.block(child))
             else:
-                run.append(_copy(child))
+                run.append(deepcopy(child))
         flush()
         return out
 
@@ -441,11 +442,6 @@ class _Reader:
             if rid and rid[0] in self.note_ids:
                 return [{"type": "note_ref", "note": rid[0]}]
         return self.inlines(element)  # markup the record cannot hold: keep its text
-
-
-def _copy(element: etree._Element) -> etree._Element:
-    from copy import deepcopy
-    return deepcopy(element)
 
 
 def _merge(inlines: list[Any]) -> list[Any]:
