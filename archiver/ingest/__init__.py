@@ -114,9 +114,10 @@ def read_source(data: bytes, name: str, kind: str | None = None,
     results, found, seen = [], [], {}
     for draft in drafts:
         record_data = dict(draft.data)
-        provenance = {"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
-                      "archiver_version": __version__, "ingested": ingest_date()}
-        provenance.update(record_data.get("provenance") or {})
+        # What this run did is a fact no source may override; a source's own remark is kept as the note.
+        provenance = dict(record_data.get("provenance") or {})
+        provenance.update({"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
+                           "archiver_version": __version__, "ingested": ingest_date()})
         record_data["provenance"] = provenance
         record_problems = [Problem(p.message, draft.pointer + (p.pointer if p.pointer != "/" else "") or "/",
                                    p.source, p.hint, draft.line) for p in problems(record_data, name)]
