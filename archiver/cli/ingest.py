@@ -4,7 +4,8 @@ Each source is reported on its own and the batch carries on; a source is all or 
 fails its whole source, and nothing of that source is written). Figures' images go to `DIR/images/`.
 Within one run, a second source giving an identifier already written with different content is refused
 instead of overwriting it. A JSON file next to a manuscript of the same name (`CO24033.json` beside
-`CO24033.md`) is that manuscript's sidecar metadata, not a record of its own.
+`CO24033.md`) is that manuscript's sidecar metadata, not a record of its own, when the manuscript is
+ingested in the same run.
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     tally = Tally(strict=strict, as_json=report_format == "json")
     paths = expand_paths(sources)
+    given = {path.resolve() for path in paths}
     written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
     for path in paths:
         name = str(path)
-        if kind in (None, "manuscript") and _is_sidecar(path):
+        if kind in (None, "manuscript") and _is_sidecar(path, given):
             continue
         try:
             if not path.is_file():
@@ -84,8 +86,10 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     tally.finish("ingest")
 
 
-def _is_sidecar(path: Path) -> bool:
-    return path.suffix.lower() == ".json" and any(path.with_suffix(suffix).is_file() for suffix in MANUSCRIPT_SUFFIXES)
+def _is_sidecar(path: Path, given: set[Path]) -> bool:
+    """A .json whose manuscript (same name, manuscript suffix) is ingested in this run."""
+    return path.suffix.lower() == ".json" and \
+        any(path.with_suffix(suffix).resolve() in given for suffix in MANUSCRIPT_SUFFIXES)
 
 
 def _neighbour(folder: Path):

@@ -51,7 +51,7 @@ OBJECT_FIELDS = {
     "provenance": ("reader", "source_file", "source_sha256", "archiver_version", "ingested", "note"),
 }
 #: the sub-field a plain string stands for
-OBJECT_STRING = {"series": "name", "publisher": "name", "rights": "statement"}
+OBJECT_STRING = {"series": "name", "publisher": "name", "rights": "statement", "provenance": "note"}
 AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email")
 AFFILIATION_FIELDS = ("name", "country", "country_code")
 EXTRA_FIELDS = ("body_format",)
@@ -138,10 +138,11 @@ class Normaliser:
         for key in ("series", "publisher", "rights", "links"):
             if key in fields:
                 self._put(out, key, self.object(key, fields[key], f"/{key}"))
-        if isinstance(fields.get("provenance"), dict):
-            out["provenance"] = fields["provenance"]
-        elif "provenance" in fields:
-            self.problem("/provenance", "provenance must be an object", "leave it out: archiver fills it in")
+        if "provenance" in fields:
+            # The ingest driver states what this run did; a source's own remark survives as the note.
+            provenance = self.object("provenance", fields["provenance"], "/provenance") or {}
+            if "note" in provenance:
+                out["provenance"] = {"note": provenance["note"]}
         for key in ("subjects", "coverage"):
             if key in fields:
                 self._put(out, key, self.terms(fields[key], fields.get(f"_{key}_at", f"/{key}")))
@@ -209,7 +210,7 @@ class Normaliser:
 
     def _schema_check(self, out: dict[str, Any]) -> None:
         # What the lenient rules let through must still be a valid record: report what the schema says.
-        for problem in schema_problems(out):
+        for problem in schema_problems({key: value for key, value in out.items() if key != "provenance"}):
             if problem.pointer == "/" and "required property" in problem.message:
                 continue  # reported above with the field's own pointer
             self.problem(problem.pointer if problem.pointer != "/" else "", problem.message, problem.hint)

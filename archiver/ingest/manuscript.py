@@ -74,7 +74,8 @@ def kind_of(data: bytes, name: str) -> str | None:
 
 
 def sniff(data: bytes, name: str) -> bool:
-    return kind_of(data, name) is not None
+    # A .docx that is no zip, or a .md that is no UTF-8, is still claimed, to get a clear error from read().
+    return kind_of(data, name) is not None or PurePath(name).suffix.lower() in (".docx", ".odt", ".md", ".markdown")
 
 
 def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Draft]:
