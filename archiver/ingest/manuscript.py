@@ -41,6 +41,7 @@ MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 DOCUMENT_PROPERTIES = {"title": "title", "subtitle": "subtitle", "author": "authors", "date": "published",
                        "abstract": "abstract", "keywords": "subjects", "lang": "language"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+LOOSE_SUFFIXES = (".json", ".yaml", ".yml", ".csv", ".tsv")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -64,12 +65,16 @@ def kind_of(data: bytes, name: str) -> str | None:
         if error.start < len(data[:8192]) - 4:
             return None
         head = data[:error.start].decode("utf-8-sig")
+    suffix = PurePath(name).suffix.lower()
+    if "\x00" in head or suffix in LOOSE_SUFFIXES:
+        return None  # "# comment" and "---" open YAML too: the extension settles what content cannot
     front = _FRONT_MATTER.match(head)
     if front and re.search(r"^(title|identifier)\s*:", front.group(1) or "", re.M):
-        return "markdown"
+        after = next((line for line in head[front.end():].splitlines() if line.strip()), "")
+        return None if re.match(r"[A-Za-z_]\w*\s*:", after) else "markdown"  # else a YAML stream
     first = next((line for line in head.splitlines() if line.strip()), "")
-    if re.match(r"#{1,6} \S", first) or PurePath(name).suffix.lower() in (".md", ".markdown"):
-        return "markdown" if "\x00" not in head else None
+    if re.match(r"#{1,6} \S", first) or suffix in (".md", ".markdown"):
+        return "markdown"
     return None
 
 
