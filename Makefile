@@ -13,9 +13,8 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(ARCHIVER) ingest samples/sources -o $(OUT)/records
-	$(ARCHIVER) validate $(OUT)/records samples/records
-	$(ARCHIVER) convert $(OUT)/records/*.json samples/records/*.json -o $(OUT)
+	$(ARCHIVER) validate samples/records
+	$(ARCHIVER) convert samples/records -o $(OUT)
 	@echo "demo: outputs are in $(OUT)/"
 
 test: setup

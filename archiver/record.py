@@ -327,10 +327,28 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator():
-    # Compiled once per process: jsonschema's validate() recompiles the schema on every call (~30 ms).
+    """The thorough validator: every error, each with its path. Used only to explain a rejection."""
     import jsonschema
     cls = jsonschema.validators.validator_for(schema())
     return cls(schema(), format_checker=cls.FORMAT_CHECKER)
+
+
+@functools.cache
+def _fast_check():
+    """The schema compiled to Python code once per process: about 0.5 ms per record, where jsonschema
+    takes 7-10 ms. It stops at the first error, so a rejected record is re-checked by `_validator`."""
+    import fastjsonschema
+    return fastjsonschema.compile(schema())
+
+
+def _passes_fast_check(data: Any) -> str | None:
+    """None when the record is schema-valid, else the fast checker's message."""
+    import fastjsonschema
+    try:
+        _fast_check()(data)
+    except fastjsonschema.JsonSchemaException as error:
+        return error.message
+    return None
 
 
 _HINTS = {
@@ -349,8 +367,11 @@ _HINTS = {
 def problems(data: Any, source: str | None = None) -> list[Problem]:
     """Every schema problem of a record's JSON data, plus the cross-references the schema cannot check."""
     found: list[Problem] = []
-    for error in _validator().iter_errors(data):
-        found.append(_problem_from_schema_error(error, source))
+    rejection = _passes_fast_check(data)
+    if rejection is not None:
+        found = [_problem_from_schema_error(error, source) for error in _validator().iter_errors(data)]
+        if not found:  # the two checkers disagree: never accept what either rejects
+            found = [Problem(rejection, "/", source, "see schemas/commentary.schema.json")]
     if isinstance(data, dict):
         found.extend(_reference_problems(data, source))
     return sorted(found, key=lambda p: (p.pointer or "", p.message))

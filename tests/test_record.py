@@ -1,0 +1,219 @@
+"""The record contract: the schema itself, the samples, the model's lossless JSON round trip, and
+every kind of bad record reported with its JSON pointer and exit code, with nothing written."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from archiver.cli import main
+from archiver.record import NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, problems, schema, validate
+
+DELETE = object()
+
+
+def test_schema_is_valid_draft_2020_12_with_versioned_id():
+    document = schema()
+    jsonschema.Draft202012Validator.check_schema(document)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "/1.0/" in document["$id"]
+    assert document["properties"]["schema_version"]["const"] == "1.0"
+
+
+def _property_schemas(node, path="#"):
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            yield f"{path}/properties/{name}", sub
+        for key, sub in node.items():
+            if key == "if":
+                continue  # a dispatch condition, not a data property
+            if key in ("properties", "$defs") and isinstance(sub, dict):
+                for name, child in sub.items():
+                    yield from _property_schemas(child, f"{path}/{key}/{name}")
+            elif isinstance(sub, (dict, list)) and key != "examples":
+                yield from _property_schemas(sub, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, sub in enumerate(node):
+            yield from _property_schemas(sub, f"{path}/{index}")
+
+
+def test_every_property_has_description_and_examples():
+    missing = [(where, key) for where, sub in _property_schemas(schema())
+               for key in ("description", "examples") if key not in sub]
+    assert missing == []
+
+
+def test_contract_names_and_required_fields():
+    document = schema()
+    assert set(document["required"]) == {"schema_version", "identifier", "title", "authors", "published",
+                                         "language", "publisher"}
+    for name in ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
+                 "modified", "language", "publisher", "abstract", "body", "subjects", "coverage", "rights",
+                 "links", "provenance"):
+        assert name in document["properties"], name
+
+
+def test_samples_validate_and_round_trip_unchanged(sample_data):
+    assert set(sample_data) >= {"CO23081", "CO24017", "CO24102"}
+    for name, data in sample_data.items():
+        record = validate(data, name)
+        assert isinstance(record, Record)
+        assert record.to_json() == data
+        assert json.loads(record.dumps()) == data
+
+
+def test_samples_cover_every_node_type(sample_data):
+    seen = set()
+
+    def visit(node):
+        if isinstance(node, str):
+            seen.add("text")
+        elif isinstance(node, dict):
+            if "type" in node:
+                seen.add(node["type"])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    for data in sample_data.values():
+        visit(data["body"]["blocks"])
+        visit(data["body"].get("notes", []))
+    assert seen >= set(NODE_TYPES)
+
+
+def test_samples_cover_the_awkward_people(sample_data):
+    names = {author["name"] for data in sample_data.values() for author in data["authors"]}
+    assert {"Şahin Öztürk", "Nguyễn Thị Minh", "李显龙"} <= names
+    co_authored = [d for d in sample_data.values() if len(d["authors"]) > 1 and all("bio" in a for a in d["authors"])]
+    assert co_authored, "a sample with co-authors that have separate bios"
+    assert any(d["provenance"]["reader"] == "invented" for d in sample_data.values())
+    image = SAMPLES_DIR / "images" / "CO24017-fig1.png"
+    assert image.read_bytes().startswith(b"\x89PNG")
+
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples" / "records"
+
+# (case, [(pointer, new value or DELETE)], expected pointer of the problem)
+BAD_RECORDS = [
+    ("missing_title", [("/title", DELETE)], "/"),
+    ("missing_authors", [("/authors", DELETE)], "/"),
+    ("no_authors", [("/authors", [])], "/authors"),
+    ("missing_publisher", [("/publisher", DELETE)], "/"),
+    ("missing_language", [("/language", DELETE)], "/"),
+    ("wrong_schema_version", [("/schema_version", "2.0")], "/schema_version"),
+    ("identifier_with_slash", [("/identifier", "../etc/passwd")], "/identifier"),
+    ("identifier_empty", [("/identifier", "")], "/identifier"),
+    ("date_written_out", [("/published", "31 May 2023")], "/published"),
+    ("date_impossible_month", [("/published", "2023-13-01")], "/published"),
+    ("language_not_bcp47", [("/language", "English!")], "/language"),
+    ("title_blank", [("/title", "   ")], "/title"),
+    ("title_with_control_char", [("/title", "Bad\u0007title")], "/title"),
+    ("unknown_field", [("/colour", "red")], "/"),
+    ("author_without_name", [("/authors/1/name", DELETE)], "/authors/1"),
+    ("orcid_not_url", [("/authors/0/orcid", "0000-0002-1825-0097")], "/authors/0/orcid"),
+    ("email_malformed", [("/authors/0/email", "not an address")], "/authors/0/email"),
+    ("country_code_lowercase", [("/authors/0/affiliations/0/country_code", "sg")],
+     "/authors/0/affiliations/0/country_code"),
+    ("doi_without_prefix", [("/links/doi", "co24017")], "/links/doi"),
+    ("source_not_http", [("/links/source", "javascript:alert(1)")], "/links/source"),
+    ("rights_year_text", [("/rights/year", "2024")], "/rights/year"),
+    ("unknown_block_type", [("/body/blocks/0/blocks/0", {"type": "video", "src": "x"})], "/body/blocks/0/blocks/0/type"),
+    ("unknown_inline_type", [("/body/blocks/0/blocks/0/content/1", {"type": "blink", "content": ["x"]})],
+     "/body/blocks/0/blocks/0/content/1/type"),
+    ("emphasis_without_content", [("/body/blocks/0/blocks/0/content/3/content", [])],
+     "/body/blocks/0/blocks/0/content/3/content"),
+    ("paragraph_without_content", [("/body/blocks/0/blocks/0/content", [])], "/body/blocks/0/blocks/0/content"),
+    ("list_ordered_not_boolean", [("/body/blocks/1/blocks/1/ordered", "yes")], "/body/blocks/1/blocks/1/ordered"),
+    ("figure_image_escapes", [("/body/blocks/0/blocks/1/image", "../../secret.png")], "/body/blocks/0/blocks/1/image"),
+    ("figure_image_absolute", [("/body/blocks/0/blocks/1/image", "/etc/passwd.png")], "/body/blocks/0/blocks/1/image"),
+    ("link_javascript", [("/body/blocks/1/blocks/1/items/2/0/content/1/url", "javascript:alert(1)")],
+     "/body/blocks/1/blocks/1/items/2/0/content/1/url"),
+    ("dangling_note_ref", [("/body/blocks/0/blocks/0/content/1/note", "n9")], "/body/blocks/0/blocks/0/content/1/note"),
+    ("duplicate_ids", [("/body/blocks/1/id", "s1")], "/body/blocks/1/id"),
+    ("note_without_blocks", [("/body/notes/0/blocks", [])], "/body/notes/0/blocks"),
+    ("table_without_rows", [("/body/blocks/1/blocks/2/rows", [])], "/body/blocks/1/blocks/2/rows"),
+    ("subject_not_string", [("/subjects/0", 7)], "/subjects/0"),
+]
+
+
+# problems the schema cannot express, found by the cross-reference check
+REFERENCE_CASES = {"dangling_note_ref", "duplicate_ids"}
+
+
+def _patched(base: dict, edits) -> dict:
+    data = copy.deepcopy(base)
+    for pointer, value in edits:
+        *parents, last = [part for part in pointer.split("/")[1:]]
+        node = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if value is DELETE:
+            del node[last]
+        elif isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return data
+
+
+@pytest.mark.parametrize("case, edits, pointer", BAD_RECORDS, ids=[case for case, _, _ in BAD_RECORDS])
+def test_bad_record_is_reported_with_pointer_and_nothing_is_written(case, edits, pointer, sample_data, tmp_path):
+    data = _patched(sample_data["CO24017"], edits)
+    found = problems(data, "bad.json")
+    assert pointer in [p.pointer for p in found], [str(p) for p in found]
+    assert _passes_fast_check(data) is not None or case in REFERENCE_CASES, "the fast checker must reject it too"
+    assert all(p.hint for p in found)
+
+    source = tmp_path / f"{case}.json"
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(source)])
+    assert result.exit_code == 5, result.output
+    assert f"{source} {pointer}:" in result.output
+    result = runner.invoke(main, ["convert", str(source), "-o", str(out)])
+    assert result.exit_code == 5, result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_validate_reports_every_problem_of_every_record(sample_data, tmp_path):
+    first = _patched(sample_data["CO24017"], [("/title", DELETE), ("/published", "yesterday")])
+    second = _patched(sample_data["CO23081"], [("/language", "??")])
+    for name, data in (("a.json", first), ("b.json", second)):
+        (tmp_path / name).write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "good.json").write_text(json.dumps(sample_data["CO24102"]), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 5
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["failed"]) == (1, 2)
+    by_source = {Path(r["source"]).name: r for r in report["results"]}
+    assert {p["pointer"] for p in by_source["a.json"]["problems"]} == {"/", "/published"}
+    assert [p["pointer"] for p in by_source["b.json"]["problems"]] == ["/language"]
+    assert by_source["good.json"]["status"] == "ok"
+
+
+def test_unreadable_and_malformed_files(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": "1.0",\n  "title": }', encoding="utf-8")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(broken)])
+    assert result.exit_code == 5 and f"{broken}:2" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["validate", str(binary)])
+    assert result.exit_code == 4 and "UTF-8" in result.output
+    result = runner.invoke(main, ["validate", str(tmp_path / "absent.json")])
+    assert result.exit_code == 4
+
+
+def test_not_an_object_is_invalid():
+    assert [p.pointer for p in problems([1, 2], "x")] == ["/"]
+    assert SCHEMA_PATH.is_file()
