@@ -217,3 +217,10 @@ def test_empty_yaml_and_csv_without_rows():
         read_source(b"# only a comment\n", "a.yaml")
     with pytest.raises(InputError, match="no rows"):
         read_source(b"identifier,title\n", "a.csv")
+
+
+def test_absurdly_nested_body_is_an_input_error_not_a_crash():
+    body = "> " * 3000 + "x"
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_source(json.dumps({**BASE, "body": body}).encode(), "a.json")
+    assert read_source(json.dumps({**BASE, "body": "> " * 20 + "x"}).encode(), "a.json")

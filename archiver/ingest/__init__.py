@@ -102,6 +102,15 @@ def read_source(data: bytes, name: str, kind: str | None = None,
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     check_size(len(data), name)
+    try:
+        return _read_source(data, name, kind, neighbour)
+    except RecursionError:
+        # pandoc's AST or a record nested thousands deep (">" repeated, "[[[[..."): no article is.
+        raise InputError("the source is nested too deeply to be a commentary", source=name,
+                         hint="check that this is the right file") from None
+
+
+def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None) -> list[Ingested]:
     kind = kind or detect(data, name)
     chosen = reader(kind)
     if getattr(chosen, "USES_NEIGHBOURS", False):
