@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archiver import __version__
 from archiver.errors import InputError, RecordInvalid
@@ -224,3 +225,24 @@ def test_absurdly_nested_body_is_an_input_error_not_a_crash():
     with pytest.raises(InputError, match="nested too deeply"):
         read_source(json.dumps({**BASE, "body": body}).encode(), "a.json")
     assert read_source(json.dumps({**BASE, "body": "> " * 20 + "x"}).encode(), "a.json")
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) |
+                       st.dictionaries(st.sampled_from(["name", "given", "family", "affiliations", "orcid", "year",
+                                                        "number", "x"]), inner, max_size=3), max_leaves=8)
+_FIELDS = st.sampled_from(["identifier", "title", "authors", "author", "date", "published", "modified", "language",
+                           "publisher", "series", "series.number", "rights", "links", "doi", "url", "subjects",
+                           "keywords", "coverage", "abstract", "synopsis", "provenance", "schema_version", "colour"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_FIELDS, _VALUES, max_size=8))
+def test_any_loose_record_gives_a_valid_record_or_a_clear_error(fields):
+    # No body: pandoc per example would make this slow; bodies are covered above.
+    try:
+        items = read_source(json.dumps({**BASE, **fields}).encode(), "a.json")
+    except RecordInvalid as error:
+        assert all(p.pointer and p.pointer.startswith("/") for p in error.problems)
+    else:
+        assert items[0].record.identifier
