@@ -290,3 +290,11 @@ def test_real_pandoc_output_uses_only_known_node_types():
     assert node_types >= PANDOC_BLOCKS - {"Plain"}  # the sample exercises (almost) every block type
     assert len(PANDOC_INLINES - node_types) <= 1, PANDOC_INLINES - node_types
     _mapped_record(document["blocks"])
+
+
+def test_table_of_header_rows_only_keeps_them_as_rows():
+    table = BLOCK_SAMPLES["Table"]["c"]
+    header_only = {"t": "Table", "c": [*table[:4], [], table[5]]}
+    result = _mapped_record([header_only])
+    (node,) = result.body["blocks"][0]["blocks"]
+    assert node["rows"] == [[["word"]]] and "head" not in node

@@ -232,15 +232,14 @@ class BodyMapper:
         if foot_rows:
             self._warn("a table footer was kept as the last body rows")
         rows = [r for r in body_rows + foot_rows if r]
-        if head_rows and any(head_rows):
-            table["head"] = [r for r in head_rows if r]
+        head_rows = [r for r in head_rows if r]
+        if not rows:  # a table of header rows only: the schema wants body rows
+            rows, head_rows = head_rows, []
         if not rows:
-            if table.get("head"):
-                table["rows"], table["head"] = table["head"], None
-                del table["head"]
-            else:
-                self._warn(f"table {table['id']} has no cells and was left out")
-                return []
+            self._warn(f"table {table['id']} has no cells and was left out")
+            return []
+        if head_rows:
+            table["head"] = head_rows
         table["rows"] = rows
         return [table]
 
