@@ -243,3 +243,18 @@ def test_help_has_an_example():
 @pytest.fixture
 def png_bytes() -> bytes:
     return (ROOT / "samples" / "records" / "images" / "CO24017-fig1.png").read_bytes()
+
+
+def test_a_reader_bug_is_reported_for_its_source_and_the_batch_carries_on(tmp_path, monkeypatch):
+    from archiver.ingest import loose
+
+    def broken(data, name):
+        raise KeyError("boom")
+    monkeypatch.setattr(loose.JSON, "read", broken)
+    (tmp_path / "a.json").write_text("{}")
+    code, out, err = run(str(tmp_path / "a.json"), str(SOURCES / "CO24033.md"), "-o", str(tmp_path / "out"),
+                         "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and "Traceback" not in out + err
+    assert "internal error: KeyError" in report["results"][0]["problems"][0]["message"]
+    assert report["results"][1]["status"] == "ok" and files_in(tmp_path / "out") == ["CO24033.json"]
