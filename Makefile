@@ -13,8 +13,9 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(ARCHIVER) validate samples/records
-	$(ARCHIVER) convert samples/records -o $(OUT)
+	$(ARCHIVER) ingest samples/sources/loose-records.csv samples/sources/CO24033.md -o $(OUT)/records
+	$(ARCHIVER) validate $(OUT)/records samples/records
+	$(ARCHIVER) convert $(OUT)/records samples/records -o $(OUT)
 	@echo "demo: outputs are in $(OUT)/"
 
 test: setup

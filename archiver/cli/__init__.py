@@ -15,6 +15,7 @@ from ..errors import EXIT_CODES
 
 #: command name -> module defining `command` (a click.Command)
 COMMANDS: dict[str, str] = {
+    "ingest": "archiver.cli.ingest",
     "validate": "archiver.cli.validate",
     "convert": "archiver.cli.convert",
     "formats": "archiver.cli.formats",
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
 }
 
 SHORT_HELP: dict[str, str] = {
+    "ingest": "Normalise sources into canonical records.",
     "validate": "Check records (or JATS files) and report every problem.",
     "convert": "Write JATS, EPUB, PDF/A, citations and a landing page.",
     "formats": "List the output formats and their aliases.",
