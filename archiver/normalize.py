@@ -36,7 +36,9 @@ def parse_date(text: str) -> tuple[str, bool]:
     raw = clean_text(str(text))
     value = raw.lower().replace(",", " ").replace(".", " ")
     value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
-    value = re.sub(r"\s+", " ", value).strip()
+    # "31.05.2023" is a numeric date, not three words; a leading weekday ("Wednesday, 31 May") says nothing.
+    value = re.sub(r"^(\d{1,2}) (\d{1,2}) (\d{4})$", r"\1/\2/\3", re.sub(r"\s+", " ", value).strip())
+    value = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]* ", "", value)
     completed = False
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ][0-9:]+(?:z|[+-][0-9:]+)?)?", value) or \
         re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value)
@@ -82,7 +84,15 @@ INSTITUTION_WORDS = re.compile(
     r"\b(university|universit\w*|institute|institut|school|college|centre|center|ministry|department|"
     r"foundation|council|programme|program|academy|rsis|ntu|nus|agency|office|government|bank|"
     r"commission|association|society|laboratory|lab|group|fellow|research|studies)\b", re.I)
+_VIETNAMESE_FOLDED = {"nguyen", "tran", "pham", "hoang", "huynh", "phan", "dang", "bui", "ngo", "duong",
+                      "truong", "trinh", "dinh", "luong"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+
+
+def _fold(word: str) -> str:
+    """A word without diacritics, lower-cased ("Nguyễn" -> "nguyen", "Đặng" -> "dang")."""
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def is_cjk(text: str) -> bool:
@@ -101,7 +111,9 @@ def split_name(display: str) -> dict[str, str]:
         return {"name": name}
     if len(words) == 1:
         return {"name": name}
-    if words[0].lower() in VIETNAMESE_FAMILY:
+    # Without diacritics ("Nguyen Thi Minh") only a three-part name is read family first: "Minh Nguyen"
+    # is the usual given-first English byline.
+    if words[0].lower() in VIETNAMESE_FAMILY or (len(words) >= 3 and _fold(words[0]) in _VIETNAMESE_FOLDED):
         return {"name": name, "given": " ".join(words[1:]), "family": words[0], "name_order": "family-first"}
     first_particle = next((i for i, w in enumerate(words[1:], start=1) if w.lower() in PARTICLES
                            and i < len(words) - 1), None)

@@ -56,4 +56,33 @@ if [ ! -f "$jats/1.4/JATS-archivearticle1-4.dtd" ]; then
     rm -rf "$tmp" "$jats"
     mv "$jats.tmp" "$jats"
 fi
+
+# METS 1.12 schema (metsrw's package data) and the METS XLink schema it imports (eark-validator's
+# package data, Apache-2.0), for offline METS validation; no package ships the PREMIS 3 schema.
+mets="$VENDOR/mets-schemas"
+if [ ! -f "$mets/mets.xsd" ] || [ ! -f "$mets/xlink.xsd" ]; then
+    echo "setup: fetching the METS and XLink schemas from the metsrw and eark-validator wheels (PyPI)"
+    tmp=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --no-deps -d "$tmp" metsrw==0.7.0 eark-validator==1.1.3
+    mkdir -p "$mets.tmp"
+    "$VENV/bin/python" - "$tmp" "$mets.tmp" <<'PY'
+import pathlib, sys, zipfile
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+wanted = {"metsrw/resources/mets.xsd": "mets.xsd",
+          "eark_validator/ipxml/resources/schema/xlink.xsd": "xlink.xsd"}
+for wheel in src.glob("*.whl"):
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name in wanted:
+                data = archive.read(name)
+                # Point the import at the local copy: validation never reaches the network.
+                data = data.replace(b'schemaLocation="http://www.loc.gov/standards/xlink/xlink.xsd"',
+                                    b'schemaLocation="xlink.xsd"')
+                (dst / wanted[name]).write_bytes(data)
+missing = [n for n in wanted.values() if not (dst / n).is_file()]
+sys.exit(f"setup: schemas missing from the wheels: {missing}" if missing else 0)
+PY
+    rm -rf "$tmp" "$mets"
+    mv "$mets.tmp" "$mets"
+fi
 echo "setup: ready ($VENV/bin/archiver)"

@@ -217,3 +217,22 @@ def test_unreadable_and_malformed_files(tmp_path):
 def test_not_an_object_is_invalid():
     assert [p.pointer for p in problems([1, 2], "x")] == ["/"]
     assert SCHEMA_PATH.is_file()
+
+
+def test_ref_siblings_are_annotations_only():
+    """The fast checker (fastjsonschema, draft-7 rules) ignores keywords beside a $ref, where 2020-12
+    applies them: the schema must not rely on such keywords, or the two checkers would disagree."""
+    offending = []
+
+    def visit(node, where):
+        if isinstance(node, dict):
+            if "$ref" in node and set(node) - {"$ref", "description", "examples"}:
+                offending.append(where)
+            for key, child in node.items():
+                visit(child, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                visit(child, f"{where}/{index}")
+
+    visit(schema(), "#")
+    assert offending == []

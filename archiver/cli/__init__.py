@@ -15,19 +15,27 @@ from ..errors import EXIT_CODES
 
 #: command name -> module defining `command` (a click.Command)
 COMMANDS: dict[str, str] = {
+    "ingest": "archiver.cli.ingest",
     "validate": "archiver.cli.validate",
     "convert": "archiver.cli.convert",
     "formats": "archiver.cli.formats",
     "styles": "archiver.cli.styles",
     "build": "archiver.cli.build",
+    "package": "archiver.cli.package",
+    "verify": "archiver.cli.verify",
+    "deposit": "archiver.cli.deposit",
 }
 
 SHORT_HELP: dict[str, str] = {
+    "ingest": "Normalise sources into canonical records.",
     "validate": "Check records (or JATS files) and report every problem.",
     "convert": "Write JATS, EPUB, PDF/A, citations and a landing page.",
     "formats": "List the output formats and their aliases.",
     "styles": "List the brands in styles/.",
     "build": "Build a whole batch: parallel, incremental, resumable.",
+    "package": "Package output folders as BagIt, DSpace SAF, OCFL or METS/PREMIS.",
+    "verify": "Check the fixity of bags, OCFL objects, METS packages and manifests.",
+    "deposit": "Deposit a package into a repository over SWORD v2.",
 }
 
 EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())

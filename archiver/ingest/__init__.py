@@ -1,11 +1,15 @@
 """Ingest: any source a librarian has -> canonical records.
 
-A reader is a module with
+A reader is a module (or, written "module:NAME", an object in a module) with
     sniff(data: bytes, name: str) -> bool          # does this look like my kind? (content first)
     read(data: bytes, name: str) -> list[Draft]    # one Draft per article found
-Readers return record JSON without `provenance` (which `ingest` adds) and typed warnings; they raise
-`InputError` for a source they cannot read and `RecordInvalid` (with JSON pointers) for values they
-cannot normalise. `ingest` validates every record against the schema before anyone writes it.
+A reader that sets `USES_NEIGHBOURS = True` is also given `neighbour=`, a function returning the bytes of
+a file next to the source by relative path (a manuscript's sidecar metadata and images), or None.
+Readers return record JSON without `provenance` (which `ingest` adds), typed warnings and, for figures
+they carry, the image bytes (`Draft.assets`, relative path -> bytes, written by the CLI next to the record);
+they raise `InputError` for a source they cannot read and `RecordInvalid` (with JSON pointers) for values
+they cannot normalise. `ingest` validates every record against the schema before anyone writes it; a
+source is all or nothing: one bad record fails the whole source, with every problem of every record.
 """
 
 from __future__ import annotations
@@ -16,22 +20,63 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Callable
 
 from .. import __version__
-from ..errors import ArchiverWarning, InputError, UsageError
-from ..record import Record, validate
+from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid, UsageError
+from ..record import Record, problems
 
 
 @dataclass
 class Draft:
-    """A record's JSON as a reader made it, before provenance and validation."""
+    """A record's JSON as a reader made it, before provenance and validation.
+
+    `pointer` locates the record inside a source holding several (`/2` for the third object of a JSON
+    array); `line` is its first line (a CSV row). `assets` maps the relative image paths the record's
+    figures name (`images/<identifier>-fig1.png`) to the image bytes."""
     data: dict[str, Any]
     warnings: list[ArchiverWarning] = field(default_factory=list)
+    assets: dict[str, bytes] = field(default_factory=dict)
+    pointer: str = ""
+    line: int | None = None
 
 
-#: kind -> reader module, in the order content sniffing tries them (most specific first)
-READERS: dict[str, str] = {}
+@dataclass
+class Ingested:
+    """One valid record made from a source, its warnings and its image files."""
+    record: Record
+    warnings: list[ArchiverWarning]
+    assets: dict[str, bytes]
+
+
+#: kind -> reader, in the order content sniffing tries them (most specific first). When the page and
+#: JATS readers are merged, they go first, in this order: "jats" (archiver.ingest.jats: XML with an
+#: <article> root), "html" (a saved page), then "manuscript" and the loose records, then "pagetext"
+#: last (any whole-page text: the most lenient sniff).
+READERS: dict[str, str] = {
+    "manuscript": "archiver.ingest.manuscript",
+    "json": "archiver.ingest.loose:JSON",
+    "yaml": "archiver.ingest.loose:YAML",
+    "csv": "archiver.ingest.loose:CSV",
+}
+
+#: Largest source archiver reads (bytes): larger ones are refused before being read or parsed.
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+
+Neighbour = Callable[[str], "bytes | None"]
+
+
+def reader(kind: str) -> Any:
+    module, _, attribute = READERS[kind].partition(":")
+    loaded = importlib.import_module(module)
+    return getattr(loaded, attribute) if attribute else loaded
+
+
+def check_size(size: int, name: str) -> None:
+    if size > MAX_SOURCE_BYTES:
+        raise InputError(f"{size:,} bytes is larger than the {MAX_SOURCE_BYTES // 2**20} MiB archiver "
+                         "reads", source=name, hint="a commentary source is far smaller: check that this is the "
+                         "right file, or split it")
 
 
 def ingest_date() -> str:
@@ -42,26 +87,65 @@ def ingest_date() -> str:
 
 
 def detect(data: bytes, name: str) -> str:
-    for kind, module in READERS.items():
-        if importlib.import_module(module).sniff(data, name):
+    if not data.strip():
+        raise InputError("the file is empty", source=name, hint="give a file with a commentary in it")
+    for kind in READERS:
+        if reader(kind).sniff(data, name):
             return kind
-    raise InputError(f"{name}: not a source archiver recognises", source=name,
+    raise InputError("not a source archiver recognises", source=name,
                      hint=f"give --from KIND (one of: {', '.join(READERS)}) if you know what it is")
 
 
-def ingest(data: bytes, name: str, kind: str | None = None) -> list[tuple[Record, list[ArchiverWarning]]]:
-    """Every record in one source, validated, with provenance filled in."""
+def read_source(data: bytes, name: str, kind: str | None = None,
+                neighbour: Neighbour | None = None) -> list[Ingested]:
+    """Every record in one source, validated, with provenance filled in, and its image files."""
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
+    check_size(len(data), name)
+    try:
+        return _read_source(data, name, kind, neighbour)
+    except RecursionError:
+        # pandoc's AST or a record nested thousands deep (">" repeated, "[[[[..."): no article is.
+        raise InputError("the source is nested too deeply to be a commentary", source=name,
+                         hint="check that this is the right file") from None
+
+
+def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None) -> list[Ingested]:
     kind = kind or detect(data, name)
-    drafts = importlib.import_module(READERS[kind]).read(data, name)
+    chosen = reader(kind)
+    if getattr(chosen, "USES_NEIGHBOURS", False):
+        drafts = chosen.read(data, name, neighbour=neighbour)
+    else:
+        drafts = chosen.read(data, name)
+    if not drafts:
+        raise InputError("no record in it", source=name, hint="give at least one record")
     digest = hashlib.sha256(data).hexdigest()
-    results = []
+    results, found, seen = [], [], {}
     for draft in drafts:
         record_data = dict(draft.data)
-        provenance = {"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
-                      "archiver_version": __version__, "ingested": ingest_date()}
-        provenance.update(record_data.get("provenance") or {})
+        # What this run did is a fact no source may override; a source's own remark is kept as the note.
+        provenance = dict(record_data.get("provenance") or {})
+        provenance.update({"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
+                           "archiver_version": __version__, "ingested": ingest_date()})
         record_data["provenance"] = provenance
-        results.append((validate(record_data, name), draft.warnings))
+        record_problems = [Problem(p.message, draft.pointer + (p.pointer if p.pointer != "/" else "") or "/",
+                                   p.source, p.hint, draft.line) for p in problems(record_data, name)]
+        identifier = record_data.get("identifier")
+        if isinstance(identifier, str) and identifier in seen:
+            record_problems.append(Problem(f"identifier {identifier!r} is already used by the record at "
+                                           f"{seen[identifier]}", f"{draft.pointer}/identifier", name,
+                                           "give every record its own identifier", draft.line))
+        elif isinstance(identifier, str):
+            seen[identifier] = draft.pointer or (f"line {draft.line}" if draft.line else "/")
+        found.extend(record_problems)
+        if not record_problems:
+            results.append(Ingested(Record.from_json(record_data), draft.warnings, draft.assets))
+    if found:
+        raise RecordInvalid(found)
     return results
+
+
+def ingest(data: bytes, name: str, kind: str | None = None) -> list[tuple[Record, list[ArchiverWarning]]]:
+    """Every record in one source, validated, with provenance filled in (without image files: use
+    `read_source` to have them)."""
+    return [(item.record, item.warnings) for item in read_source(data, name, kind)]

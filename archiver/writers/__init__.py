@@ -43,7 +43,14 @@ class Format:
         return getattr(importlib.import_module(self.module), self.function)
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: dict[str, Format] = {
+    "jats": Format("jats", "archiver.writers.jats", "render", "{id}.xml", "application/jats+xml",
+                   "JATS 1.4 Archiving XML", aliases=("xml",)),
+    "epub": Format("epub", "archiver.writers.epub", "render", "{id}.epub", "application/epub+zip",
+                   "EPUB 3.3 reading copy"),
+    "pdf": Format("pdf", "archiver.writers.pdf", "render", "{id}.pdf", "application/pdf",
+                  "PDF/A-3b with embedded sources"),
+}
 
 #: names that stand for several formats at once
 GROUPS: dict[str, tuple[str, ...]] = {}

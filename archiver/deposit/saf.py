@@ -1,0 +1,167 @@
+"""DSpace Simple Archive Format (SAF) batches, as DSpace's ItemImportServiceImpl reads them.
+
+One folder per item, flat (the importer's zip reader takes any entry three levels deep as a sign of
+an extra top folder, so figure images are moved up beside the other files); in each:
+`dublin_core.xml` (`<dublin_core schema="dc"><dcvalue element=.. qualifier=..>`), `metadata_dcterms.xml`
+(`schema="dcterms"`), and `contents` (one line per file: `name<TAB>bundle:B<TAB>description:D`, plus
+`<TAB>primary:true` on the PDF). The batch zip holds the item folders at its top, for
+`dspace import -a -z batch.zip` or the batch-import screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from ..errors import PackageInvalid
+from ..record import Record
+from . import RecordFolder, building, copy_file, package_datetime, write_zip
+
+#: file suffix -> (bundle, description); the first match wins, so longer suffixes come first
+FILE_ROLES: tuple[tuple[str, str, str], ...] = (
+    (".csl.json", "METADATA", "Citation (CSL-JSON)"),
+    (".datacite.xml", "METADATA", "DataCite 4.5 metadata"),
+    (".crossref.xml", "METADATA", "Crossref deposit metadata"),
+    (".dc.xml", "METADATA", "Dublin Core metadata (oai_dc)"),
+    (".bib", "METADATA", "Citation (BibTeX)"),
+    (".ris", "METADATA", "Citation (RIS)"),
+    (".pdf", "ORIGINAL", "Full text (PDF/A-3b)"),
+    (".epub", "ORIGINAL", "Full text (EPUB 3)"),
+    (".xml", "ORIGINAL", "Full text (JATS XML)"),
+    (".html", "ORIGINAL", "Landing page (HTML)"),
+    (".png", "ORIGINAL", "Figure image"),
+    (".jpg", "ORIGINAL", "Figure image"),
+    (".jpeg", "ORIGINAL", "Figure image"),
+)
+RECORD_ROLE = ("METADATA", "Canonical record (archiver JSON)")
+OTHER_ROLE = ("ORIGINAL", "Supplementary file")
+SAF_RESERVED = ("dublin_core.xml", "contents", "handle", "collections")
+
+
+def file_role(folder: RecordFolder, name: str) -> tuple[str, str]:
+    if name == f"{folder.identifier}.json":
+        return RECORD_ROLE
+    lower = name.lower()
+    return next(((bundle, text) for suffix, bundle, text in FILE_ROLES if lower.endswith(suffix)), OTHER_ROLE)
+
+
+def flat_names(folder: RecordFolder) -> dict[str, str]:
+    """Output file path -> its flat name in the item folder (unique, no tab or line break, not one of
+    SAF's own file names)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in folder.files:
+        flat = PurePosixPath(name).name
+        if flat in taken or flat in SAF_RESERVED or flat.startswith("metadata_"):
+            flat = name.replace("/", "_")
+        if flat in taken or any(c in flat for c in "\t\r\n"):
+            raise PackageInvalid(f"{folder.path / name}: cannot be named in a DSpace contents file",
+                                 source=str(folder.path / name),
+                                 hint="file names must be unique once flattened and hold no tab or line break")
+        taken.add(flat)
+        names[name] = flat
+    return names
+
+
+def author_value(author) -> str:
+    # DSpace's convention for dc.contributor.author is "Family, Given".
+    if author.family and author.given:
+        return f"{author.family}, {author.given}"
+    return author.name
+
+
+def dc_values(record: Record) -> list[tuple[str, str | None, str, str | None]]:
+    """(element, qualifier, value, language) for dublin_core.xml, in a stable order."""
+    lang = record.language
+    values: list[tuple[str, str | None, str, str | None]] = [("title", None, record.title, lang)]
+    if record.subtitle:
+        values.append(("title", "alternative", record.subtitle, lang))
+    values += [("contributor", "author", author_value(a), None) for a in record.authors]
+    values.append(("date", "issued", record.published, None))
+    if record.abstract:
+        values.append(("description", "abstract", record.abstract, lang))
+    values += [("subject", None, subject, lang) for subject in record.subjects or []]
+    values += [("coverage", "spatial", place, lang) for place in record.coverage or []]
+    values.append(("language", "iso", record.language, None))
+    values.append(("publisher", None, record.publisher.name, None))
+    if record.rights and record.rights.statement:
+        values.append(("rights", None, record.rights.statement, lang))
+    if record.rights and record.rights.license:
+        values.append(("rights", "uri", record.rights.license, None))
+    values.append(("identifier", "other", record.identifier, None))
+    links = record.links
+    if links and links.doi:
+        values.append(("identifier", "uri", f"https://doi.org/{links.doi}", None))
+    if links and links.source:
+        values.append(("identifier", "uri", links.source, None))
+    if record.series:
+        series = record.series.name + (f";{record.series.number}" if record.series.number else "")
+        values.append(("relation", "ispartofseries", series, None))
+        if record.series.issn:
+            values.append(("identifier", "issn", record.series.issn, None))
+    values.append(("type", None, "Commentary", None))
+    return values
+
+
+def dcterms_values(record: Record) -> list[tuple[str, str | None, str, str | None]]:
+    values: list[tuple[str, str | None, str, str | None]] = []
+    if record.modified:
+        values.append(("modified", None, record.modified, None))
+    if record.rights and record.rights.license:
+        values.append(("license", None, record.rights.license, None))
+    if record.rights and record.rights.holder:
+        values.append(("rightsHolder", None, record.rights.holder, None))
+    if record.series:
+        values.append(("isPartOf", None, record.series.name, None))
+    if record.publisher.parent:
+        values.append(("publisher", None, record.publisher.parent, None))
+    return values
+
+
+def metadata_xml(schema: str, values: list[tuple[str, str | None, str, str | None]]) -> bytes:
+    from lxml import etree
+    root = etree.Element("dublin_core", schema=schema)
+    for element, qualifier, value, language in values:
+        node = etree.SubElement(root, "dcvalue", element=element, qualifier=qualifier or "none")
+        if language:
+            node.set("language", language)
+        # The importer keeps only the first text node of a dcvalue: one clean string, no markup.
+        node.text = " ".join(value.split())
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def contents_file(folder: RecordFolder, names: dict[str, str]) -> str:
+    pdfs = [name for name in folder.files if name.lower().endswith(".pdf")]
+    primary = f"{folder.identifier}.pdf" if f"{folder.identifier}.pdf" in pdfs else (pdfs[0] if pdfs else None)
+    lines = []
+    for name in folder.files:
+        bundle, description = file_role(folder, name)
+        line = f"{names[name]}\tbundle:{bundle}\tdescription:{description}"
+        if name == primary:
+            line += "\tprimary:true"
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def write_item(folder: RecordFolder, item_dir: Path) -> None:
+    names = flat_names(folder)
+    for name, flat in names.items():
+        copy_file(folder.path / name, item_dir / flat)
+    (item_dir / "dublin_core.xml").write_bytes(metadata_xml("dc", dc_values(folder.record)))
+    (item_dir / "metadata_dcterms.xml").write_bytes(metadata_xml("dcterms", dcterms_values(folder.record)))
+    (item_dir / "contents").write_text(contents_file(folder, names), encoding="utf-8")
+
+
+def make_batch(folders: list[RecordFolder], target: Path) -> tuple[Path, Path]:
+    """Write the batch folder `target` (one item folder per record) and `target`.zip beside it."""
+    from .fixity import write_build_manifest
+    from . import ensure_unique
+    ensure_unique(folders)
+    with building(target) as tmp:
+        for folder in folders:
+            write_item(folder, tmp / folder.identifier)
+        write_build_manifest(tmp)
+    moment = max((package_datetime(f.record) for f in folders), default=package_datetime())
+    zip_path = target.with_name(target.name + ".zip")
+    from .fixity import BUILD_MANIFEST
+    write_zip(target, zip_path, moment, exclude=(BUILD_MANIFEST,))
+    return target, zip_path

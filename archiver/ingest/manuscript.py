@@ -1,0 +1,245 @@
+"""Manuscripts -> canonical records: reader "manuscript" for DOCX, ODT and Markdown (issue 3 point 5).
+
+The text goes through pandoc's own readers (the binary bundled with pypandoc) and `pandoc.py` maps the
+AST onto the record body, reporting what the record cannot hold as W002. The metadata comes, lowest
+first, from the document's own properties (DOCX/ODT core properties pandoc reads: title, subtitle,
+author, date, abstract, keywords, lang), the YAML front matter of a Markdown file, and a sidecar JSON
+file next to the source (`CO24033.json` for `CO24033.docx`), written as a loose record (see loose.py).
+A field given both in the front matter and in the sidecar is an error: which one is right is for the
+author to say. The identifier falls back to the file name and the title to a leading level-1 heading,
+each with warning W001.
+
+Figures keep their images when they are PNG or JPEG: DOCX/ODT media as pandoc extracts them, Markdown
+images as files next to the source (never fetched from the network); the image bytes travel in
+`Draft.assets` as `images/<identifier>-<figure id>.<ext>`.
+
+Sniffing is by content: DOCX and ODT are zip files with `word/document.xml`, or a `mimetype` member
+saying `application/vnd.oasis.opendocument.text`; Markdown has YAML front matter naming a title or an
+identifier, or opens with an ATX heading (or has the .md extension).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from pathlib import Path, PurePath, PurePosixPath
+from typing import Any
+
+from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
+from . import Draft, Neighbour
+from .loose import Normaliser, decode
+
+USES_NEIGHBOURS = True
+
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+#: Unpacked size a DOCX/ODT may claim before pandoc is asked to read it (zip bombs).
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+#: Document properties pandoc reads from DOCX/ODT that a record can use.
+DOCUMENT_PROPERTIES = {"title": "title", "subtitle": "subtitle", "author": "authors", "date": "published",
+                       "abstract": "abstract", "keywords": "subjects", "lang": "language"}
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+LOOSE_SUFFIXES = (".json", ".yaml", ".yml", ".csv", ".tsv")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def kind_of(data: bytes, name: str) -> str | None:
+    """"docx", "odt" or "markdown" by content (the extension decides only for text that says nothing)."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                if "word/document.xml" in names:
+                    return "docx"
+                if "mimetype" in names and "content.xml" in names and \
+                        archive.read("mimetype").strip() == ODT_MIMETYPE:
+                    return "odt"
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+            return None
+        return None
+    try:
+        head = data[:8192].decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start < len(data[:8192]) - 4:
+            return None
+        head = data[:error.start].decode("utf-8-sig")
+    suffix = PurePath(name).suffix.lower()
+    if "\x00" in head or suffix in LOOSE_SUFFIXES:
+        return None  # "# comment" and "---" open YAML too: the extension settles what content cannot
+    front = _FRONT_MATTER.match(head)
+    if front and re.search(r"^(title|identifier)\s*:", front.group(1) or "", re.M):
+        after = next((line for line in head[front.end():].splitlines() if line.strip()), "")
+        return None if re.match(r"[A-Za-z_]\w*\s*:", after) else "markdown"  # else a YAML stream
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    if re.match(r"#{1,6} \S", first) or suffix in (".md", ".markdown"):
+        return "markdown"
+    return None
+
+
+def sniff(data: bytes, name: str) -> bool:
+    # A .docx that is no zip, or a .md that is no UTF-8, is still claimed, to get a clear error from read().
+    return kind_of(data, name) is not None or PurePath(name).suffix.lower() in (".docx", ".odt", ".md", ".markdown")
+
+
+def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Draft]:
+    source_format = kind_of(data, name)
+    if source_format is None:
+        if PurePath(name).suffix.lower() in (".docx", ".odt"):
+            raise InputError(f"not a {PurePath(name).suffix[1:].upper()} document (not a zip with its "
+                             "parts)", source=name, hint="save it again from the word processor")
+        source_format = "markdown"  # --from manuscript on text that does not say what it is
+    neighbour = neighbour or (lambda relative: None)
+    warnings: list[ArchiverWarning] = []
+    fields: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+
+    if source_format == "markdown":
+        text = decode(data, name)
+        front, text = _front_matter(text, name)
+        fields.update(front)
+        origin.update(dict.fromkeys(front, "the front matter"))
+        document, media = _pandoc(text.encode("utf-8"), "markdown", name), None
+        if document.get("meta"):
+            warnings.append(ArchiverWarning("W002", "a YAML metadata block inside the text was left out "
+                                            "(only the front matter at the top is read)", name))
+    else:
+        _check_unpacked_size(data, name)
+        media = tempfile.TemporaryDirectory(prefix="archiver-media-")
+        document = _pandoc(data, source_format, name, ["--extract-media", media.name])
+        from .pandoc import meta_value
+        for key, target in DOCUMENT_PROPERTIES.items():
+            if key in document.get("meta", {}):
+                value = meta_value(document["meta"][key])
+                if value not in ("", [], None):
+                    fields[target] = value
+                    origin[target] = "the document properties"
+
+    try:
+        sidecar = _sidecar(name, neighbour)
+        for key, value in sidecar.items():
+            if origin.get(key) == "the front matter":
+                raise RecordInvalid([Problem(f"{key!r} is given both in the front matter and in the sidecar",
+                                             f"/{key}", name, "give it in one place only")])
+            fields[key] = value
+        for key in ("body", "body_format"):
+            if key in fields:
+                raise RecordInvalid([Problem(f"{key!r} cannot be given in a manuscript's metadata: the body is "
+                                             "the manuscript's text", f"/{key}", name, f"remove {key!r}")])
+        blocks = document.get("blocks", [])
+        if "identifier" not in fields and _IDENTIFIER.match(PurePath(name).stem):
+            fields["identifier"] = PurePath(name).stem
+            warnings.append(ArchiverWarning("W001", f"identifier {PurePath(name).stem!r} taken from the file name",
+                                            name, "/identifier"))
+        if "title" not in fields and blocks and blocks[0]["t"] == "Header" and blocks[0]["c"][0] == 1:
+            from .pandoc import _plain_pandoc
+            fields["title"] = _plain_pandoc(blocks[0]["c"][2])
+            blocks = blocks[1:]
+            warnings.append(ArchiverWarning("W001", "title taken from the first heading", name, "/title"))
+
+        normaliser = Normaliser(name)
+        record = normaliser.record(fields)
+        warnings.extend(normaliser.warnings)
+
+        from .pandoc import map_document
+        images = _image_lookup(record["identifier"], source_format, name, neighbour,
+                               Path(media.name) if media else None)
+        mapped = map_document({"blocks": blocks}, name, images)
+    finally:
+        if media is not None:
+            media.cleanup()
+    if mapped.body["blocks"]:
+        record["body"] = mapped.body
+    warnings.extend(mapped.warnings)
+    return [Draft(record, warnings, mapped.assets)]
+
+
+def _pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None) -> dict:
+    from .pandoc import run_pandoc
+    return run_pandoc(data, source_format, name, extra)
+
+
+def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    import yaml
+    try:
+        for token in yaml.scan(match.group(1) or "", Loader=yaml.SafeLoader):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                raise InputError("YAML anchors and aliases are not accepted in front matter",
+                                 source=name, hint="write each value out in full")
+        front = yaml.safe_load(match.group(1) or "") or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError("the front matter is not YAML", problems=[Problem(
+            f"the front matter is not YAML: {getattr(error, 'problem', None) or error}", None, name,
+            "fix the YAML between the --- lines", line=mark.line + 2 if mark else None)]) from None
+    if not isinstance(front, dict):
+        raise InputError("the front matter is not a mapping of fields", source=name,
+                         hint="write one 'field: value' per line between the --- lines")
+    # Keep the line count, so pandoc's positions still match the file.
+    return front, "\n" * match.group(0).count("\n") + text[match.end():]
+
+
+def _sidecar(name: str, neighbour: Neighbour) -> dict[str, Any]:
+    sidecar_name = PurePath(name).stem + ".json"
+    data = neighbour(sidecar_name)
+    if data is None:
+        return {}
+    try:
+        parsed = json.loads(decode(data, sidecar_name))
+    except json.JSONDecodeError as error:
+        raise InputError("not JSON", problems=[Problem(
+            f"the sidecar is not JSON: {error.msg}", None, sidecar_name, "fix the JSON syntax",
+            line=error.lineno)]) from None
+    if not isinstance(parsed, dict):
+        raise InputError("the sidecar must be one JSON object of fields", source=sidecar_name,
+                         hint="write the metadata as {\"title\": ..., \"authors\": ...}")
+    return parsed
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(f"a damaged zip ({error})", source=name, hint="save it again") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(f"unpacks to {unpacked:,} bytes, more than archiver reads", source=name,
+                         hint="a commentary manuscript is far smaller: compress its images")
+
+
+def image_type(data: bytes) -> str | None:
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    return None
+
+
+def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
+    def lookup(target: str, figure_id: str) -> tuple[str, bytes] | None:
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
+            return None  # a URL: never fetched
+        if media is not None:
+            path = Path(target)
+            root = media.resolve()
+            try:
+                resolved = path.resolve()
+            except OSError:
+                return None
+            if root not in resolved.parents or not resolved.is_file():
+                return None
+            data = resolved.read_bytes()
+        else:
+            relative = PurePosixPath(target.replace("\\", "/"))
+            if relative.is_absolute() or ".." in relative.parts:
+                return None
+            data = neighbour(str(relative))
+        kind = image_type(data or b"")
+        if data is None or kind is None:
+            return None
+        return f"images/{identifier}-{figure_id}.{kind}", data
+    return lookup

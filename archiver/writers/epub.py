@@ -1,0 +1,776 @@
+"""The EPUB 3.3 reading copy of a commentary: an accessible, branded, reproducible book.
+
+Implements EPUB 3.3 (OCF container, package document, XHTML content documents, navigation document)
+and the metadata of EPUB Accessibility 1.1 (schema.org accessibility properties and
+`dcterms:conformsTo` "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"). The book is built with lxml and
+zipfile only; the same record, style and assets always give the same bytes (zip timestamps and
+`dcterms:modified` come from the record, identifiers are derived, never random).
+
+Layout of the book (all under `EPUB/`): `cover.xhtml` (the brand's cover, drawn as `images/cover.svg`),
+`title.xhtml` (title page with the "Cite as" line), `text.xhtml` (synopsis and sectioned body),
+`notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the Author(s)), `rights.xhtml`,
+`nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from lxml import etree
+
+from ..citation import cite_as
+from ..errors import UsageError
+from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
+                      Section, Styled, Table, plain_text)
+from . import RenderContext
+
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+OPF = "http://www.idpf.org/2007/opf"
+DC = "http://purl.org/dc/elements/1.1/"
+SVG = "http://www.w3.org/2000/svg"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = f"{{{EPUB_NS}}}type"
+
+#: Namespace of the uuid5 from which a book without DOI or handle gets its `urn:uuid` identifier.
+IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archiver.invalid/commentary/")
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
+# Image types the book may carry, recognised by their bytes (a record's file extension may lie).
+IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
+
+
+def book_identifier(record: Record) -> str:
+    """The unique identifier of the book: the DOI, else the handle, else a uuid5 of the identifier."""
+    links = record.links
+    if links and links.doi:
+        return f"urn:doi:{links.doi}"
+    if links and links.handle:
+        return f"https://hdl.handle.net/{links.handle}"
+    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, record.identifier)}"
+
+
+def render(record: Record, context: RenderContext) -> bytes:
+    """The EPUB file of a record, as bytes."""
+    return _Book(record, context).build()
+
+
+# Small builders -------------------------------------------------------------------------------------
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, tag if tag.startswith("{") else f"{{{XHTML}}}{tag}")
+    for name, value in attrs.items():
+        element.set(name.rstrip("_"), value)  # class_ -> class
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _append_text(parent: etree._Element, text: str) -> None:
+    if len(parent):
+        last = parent[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def _safe_url(url: str) -> str:
+    # The schema lets any non-space character through; a book's href must be a valid URL.
+    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
+    return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _human_date(iso: str) -> str:
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{day} {MONTHS[month - 1]} {year}"
+
+
+def _file_as(author: Author) -> str:
+    if author.family and author.given:
+        return f"{author.family}, {author.given}"
+    return author.family or author.name
+
+
+def _group_position(number: str | None) -> str | None:
+    # The series number is printed as e.g. "081/2023"; group-position wants the position, a number.
+    match = re.search(r"\d+", number or "")
+    return str(int(match.group())) if match else None
+
+
+def _image_kind(data: bytes) -> tuple[str, str] | None:
+    for signature, media_type, extension in IMAGE_SIGNATURES:
+        if data.startswith(signature):
+            return media_type, extension
+    return None
+
+
+def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
+    year, month, day = (int(part) for part in (record.modified or record.published).split("-"))
+    # The zip format can only date files from 1980 to 2107.
+    return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
+
+
+# The book -------------------------------------------------------------------------------------------
+
+@dataclass
+class _Heading:
+    """A titled body section, for the table of contents."""
+    href: str
+    label: str
+    children: list["_Heading"] = field(default_factory=list)
+
+
+class _Book:
+    def __init__(self, record: Record, context: RenderContext):
+        self.record = record
+        self.style = context.style
+        self.assets = context.assets
+        self.lang = record.language
+        self.notes: dict[str, tuple[Note, str]] = {
+            note.id: (note, note.label or str(index))
+            for index, note in enumerate((record.body.notes or []) if record.body else [], start=1)}
+        #: note id -> [(document, id of the reference)] in reading order
+        self.refs: dict[str, list[tuple[str, str]]] = {}
+        #: image path in the record -> (href in the book, media type)
+        self.images: dict[str, tuple[str, str]] = {}
+        self.image_bytes: dict[str, bytes] = {}
+        self.generated_ids = 0
+        self.document = ""
+        self.toc: list[_Heading] = []
+        self.has_table_headers = False
+        self.citation = cite_as(record)  # the crosswalk's line, on the title page and the rights page
+
+    # Entry point -------------------------------------------------------------------------------
+
+    def build(self) -> bytes:
+        record = self.record
+        documents: list[tuple[str, str, bytes]] = []  # (file, manifest properties, bytes)
+        documents.append(("cover.xhtml", "", self._cover_page()))
+        documents.append(("title.xhtml", "", self._title_page()))
+        documents.append(("text.xhtml", "", self._text()))
+        if self.notes:
+            documents.append(("notes.xhtml", "", self._notes()))
+        documents.append(("about.xhtml", "", self._about()))
+        documents.append(("rights.xhtml", "", self._rights()))
+        spine = [name for name, _, _ in documents]
+        files: dict[str, bytes] = {f"EPUB/{name}": data for name, _, data in documents}
+        files["EPUB/nav.xhtml"] = self._nav()
+        files["EPUB/style.css"] = self._css().encode("utf-8")
+        files["EPUB/images/cover.svg"] = self._cover_svg()
+        for path, (href, _) in self.images.items():
+            files[f"EPUB/{href}"] = self.image_bytes[path]
+        files["EPUB/package.opf"] = self._package(spine)
+        files["META-INF/container.xml"] = CONTAINER
+        return _zip(files, _zip_time(record))
+
+    # Documents ---------------------------------------------------------------------------------
+
+    def _page(self, title: str, epub_type: str | None = None) -> tuple[etree._Element, etree._Element]:
+        html = etree.Element(f"{{{XHTML}}}html", nsmap={None: XHTML, "epub": EPUB_NS})
+        html.set("lang", self.lang)
+        html.set(XML_LANG, self.lang)
+        head = _sub(html, "head")
+        _sub(head, "meta", charset="utf-8")
+        _sub(head, "title", title)
+        _sub(head, "link", rel="stylesheet", type="text/css", href="style.css")
+        body = _sub(html, "body")
+        if epub_type:
+            body.set(EPUB_TYPE, epub_type)
+        return html, body
+
+    def _cover_page(self) -> bytes:
+        self.document = "cover.xhtml"
+        html, body = self._page(f"Cover: {self.record.title}", "cover")
+        section = _sub(body, "section", class_="cover")
+        _sub(section, "img", src="images/cover.svg", role="doc-cover", alt=self._cover_alt())
+        return _xhtml(html)
+
+    def _cover_alt(self) -> str:
+        names = ", ".join(a.name for a in self.record.authors)
+        return _one_line(f"Cover: {self.record.title}, by {names}")
+
+    def _title_page(self) -> bytes:
+        self.document = "title.xhtml"
+        record = self.record
+        html, body = self._page(record.title, "frontmatter")
+        page = _sub(body, "section", id="titlepage", class_="titlepage")
+        page.set(EPUB_TYPE, "titlepage")
+        masthead = self.style.data.get("masthead")
+        if masthead:
+            _sub(page, "p", masthead, class_="masthead")
+        if record.series:
+            series = record.series.name + (f" {record.series.number}" if record.series.number else "")
+            _sub(page, "p", series, class_="series")
+        _sub(page, "h1", record.title, class_="title")
+        if record.subtitle:
+            _sub(page, "p", record.subtitle, class_="subtitle", role="doc-subtitle")
+        authors = _sub(page, "p", class_="authors")
+        authors.text = _names(record.authors)
+        date = _sub(page, "p", class_="date")
+        _sub(date, "time", _human_date(record.published), datetime=record.published)
+        if record.modified:
+            _append_text(date, " (revised ")
+            _sub(date, "time", _human_date(record.modified), datetime=record.modified)
+            _append_text(date, ")")
+        if record.editor_note:
+            _sub(page, "p", record.editor_note, class_="editor-note")
+        cite = _sub(page, "p", class_="cite-as")
+        _sub(cite, "strong", "Cite as: ")
+        _append_text(cite, self.citation)
+        return _xhtml(html)
+
+    def _text(self) -> bytes:
+        self.document = "text.xhtml"
+        record = self.record
+        html, body = self._page(record.title, "bodymatter")
+        main = _sub(body, "section", id="_text", class_="text")
+        main.set(EPUB_TYPE, "chapter")
+        _sub(main, "h1", record.title)
+        if record.abstract:
+            synopsis = _sub(main, "section", id="_synopsis", class_="synopsis", role="doc-abstract")
+            _sub(synopsis, "h2", "Synopsis")
+            for line in record.abstract.split("\n\n"):
+                if line.strip():
+                    _sub(synopsis, "p", line.strip())
+            self.toc.append(_Heading("text.xhtml#_synopsis", "Synopsis"))
+        if record.body:
+            commentary = _sub(main, "section", id="_commentary", class_="commentary")
+            _sub(commentary, "h2", "Commentary")
+            self.toc.append(_Heading("text.xhtml#_commentary", "Commentary"))
+            self._blocks(commentary, record.body.blocks, 2, self.toc[-1].children)
+        return _xhtml(html)
+
+    def _notes(self) -> bytes:
+        self.document = "notes.xhtml"
+        html, body = self._page("Notes", "backmatter")
+        section = _sub(body, "section", id="_notes", class_="notes", role="doc-endnotes")
+        section.set(EPUB_TYPE, "endnotes")
+        _sub(section, "h1", "Notes")
+        items = _sub(section, "ol", class_="notes")
+        rendered: list[tuple[etree._Element, str, str]] = []
+        for note_id, (note, label) in self.notes.items():
+            item = _sub(items, "li", id=note_id)
+            item.set(EPUB_TYPE, "endnote")
+            self._blocks(item, note.blocks, 1, None)
+            rendered.append((item, note_id, label))
+        # Backlinks last: references inside notes are only known once every note is rendered.
+        for item, note_id, label in rendered:
+            marker = etree.Element(f"{{{XHTML}}}span", {"class": "note-label"})
+            refs = self.refs.get(note_id)
+            if refs:
+                document, ref_id = refs[0]
+                href = f"#{ref_id}" if document == "notes.xhtml" else f"{document}#{ref_id}"
+                link = _sub(marker, "a", label, href=href, role="doc-backlink")
+                link.set("aria-label", f"Back to reference {label}")
+            else:
+                marker.text = label
+            marker.tail = " "
+            first = item[0] if len(item) else None
+            if first is not None and first.tag == f"{{{XHTML}}}p":
+                marker.tail += first.text or ""
+                first.text = None
+                first.insert(0, marker)
+            else:
+                paragraph = etree.Element(f"{{{XHTML}}}p")
+                paragraph.append(marker)
+                item.insert(0, paragraph)
+        return _xhtml(html)
+
+    def _about(self) -> bytes:
+        self.document = "about.xhtml"
+        record = self.record
+        heading = "About the Author" if len(record.authors) == 1 else "About the Authors"
+        html, body = self._page(heading, "backmatter")
+        section = _sub(body, "section", id="_about", class_="about")
+        _sub(section, "h1", heading)
+        for author in record.authors:
+            entry = _sub(section, "section", class_="author")
+            _sub(entry, "h2", author.name)
+            if author.bio:
+                _sub(entry, "p", author.bio, class_="bio")
+            for affiliation in author.affiliations or []:
+                where = affiliation.name + (f", {affiliation.country}" if affiliation.country else "")
+                _sub(entry, "p", where, class_="affiliation")
+            if author.orcid:
+                orcid = _sub(entry, "p", "ORCID: ", class_="orcid")
+                _sub(orcid, "a", author.orcid, href=_safe_url(author.orcid))
+        return _xhtml(html)
+
+    def _rights(self) -> bytes:
+        self.document = "rights.xhtml"
+        record = self.record
+        html, body = self._page("Rights", "backmatter")
+        section = _sub(body, "section", id="_rights", class_="rights")
+        section.set(EPUB_TYPE, "copyright-page")
+        _sub(section, "h1", "Rights")
+        _sub(section, "p", _rights_statement(record), class_="statement")
+        rights = record.rights
+        if rights and rights.license:
+            licence = _sub(section, "p", "Licence: ", class_="licence")
+            _sub(licence, "a", rights.license, href=_safe_url(rights.license))
+        terms = self.style.data.get("terms")
+        if terms:
+            _sub(section, "p", terms, class_="terms")
+        publisher = record.publisher
+        published_by = ", ".join(part for part in (publisher.name, publisher.parent, publisher.place) if part)
+        _sub(section, "p", f"Published by {published_by}.", class_="publisher")
+        details = _sub(section, "ul", class_="identifiers")
+        _sub(details, "li", f"Identifier: {record.identifier}")
+        if record.series and record.series.issn:
+            _sub(details, "li", f"Series ISSN: {record.series.issn}")
+        links = record.links
+        for label, url in (("DOI", links and links.doi and f"https://doi.org/{links.doi}"),
+                           ("Handle", links and links.handle and f"https://hdl.handle.net/{links.handle}"),
+                           ("Source", links and links.source)):
+            if url:
+                item = _sub(details, "li", f"{label}: ")
+                _sub(item, "a", url, href=_safe_url(url))
+        cite = _sub(section, "p", class_="cite-as")
+        _sub(cite, "strong", "Cite as: ")
+        _append_text(cite, self.citation)
+        return _xhtml(html)
+
+    def _nav(self) -> bytes:
+        self.document = "nav.xhtml"
+        html, body = self._page("Contents")
+        toc = _sub(body, "nav", id="toc", role="doc-toc")
+        toc.set(EPUB_TYPE, "toc")
+        _sub(toc, "h1", "Contents")
+        entries = [_Heading("title.xhtml", "Title Page"), *self.toc]
+        if self.notes:
+            entries.append(_Heading("notes.xhtml", "Notes"))
+        entries.append(_Heading("about.xhtml", "About the Author" + ("s" if len(self.record.authors) > 1 else "")))
+        entries.append(_Heading("rights.xhtml", "Rights"))
+        _nav_list(toc, entries)
+        landmarks = _sub(body, "nav", id="landmarks", hidden="hidden")
+        landmarks.set(EPUB_TYPE, "landmarks")
+        _sub(landmarks, "h2", "Landmarks")
+        items = _sub(landmarks, "ol")
+        for epub_type, href, label in (("cover", "cover.xhtml", "Cover"),
+                                       ("titlepage", "title.xhtml", "Title Page"),
+                                       ("bodymatter", "text.xhtml", "Start of Content"),
+                                       *((("endnotes", "notes.xhtml", "Notes"),) if self.notes else ()),
+                                       ("copyright-page", "rights.xhtml", "Rights")):
+            link = _sub(_sub(items, "li"), "a", label, href=href)
+            link.set(EPUB_TYPE, epub_type)
+        return _xhtml(html)
+
+    # Body nodes --------------------------------------------------------------------------------
+
+    def _blocks(self, parent: etree._Element, blocks: list, level: int,
+                toc: list[_Heading] | None) -> None:
+        for block in blocks:
+            self._block(parent, block, level, toc)
+
+    def _block(self, parent: etree._Element, block, level: int, toc: list[_Heading] | None) -> None:
+        if isinstance(block, Paragraph):
+            self._inlines(_sub(parent, "p"), block.content)
+        elif isinstance(block, Section):
+            self._section(parent, block, level, toc)
+        elif isinstance(block, ListBlock):
+            listing = _sub(parent, "ol" if block.ordered else "ul")
+            for item in block.items:
+                self._blocks(_sub(listing, "li"), item, level, None)
+        elif isinstance(block, Quote):
+            wrapper = _sub(parent, "figure", class_="quote") if block.attribution else parent
+            self._blocks(_sub(wrapper, "blockquote"), block.blocks, level, None)
+            if block.attribution:
+                caption = _sub(wrapper, "figcaption", "— ", class_="attribution")
+                self._inlines(caption, block.attribution)
+        elif isinstance(block, Figure):
+            self._figure(parent, block)
+        elif isinstance(block, Table):
+            self._table(parent, block)
+        else:  # the record model is closed: a new node type must be taught to every writer
+            raise TypeError(f"EPUB writer cannot render {type(block).__name__}")
+
+    def _section(self, parent: etree._Element, section: Section, level: int,
+                 toc: list[_Heading] | None) -> None:
+        label = _one_line(plain_text(section.title))
+        section_id = section.id or self._new_id("sec")
+        if not label:
+            # An untitled section keeps its place but adds no heading level.
+            wrapper = _sub(parent, "div", id=section_id, class_="section")
+            if section.title:
+                self._inlines(_sub(wrapper, "p", class_="section-title"), section.title)
+            self._blocks(wrapper, section.blocks, level, toc)
+            return
+        wrapper = _sub(parent, "section", id=section_id)
+        heading_level = min(level + 1, 6)
+        self._inlines(_sub(wrapper, f"h{heading_level}"), section.title)
+        children: list[_Heading] | None = None
+        if toc is not None:
+            entry = _Heading(f"{self.document}#{section_id}", label)
+            toc.append(entry)
+            children = entry.children
+        self._blocks(wrapper, section.blocks, heading_level, children)
+
+    def _figure(self, parent: etree._Element, figure: Figure) -> None:
+        element = _sub(parent, "figure", id=figure.id)
+        data = self.assets.get(figure.image) if figure.image else None
+        kind = _image_kind(data) if data else None
+        if kind:
+            if figure.image not in self.images:
+                media_type, extension = kind
+                self.images[figure.image] = (f"images/{figure.id}.{extension}", media_type)
+                self.image_bytes[figure.image] = data
+            alt = figure.alt or _one_line(plain_text(figure.caption)) or "Figure"
+            _sub(element, "img", src=self.images[figure.image][0], alt=alt)
+        caption = _sub(element, "figcaption")
+        self._inlines(_sub(caption, "span", class_="caption"), figure.caption)
+        if figure.credit or figure.license:
+            credit = _sub(caption, "span", class_="credit")
+            if figure.credit:
+                credit.text = f" Source: {figure.credit}."
+            if figure.license:
+                _append_text(credit, " ")
+                _sub(credit, "a", "Licence", href=_safe_url(figure.license))
+                _append_text(credit, ".")
+
+    def _table(self, parent: etree._Element, table: Table) -> None:
+        element = _sub(parent, "table", id=table.id)
+        if table.caption:
+            self._inlines(_sub(element, "caption"), table.caption)
+        if table.head:
+            self.has_table_headers = True
+            head = _sub(element, "thead")
+            for row in table.head:
+                tr = _sub(head, "tr")
+                for cell in row:
+                    self._inlines(_sub(tr, "th", scope="col"), cell)
+        body = _sub(element, "tbody")
+        for row in table.rows:
+            tr = _sub(body, "tr")
+            for cell in row:
+                self._inlines(_sub(tr, "td"), cell)
+
+    def _inlines(self, parent: etree._Element, inlines: list) -> None:
+        for node in inlines:
+            if isinstance(node, str):
+                _append_text(parent, node)
+            elif isinstance(node, Styled):
+                self._inlines(_sub(parent, STYLED_TAGS[node.type]), node.content)
+            elif isinstance(node, Code):
+                _sub(parent, "code", node.text)
+            elif isinstance(node, Link):
+                # Links do not nest in HTML: an inner link keeps its text only, and a note reference
+                # inside a link text follows the link, as a link of its own.
+                trailing: list[NoteRef] = []
+                content = _without_note_refs(node.content, trailing)
+                self._inlines(_sub(parent, "a", href=_safe_url(node.url)), content)
+                for ref in trailing:
+                    self._note_ref(parent, ref)
+            elif isinstance(node, NoteRef):
+                self._note_ref(parent, node)
+            else:
+                raise TypeError(f"EPUB writer cannot render {type(node).__name__}")
+
+    def _note_ref(self, parent: etree._Element, ref: NoteRef) -> None:
+        _, label = self.notes[ref.note]
+        refs = self.refs.setdefault(ref.note, [])
+        ref_id = f"_ref-{ref.note}" + (f"-{len(refs) + 1}" if refs else "")
+        refs.append((self.document, ref_id))
+        href = f"#{ref.note}" if self.document == "notes.xhtml" else f"notes.xhtml#{ref.note}"
+        sup = _sub(parent, "sup", class_="noteref")
+        link = _sub(sup, "a", label, id=ref_id, href=href, role="doc-noteref")
+        link.set(EPUB_TYPE, "noteref")
+        link.set("aria-label", f"Note {label}")
+
+    def _new_id(self, kind: str) -> str:
+        self.generated_ids += 1
+        return f"_{kind}-{self.generated_ids}"
+
+    # Package, style and cover ------------------------------------------------------------------
+
+    def _package(self, spine: list[str]) -> bytes:
+        record = self.record
+        package = etree.Element(f"{{{OPF}}}package", nsmap={None: OPF})
+        package.set("version", "3.0")
+        package.set("unique-identifier", "pub-id")
+        package.set(XML_LANG, record.language)
+        metadata = etree.SubElement(package, f"{{{OPF}}}metadata", nsmap={"dc": DC})
+
+        def dc(name: str, text: str, **attrs: str) -> etree._Element:
+            element = etree.SubElement(metadata, f"{{{DC}}}{name}")
+            element.text = text
+            for key, value in attrs.items():
+                element.set(key, value)
+            return element
+
+        def meta(prop: str, text: str, **attrs: str) -> etree._Element:
+            element = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
+            for key, value in attrs.items():
+                element.set(key, value)
+            element.text = text
+            return element
+
+        identifier = book_identifier(record)
+        dc("identifier", identifier, id="pub-id")
+        links = record.links
+        others = [f"urn:doi:{links.doi}" if links and links.doi else None,
+                  f"https://hdl.handle.net/{links.handle}" if links and links.handle else None,
+                  record.identifier]
+        for other in others:
+            if other and other != identifier:
+                dc("identifier", other)
+        dc("title", record.title, id="main-title")
+        meta("title-type", "main", refines="#main-title")
+        if record.subtitle:
+            dc("title", record.subtitle, id="subtitle")
+            meta("title-type", "subtitle", refines="#subtitle")
+        for index, author in enumerate(record.authors, start=1):
+            creator_id = f"creator{index}"
+            dc("creator", author.name, id=creator_id)
+            meta("file-as", _file_as(author), refines=f"#{creator_id}")
+            meta("role", "aut", refines=f"#{creator_id}", scheme="marc:relators")
+            meta("display-seq", str(index), refines=f"#{creator_id}")
+        dc("date", record.published)
+        dc("language", record.language)
+        dc("publisher", record.publisher.name)
+        dc("rights", _rights_statement(record))
+        for subject in record.subjects or []:
+            dc("subject", subject)
+        for place in record.coverage or []:
+            dc("coverage", place)
+        if record.abstract:
+            dc("description", record.abstract)
+        source = links and (links.source or links.pdf)
+        if source:
+            dc("source", source)
+        dc("type", "Text")
+        if record.series:
+            meta("belongs-to-collection", record.series.name, id="series")
+            meta("collection-type", "series", refines="#series")
+            position = _group_position(record.series.number)
+            if position:
+                meta("group-position", position, refines="#series")
+            if record.series.issn:
+                meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
+        if record.rights and record.rights.license:
+            meta("dcterms:license", record.rights.license)
+        meta("dcterms:modified", f"{record.modified or record.published}T00:00:00Z")
+        for prop, value in self._accessibility():
+            meta(prop, value)
+
+        manifest = etree.SubElement(package, f"{{{OPF}}}manifest")
+        items = [("nav", "nav.xhtml", "application/xhtml+xml", "nav"),
+                 ("css", "style.css", "text/css", ""),
+                 ("cover-image", "images/cover.svg", "image/svg+xml", "cover-image")]
+        items += [(name.removesuffix(".xhtml"), name, "application/xhtml+xml", "") for name in spine]
+        items += [(f"img-{href.split('/')[-1].rsplit('.', 1)[0]}", href, media_type, "")
+                  for href, media_type in self.images.values()]
+        for item_id, href, media_type, properties in sorted(items, key=lambda item: item[1]):
+            item = etree.SubElement(manifest, f"{{{OPF}}}item", id=_xml_id(item_id), href=href)
+            item.set("media-type", media_type)
+            if properties:
+                item.set("properties", properties)
+        spine_element = etree.SubElement(package, f"{{{OPF}}}spine")
+        for name in spine:
+            etree.SubElement(spine_element, f"{{{OPF}}}itemref", idref=name.removesuffix(".xhtml"))
+        return etree.tostring(package, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+    def _accessibility(self) -> list[tuple[str, str]]:
+        visual = bool(self.images)
+        pairs = [("schema:accessMode", "textual")]
+        if visual:
+            pairs.append(("schema:accessMode", "visual"))
+        pairs.append(("schema:accessModeSufficient", "textual"))
+        if visual:
+            pairs.append(("schema:accessModeSufficient", "textual,visual"))
+        features = ["alternativeText", "displayTransformability", "readingOrder", "structuralNavigation",
+                    "tableOfContents"]
+        if self.has_table_headers:
+            features.append("tableHeaders")
+        pairs += [("schema:accessibilityFeature", feature) for feature in sorted(features)]
+        pairs.append(("schema:accessibilityHazard", "none"))
+        summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table of "
+                   "contents and landmarks, headings in order, the language of the text declared, "
+                   "endnotes linked both ways, and reflowable text without hazards.")
+        summary += (" Every image has a text alternative and a caption, so the text alone conveys the "
+                    "content." if visual else " The content is entirely textual apart from the cover, "
+                    "which has a text alternative.")
+        pairs.append(("schema:accessibilitySummary", summary))
+        pairs.append(("dcterms:conformsTo", CONFORMS_TO))
+        return pairs
+
+    def _css(self) -> str:
+        template = self.style.read_text("epub.css")
+        colours = self.style.colours
+
+        def fill(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in colours:
+                raise UsageError(f"style {self.style.name!r}: epub.css names an unknown colour {{{{{name}}}}}",
+                                 source=str(self.style.folder / "epub.css"),
+                                 hint=f"use one of: {', '.join(colours)}")
+            return colours[name]
+
+        return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, template)
+
+    def _cover_svg(self) -> bytes:
+        record, style = self.record, self.style
+        colours = style.colours
+        fonts = style.data.get("fonts", {})
+        sans = "serif" if "Serif" in fonts.get("heading", "") else "sans-serif"
+        svg = etree.Element(f"{{{SVG}}}svg", nsmap={None: SVG}, version="1.1", viewBox="0 0 600 800",
+                            width="600", height="800")
+        svg.set(XML_LANG, record.language)
+
+        def add(tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+            element = etree.SubElement(svg, f"{{{SVG}}}{tag}")
+            for key, value in attrs.items():
+                element.set(key.replace("_", "-"), value)
+            element.text = text
+            return element
+
+        add("title", self._cover_alt())
+        add("rect", x="0", y="0", width="600", height="800", fill=colours["background"])
+        add("rect", x="0", y="0", width="600", height="150", fill=colours["primary"])
+        logo = etree.SubElement(svg, f"{{{SVG}}}g", transform="translate(30 25)")
+        for shape in style.data.get("logo", []):
+            _logo_shape(logo, shape, colours["accent"], sans)
+        add("text", style.data.get("masthead") or style.label, x="150", y="88", fill=colours["background"],
+            font_family=sans, font_size="28", font_weight="bold")
+        y = 215
+        if record.series:
+            series = record.series.name + (f" {record.series.number}" if record.series.number else "")
+            add("text", series, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="22")
+        y += 75
+        for line in _wrap(record.title, 24, 6):
+            add("text", line, x="40", y=str(y), fill=colours["text"], font_family=sans, font_size="38",
+                font_weight="bold")
+            y += 50
+        add("rect", x="40", y=str(y - 10), width="120", height="6", fill=colours["accent"])
+        y += 40
+        for line in _wrap(_names(record.authors), 36, 4):
+            add("text", line, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="24")
+            y += 34
+        add("rect", x="0", y="740", width="600", height="60", fill=colours["primary"])
+        add("text", _human_date(record.published), x="40", y="778", fill=colours["background"],
+            font_family=sans, font_size="20")
+        return etree.tostring(svg, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+# Helpers of the book --------------------------------------------------------------------------------
+
+CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+  <rootfiles>
+    <rootfile full-path="EPUB/package.opf" media-type="application/oebps-package+xml"/>
+  </rootfiles>
+</container>
+"""
+
+
+def _names(authors: list[Author]) -> str:
+    names = [author.name for author in authors]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _rights_statement(record: Record) -> str:
+    rights = record.rights
+    if rights and rights.statement:
+        return rights.statement
+    year = (rights.year if rights and rights.year else None) or int(record.published[:4])
+    holder = (rights.holder if rights and rights.holder else None) or record.publisher.name
+    return f"© {year} {holder}. All rights reserved."
+
+
+def _without_note_refs(inlines: list, found: list) -> list:
+    """The inlines with note references moved to `found` and inner links reduced to their text."""
+    out = []
+    for node in inlines:
+        if isinstance(node, NoteRef):
+            found.append(node)
+        elif isinstance(node, Styled):
+            content = _without_note_refs(node.content, found)
+            if content:
+                out.append(Styled(node.type, content))
+        elif isinstance(node, Link):
+            out.extend(_without_note_refs(node.content, found))
+        else:
+            out.append(node)
+    return out
+
+
+def _nav_list(parent: etree._Element, entries: list[_Heading]) -> None:
+    listing = _sub(parent, "ol")
+    for entry in entries:
+        item = _sub(listing, "li")
+        _sub(item, "a", entry.label, href=entry.href)
+        if entry.children:
+            _nav_list(item, entry.children)
+
+
+def _logo_shape(group: etree._Element, shape: dict, default_colour: str, family: str) -> None:
+    colour = shape.get("colour", default_colour)
+    kind = shape["shape"]
+
+    def number(key: str) -> str:
+        return f"{float(shape.get(key, 0)):g}"
+
+    if kind == "rect":
+        etree.SubElement(group, f"{{{SVG}}}rect", x=number("x"), y=number("y"), width=number("w"),
+                         height=number("h"), fill=colour)
+    elif kind == "circle":
+        etree.SubElement(group, f"{{{SVG}}}circle", cx=number("x"), cy=number("y"), r=number("r"),
+                         fill=colour)
+    elif kind == "text":
+        size = float(shape.get("size", 20))
+        # (x, y) is the centre of the text: the baseline sits about a third of the size below it.
+        text = etree.SubElement(group, f"{{{SVG}}}text", x=number("x"), y=f"{float(shape.get('y', 0)) + size * 0.35:g}",
+                                fill=colour)
+        text.set("font-size", f"{size:g}")
+        text.set("font-family", family)
+        text.set("font-weight", "bold")
+        text.set("text-anchor", "middle")
+        text.text = shape.get("text", "")
+
+
+def _wrap(text: str, width: int, max_lines: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(".,;:") + "…"
+    return lines
+
+
+def _xml_id(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "-", text)
+    return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"_{cleaned}"
+
+
+def _xhtml(html: etree._Element) -> bytes:
+    return etree.tostring(html, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>",
+                          pretty_print=True)
+
+
+def _zip(files: dict[str, bytes], when: tuple[int, ...]) -> bytes:
+    """The OCF zip container: `mimetype` first and stored, then every file in name order."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        entries = [("mimetype", b"application/epub+zip")] + sorted(files.items())
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            stored = name == "mimetype" or name.endswith((".png", ".jpg"))
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=None if stored else 9)
+    return buffer.getvalue()

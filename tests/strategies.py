@@ -1,0 +1,198 @@
+"""Hypothesis strategies for valid commentary records (schemas/commentary.schema.json), shared by tests.
+
+`records()` draws record JSON dicts that cover every node type of `archiver.record.NODE_TYPES`, every
+optional field (absent, present, and empty lists where the schema allows them) and hostile text:
+markup-like strings (`]]>`, `&`, `<`, quotes), bidi controls, emoji, astral-plane characters, CR/LF
+and tabs. Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF) are drawn
+too and then stripped, so the text stays valid record text. Runs of inlines are canonical: no two
+strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
+Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records` checks that
+with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
+about 50 ms a record).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+HOSTILE = ["]]>", "&", "<", ">", '"', "'", "&amp;", "&lt;", "<b>x</b>", "<!--", "-->", "<![CDATA[", "?>",
+           "&#0;", "\u200f", "\u202e", "\u2066", "\u2069", "\u200d", "\ufeff", "\u00a0", "e\u0301",
+           "\U0001F600", "\U0001F469\u200d\U0001F469\u200d\U0001F467", "\U00020000", "\U0010FFFD", "中文",
+           "\r", "\r\n", "\n", "\t", " ", "\x00", "\x01", "\x08", "\x0b", "\x1f", "\x7f", "\ufffe",
+           "\uffff", "\ud800", "\udfff"]
+URL_CHARS = string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%<>\"{}|^`é中😀"
+ID_PREFIXES = ["s", "fig", "tab", "n", "aff", "x.", "A-", "q_"]
+PLACEHOLDER = "\x00id"
+
+_raw = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6)), min_size=1, max_size=5).map("".join)
+
+
+def _visible(value: str) -> str:
+    value = FORBIDDEN.sub("", value)
+    return value if re.search(r"\S", value) else value + "x"
+
+
+def _nonempty(value: str) -> str:
+    return FORBIDDEN.sub("", value) or " "
+
+
+#: schema `text`: at least one visible character, nothing XML 1.0 cannot carry
+text = _raw.map(_visible)
+#: schema `inline_text`: may be only white space
+inline_text = _raw.map(_nonempty)
+uri = st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["https://", "http://"]),
+                st.text(URL_CHARS, min_size=1, max_size=20))
+link_url = st.one_of(uri, st.text(URL_CHARS, min_size=1, max_size=10).map(lambda s: "mailto:" + s))
+date = st.dates(min_value=__import__("datetime").date(1000, 1, 1)).map(lambda d: d.isoformat())
+country_code = st.from_regex(r"\A[A-Z]{2}\Z")
+identifier = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,15}\Z")
+orcid = st.from_regex(r"\Ahttps://orcid\.org/[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]\Z")
+email = st.from_regex(r"\A[a-z0-9.+_-]{1,8}@[a-z0-9-]{1,8}\.[a-z]{2,4}\Z")
+doi = st.builds(lambda prefix, suffix: f"10.{prefix}/{suffix}", st.integers(1000, 999999999),
+                st.text(URL_CHARS, min_size=1, max_size=12))
+handle = st.builds(lambda prefix, suffix: f"{prefix}/{suffix}", st.from_regex(r"\A[0-9][0-9.]{0,6}\Z"),
+                   st.text(URL_CHARS, min_size=1, max_size=8))
+image = st.builds(lambda stem, ext: f"images/{stem}.{ext}", st.from_regex(r"\A[A-Za-z0-9_-]{1,10}\Z"),
+                  st.sampled_from(["png", "jpg", "jpeg"]))
+
+
+def _merge(inlines: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for node in inlines:
+        if isinstance(node, str) and out and isinstance(out[-1], str):
+            out[-1] += node
+        else:
+            out.append(node)
+    return out
+
+
+@functools.cache
+def inlines(note_ids: tuple[str, ...], depth: int = 2, min_size: int = 0) -> st.SearchStrategy[list[Any]]:
+    options = [inline_text, inline_text, st.fixed_dictionaries({"type": st.just("code"), "text": text})]
+    if note_ids:
+        options.append(st.fixed_dictionaries({"type": st.just("note_ref"), "note": st.sampled_from(note_ids)}))
+    if depth > 0:
+        inner = inlines(note_ids, depth - 1, min_size=1)
+        options.append(st.fixed_dictionaries({
+            "type": st.sampled_from(["emphasis", "strong", "superscript", "subscript"]), "content": inner}))
+        options.append(st.fixed_dictionaries({"type": st.just("link"), "url": link_url, "content": inner}))
+    return st.lists(st.one_of(options), min_size=min_size, max_size=4).map(_merge)
+
+
+@functools.cache
+def blocks(note_ids: tuple[str, ...], depth: int = 2, min_size: int = 0, max_size: int = 3
+           ) -> st.SearchStrategy[list[dict[str, Any]]]:
+    paragraph = st.fixed_dictionaries({"type": st.just("paragraph"), "content": inlines(note_ids, min_size=1)})
+    figure = st.fixed_dictionaries(
+        {"type": st.just("figure"), "id": st.just(PLACEHOLDER), "caption": inlines(note_ids, min_size=1)},
+        optional={"image": image, "credit": text, "alt": text, "license": uri})
+    row = st.lists(inlines(note_ids, depth=1), min_size=1, max_size=3)
+    table = st.fixed_dictionaries(
+        {"type": st.just("table"), "id": st.just(PLACEHOLDER), "rows": st.lists(row, min_size=1, max_size=3)},
+        optional={"caption": inlines(note_ids, min_size=1), "head": st.lists(row, max_size=2)})
+    options = [paragraph, paragraph, figure, table]
+    if depth > 0:
+        inner = blocks(note_ids, depth - 1)
+        inner_nonempty = blocks(note_ids, depth - 1, min_size=1, max_size=2)
+        options.append(st.fixed_dictionaries(
+            {"type": st.just("section"), "title": inlines(note_ids), "blocks": inner},
+            optional={"id": st.just(PLACEHOLDER)}))
+        options.append(st.fixed_dictionaries(
+            {"type": st.just("list"), "ordered": st.booleans(),
+             "items": st.lists(inner_nonempty, min_size=1, max_size=3)}))
+        options.append(st.fixed_dictionaries(
+            {"type": st.just("quote"), "blocks": inner_nonempty},
+            optional={"attribution": inlines(note_ids, min_size=1)}))
+    return st.lists(st.one_of(options), min_size=min_size, max_size=max_size)
+
+
+def _nodes(value: Any):
+    if isinstance(value, dict):
+        yield value
+        for child in value.values():
+            yield from _nodes(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _nodes(child)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid record JSON dict."""
+    prefixes = st.sampled_from(ID_PREFIXES)
+    note_count = draw(st.integers(0, 3))
+    # Prefix + a number unique in the record: unique ids, some of them "aff1"-like to provoke clashes.
+    numbers = itertools.count(1)
+    note_ids = tuple(draw(prefixes) + str(next(numbers)) for _ in range(note_count))
+    affiliation = st.fixed_dictionaries({"name": text}, optional={"country": text, "country_code": country_code})
+    pool = draw(st.lists(affiliation, min_size=1, max_size=3))
+    author = st.fixed_dictionaries({"name": text}, optional={
+        "given": text, "family": text, "name_order": st.sampled_from(["given-first", "family-first"]),
+        "affiliations": st.lists(st.sampled_from(pool), max_size=2), "bio": text, "orcid": orcid,
+        "email": email})
+    record = draw(st.fixed_dictionaries(
+        {"schema_version": st.just("1.0"), "identifier": identifier, "title": text,
+         "authors": st.lists(author, min_size=1, max_size=3), "published": date,
+         "language": st.sampled_from(["en", "en-SG", "zh-Hans", "nl", "ja"]),
+         "publisher": st.fixed_dictionaries({"name": text}, optional={
+             "place": text, "country_code": country_code, "parent": text})},
+        optional={
+            "series": st.fixed_dictionaries({"name": text}, optional={
+                "number": text, "issn": st.from_regex(r"\A[0-9]{4}-[0-9]{3}[0-9X]\Z"), "url": uri}),
+            "subtitle": text, "modified": date, "editor_note": text, "abstract": text,
+            "subjects": st.lists(text, max_size=3), "coverage": st.lists(text, max_size=3),
+            "rights": st.fixed_dictionaries({}, optional={
+                "statement": text, "holder": text, "year": st.integers(1000, 9999), "license": uri}),
+            "links": st.fixed_dictionaries({}, optional={
+                "source": uri, "pdf": uri, "doi": doi, "handle": handle}),
+            "provenance": st.fixed_dictionaries({"reader": st.sampled_from(["pagetext", "jats", "manual"])},
+                                                optional={"source_file": text,
+                                                          "source_sha256": st.from_regex(r"\A[0-9a-f]{64}\Z"),
+                                                          "archiver_version": text, "ingested": date,
+                                                          "note": text}),
+        }))
+    if note_count or draw(st.booleans()):
+        body: dict[str, Any] = {"blocks": draw(blocks(note_ids))}
+        notes = [{"id": note_id, "blocks": draw(blocks(note_ids, depth=1, min_size=1, max_size=2))}
+                 for note_id in note_ids]
+        for note in notes:
+            if draw(st.booleans()):
+                note["label"] = draw(text)
+        if notes or draw(st.booleans()):
+            body["notes"] = notes
+        for node in _nodes(body):
+            if node.get("id") == PLACEHOLDER:
+                node["id"] = draw(prefixes) + str(next(numbers))
+        record["body"] = body
+    return record
+
+
+def node_types(record: dict[str, Any]) -> set[str]:
+    """The node types (as in `archiver.record.NODE_TYPES`) present in a record's body."""
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, str):
+            return
+        if isinstance(value, dict):
+            if "type" in value:
+                found.add(value["type"])
+            for key, child in value.items():
+                if key in ("content", "title", "attribution", "caption"):
+                    found.update("text" for item in child if isinstance(item, str))
+                visit(child)
+        elif isinstance(value, list):
+            for child in value:
+                if isinstance(child, list):  # table rows and cells
+                    found.update("text" for item in child if isinstance(item, str))
+                visit(child)
+
+    visit(record.get("body", {}))
+    return found

@@ -1,0 +1,466 @@
+"""The EPUB writer: EPUBCheck 5.3 clean (one JVM per session), accessible, branded, reproducible."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import json
+import re
+import subprocess
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+
+from archiver.citation import cite_as
+from archiver.errors import UsageError
+from archiver.record import Record, problems, validate
+from archiver.style import Style, load_style
+from archiver.writers import FORMATS, RenderContext, resolve
+from archiver.writers.epub import render
+
+from strategies_epub import PRESENT_IMAGE, records
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "records"
+CASES = Path(__file__).resolve().parent / "cases"
+PNG = (SAMPLES / "images" / "CO24017-fig1.png").read_bytes()
+NS = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
+
+# A hand-made record of the awkward combinations: a note reference inside a link and a heading, a link
+# inside a link, a note citing another note, one note cited twice, a section in a list item, headings
+# nested past h6, an untitled section whose title is only a note reference, a table without head, an
+# image whose bytes are not an image, and a record with no DOI (so its identifier is a urn:uuid).
+EDGE = {
+    "schema_version": "1.0", "identifier": "EDGE-1", "title": "Edge <cases> & \"quotes\"",
+    "authors": [{"name": "李显龙", "given": "显龙", "family": "李", "name_order": "family-first"}],
+    "published": "2020-02-29", "language": "zh-Hans", "publisher": {"name": "P"},
+    "series": {"name": "Series", "number": "no number"},
+    "body": {
+        "blocks": [
+            {"type": "section", "title": [{"type": "note_ref", "note": "a"}], "blocks": [
+                {"type": "paragraph", "content": [
+                    {"type": "link", "url": "https://example.org/x%y<z>", "content": [
+                        "out ", {"type": "link", "url": "https://example.org/in", "content": ["in"]},
+                        {"type": "emphasis", "content": [{"type": "note_ref", "note": "a"}]}]}]},
+                {"type": "section", "id": "d1", "title": ["One ", {"type": "note_ref", "note": "b"}], "blocks": [
+                    {"type": "section", "title": ["Two"], "blocks": [
+                        {"type": "section", "title": ["Three"], "blocks": [
+                            {"type": "section", "title": ["Four"], "blocks": [
+                                {"type": "section", "title": ["Five"], "blocks": [
+                                    {"type": "section", "title": ["Six"], "blocks": [
+                                        {"type": "paragraph", "content": ["deep"]}]}]}]}]}]}]},
+                {"type": "list", "ordered": False, "items": [[
+                    {"type": "section", "title": ["In a list"], "blocks": [
+                        {"type": "table", "id": "t1", "rows": [[[], ["cell"]]]}]}]]},
+                {"type": "figure", "id": "f1", "image": "images/bad.png", "caption": ["Not an image"],
+                 "credit": "Nobody"}]}],
+        "notes": [
+            {"id": "a", "label": "*", "blocks": [{"type": "list", "ordered": True, "items": [[
+                {"type": "paragraph", "content": ["see ", {"type": "note_ref", "note": "b"}]}]]}]},
+            {"id": "b", "blocks": [{"type": "paragraph", "content": ["b"]}]},
+            {"id": "c", "blocks": [{"type": "paragraph", "content": ["never cited"]}]}]},
+}
+EDGE_ASSETS = {"images/bad.png": b"GIF89a not a png"}
+# Characters XML 1.0 carries but readers and validators trip on: a noncharacter, an emoji, NEL, line
+# separator, zero-width space, soft hyphen, tab, CR and markup-like text.
+WEIRD = "x\ufdd0\U0001F600\u0085\u2028\u200b\u00ad\t\r\n]]>&lt;<b>"
+
+
+def weird_record() -> Record:
+    data = copy.deepcopy(EDGE)
+    data["title"] = "T " + WEIRD
+    data["abstract"] = data["authors"][0]["bio"] = data["series"]["number"] = WEIRD
+    data["body"]["notes"][1]["label"] = WEIRD
+    return validate(data)
+
+
+def sample(name: str) -> Record:
+    return validate(json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def book(record: Record, style: str = "rsis", assets: dict[str, bytes] | None = None) -> bytes:
+    if assets is None:
+        assets = {f.image: (SAMPLES / f.image).read_bytes() for f in record.figures()
+                  if f.image and (SAMPLES / f.image).is_file()}
+    return render(record, RenderContext(style=load_style(style), assets=assets))
+
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def xml(data: bytes) -> etree._Element:
+    return etree.fromstring(data, PARSER)
+
+
+def opf(data: bytes) -> etree._Element:
+    return xml(members(data)["EPUB/package.opf"])
+
+
+def metas(package: etree._Element, prop: str) -> list[str]:
+    return [m.text for m in package.iterfind(f".//opf:meta[@property='{prop}']", NS)]
+
+
+def xhtml_documents(data: bytes) -> dict[str, etree._Element]:
+    return {name: xml(body) for name, body in members(data).items() if name.endswith(".xhtml")}
+
+
+@functools.cache
+def generated_records(count: int, pool: int = 60) -> list[dict]:
+    """The `count` richest of `pool` derandomised hypothesis records (same list on every run)."""
+    drawn: list[dict] = []
+
+    @settings(max_examples=pool, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(records())
+    def collect(data: dict) -> None:
+        drawn.append(data)
+
+    collect()
+    unique = {json.dumps(d, sort_keys=True): d for d in drawn}
+    return sorted(unique.values(), key=lambda d: -len(json.dumps(d)))[:count]
+
+
+def generated_assets(data: dict) -> dict[str, bytes]:
+    return {PRESENT_IMAGE: PNG, "images/missing.png": b"\x00not an image"}
+
+
+def break_book(data: bytes, how: str) -> bytes:
+    """A copy of a good book with one defect EPUBCheck must report."""
+    files = members(data)
+    if how == "no-nav":
+        del files["EPUB/nav.xhtml"]
+        files["EPUB/package.opf"] = re.sub(rb'<item [^>]*href="nav.xhtml"[^>]*/>', b"", files["EPUB/package.opf"])
+    elif how == "dangling-link":
+        files["EPUB/text.xhtml"] = files["EPUB/text.xhtml"].replace(b'href="notes.xhtml#n1"',
+                                                                    b'href="notes.xhtml#nowhere"', 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), files.pop("mimetype"))
+        for name, body in files.items():
+            archive.writestr(name, body, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+# EPUBCheck: every book of the session in one JVM -------------------------------------------------
+
+@pytest.fixture(scope="session")
+def epubcheck(tmp_path_factory) -> dict[str, dict]:
+    """EPUBCheck verdicts ({name: {"status", "messages"}}) on the samples in both brands, the edge
+    record and its weird-text twin, ten generated records and two broken books, from a single JVM (tests/epubcheck_batch.py)."""
+    folder = tmp_path_factory.mktemp("epubcheck")
+    books: dict[str, bytes] = {}
+    for name in ("CO23081", "CO24017", "CO24102"):
+        for style in ("rsis", "default"):
+            books[f"{name}-{style}"] = book(sample(name), style)
+    books["edge"] = book(validate(EDGE), assets=EDGE_ASSETS)
+    books["weird-text"] = book(weird_record(), assets=EDGE_ASSETS)
+    for index, data in enumerate(generated_records(10)):
+        books[f"generated-{index}"] = book(validate(data), assets=generated_assets(data))
+    good = books["CO24017-rsis"]
+    books["broken-no-nav"] = break_book(good, "no-nav")
+    books["broken-dangling-link"] = break_book(good, "dangling-link")
+    paths = []
+    for name, data in books.items():
+        path = folder / f"{name}.epub"
+        path.write_bytes(data)
+        paths.append(str(path))
+    report = folder / "verdicts.json"
+    run = subprocess.run([sys.executable, str(Path(__file__).parent / "epubcheck_batch.py"), str(report), *paths],
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode != 0 or not report.is_file():
+        pytest.fail(f"EPUBCheck batch did not run (needs Java and JPype1: `make setup`):\n{run.stderr[-3000:]}")
+    verdicts = json.loads(report.read_text(encoding="utf-8"))
+    return {Path(path).stem: verdict for path, verdict in verdicts.items()}
+
+
+GOOD_BOOKS = [f"{n}-{s}" for n in ("CO23081", "CO24017", "CO24102") for s in ("rsis", "default")] + \
+    ["edge", "weird-text"] + [f"generated-{i}" for i in range(10)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", GOOD_BOOKS)
+def test_epubcheck_reports_nothing(epubcheck, name):
+    verdict = epubcheck[name]
+    assert verdict["messages"] == [], json.dumps(verdict["messages"], indent=1, ensure_ascii=False)
+    assert verdict["status"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, expected", [("broken-no-nav", {"RSC-005"}),
+                                            ("broken-dangling-link", {"RSC-012"})])
+def test_epubcheck_bites_on_broken_books(epubcheck, name, expected):
+    verdict = epubcheck[name]
+    assert verdict["status"] == 1
+    assert expected <= {m["id"] for m in verdict["messages"]}
+
+
+def test_checked_books_cover_every_node_type():
+    from archiver.record import NODE_TYPES
+
+    def types(node) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["type"]} if isinstance(node.get("type"), str) else set()
+            return found.union(*(types(v) for k, v in node.items() if k != "type"))
+        if isinstance(node, list):
+            return set().union(*(types(v) for v in node)) | {"text" for v in node if isinstance(v, str)}
+        return set()
+
+    seen = types([EDGE["body"], *(data.get("body") for data in generated_records(10))])
+    assert set(NODE_TYPES) <= seen
+
+
+# Container and reproducibility ------------------------------------------------------------------
+
+def test_registered_as_a_format():
+    fmt = FORMATS["epub"]
+    assert resolve("epub") == [fmt]
+    assert (fmt.media_type, fmt.output_name(sample("CO23081"))) == ("application/epub+zip", "CO23081.epub")
+    assert fmt.renderer() is render
+
+
+def test_mimetype_first_and_stored():
+    data = book(sample("CO24017"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        first = archive.infolist()[0]
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        assert first.extra == b""
+        images = [i for i in archive.infolist() if i.filename.endswith(".png")]
+        assert images and all(i.compress_type == zipfile.ZIP_STORED for i in images)
+    assert data[30:38 + 20] == b"mimetypeapplication/epub+zip"
+
+
+def test_identical_bytes_twice(monkeypatch):
+    first = book(sample("CO24017"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    assert book(sample("CO24017")) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2024, 2, 7, 0, 0, 0)}  # the record's modified date
+
+
+def test_cli_writes_out_identifier_epub(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "archiver", "convert", str(SAMPLES / "CO24017.json"),
+                             "-o", str(tmp_path), "--to", "epub", "--style", "rsis"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "CO24017" / "CO24017.epub"
+    assert written.read_bytes() == book(sample("CO24017"))
+
+
+# Package metadata -------------------------------------------------------------------------------
+
+def test_package_metadata_from_the_record():
+    record = sample("CO24017")
+    package = opf(book(record))
+    assert package.get("unique-identifier") == "pub-id"
+    assert package.findtext(".//dc:identifier[@id='pub-id']", namespaces=NS) == "urn:doi:10.5555/co24017"
+    assert [e.text for e in package.iterfind(".//dc:title", NS)] == [
+        "Water, Trade and Trust: Why the Mekong Needs a Data Compact",
+        "Shared River Data as a Confidence-Building Measure"]
+    creators = package.findall(".//dc:creator", NS)
+    assert [c.text for c in creators] == ["Şahin Öztürk", "Nguyễn Thị Minh"]
+    for creator, file_as in zip(creators, ["Öztürk, Şahin", "Nguyễn, Thị Minh"]):
+        refines = {m.get("property"): m.text for m in package.iterfind(
+            f".//opf:meta[@refines='#{creator.get('id')}']", NS)}
+        assert refines["file-as"] == file_as and refines["role"] == "aut"
+    assert package.findtext(".//dc:date", namespaces=NS) == "2024-02-05"
+    assert package.findtext(".//dc:language", namespaces=NS) == "en"
+    assert package.findtext(".//dc:publisher", namespaces=NS) == "S. Rajaratnam School of International Studies"
+    assert package.findtext(".//dc:rights", namespaces=NS).startswith("© 2024")
+    assert [e.text for e in package.iterfind(".//dc:subject", NS)] == record.subjects
+    assert package.findtext(".//dc:description", namespaces=NS) == record.abstract
+    assert package.findtext(".//dc:source", namespaces=NS) == "https://www.example.org/commentaries/co24017/"
+    assert metas(package, "belongs-to-collection") == ["RSIS Commentary"]
+    assert metas(package, "collection-type") == ["series"]
+    assert metas(package, "group-position") == ["17"]
+    assert metas(package, "dcterms:modified") == ["2024-02-07T00:00:00Z"]
+
+
+def test_identifier_without_doi_is_a_stable_uuid():
+    package = opf(book(sample("CO23081")))
+    identifier = package.findtext(".//dc:identifier[@id='pub-id']", namespaces=NS)
+    assert identifier.startswith("urn:uuid:") and uuid.UUID(identifier[9:]).version == 5
+    other = copy.deepcopy(EDGE)
+    assert opf(book(validate(other), assets={})).findtext(".//dc:identifier[@id='pub-id']", namespaces=NS) \
+        not in (identifier, None)
+    # no modified date: dcterms:modified is the publication date, never today
+    assert metas(package, "dcterms:modified") == ["2023-05-31T00:00:00Z"]
+
+
+def test_handle_is_the_identifier_when_there_is_no_doi():
+    data = copy.deepcopy(EDGE)
+    data["links"] = {"handle": "10356/42"}
+    package = opf(book(validate(data), assets={}))
+    assert package.findtext(".//dc:identifier[@id='pub-id']", namespaces=NS) == "https://hdl.handle.net/10356/42"
+
+
+# Accessibility ----------------------------------------------------------------------------------
+
+def test_accessibility_metadata_complete():
+    package = opf(book(sample("CO24017")))
+    assert metas(package, "schema:accessMode") == ["textual", "visual"]
+    assert set(metas(package, "schema:accessModeSufficient")) == {"textual", "textual,visual"}
+    assert {"structuralNavigation", "alternativeText", "readingOrder", "tableOfContents"} <= \
+        set(metas(package, "schema:accessibilityFeature"))
+    assert metas(package, "schema:accessibilityHazard") == ["none"]
+    (summary,) = metas(package, "schema:accessibilitySummary")
+    assert len(summary) > 80
+    assert metas(package, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+
+
+@pytest.mark.parametrize("name, assets, visual", [
+    ("CO24017", None, True),        # its image is there
+    ("CO24017", {}, False),         # the same record with its image missing
+    ("CO24102", None, False),       # a figure whose image was lost
+    ("CO23081", None, False),
+])
+def test_visual_access_mode_only_with_images(name, assets, visual):
+    data = book(sample(name), assets=assets)
+    assert ("visual" in metas(opf(data), "schema:accessMode")) is visual
+    images = [name for name in members(data) if name.startswith("EPUB/images/") and name != "EPUB/images/cover.svg"]
+    assert bool(images) is visual
+    text = xhtml_documents(data)["EPUB/text.xhtml"]
+    imgs = text.findall(".//h:img", NS)
+    assert len(imgs) == (1 if visual else 0)
+    for figure in text.iterfind(".//h:figure[@id]", NS):  # caption and credit stay without the image
+        assert figure.find("h:figcaption", NS) is not None
+
+
+def test_every_image_has_alt_text():
+    for data in (book(sample("CO24017")), book(validate(EDGE), assets=EDGE_ASSETS)):
+        for name, doc in xhtml_documents(data).items():
+            for img in doc.iter("{http://www.w3.org/1999/xhtml}img"):
+                assert img.get("alt", "").strip(), name
+
+
+def test_language_set_everywhere():
+    data = book(validate(EDGE), assets=EDGE_ASSETS)
+    assert opf(data).get(XML_LANG) == "zh-Hans"
+    for name, doc in xhtml_documents(data).items():
+        assert (doc.get("lang"), doc.get(XML_LANG)) == ("zh-Hans", "zh-Hans"), name
+
+
+def heading_levels(doc: etree._Element) -> list[int]:
+    return [int(e.tag[-1]) for e in doc.iter() if isinstance(e.tag, str) and re.fullmatch(r"\{.*\}h[1-6]", e.tag)]
+
+
+@pytest.mark.parametrize("record", [sample("CO24017"), sample("CO23081"), validate(EDGE)],
+                         ids=["CO24017", "CO23081", "edge"])
+def test_headings_in_order(record):
+    for name, doc in xhtml_documents(book(record, assets={})).items():
+        levels = heading_levels(doc)
+        if name == "EPUB/cover.xhtml":
+            continue
+        assert levels and levels[0] == 1, name
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (name, levels)
+        assert levels.count(1) == 1, name
+
+
+def test_notes_link_both_ways():
+    for data in (book(sample("CO24017")), book(validate(EDGE), assets=EDGE_ASSETS)):
+        docs = xhtml_documents(data)
+        refs = [(name, a) for name, doc in docs.items() for a in doc.iterfind(".//h:a[@role='doc-noteref']", NS)]
+        assert refs
+        for name, ref in refs:
+            assert ref.get(EPUB_TYPE) == "noteref"
+            target_doc, _, fragment = ref.get("href").rpartition("#")
+            target = docs["EPUB/" + (target_doc or name.removeprefix("EPUB/"))]
+            (note,) = target.xpath("//*[@id=$id]", id=fragment)
+            assert note.get(EPUB_TYPE) == "endnote"
+            back = note.find(".//h:a[@role='doc-backlink']", NS)
+            back_doc, _, back_id = back.get("href").rpartition("#")
+            home = docs["EPUB/" + (back_doc or "notes.xhtml")]
+            (origin,) = home.xpath("//*[@id=$id]", id=back_id)
+            assert origin.get("role") == "doc-noteref" and origin.get("href").endswith("#" + fragment)
+
+
+def test_title_page_has_the_citation_and_series():
+    record = sample("CO24017")
+    page = xhtml_documents(book(record))["EPUB/title.xhtml"]
+    text = " ".join("".join(page.itertext()).split())
+    assert "Cite as: " + cite_as(record) in text
+    assert "RSIS Commentary 017/2024" in text
+    assert "Şahin Öztürk and Nguyễn Thị Minh" in text
+    assert "5 February 2024" in text
+
+
+def test_nav_has_toc_and_landmarks():
+    nav = xhtml_documents(book(sample("CO24017")))["EPUB/nav.xhtml"]
+    (toc,) = nav.xpath("//h:nav[@epub:type='toc']", namespaces=NS)
+    labels = [a.text for a in toc.iterfind(".//h:a", NS)]
+    assert labels == ["Title Page", "Synopsis", "Commentary", "What a Data Compact Would Do", "Why Now",
+                      "Notes", "About the Authors", "Rights"]
+    (landmarks,) = nav.xpath("//h:nav[@epub:type='landmarks']", namespaces=NS)
+    assert [a.get(EPUB_TYPE) for a in landmarks.iterfind(".//h:a", NS)] == [
+        "cover", "titlepage", "bodymatter", "endnotes", "copyright-page"]
+
+
+# Branding ---------------------------------------------------------------------------------------
+
+def test_two_brands_give_different_css_and_covers():
+    record = sample("CO23081")
+    rsis, default = members(book(record, "rsis")), members(book(record, "default"))
+    assert rsis["EPUB/style.css"] != default["EPUB/style.css"]
+    assert rsis["EPUB/images/cover.svg"] != default["EPUB/images/cover.svg"]
+    for files, style in ((rsis, "rsis"), (default, "default")):
+        css = files["EPUB/style.css"].decode()
+        assert "{{" not in css
+        assert load_style(style).colours["primary"].lower() in css.lower()
+        cover = xml(files["EPUB/images/cover.svg"])
+        fills = {e.get("fill") for e in cover.iter()}
+        assert load_style(style).colours["primary"] in fills
+    assert b"RSIS COMMENTARY" in rsis["EPUB/images/cover.svg"]
+
+
+def test_brand_without_epub_css_is_a_clear_error(tmp_path):
+    base = load_style("default")
+    style = Style(name="bare", folder=tmp_path, data=base.data)
+    with pytest.raises(UsageError, match="epub.css"):
+        render(sample("CO23081"), RenderContext(style=style))
+
+
+def test_unknown_colour_in_css_is_a_clear_error(tmp_path):
+    base = load_style("default")
+    (tmp_path / "epub.css").write_text("body { color: {{purple}}; }", encoding="utf-8")
+    style = Style(name="odd", folder=tmp_path, data=base.data)
+    with pytest.raises(UsageError, match="purple"):
+        render(sample("CO23081"), RenderContext(style=style))
+
+
+# Property test ----------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_any_valid_record_gives_a_well_formed_book(data):
+    assert problems(data) == []
+    result = book(validate(data), assets=generated_assets(data))
+    files = members(result)
+    assert next(iter(files)) == "mimetype"
+    for name, body in files.items():
+        if name.endswith((".xhtml", ".opf", ".svg", ".xml")):
+            xml(body)  # raises on malformed XML
+    manifest = {i.get("href") for i in opf(result).iterfind(".//opf:item", NS)}
+    assert {"EPUB/" + href for href in manifest} == set(files) - {"mimetype", "META-INF/container.xml", "EPUB/package.opf"}
+    assert result == book(validate(data), assets=generated_assets(data))
+
+
+# Golden -----------------------------------------------------------------------------------------
+
+def test_golden_co23081(golden):
+    files = members(book(sample("CO23081")))
+    folder = CASES / "CO23081" / "epub"
+    golden(folder / "files.txt", "".join(f"{name}\n" for name in files))
+    for name, body in files.items():
+        if name.endswith((".xhtml", ".opf")):
+            golden(folder / name.removeprefix("EPUB/"), body.decode("utf-8"))

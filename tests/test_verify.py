@@ -1,0 +1,127 @@
+"""`archiver verify`: fixity of bags, OCFL objects and storage roots, METS packages and build
+manifests; every changed, missing or extra file is named and the exit status is 7."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver.cli import main
+
+ENV = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), env=ENV)
+
+
+def make(converted: Path, fmt: str, dest: Path) -> Path:
+    result = run("package", str(converted / "CO24017"), str(converted / "CO23081"), "--format", fmt, "-o", str(dest))
+    assert result.exit_code == 0, result.output
+    return {"bagit": dest / "CO24017", "mets": dest / "CO24017", "saf": dest / "saf", "ocfl": dest}[fmt]
+
+
+def payload_file(package: Path, fmt: str) -> Path:
+    if fmt == "ocfl":
+        return next(package.rglob("CO24017/v1/content/CO24017.pdf"))
+    return {"bagit": package / "data" / "CO24017.pdf", "mets": package / "CO24017.pdf",
+            "saf": package / "CO24017" / "CO24017.pdf"}[fmt]
+
+
+FORMATS = ["bagit", "mets", "saf", "ocfl"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_intact_package_verifies(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    result = run("verify", str(package), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    assert report["ok"] and report["checked"] >= 12 and report["problems"] == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_changed_file_is_named(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    target = payload_file(package, fmt)
+    damaged = bytearray(target.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit, as bit rot does
+    target.write_bytes(bytes(damaged))
+    result = run("verify", str(package))
+    assert result.exit_code == 7
+    assert "changed" in result.output and "CO24017.pdf" in result.output
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_missing_file_is_named(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    payload_file(package, fmt).unlink()
+    result = run("verify", str(package))
+    assert result.exit_code == 7
+    assert "missing" in result.output and "CO24017.pdf" in result.output
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_extra_file_is_named(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    (payload_file(package, fmt).parent / "smuggled.exe").write_bytes(b"MZ")
+    result = run("verify", str(package))
+    assert result.exit_code == 7
+    assert "extra" in result.output and "smuggled.exe" in result.output
+
+
+def test_a_tampered_tag_file_is_named(converted, tmp_path):
+    bag = make(converted, "bagit", tmp_path / "pkg")
+    info = bag / "bag-info.txt"
+    info.write_text(info.read_text().replace("CO24017", "CO99999"))
+    result = run("verify", str(bag))
+    assert result.exit_code == 7
+    assert "changed tag file bag-info.txt" in result.output
+
+
+def test_every_problem_is_reported_not_only_the_first(converted, tmp_path):
+    bag = make(converted, "bagit", tmp_path / "pkg")
+    (bag / "data" / "CO24017.pdf").unlink()
+    (bag / "data" / "CO24017.ris").write_text("changed")
+    (bag / "data" / "new.txt").write_text("extra")
+    result = run("verify", str(bag), "--format", "json")
+    assert result.exit_code == 7
+    messages = " ".join(p["message"] for p in json.loads(result.output)[0]["problems"])
+    assert "missing payload file data/CO24017.pdf" in messages
+    assert "changed payload file data/CO24017.ris" in messages
+    assert "extra payload file data/new.txt" in messages
+
+
+def test_an_ocfl_object_folder_can_be_verified_on_its_own(converted, tmp_path):
+    root = make(converted, "ocfl", tmp_path / "store")
+    object_dir = next(root.rglob("0=ocfl_object_1.1")).parent
+    assert run("verify", str(object_dir)).exit_code == 0
+    (object_dir / "v1" / "content" / "stray.bin").write_bytes(b"x")
+    result = run("verify", str(object_dir))
+    assert result.exit_code == 7 and "extra content file v1/content/stray.bin" in result.output
+
+
+def test_an_unknown_folder_is_not_passed(tmp_path):
+    result = run("verify", str(tmp_path))
+    assert result.exit_code == 7
+    assert "not a package archiver can check" in result.output
+
+
+def test_several_paths_exit_non_zero_if_any_fails(converted, tmp_path):
+    good = make(converted, "bagit", tmp_path / "a")
+    bad = make(converted, "mets", tmp_path / "b")
+    (bad / "CO24017.json").write_text("{}")
+    result = run("verify", str(good), str(bad))
+    assert result.exit_code == 7
+    assert f"{good}: bagit" in result.output and "ok" in result.output
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_hidden_extra_file_is_named_too(converted, tmp_path, fmt):
+    package = make(converted, fmt, tmp_path / "pkg")
+    (payload_file(package, fmt).parent / ".hidden").write_bytes(b"x")
+    result = run("verify", str(package))
+    assert result.exit_code == 7 and ".hidden" in result.output
