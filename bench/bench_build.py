@@ -155,7 +155,9 @@ def main() -> None:
 
     print(f"  first build            {first:8.2f} s   {rate:7.1f} records/s   {1000 * ours:6.1f} ms/record   "
           f"({mark(rate >= TARGETS['records_per_second'])}: >= {TARGETS['records_per_second']:.0f}/s)")
-    print(f"  CPU                    {cpu1 - cpu0:8.2f} s   (parent and workers)")
+    cpu_per_record = (cpu1 - cpu0) / args.records
+    print(f"  CPU                    {cpu1 - cpu0:8.2f} s   (parent and workers) = {1000 * cpu_per_record:.1f} ms "
+          f"per record: at most {args.jobs / cpu_per_record:.1f} records/s on {args.jobs} cores of its own")
     measured_mb = (rss_self + rss_child) / 1024
     print(f"  peak RSS               {measured_mb:8.1f} MB = parent {rss_self / 1024:.1f} + largest worker "
           f"{rss_child / 1024:.1f} ({mark(measured_mb < TARGETS['peak_rss_mb'])}: < {TARGETS['peak_rss_mb']:.0f} MB); "
