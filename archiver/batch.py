@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
-from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid, StrictWarnings,
-                     UsageError)
+from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
+                     StrictWarnings, UsageError)
 from .writers import Format
 
 MANIFEST_VERSION = 1
