@@ -2,9 +2,10 @@
 format, then a rerun with nothing changed, then pandoc (one process per document) on a subset.
 
 Prints records per second, ms per record, CPU seconds, peak RSS (getrusage: the parent's plus the
-largest worker's, and the stricter parent + N x largest worker), the no-change rerun's share of the first run, and the ratio of pandoc's wall time per
-record (HTML -> JATS and HTML -> EPUB) to ours (all our outputs). Run with `make bench`; nothing is
-asserted here, the targets are printed beside the figures.
+largest worker's, and the stricter parent + N x largest worker), the no-change rerun's share of the
+first run, and the ratio of pandoc's wall time per record (HTML -> JATS and HTML -> EPUB) to ours (all
+our outputs). Run with `make bench`; nothing is asserted here, the targets are printed beside the
+figures.
 
     python bench/bench_build.py [--records 1000] [--jobs N] [--pandoc 20] [--keep DIR]
 """
