@@ -31,7 +31,10 @@ class Draft:
 
 
 #: kind -> reader module, in the order content sniffing tries them (most specific first)
-READERS: dict[str, str] = {}
+READERS: dict[str, str] = {
+    "html": "archiver.ingest.html",
+    "pagetext": "archiver.ingest.pagetext",
+}
 
 
 def ingest_date() -> str:

@@ -1,0 +1,53 @@
+"""Shared test fixtures: paths, sample records, golden-file comparison with an explicit update switch."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "records"
+CASES = Path(__file__).resolve().parent / "cases"
+
+# Reproducible outputs in every test: no date from the clock.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files from the current output (review `git diff tests/` after)")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """golden(path, text): compare text with the golden file, or rewrite it under --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(path: Path, actual: str) -> None:
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path} is missing; create it with `make golden` and review it")
+        expected = path.read_text(encoding="utf-8")
+        if actual != expected:
+            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                                str(path), "actual"))
+            pytest.fail(f"output differs from golden file {path} (run `make golden` if intended):\n{diff}")
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def sample_paths() -> list[Path]:
+    return sorted(SAMPLES.glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def sample_data(sample_paths) -> dict[str, dict]:
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sample_paths}
