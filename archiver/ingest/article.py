@@ -21,8 +21,8 @@ from .sites import COUNTRIES, Site
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 _ABBREVIATIONS = re.compile(r"(?:\b[A-Z]|\bDr|\bProf|\bMr|\bMrs|\bMs|\bSt|\bNo|\bvs|\be\.g|\bi\.e|\bAssoc|\bJr|\bSr)\.$")
 _PRONOUN_START = re.compile(r"(he|she|they|his|her|their)\b", re.I)
-_AFFILIATION = re.compile(r"\bis (?:a|an|the|currently|also)\b.*?\b(at|with)\s+(?:the\s+)?(.+)$", re.S)
-_AFFILIATION_LOOSE = re.compile(r"\bis (?:a|an|the|currently|also)\b.*?\b(of|in)\s+(?:the\s+)?(.+)$", re.S)
+_AFFILIATION = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(at|with)\s+(?:the\s+)?(.+)$", re.S)
+_AFFILIATION_LOOSE = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(of|in)\s+(?:the\s+)?(.+)$", re.S)
 _COPYRIGHT = re.compile(r"(?:copyright\s*)?(?:©|\(c\))\s*(?:\d{4}\s*)?(.+?)\.?\s*(?:all rights reserved\.?)?$", re.I)
 _NOTE_MARKER = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]", re.I)
 
