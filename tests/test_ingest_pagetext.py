@@ -333,3 +333,12 @@ def test_heading_rule():
 
 def test_sections_are_sections(real):
     assert all(isinstance(s, Section) for s in real[0].body.blocks)
+
+
+def test_article_printed_twice_without_categories_or_widget_is_read_once():
+    text = "\n".join(line for line in PAGE.read_text(encoding="utf-8").split("\n")
+                     if not line.strip().startswith("Categories:") and "Disqus" not in line)
+    record, _ = ingest(text.encode(), "CO23081.pagetext.txt")[0]
+    paragraphs = [b for b in walk(record.body.blocks) if isinstance(b, Paragraph)]
+    assert len(paragraphs) == 22
+    assert record.subjects is None and record.coverage is None
