@@ -42,6 +42,7 @@ _COPYRIGHT_LINE = re.compile(r"copyright\s*(?:©|\(c\)).*", re.I)
 _HEADING_END = re.compile(r"[.,;:!…\"”’)\]]$")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "of", "on", "or",
                 "the", "to", "with", "vs", "via", "over", "under", "amid", "after", "before", "between", "not"}
+_CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
 _MARKERS = (_SYNOPSIS, _COMMENTARY, _ABOUT, _CATEGORIES, _EDITOR)
 
 
@@ -66,7 +67,7 @@ def decode(data: bytes, source: str, warnings: list[ArchiverWarning]) -> str:
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
     sample = data[:8192]
-    controls = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if b"\x00" in sample or controls > len(sample) // 20:
         raise InputError(f"{source}: binary data, not the text of a web page", source=source,
                          hint="give the page saved as text (.pagetext.txt) or as HTML")
@@ -82,7 +83,7 @@ def read(data: bytes, name: str) -> list[Draft]:
     source = PurePath(name).name
     warnings: list[ArchiverWarning] = []
     text = decode(data, source, warnings)
-    lines = [clean_text(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = clean_text(text, keep_newlines=True).split("\n")
     return [Draft(read_lines(lines, source, warnings), warnings)]
 
 
