@@ -163,7 +163,7 @@ def test_generic_site_goes_through_trafilatura_and_keeps_lists_quotes_links():
     assert "W001" not in {w.code for w in warnings if w.pointer == "/publisher"}
     blocks = list(walk(record.body.blocks))
     (lst,) = [b for b in blocks if isinstance(b, ListBlock)]
-    assert len(lst.items) == 3
+    assert len(lst.items) == 3 and lst.ordered
     assert any(isinstance(b, Quote) for b in blocks)
     nodes = [n for b in blocks if isinstance(b, Paragraph) for n in b.content]
     assert Link("https://www.mrcmekong.org/", ["Mekong River Commission"]) in nodes

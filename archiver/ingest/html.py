@@ -241,16 +241,47 @@ def _content(document, text: str, site: Site | None, base: str | None, source: s
 
 
 def _extracted(text: str, base: str | None, source: str):
+    """The main content as trafilatura finds it, in its XML (which, unlike its HTML output, keeps
+    ordered lists), renamed to the HTML elements the mapper reads."""
     import trafilatura
-    from lxml import html
-    result = trafilatura.extract(text, url=base, output_format="html", include_formatting=True,
+    from lxml import etree, html
+    result = trafilatura.extract(text, url=base, output_format="xml", include_formatting=True,
                                  include_links=True, include_images=True, include_tables=True,
                                  include_comments=False, favor_precision=True)
-    if not result:
+    main = None
+    if result:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+        main = etree.fromstring(result.encode("utf-8"), parser).find("main")
+    if main is None or not len(main):
         raise InputError(f"{source}: no article text found in the page", source=source,
                          hint="give the saved page of one commentary (not a listing or home page)")
-    document = html.document_fromstring(result, parser=html.HTMLParser(no_network=True, huge_tree=False))
-    return document.find("body") if document.find("body") is not None else document
+    for element in main.iter():
+        rename = _TRAFILATURA_TAGS.get(element.tag)
+        rend = element.get("rend") or ""
+        if element.tag == "head":
+            element.tag = rend if re.fullmatch(r"h[1-6]", rend) else "h2"
+        elif element.tag == "hi":
+            element.tag = _TRAFILATURA_STYLES.get(rend, "span")
+        elif element.tag == "list":
+            element.tag = "ol" if rend == "ol" else "ul"
+        elif element.tag == "ref":
+            element.tag = "a"
+            element.set("href", element.get("target") or "")
+        elif element.tag == "cell":
+            element.tag = "th" if element.get("role") == "head" else "td"
+        elif element.tag == "graphic":
+            element.tag = "img"
+        elif rename:
+            element.tag = rename
+    main.tag = "div"
+    return html.fragment_fromstring(etree.tostring(main, encoding="unicode"),
+                                    parser=html.HTMLParser(no_network=True, huge_tree=False))
+
+
+#: trafilatura's XML vocabulary -> HTML elements (`head`, `hi`, `list`, `ref`, `cell` need attributes)
+_TRAFILATURA_TAGS = {"item": "li", "quote": "blockquote", "row": "tr", "lb": "br", "code": "code", "p": "p",
+                     "table": "table"}
+_TRAFILATURA_STYLES = {"#i": "em", "#b": "strong", "#sup": "sup", "#sub": "sub", "#t": "code", "#u": "span"}
 
 
 class _Article:
