@@ -17,7 +17,9 @@ MONTHS = {name: number for number, names in enumerate([
     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Only what needs replacing: a lone ASCII space is left alone (most spaces of a text), so folding a
+# page costs a few substitutions rather than one per word.
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def clean_text(text: str, keep_newlines: bool = False) -> str:
