@@ -27,3 +27,8 @@ golden: setup
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis
+
+# Speed of the page readers (issue 3 point 8): ms per commentary, in-process.
+.PHONY: bench-ingest
+bench-ingest: setup
+	$(PY) bench/bench_ingest.py
