@@ -265,3 +265,35 @@ def test_any_cut_of_the_real_page_gives_a_valid_record_or_an_archiver_error(star
         ingest(data[:start] + data[start + length:], "CO23081.html")
     except ArchiverError as exc:
         assert exc.exit_code in (4, 5) and re.search(r"\w", str(exc))
+
+
+def test_editor_note_heading_roman_text_markers_and_separate_bios():
+    body = ("<h3>Editor’s Note</h3><p>Part of a series on the 2023 summits.</p>"
+            "<h3>SYNOPSIS</h3><p>A short synopsis of the piece.</p><h3>COMMENTARY</h3>"
+            "<p>Opening paragraph with a note.[i] And more text [Kazakhstan] here.</p>"
+            "<h4>A Titled Section</h4><p>Second paragraph.[ii]</p>"
+            "<p>[i] First roman note.</p><p>[ii] Second roman note.</p>"
+            "<h3>About the Authors</h3><p>Ann Lee is a Fellow at the Example Institute, Malaysia.</p>"
+            "<p>Bob Tan is a Research Analyst with the Centre for Tests, RSIS.</p>")
+    page = page_with('<meta name="citation_title" content="T"><meta name="citation_author" content="Ann Lee">'
+                     '<meta name="citation_author" content="Bob Tan">'
+                     '<meta name="citation_publication_date" content="2024-01-31">'
+                     '<meta name="citation_technical_report_number" content="CO24009">'
+                     '<meta name="citation_technical_report_institution" content="Cite Press">', body=body)
+    record, warnings = one(page, "CO24009.html")
+    assert record.editor_note == "Part of a series on the 2023 summits."
+    assert record.abstract == "A short synopsis of the piece."
+    assert [(n.id, n.label) for n in record.body.notes] == [("n1", "i"), ("n2", "ii")]
+    first, second = [b for b in walk(record.body.blocks) if isinstance(b, Paragraph)]
+    assert first.content == ["Opening paragraph with a note.", NoteRef("n1"), " And more text [Kazakhstan] here."]
+    assert second.content == ["Second paragraph.", NoteRef("n2")]
+    assert [plain_text(s.title) for s in record.body.blocks] == ["", "A Titled Section"]
+    assert [a.bio for a in record.authors] == ["Ann Lee is a Fellow at the Example Institute, Malaysia.",
+                                               "Bob Tan is a Research Analyst with the Centre for Tests, RSIS."]
+    assert record.authors[0].affiliations[0].country_code == "MY"
+    assert record.authors[0].affiliations[0].name == "Example Institute"
+
+
+def test_huge_html_is_refused():
+    with pytest.raises(InputError, match="too large"):
+        ingest(b"<html>" + b" " * (50 * 1024 * 1024), "big.html")

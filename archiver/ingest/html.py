@@ -22,14 +22,15 @@ from urllib.parse import urljoin
 from ..errors import ArchiverWarning, InputError
 from ..normalize import clean_text, parse_date, split_authors, split_name
 from . import Draft
-from .article import attribute_bios, finish
-from .pagetext import MAX_BYTES, decode, looks_like_heading
+from .article import attribute_bios, finish, note_inlines
+from .pagetext import decode, looks_like_heading
 from .sites import Site, site_for
 
 _ARTICLE_TYPES = {"article", "newsarticle", "scholarlyarticle", "report", "blogposting", "opinionnewsarticle",
                   "analysisnewsarticle", "techarticle", "creativework"}
 _TITLE_PREFIX = re.compile(r"([A-Z]{1,4}\d{4,6})\s*[|:–-]\s*(.+)")
 _MARKER_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}|[ivxlc]{1,7})\s*\]?\s*", re.I)
+_TEXT_MARKER = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]", re.I)
 _NOTE_START = re.compile(r"\s*\[(\d{1,3}|[ivxlc]{1,7})\]\s*", re.I)
 _SYNOPSIS = re.compile(r"synopsis:?", re.I)
 _COMMENTARY = re.compile(r"commentary:?", re.I)
@@ -59,8 +60,6 @@ def sniff(data: bytes, name: str) -> bool:
 def read(data: bytes, name: str) -> list[Draft]:
     source = PurePath(name).name
     warnings: list[ArchiverWarning] = []
-    if len(data) > MAX_BYTES:
-        decode(data, source, warnings)  # raises the size error with its hint
     text = decode(data, source, warnings)
     document = _parse(text, source)
     meta = _Meta(document)
@@ -295,7 +294,8 @@ class _Article:
         self.sections: list[dict] = [{"type": "section", "title": [], "blocks": []}]
         self.notes: list[dict] = []
         self.counters = {"fig": 0, "tab": 0}
-        self.seen_markers = False
+        self.seen_labels: set[str] = set()  # note markers met in the text so far ([1], [i])
+        self.resume = "body"
 
     def read(self, content) -> None:
         self.state = "body" if not _has_marker(content, _SYNOPSIS) else "before"
@@ -315,6 +315,9 @@ class _Article:
                 if pattern.fullmatch(text):
                     self.state = state
                     return
+            if (match := _EDITOR.fullmatch(text)) and not match[1]:
+                self.resume, self.state = self.state, "editor"
+                return
             if self.state in ("body", "notes") and (heading or looks_like_heading(text)):
                 self.state = "body"
                 self.sections.append({"type": "section", "title": _trim_heading(self.inlines(element)),
@@ -322,6 +325,9 @@ class _Article:
                 return
             if heading:
                 return  # a heading outside the commentary's text (e.g. "Share this:")
+        if self.state == "editor":
+            self.parts["editor_note"], self.state = text, self.resume
+            return
         if (match := _EDITOR.match(text)) and tag == "p":
             if match[1]:
                 self.parts["editor_note"] = clean_text(match[1])
@@ -337,12 +343,14 @@ class _Article:
             self.bios.append(text)
         elif self.state == "before":
             return
-        elif tag == "p" and (_NOTE_START.match(text) and (self.state == "notes" or _starts_with_backlink(element))):
+        elif tag == "p" and (start := _NOTE_START.match(text)) and (
+                self.state == "notes" or _starts_with_backlink(element) or start[1].lower() in self.seen_labels):
             self.note(element, text)
         elif self.state == "notes" and self.notes and tag in ("p", "ul", "ol"):
             self.notes[-1]["blocks"].extend(self.blocks_of(element))
         else:
             self.state = "body" if self.state == "notes" else self.state
+            self.seen_labels.update(label.lower() for label in _TEXT_MARKER.findall(text))
             self.add_all(self.blocks_of(element))
 
     def add(self, block: dict | None) -> None:
@@ -479,7 +487,6 @@ class _Article:
         text = clean_text(child.text_content())
         if tag in ("sup", "a") and _MARKER_TEXT.fullmatch(text) and (tag == "sup" or (child.get("href") or "")
                                                                         .startswith("#")):
-            self.seen_markers = True
             return [{"type": "pending_note", "label": _MARKER_TEXT.fullmatch(text)[1].lower(), "text": text}]
         if tag in _STYLED:
             content = _trim_inner(self.inlines(child))
@@ -553,6 +560,8 @@ class _Article:
                 content = self.resolve_inlines(node["content"], labels, pointer)
                 if content:
                     out.append({**node, "content": content})
+            elif isinstance(node, str) and labels:
+                out.extend(note_inlines(node, labels, self.source, pointer, self.warnings))
             else:
                 out.append(node)
         return _merge(out)
