@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from archiver.errors import ArchiverError, InputError
 from archiver.ingest import detect, html, ingest
-from archiver.record import Figure, ListBlock, NoteRef, Paragraph, Quote, Styled, Link, plain_text, walk
+from archiver.record import Link, ListBlock, NoteRef, Paragraph, Quote, Styled, plain_text, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "records" / "CO23081.json"

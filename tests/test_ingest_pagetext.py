@@ -342,3 +342,20 @@ def test_article_printed_twice_without_categories_or_widget_is_read_once():
     paragraphs = [b for b in walk(record.body.blocks) if isinstance(b, Paragraph)]
     assert len(paragraphs) == 22
     assert record.subjects is None and record.coverage is None
+
+
+@pytest.mark.parametrize("bio, expected", [
+    ("Li Wei is Professor of Political Science at the National University of Singapore, Singapore.",
+     {"name": "National University of Singapore", "country": "Singapore", "country_code": "SG"}),
+    ("Dr Lim Ah Kow is Assistant Professor at the Institute of Defence and Strategic Studies (IDSS), RSIS. "
+     "He was a diplomat.", {"name": "Institute of Defence and Strategic Studies (IDSS), RSIS"}),
+    ("Jane Tan is a Research Analyst with the Centre for Multilateralism Studies, RSIS.",
+     {"name": "Centre for Multilateralism Studies, RSIS"}),
+    ("Jane Tan writes novels and lives by the sea.", None),
+    ("Jane Tan is a keen sailor at heart.", None),
+])
+def test_affiliation_is_read_from_the_bio_only_when_it_names_an_institution(bio, expected):
+    from archiver.ingest.article import affiliation_from_bio
+    from archiver.normalize import split_name
+    name = bio.split(" is ")[0].split(" writes")[0].removeprefix("Dr ")
+    assert affiliation_from_bio(bio, split_name(name)) == expected
