@@ -297,3 +297,10 @@ def test_editor_note_heading_roman_text_markers_and_separate_bios():
 def test_huge_html_is_refused():
     with pytest.raises(InputError, match="too large"):
         ingest(b"<html>" + b" " * (50 * 1024 * 1024), "big.html")
+
+
+def test_reader_called_directly_returns_one_draft_without_provenance():
+    (draft,) = html.read(PAGE.read_bytes(), "CO23081.html")
+    assert "provenance" not in draft.data
+    assert draft.data["identifier"] == "CO23081"
+    assert all(w.code in {"W001", "W003", "W006"} for w in draft.warnings)

@@ -359,3 +359,12 @@ def test_affiliation_is_read_from_the_bio_only_when_it_names_an_institution(bio,
     from archiver.normalize import split_name
     name = bio.split(" is ")[0].split(" writes")[0].removeprefix("Dr ")
     assert affiliation_from_bio(bio, split_name(name)) == expected
+
+
+def test_reader_called_directly_returns_one_draft_without_provenance():
+    (draft,) = pagetext.read(PAGE.read_bytes(), str(PAGE))
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    sample.pop("provenance")
+    assert "provenance" not in draft.data
+    assert json.dumps(draft.data, sort_keys=True) == json.dumps(sample, sort_keys=True)
+    assert sorted(w.code for w in draft.warnings) == ["W001", "W001", "W001", "W003"]
