@@ -304,3 +304,20 @@ def test_reader_called_directly_returns_one_draft_without_provenance():
     assert "provenance" not in draft.data
     assert draft.data["identifier"] == "CO23081"
     assert all(w.code in {"W001", "W003", "W006"} for w in draft.warnings)
+
+
+def test_unreadable_date_is_record_invalid():
+    from archiver.errors import RecordInvalid
+    with pytest.raises(RecordInvalid) as caught:
+        ingest(page_with(CITATION.replace("2024/02/02", "2024/13/45")), "page.html")
+    assert caught.value.exit_code == 5 and [p.pointer for p in caught.value.problems] == ["/published"]
+
+
+def test_a_page_wrapped_in_one_form_keeps_its_article():
+    data = PAGE.read_bytes().replace(b'<div id="page" class="site">', b'<form id="aspnetForm"><div id="page">')
+    data = data.replace(b"<script src=", b"</form><script src=")
+    record, warnings = one(data, "CO23081.html")
+    assert len([b for b in walk(record.body.blocks) if isinstance(b, Paragraph)]) == 22
+    # read through the site rule (not the trafilatura fallback): furniture dropped by rule, note kept
+    assert "W006" in {w.code for w in warnings} and len(record.body.notes) == 1
+    assert [f.credit for f in record.figures()] == ["Wikimedia"]

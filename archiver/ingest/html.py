@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import urljoin
 
-from ..errors import ArchiverWarning, InputError
+from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
 from . import Draft
 from .article import attribute_bios, finish, note_inlines
@@ -39,7 +39,8 @@ _NOTES = re.compile(r"(?:end\s?notes|notes|footnotes|references):?", re.I)
 _EDITOR = re.compile(r"editor[’']?s[’']? note\s*:?\s*(.*)", re.I | re.S)
 _CATEGORIES = re.compile(r"categor(?:y|ies)\s*:\s*(.*)", re.I | re.S)
 _CREDIT = re.compile(r"(.*?)\s*(?:source|image|photo|picture|credit)s?\s*:\s*(.+)", re.I | re.S)
-_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button",
+# Not <form>: some sites (ASP.NET) wrap the whole page in one; its controls are dropped instead.
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "button",
               "input", "select", "textarea", "svg", "canvas", "nav")
 _BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "figure", "table", "pre",
                "hr", "dl", "img"}
@@ -167,12 +168,16 @@ def _metadata(meta: _Meta, document, site: Site | None, source: str, warnings) -
     date_values = [_ld_text(ld.get("datePublished")), meta.first("citation_publication_date", "citation_date"),
                    meta.first("dc.date", "dc.date.issued", "dcterms.issued"), meta.first("article:published_time")]
     date_values += document.xpath("//time/@datetime") + [clean_text(t.text_content()) for t in document.iter("time")]
+    unreadable: str | None = None
     for value in filter(None, date_values):
         try:
             parts["published"] = parse_date(value)[0]
             break
-        except ValueError:
-            continue
+        except ValueError as exc:
+            unreadable = unreadable or str(exc)
+    if "published" not in parts and unreadable:
+        raise RecordInvalid([Problem(unreadable, "/published", source,
+                                     "correct the page's date (citation_publication_date or datePublished)")])
     modified = _ld_text(ld.get("dateModified")) or meta.first("article:modified_time")
     if modified:
         try:
