@@ -46,3 +46,8 @@ clean:
 bench-pdf: setup
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_pdf.py --style default
+
+# Speed of the page readers (issue 3 point 8): ms per commentary, in-process.
+.PHONY: bench-ingest
+bench-ingest: setup
+	$(PY) bench/bench_ingest.py
