@@ -140,12 +140,35 @@ def _date_parts(iso: str) -> dict[str, Any]:
     return {"date-parts": [date_parts(iso)]}
 
 
+def full_title(record: Record) -> str:
+    """Title and subtitle as one string, the form every flat format (BibTeX, RIS, DC, CSL) takes."""
+    return record.title + (f": {record.subtitle}" if record.subtitle else "")
+
+
+def keywords(record: Record) -> list[str]:
+    """Subjects, then places (coverage): the keywords of every format, in the record's order."""
+    return [*(record.subjects or []), *(record.coverage or [])]
+
+
+def doi_url(record: Record) -> str | None:
+    return f"https://doi.org/{record.links.doi}" if record.links and record.links.doi else None
+
+
+def handle_url(record: Record) -> str | None:
+    return f"https://hdl.handle.net/{record.links.handle}" if record.links and record.links.handle else None
+
+
+def web_url(record: Record) -> str | None:
+    """The page a reader should be sent to: the publisher's page, else the repository handle."""
+    return (record.links and record.links.source) or handle_url(record)
+
+
 def to_csl(record: Record) -> dict[str, Any]:
     """The record as one CSL-JSON item."""
     item: dict[str, Any] = {
         "id": record.identifier,
         "type": "report",
-        "title": record.title + (f": {record.subtitle}" if record.subtitle else ""),
+        "title": full_title(record),
         "author": [csl_name(a) for a in record.authors],
         "issued": _date_parts(record.published),
         "publisher": record.publisher.name,
@@ -162,14 +185,12 @@ def to_csl(record: Record) -> dict[str, Any]:
             item["ISSN"] = record.series.issn
     if record.abstract:
         item["abstract"] = record.abstract
-    if record.subjects or record.coverage:
-        item["keyword"] = ", ".join([*(record.subjects or []), *(record.coverage or [])])
-    links = record.links
-    if links and links.doi:
-        item["DOI"] = links.doi
-    url = (links and (links.source or (f"https://hdl.handle.net/{links.handle}" if links.handle else None)))
-    if url:
-        item["URL"] = url
+    if keywords(record):
+        item["keyword"] = ", ".join(keywords(record))
+    if record.links and record.links.doi:
+        item["DOI"] = record.links.doi
+    if web_url(record):
+        item["URL"] = web_url(record)
     return item
 
 
