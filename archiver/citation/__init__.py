@@ -8,7 +8,9 @@ CSL-JSON follows the CSL 1.0.2 data schema (csl-data.json). A commentary is a `r
 from __future__ import annotations
 
 import functools
+import html
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,4 +249,22 @@ def cite_as(record: Record, style: str = DEFAULT_STYLE, output: str = "plain") -
     bibliography = CitationStylesBibliography(
         csl_style, source, formatter.html if output == "html" else formatter.plain)
     bibliography.register(Citation([CitationItem(record.identifier)]))
-    return str(bibliography.bibliography()[0]).strip()
+    text = str(bibliography.bibliography()[0]).strip()
+    return _safe_html(text) if output == "html" else text
+
+
+# The only markup citeproc-py's HTML formatter writes.
+_CITEPROC_TAGS = re.compile(r"&lt;(/?)(i|b|u|l|sup|sub)&gt;|&lt;span style=&quot;font-variant:small-caps;&quot;&gt;"
+                            r"|&lt;/span&gt;")
+
+
+def _safe_html(text: str) -> str:
+    """citeproc-py's HTML output with the record's text escaped: citeproc-py inserts variable text
+    unescaped (a title "<script>" came out as a script element), so everything is escaped and only
+    the formatter's own tags are restored."""
+    escaped = html.escape(html.unescape(text))
+
+    def restore(match: re.Match) -> str:
+        return html.unescape(match.group(0))
+
+    return _CITEPROC_TAGS.sub(restore, escaped)

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "convert": "archiver.cli.convert",
     "formats": "archiver.cli.formats",
     "styles": "archiver.cli.styles",
+    "cite": "archiver.cli.cite",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -28,6 +29,7 @@ SHORT_HELP: dict[str, str] = {
     "convert": "Write JATS, EPUB, PDF/A, citations and a landing page.",
     "formats": "List the output formats and their aliases.",
     "styles": "List the brands in styles/.",
+    "cite": "Print a record's citation (APA, Chicago, Harvard, MLA, BibTeX, RIS, CSL-JSON).",
 }
 
 EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
