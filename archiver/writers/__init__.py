@@ -91,7 +91,7 @@ def named_explicitly(names: str | None) -> set[str]:
     return named
 
 
-# Citation formats (issue 7): one crosswalk, archiver/citation, feeds them all.
+# Citation formats and the landing page (issue 7): one crosswalk, archiver/citation, feeds them all.
 for _fmt in (
     Format("csl-json", "archiver.writers.csljson", "render", "{id}.csl.json", "application/vnd.citationstyles.csl+json",
            "CSL-JSON citation data (CSL 1.0.2), for Zotero, Mendeley, pandoc"),
@@ -106,6 +106,8 @@ for _fmt in (
     Format("crossref", "archiver.writers.crossref", "render", "{id}.crossref.xml", "application/xml",
            "Crossref 5.5.0 deposit (report-paper); needs a DOI and a depositor in the style",
            precondition="missing"),
+    Format("html", "archiver.writers.html", "render", "index.html", "text/html",
+           "Landing page with Highwire, Dublin Core and schema.org metadata", aliases=("landing",)),
 ):
     FORMATS[_fmt.name] = _fmt
 
