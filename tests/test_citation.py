@@ -110,7 +110,7 @@ def test_given_names_follow_each_style(records, style, expected):
 def test_single_name_prints_whole(records, style):
     text = cite_as(with_authors(records["CO23081"], SUKARNO), style)
     assert text.startswith("Sukarno"), text
-    assert "Sukarno," not in text.split("2023")[0] or style in ("apa", "harvard")
+    assert "S." not in text.split("2023")[0], text  # never initialised, never split
 
 
 def test_csl_item_of_sample(records):
@@ -118,3 +118,454 @@ def test_csl_item_of_sample(records):
     assert item["type"] == "report"
     assert item["number"] == "102/2024"
     assert item["issued"] == {"date-parts": [[2024, 6, 12]]}
+
+
+def test_chicago_style_rules_survive_the_initialize_fix():
+    """The style rewrite moves `initialize-with` only onto names that do not say initialize="false"."""
+    from lxml import etree
+
+    from archiver.citation import CSL_NS, style_xml
+
+    root = etree.fromstring(style_xml("chicago"))
+    assert root.get("initialize-with") is None
+    names = root.iter(f"{{{CSL_NS}}}name")
+    for name in names:
+        if name.get("initialize") == "false":
+            assert name.get("initialize-with") is None
+        else:
+            assert name.get("initialize-with") == ". "
+
+
+def test_unknown_style_is_a_usage_error(records):
+    from archiver.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown citation style"):
+        cite_as(records["CO23081"], "vancouver")
+
+
+def test_html_cite_as_escapes_record_text(records):
+    hostile = dataclasses.replace(records["CO23081"], title='<script>alert(1)</script> & "Co"')
+    text = cite_as(hostile, "chicago", output="html")
+    assert "<script>" not in text
+    assert "&lt;script&gt;" in text and "<i>" in text
+
+
+# Every format, one record: fixtures and helpers ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "vendor" / "commonmeta-py-0.312"
+CITE_FORMATS = ("csl-json", "bibtex", "ris", "dc", "datacite", "crossref")
+CROSSREF_ACCOUNT = {"depositor": "Archiver Test Depositor", "email": "deposits@example.org"}
+
+
+@pytest.fixture(scope="module")
+def style():
+    from types import MappingProxyType
+
+    from archiver.style import load_style
+
+    base = load_style("default")
+    return dataclasses.replace(base, data=MappingProxyType({**base.data, "crossref": CROSSREF_ACCOUNT}))
+
+
+def render(name: str, record: Record, style) -> bytes:
+    from archiver.writers import FORMATS, RenderContext
+
+    return FORMATS[name].renderer()(record, RenderContext(style=style))
+
+
+def messy(record: Record) -> Record:
+    """A record with every awkward name form and a date missing its day."""
+    return dataclasses.replace(record, authors=[LEE, NGUYEN, VAN_DER_BERG, SUKARNO], published="2024-06",
+                               title="Rock & Roll: 100% of {Braces}, $cost_1 ~ #tags ^ back\\\\slash in ASEAN")
+
+
+@pytest.fixture(scope="module")
+def csl_validator():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((VENDOR / "csl-data.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+@pytest.fixture(scope="session")
+def crossref_schema():
+    """The Crossref 5.5.0 XSD (XSD 1.1): built once per session (about 8 s)."""
+    import xmlschema
+
+    path = VENDOR / "crossref" / "crossref5.5.0.xsd"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run scripts/setup.sh")
+    mathml = VENDOR / "crossref" / "standard-modules" / "mathml3" / "mathml3.xsd"
+    return xmlschema.XMLSchema11(str(path), allow="local",
+                                 locations=[("http://www.w3.org/1998/Math/MathML", str(mathml))])
+
+
+@pytest.fixture(scope="module")
+def oai_dc_schema():
+    from lxml import etree
+
+    return etree.XMLSchema(etree.parse(str(ROOT / "schemas" / "oai_dc" / "oai_dc.xsd")))
+
+
+# CSL-JSON ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_csl_json_validates_against_csl_data_schema(records, style, csl_validator, name):
+    import json
+
+    for record in (records[name], messy(records[name])):
+        data = json.loads(render("csl-json", record, style))
+        assert list(csl_validator.iter_errors(data)) == []
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda item: item.update(type="commentary"),
+    lambda item: item["author"][0].update(initials="R"),
+    lambda item: item.update(issued={"date-parts": [[2023, 5, 31, 12]]}),
+])
+def test_csl_schema_check_bites(records, csl_validator, breakage):
+    item = to_csl(records["CO23081"])
+    breakage(item)
+    assert list(csl_validator.iter_errors([item]))
+
+
+def test_csl_json_is_what_citeproc_renders(records, style):
+    """The file and the formatted line come from the same item."""
+    import json
+
+    data = json.loads(render("csl-json", records["CO24017"], style))
+    assert data == [to_csl(records["CO24017"])]
+
+
+# BibTeX --------------------------------------------------------------------------------------------
+
+def parse_bibtex(data: bytes):
+    import bibtexparser
+    from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
+
+    return bibtexparser.parse_string(data.decode("utf-8"), append_middleware=[
+        LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()])
+
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_bibtex_parses_back_to_the_same_values(records, style, name):
+    record = records[name]
+    library = parse_bibtex(render("bibtex", record, style))
+    assert library.failed_blocks == []
+    [entry] = library.entries
+    assert entry.entry_type == "techreport" and entry.key == record.identifier
+    assert entry["title"].replace("{", "").replace("}", "") == full_title_of(record)
+    assert entry["institution"] == record.publisher.name
+    assert entry["type"] == record.series.name
+    assert entry["number"] == record.series.number
+    assert entry["year"] == record.published[:4]
+    assert entry["date"] == record.published
+    assert [(" ".join(n.von + n.last), " ".join(n.first)) for n in entry["author"]] == [
+        (a.family, a.given) for a in record.authors]
+
+
+def full_title_of(record: Record) -> str:
+    return record.title + (f": {record.subtitle}" if record.subtitle else "")
+
+
+def test_bibtex_messy_names_and_latex_specials(records, style):
+    record = messy(records["CO24102"])
+    data = render("bibtex", record, style)
+    text = data.decode("utf-8")
+    assert r"Rock \& Roll: 100\% of \{Braces\}, \$cost\_1 \textasciitilde{} \#tags" in text
+    assert "{ASEAN}" in text and "李" in text  # Unicode kept, inner capitals protected
+    [entry] = parse_bibtex(data).entries
+    names = [(n.first, n.von, n.last) for n in entry["author"]]
+    assert names == [(["显龙"], [], ["李"]), (["Thị", "Minh"], [], ["Nguyễn"]),
+                     (["Pieter"], ["van", "der"], ["Berg"]), ([], [], ["Sukarno"])]
+    assert "month = jun" in text and "date = {2024-06}" in text
+    assert entry["year"] == "2024"
+
+
+def test_bibtex_check_bites(records, style):
+    data = render("bibtex", records["CO23081"], style).replace(b"title = {", b"title = {{", 1)
+    assert parse_bibtex(data).failed_blocks
+
+
+# RIS -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_ris_parses_back_to_the_same_values(records, style, name):
+    import rispy
+
+    record = records[name]
+    data = render("ris", record, style)
+    assert data.startswith(b"TY  - RPRT\r\n") and data.endswith(b"ER  - \r\n")
+    [entry] = rispy.loads(data.decode("utf-8"))
+    assert entry["type_of_reference"] == "RPRT"
+    assert entry["title"] == full_title_of(record)
+    assert entry["authors"] == [f"{a.family}, {a.given}" for a in record.authors]
+    assert entry["date"] == record.published.replace("-", "/") + "/"
+    assert entry["secondary_title"] == record.series.name
+    assert entry["publisher"] == record.publisher.name
+
+
+def test_ris_messy_names_and_partial_date(records, style):
+    import rispy
+
+    [entry] = rispy.loads(render("ris", messy(records["CO23081"]), style).decode("utf-8"))
+    assert entry["authors"] == ["李, 显龙", "Nguyễn, Thị Minh", "van der Berg, Pieter", "Sukarno"]
+    assert entry["date"] == "2024/06//" and entry["year"] == "2024"
+
+
+def test_ris_check_bites(records, style):
+    """rispy returns no reference without TY or ER, and loses a value whose tag is malformed, so the
+    round-trip comparison above fails on each of these."""
+    import rispy
+
+    data = render("ris", records["CO23081"], style).decode("utf-8")
+    assert rispy.loads(data.replace("TY  - RPRT\r\n", "")) == []
+    assert rispy.loads(data.replace("ER  - \r\n", "")) == []
+    [entry] = rispy.loads(data.replace("AU  - ", "AU - "))
+    assert entry.get("authors") != ["Pantucci, Raffaello"]
+
+
+# Dublin Core (oai_dc) ------------------------------------------------------------------------------
+
+def dc_values(data: bytes, name: str) -> list[str]:
+    from lxml import etree
+
+    root = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+    return [e.text for e in root.iter(f"{{http://purl.org/dc/elements/1.1/}}{name}")]
+
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_oai_dc_validates(records, style, oai_dc_schema, name):
+    from lxml import etree
+
+    for record in (records[name], messy(records[name])):
+        data = render("dc", record, style)
+        tree = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+        assert oai_dc_schema.validate(tree), oai_dc_schema.error_log
+
+
+def test_oai_dc_values(records, style):
+    data = render("dc", messy(records["CO24017"]), style)
+    assert dc_values(data, "creator") == ["李, 显龙", "Nguyễn, Thị Minh", "van der Berg, Pieter", "Sukarno"]
+    assert dc_values(data, "date") == ["2024-06"]
+    assert "https://doi.org/10.5555/co24017" in dc_values(data, "identifier")
+    assert dc_values(data, "relation") == ["RSIS Commentary; 017/2024"]
+
+
+@pytest.mark.parametrize("breakage", [
+    (b"<dc:language>", b"<dc:lingo>", b"</dc:language>", b"</dc:lingo>"),              # not a DC element
+    (b"<dc:language>en</dc:language>", b"<dc:language> </dc:language>", b"", b""),   # empty value
+    (b"http://www.openarchives.org/OAI/2.0/oai_dc/\"", b"http://example.org/dc/\"", b"", b""),  # wrong root
+])
+def test_oai_dc_check_bites(records, style, oai_dc_schema, breakage):
+    from lxml import etree
+
+    data = render("dc", records["CO23081"], style)
+    old, new, old2, new2 = breakage
+    data = data.replace(old, new, 1)
+    if old2:
+        data = data.replace(old2, new2, 1)
+    tree = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+    assert not oai_dc_schema.validate(tree)
+
+
+# DataCite 4.5 --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_datacite_validates(records, name):
+    from datacite import schema45
+
+    from archiver.writers.datacite import to_datacite
+
+    for record in (records[name], messy(records[name])):
+        assert schema45.validate(to_datacite(record)), list(schema45.validator.iter_errors(to_datacite(record)))
+
+
+def test_datacite_identifiers_without_and_with_doi(records, style):
+    from lxml import etree
+
+    ns = {"d": "http://datacite.org/schema/kernel-4"}
+    without = etree.fromstring(render("datacite", records["CO23081"], style))
+    assert without.findall("d:identifier", ns) == []
+    assert [(e.get("alternateIdentifierType"), e.text) for e in without.iterfind(".//d:alternateIdentifier", ns)] \
+        == [("publisher-id", "CO23081")]
+    assert without.findtext(".//d:relatedItem/d:number", namespaces=ns) == "081/2023"
+    with_doi = etree.fromstring(render("datacite", records["CO24017"], style))
+    assert [(e.get("identifierType"), e.text) for e in with_doi.iterfind("d:identifier", ns)] == [("DOI", "10.5555/co24017")]
+
+
+def test_datacite_messy_names_and_partial_date(records, style):
+    from lxml import etree
+
+    ns = {"d": "http://datacite.org/schema/kernel-4"}
+    root = etree.fromstring(render("datacite", messy(records["CO23081"]), style))
+    creators = [(c.findtext("d:creatorName", namespaces=ns), c.findtext("d:familyName", namespaces=ns),
+                 c.findtext("d:givenName", namespaces=ns)) for c in root.iterfind(".//d:creator", ns)]
+    assert creators == [("李, 显龙", "李", "显龙"), ("Nguyễn, Thị Minh", "Nguyễn", "Thị Minh"),
+                        ("van der Berg, Pieter", "van der Berg", "Pieter"), ("Sukarno", None, None)]
+    assert root.findtext(".//d:date[@dateType='Issued']", namespaces=ns) == "2024-06"
+
+
+@pytest.mark.parametrize("breakage", [
+    lambda data: data.pop("creators"),
+    lambda data: data["types"].update(resourceTypeGeneral="Commentary"),
+    lambda data: data.update(doi="not-a-doi"),
+])
+def test_datacite_check_bites(records, breakage):
+    from datacite import schema45
+
+    from archiver.writers.datacite import to_datacite
+
+    data = to_datacite(records["CO24017"])
+    breakage(data)
+    assert not schema45.validate(data)
+
+
+def test_datacite_writer_refuses_invalid_metadata(records, style, monkeypatch):
+    from archiver.errors import ConversionError
+    from archiver.writers import datacite
+
+    original = datacite.to_datacite
+    monkeypatch.setattr(datacite, "to_datacite", lambda record: {**original(record), "publicationYear": 2023})
+    with pytest.raises(ConversionError, match="DataCite 4.5 metadata is invalid"):
+        render("datacite", records["CO23081"], style)
+
+
+# Crossref 5.5.0 ------------------------------------------------------------------------------------
+
+def test_crossref_validates(records, style, crossref_schema):
+    data = render("crossref", records["CO24017"], style)
+    crossref_schema.validate(data.decode("utf-8"))
+
+
+def test_crossref_series_with_issn_and_messy_names_validate(records, style, crossref_schema):
+    from lxml import etree
+
+    record = messy(records["CO24017"])
+    record = dataclasses.replace(record, series=dataclasses.replace(record.series, issn="2382-6460"))
+    data = render("crossref", record, style)
+    crossref_schema.validate(data.decode("utf-8"))
+    root = etree.fromstring(data)
+    ns = {"c": "http://www.crossref.org/schema/5.5.0"}
+    assert root.find(".//c:report-paper_series_metadata/c:series_metadata/c:issn", ns).text == "2382-6460"
+    assert root.findtext(".//c:item_number", namespaces=ns) == "017/2024"
+    people = [(p.findtext("c:given_name", namespaces=ns), p.findtext("c:surname", namespaces=ns), p.get("sequence"))
+              for p in root.iterfind(".//c:person_name", ns)]
+    assert people == [("显龙", "李", "first"), ("Thị Minh", "Nguyễn", "additional"),
+                      ("Pieter", "van der Berg", "additional"), (None, "Sukarno", "additional")]
+    date = root.find(".//c:publication_date", ns)
+    assert [child.tag.split("}")[1] for child in date] == ["month", "year"]  # no invented day
+
+
+@pytest.mark.parametrize("breakage", [
+    (b"<doi>10.5555/co24017</doi>", b"<doi>no-doi</doi>"),                                 # DOI pattern
+    (b"<depositor_name>", b"<depositor_nom>"),                                              # unknown element
+    (b'version="5.5.0"', b'version="4.4.2"'),                                               # fixed version
+])
+def test_crossref_check_bites(records, style, crossref_schema, breakage):
+    old, new = breakage
+    data = render("crossref", records["CO24017"], style)
+    if old == b"<depositor_name>":
+        data = data.replace(b"</depositor_name>", b"</depositor_nom>")
+    assert old in data
+    assert not crossref_schema.is_valid(data.replace(old, new).decode("utf-8"))
+
+
+def test_crossref_without_doi_is_a_clear_conversion_error(records, style):
+    from archiver.errors import ConversionError
+
+    with pytest.raises(ConversionError, match=r"CO23081: no Crossref deposit: the record has no DOI \(/links/doi\)"):
+        render("crossref", records["CO23081"], style)
+
+
+def test_crossref_without_depositor_is_a_clear_conversion_error(records):
+    from archiver.errors import ConversionError
+    from archiver.style import load_style
+
+    with pytest.raises(ConversionError, match="names no Crossref depositor"):
+        render("crossref", records["CO24017"], load_style("default"))
+
+
+def test_crossref_is_deterministic_and_dated_by_the_record(records, style):
+    first = render("crossref", records["CO24017"], style)
+    assert first == render("crossref", records["CO24017"], style)
+    assert b"<timestamp>20240207000000</timestamp>" in first  # the record's `modified`, not the clock
+
+
+# Every format --------------------------------------------------------------------------------------
+
+def test_cite_group_and_aliases():
+    from archiver.writers import GROUPS, resolve
+
+    assert GROUPS["cite"] == CITE_FORMATS
+    assert [f.name for f in resolve("cite")] == list(CITE_FORMATS)
+    assert [f.name for f in resolve("bib,oai_dc,landing")] == ["bibtex", "dc", "html"]
+
+
+@pytest.mark.parametrize("fmt", [*CITE_FORMATS, "html"])
+def test_every_format_is_deterministic(records, style, fmt):
+    record = records["CO24017"]
+    assert render(fmt, record, style) == render(fmt, record, style)
+
+
+def test_every_format_carries_the_same_citation_data(records, style):
+    """Title, series number, year and first family name agree across all six citation formats."""
+    record = records["CO24017"]
+    for fmt in CITE_FORMATS:
+        text = render(fmt, record, style).decode("utf-8")
+        for value in ("Water, Trade and Trust", "017/2024", "2024", "Öztürk", "Nguyễn"):
+            assert value in text, (fmt, value)
+
+
+# JATS, EPUB and PDF take their "Cite as" line from the crosswalk -----------------------------------
+
+def _text_of(fmt: str, data: bytes) -> str:
+    import io
+    import re
+    import subprocess
+    import zipfile
+
+    if fmt == "jats":
+        from lxml import etree
+        root = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False))
+        text = " ".join(root.itertext())
+    elif fmt == "epub":
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            text = " ".join(re.sub(r"<[^>]+>", " ", book.read(n).decode("utf-8"))
+                            for n in book.namelist() if n.endswith((".xhtml", ".html", ".opf")))
+        import html as html_module
+        text = html_module.unescape(text)
+    else:
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True,
+                              check=True).stdout.decode("utf-8")
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", ["jats", "epub", "pdf", "html"])
+def test_outputs_print_the_crosswalk_cite_as_line(records, style, fmt):
+    from archiver.writers import FORMATS
+
+    if fmt not in FORMATS:
+        pytest.skip(f"the {fmt} writer is not registered in archiver.writers.FORMATS on this branch "
+                    "(written by another helper; the lead un-skips after merging)")
+    from archiver.convert import load_assets
+
+    record = records["CO24017"]
+    from archiver.writers import RenderContext
+    assets, _ = load_assets(record, SAMPLES)
+    data = FORMATS[fmt].renderer()(record, RenderContext(style=style, assets=assets))
+    expected = " ".join(cite_as(record).split())
+    if fmt == "html":
+        import html as html_module
+        import re
+        text = " ".join(html_module.unescape(re.sub(r"<[^>]+>", "", data.decode("utf-8"))).split())
+    else:
+        text = _text_of(fmt, data)
+    # a PDF may hyphenate or break the line anywhere: compare without spaces there
+    if fmt == "pdf":
+        assert expected.replace(" ", "") in text.replace(" ", ""), text[-1500:]
+    else:
+        assert expected in text, text[-1500:]

@@ -114,10 +114,10 @@ class _Body:
         if not (record.body and record.body.notes):
             return ""
         items = "\n".join(
-            f'<li id="note-{_attr(note.id)}" value="{i}" data-label="{_attr(self.labels[note.id])}">'
+            f'<li id="note-{_attr(note.id)}"><span class="note-label">{escape(self.labels[note.id])}.</span> '
             f'{self.blocks(note.blocks)} <a href="#ref-{_attr(note.id)}" role="doc-backlink">↩</a></li>'
-            for i, note in enumerate(record.body.notes, 1))
-        return f'<section class="notes" role="doc-endnotes">\n<h2>Notes</h2>\n<ol>\n{items}\n</ol>\n</section>'
+            for note in record.body.notes)
+        return f'<section class="notes" role="doc-endnotes">\n<h2>Notes</h2>\n<ol class="notes">\n{items}\n</ol>\n</section>'
 
 
 def outputs(record: Record, context: RenderContext) -> list[tuple[str, str]]:
