@@ -569,3 +569,80 @@ def test_outputs_print_the_crosswalk_cite_as_line(records, style, fmt):
         assert expected.replace(" ", "") in text.replace(" ", ""), text[-1500:]
     else:
         assert expected in text, text[-1500:]
+
+
+# The command line ----------------------------------------------------------------------------------
+
+def run_cli(*args: str):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("fmt, start", [
+    ("apa", "Pantucci, R. (2023)."),
+    ("chicago", "Pantucci, Raffaello. 2023."),
+    ("harvard", "Pantucci, R. (2023)"),
+    ("mla", "Pantucci, Raffaello."),
+    ("bibtex", "@techreport{CO23081,"),
+    ("ris", "TY  - RPRT"),
+    ("csl-json", '[\n  {\n    "id": "CO23081"'),
+])
+def test_cite_command_prints_one_format(fmt, start):
+    result = run_cli("cite", str(SAMPLES / "CO23081.json"), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(start)
+
+
+def test_cite_command_bad_input(tmp_path):
+    missing = run_cli("cite", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 4 and "nope.json" in missing.stderr
+    unknown = run_cli("cite", str(SAMPLES / "CO23081.json"), "--format", "ieee")
+    assert unknown.exit_code == 2
+
+
+@pytest.fixture
+def crossref_brand(tmp_path) -> Path:
+    import json
+
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    data = json.loads((ROOT / "styles" / "default" / "style.json").read_text(encoding="utf-8"))
+    data["crossref"] = CROSSREF_ACCOUNT
+    (folder / "style.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_to_cite_writes_six_files_for_a_record_with_doi(tmp_path, crossref_brand):
+    out = tmp_path / "out"
+    result = run_cli("convert", str(SAMPLES / "CO24017.json"), "-o", str(out), "--to", "cite",
+                     "--style", str(crossref_brand))
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (out / "CO24017").iterdir() if p.is_file())
+    assert written == sorted(["CO24017.json", "CO24017.csl.json", "CO24017.bib", "CO24017.ris",
+                              "CO24017.dc.xml", "CO24017.datacite.xml", "CO24017.crossref.xml"])
+
+
+def test_to_cite_without_doi_writes_five_and_warns(tmp_path, crossref_brand):
+    out = tmp_path / "out"
+    result = run_cli("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "cite",
+                     "--style", str(crossref_brand))
+    assert result.exit_code == 0, result.output
+    assert "warning W008: crossref not written: the record has no DOI" in result.stderr
+    written = sorted(p.name for p in (out / "CO23081").iterdir())
+    assert "CO23081.crossref.xml" not in written and "CO23081.datacite.xml" in written
+    assert len([n for n in written if n != "CO23081.json"]) == 5
+    strict = run_cli("convert", str(SAMPLES / "CO23081.json"), "-o", str(tmp_path / "strict"), "--to", "cite",
+                     "--style", str(crossref_brand), "--strict")
+    assert strict.exit_code == 3
+
+
+def test_to_crossref_named_explicitly_fails_without_doi(tmp_path, crossref_brand):
+    out = tmp_path / "out"
+    result = run_cli("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "crossref",
+                     "--style", str(crossref_brand))
+    assert result.exit_code == 6
+    assert "no Crossref deposit: the record has no DOI" in result.stderr
+    assert not (out / "CO23081" / "CO23081.crossref.xml").exists()
