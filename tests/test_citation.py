@@ -646,3 +646,53 @@ def test_to_crossref_named_explicitly_fails_without_doi(tmp_path, crossref_brand
     assert result.exit_code == 6
     assert "no Crossref deposit: the record has no DOI" in result.stderr
     assert not (out / "CO23081" / "CO23081.crossref.xml").exists()
+
+
+def _registered(fmt: str):
+    from archiver.writers import FORMATS
+
+    if fmt not in FORMATS:
+        pytest.skip(f"the {fmt} writer is not registered in archiver.writers.FORMATS on this branch "
+                    "(written by another helper; the lead un-skips after merging)")
+    return FORMATS[fmt]
+
+
+def test_jats_names_and_date_agree_with_the_crosswalk(records, style):
+    from lxml import etree
+
+    from archiver.writers import RenderContext
+
+    record = dataclasses.replace(messy(records["CO24102"]), published="2024-06-12")  # JATS needs a full date
+    data = _registered("jats").renderer()(record, RenderContext(style=style))
+    root = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False))
+    names = []
+    for contrib in root.iterfind(".//contrib[@contrib-type='author']"):
+        name = contrib.find("name")
+        if name is None:
+            names.append((contrib.findtext("string-name"), None, False))
+        else:
+            names.append((name.findtext("surname"), name.findtext("given-names"), name.get("name-style") == "eastern"))
+    expected = []
+    for author in record.authors:
+        parsed = person_name(author)
+        expected.append((parsed.full_family or parsed.display, parsed.given, parsed.family_first))
+    assert names == expected
+    assert root.find(".//pub-date").get("iso-8601-date") == record.published
+
+
+def test_pdf_embeds_the_crosswalk_csl_json(records, style):
+    import io
+    import json
+
+    import pikepdf
+
+    from archiver.convert import load_assets
+    from archiver.writers import RenderContext
+
+    record = records["CO24017"]
+    assets, _ = load_assets(record, SAMPLES)
+    data = _registered("pdf").renderer()(record, RenderContext(style=style, assets=assets))
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        embedded = [json.loads(spec.get_file().read_bytes()) for name, spec in pdf.attachments.items()
+                    if name.endswith(".json") and "csl" in name]
+    assert embedded == [[to_csl(record)]]
