@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archiver.citation import CSL_STYLES, cite_as, csl_name, person_name, split_particle, to_csl
-from archiver.record import Author, Record, load
+from archiver.record import Author, Links, Record, load
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "records"
 
@@ -246,8 +246,17 @@ def parse_bibtex(data: bytes):
     import bibtexparser
     from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
 
+    # names are split before LaTeX is decoded, or a braced "{,}" would lose its braces first
     return bibtexparser.parse_string(data.decode("utf-8"), append_middleware=[
-        LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()])
+        SeparateCoAuthors(), SplitNameParts(), LatexDecodingMiddleware()])
+
+
+def bibtex_names(entry) -> list[tuple[str, str]]:
+    """(von + last, first) of each author, LaTeX decoded (LatexDecodingMiddleware skips split names)."""
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    decode = LatexNodes2Text().latex_to_text
+    return [(decode(" ".join(n.von + n.last)), decode(" ".join(n.first))) for n in entry["author"]]
 
 
 @pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
@@ -263,8 +272,7 @@ def test_bibtex_parses_back_to_the_same_values(records, style, name):
     assert entry["number"] == record.series.number
     assert entry["year"] == record.published[:4]
     assert entry["date"] == record.published
-    assert [(" ".join(n.von + n.last), " ".join(n.first)) for n in entry["author"]] == [
-        (a.family, a.given) for a in record.authors]
+    assert bibtex_names(entry) == [(a.family, a.given) for a in record.authors]
 
 
 def full_title_of(record: Record) -> str:
@@ -278,9 +286,9 @@ def test_bibtex_messy_names_and_latex_specials(records, style):
     assert r"Rock \& Roll: 100\% of \{Braces\}, \$cost\_1 \textasciitilde{} \#tags" in text
     assert "{ASEAN}" in text and "李" in text  # Unicode kept, inner capitals protected
     [entry] = parse_bibtex(data).entries
-    names = [(n.first, n.von, n.last) for n in entry["author"]]
-    assert names == [(["显龙"], [], ["李"]), (["Thị", "Minh"], [], ["Nguyễn"]),
-                     (["Pieter"], ["van", "der"], ["Berg"]), ([], [], ["Sukarno"])]
+    assert bibtex_names(entry) == [("李", "显龙"), ("Nguyễn", "Thị Minh"), ("van der Berg", "Pieter"), ("Sukarno", "")]
+    berg = entry["author"][2]
+    assert (berg.von, berg.last) == (["van", "der"], ["Berg"])  # BibTeX reads the particle as the von part
     assert "month = jun" in text and "date = {2024-06}" in text
     assert entry["year"] == "2024"
 
@@ -696,3 +704,56 @@ def test_pdf_embeds_the_crosswalk_csl_json(records, style):
         embedded = [json.loads(spec.get_file().read_bytes()) for name, spec in pdf.attachments.items()
                     if name.endswith(".json") and "csl" in name]
     assert embedded == [[to_csl(record)]]
+
+
+# Any text the record schema allows comes out parseable and equal -----------------------------------
+
+def _schema_text():
+    from hypothesis import strategies as st
+
+    allowed = st.characters(blacklist_categories=("Cs",), blacklist_characters=(
+        *[chr(c) for c in range(0x20) if c not in (9, 10)], "\x7f", "\ufffe", "\uffff"))
+    return st.text(allowed, min_size=1, max_size=40).filter(lambda s: s.strip())
+
+
+def test_any_title_and_name_round_trip_through_every_parser(records, style, oai_dc_schema):
+    import json
+
+    import rispy
+    from hypothesis import HealthCheck, given, settings
+    from lxml import etree
+
+    base = records["CO23081"]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(title=_schema_text(), family=_schema_text(), given_name=_schema_text())
+    def check(title, family, given_name):
+        author = Author(name=f"{given_name} {family}", family=family, given=given_name)
+        record = dataclasses.replace(base, title=title, authors=[author])
+        flat = " ".join(title.split())
+        assert json.loads(render("csl-json", record, style))[0]["title"] == title
+        library = parse_bibtex(render("bibtex", record, style))
+        assert library.failed_blocks == []
+        [entry] = library.entries
+        # braces are ours (case protection) or the reader's; pylatexenc decodes LaTeX's \textasciicircum
+        # (a plain ^ in print) to U+02C6
+        decoded = entry["title"].replace("{", "").replace("}", "").replace("\u02c6", "^")
+        assert decoded == flat.replace("{", "").replace("}", "")
+        [(parsed_family, parsed_given)] = bibtex_names(entry)
+        assert (" ".join(parsed_family.split()), " ".join(parsed_given.split())) == (
+            " ".join(family.split()), " ".join(given_name.split()))
+        [ris] = rispy.loads(render("ris", record, style).decode("utf-8"))
+        assert ris["title"] == flat
+        dc = render("dc", record, style)
+        assert oai_dc_schema.validate(etree.fromstring(dc))
+        assert dc_values(dc, "title") == [flat]
+        cite_as(record, "apa")
+
+    check()
+
+
+def test_bibtex_urls_are_verbatim(records, style):
+    record = dataclasses.replace(records["CO23081"], links=Links(source="https://example.org/a_b%20c/{x}"))
+    text = render("bibtex", record, style).decode("utf-8")
+    assert "url = {https://example.org/a_b%20c/%7Bx%7D}" in text
+    assert parse_bibtex(text.encode("utf-8")).failed_blocks == []

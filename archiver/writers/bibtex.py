@@ -25,8 +25,13 @@ _SPECIAL = re.compile(r"[\\{}&%$#_~^]")
 _WORD = re.compile(r"(\w+)")
 
 
+# TeX ligatures that would change the text: "--" prints an en dash, "``" and "''" curly quotes, "?`"
+# and "!`" inverted marks. An empty group between the two characters keeps them as typed.
+_LIGATURE = re.compile(r"(?<=[-`'?!])(?=[-`])|(?<=')(?=')")
+
+
 def _escape(text: str) -> str:
-    return _SPECIAL.sub(lambda m: _LATEX[m.group()], text)
+    return _LIGATURE.sub("{}", _SPECIAL.sub(lambda m: _LATEX[m.group()], text))
 
 
 def escape(text: str) -> str:
@@ -42,16 +47,28 @@ def protect(text: str) -> str:
         for i, part in enumerate(parts))
 
 
+def _name_part(text: str) -> str:
+    """A name part, braced when BibTeX would otherwise split it: a comma, or the word "and"."""
+    escaped = escape(text)
+    if "," in text or re.search(r"(^|\s)and(\s|$)", text, re.IGNORECASE):
+        return "{" + escaped + "}"
+    return escaped
+
+
 def bibtex_name(author) -> str:
     name = person_name(author)
     if name.family is None:
         return "{" + escape(name.display) + "}"
-    family = escape(name.family)
+    family = _name_part(name.family)
     if name.particle:
         family = f"{escape(name.particle)} {family}"
-    elif " " in name.family:
+    elif " " in name.family and not family.startswith("{"):
         family = "{" + family + "}"  # a compound family name is one last name, not "First Last"
-    return f"{family}, {escape(name.given)}" if name.given else family
+    return f"{family}, {_name_part(name.given)}" if name.given else family
+
+
+def _verbatim(value: str) -> str:
+    return value.replace("{", "%7B").replace("}", "%7D")
 
 
 def fields(record: Record) -> list[tuple[str, str]]:
@@ -76,11 +93,12 @@ def fields(record: Record) -> list[tuple[str, str]]:
         out.append(("abstract", "{" + escape(record.abstract) + "}"))
     if keywords(record):
         out.append(("keywords", "{" + escape(", ".join(keywords(record))) + "}"))
+    # doi and url are verbatim fields (biblatex, url.sty): no LaTeX escaping, braces percent-encoded
     if record.links and record.links.doi:
-        out.append(("doi", "{" + escape(record.links.doi) + "}"))
+        out.append(("doi", "{" + _verbatim(record.links.doi) + "}"))
     url = web_url(record) or doi_url(record)
     if url:
-        out.append(("url", "{" + escape(url) + "}"))
+        out.append(("url", "{" + _verbatim(url) + "}"))
     return out
 
 
