@@ -757,3 +757,27 @@ def test_bibtex_urls_are_verbatim(records, style):
     text = render("bibtex", record, style).decode("utf-8")
     assert "url = {https://example.org/a_b%20c/%7Bx%7D}" in text
     assert parse_bibtex(text.encode("utf-8")).failed_blocks == []
+
+
+# Whole references, written out by hand from each style guide's pattern for a numbered report in a
+# series (APA 7 10.4, Chicago 18 author-date, Cite Them Right 12 "reports", MLA 9 "containers").
+TITLE_24017 = ("Water, Trade and Trust: Why the Mekong Needs a Data Compact: "
+               "Shared River Data as a Confidence-Building Measure")
+
+
+@pytest.mark.parametrize("style, expected", [
+    ("apa", f"Öztürk, Ş., & Nguyễn Thị Minh. (2024). {TITLE_24017} (Commentary 017/2024; RSIS Commentary). "
+            "S. Rajaratnam School of International Studies. https://doi.org/10.5555/co24017"),
+    ("chicago", f"Öztürk, Şahin, and Nguyễn Thị Minh. 2024. {TITLE_24017}. Commentary 017/2024. RSIS Commentary. "
+                "S. Rajaratnam School of International Studies. https://doi.org/10.5555/co24017."),
+    ("harvard", f"Öztürk, Ş. and Nguyễn Thị Minh (2024) {TITLE_24017}. Commentary 017/2024. Singapore: "
+                "S. Rajaratnam School of International Studies. Available at: https://doi.org/10.5555/co24017."),
+    ("mla", f"Öztürk, Şahin, and Nguyễn Thị Minh. {TITLE_24017}. Commentary 017/2024, S. Rajaratnam School of "
+            "International Studies, 5 Feb. 2024, https://doi.org/10.5555/co24017. RSIS Commentary."),
+])
+def test_whole_reference_follows_the_style(records, style, expected):
+    assert cite_as(records["CO24017"], style) == expected
+
+
+def test_html_reference_italicises_the_title(records):
+    assert f"<i>{TITLE_24017}</i>" in cite_as(records["CO24017"], "chicago", output="html")
