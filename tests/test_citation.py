@@ -186,7 +186,10 @@ def csl_validator():
 
     import jsonschema
 
-    schema = json.loads((VENDOR / "csl-data.json").read_text(encoding="utf-8"))
+    path = VENDOR / "csl-data.json"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run scripts/setup.sh")
+    schema = json.loads(path.read_text(encoding="utf-8"))
     return jsonschema.Draft7Validator(schema)
 
 
