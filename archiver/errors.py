@@ -121,4 +121,6 @@ WARNING_CODES: dict[str, str] = {
     "W006": "text was dropped as page furniture (menus, footers)",
     "W007": "a note reference points at no note text",
     "W008": "the source was not valid UTF-8; undecodable bytes were replaced with U+FFFD",
+    "W009": "a format selected through a group was skipped for a record that lacks what it needs "
+            "(e.g. Crossref without a DOI)",
 }
