@@ -120,4 +120,7 @@ WARNING_CODES: dict[str, str] = {
     "W005": "a date lacked its day or month and was completed",
     "W006": "text was dropped as page furniture (menus, footers)",
     "W007": "a note reference points at no note text",
+    "W008": "the source was not valid UTF-8; undecodable bytes were replaced with U+FFFD",
+    "W009": "a format selected through a group was skipped for a record that lacks what it needs "
+            "(e.g. Crossref without a DOI)",
 }

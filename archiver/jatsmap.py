@@ -38,6 +38,8 @@ META_PUBLISHER_COUNTRY = "publisher-country-code"
 META_PUBLISHER_PARENT = "publisher-parent"
 #: space-separated JSON pointers of empty lists/objects the record holds and JATS cannot express
 META_EMPTY = "archiver-empty-fields"
+#: the formatted reference from the citation crosswalk (derived: the reader ignores it)
+META_CITATION = "citation"
 #: provenance field -> custom-meta name
 META_PROVENANCE = {
     "reader": "provenance-reader",

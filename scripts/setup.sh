@@ -2,7 +2,8 @@
 # Idempotent set-up of everything archiver and its tests need on a fresh machine:
 #   1. Debian packages (Java for EPUBCheck, qpdf, poppler-utils, fonts) when missing and we are root;
 #   2. .venv with archiver installed editable, re-installed only when pyproject.toml changed;
-#   3. the NISO JATS 1.4 DTDs from the npm package @jats4r/dtds into vendor/ (git-ignored).
+#   3. the NISO JATS 1.4 DTDs from the npm package @jats4r/dtds into vendor/ (git-ignored);
+#   4. the Crossref 5.5.0 XSDs and the CSL data schema from the commonmeta-py wheel into vendor/.
 # Nothing here runs at test or run time; tests and the tool read only what this put on disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 VENDOR=vendor
 JATS_DTDS_VERSION=0.0.10
+COMMONMETA_VERSION=0.312
 
 missing_debs=()
 need_cmd() { command -v "$1" >/dev/null 2>&1 || missing_debs+=("$2"); }
@@ -19,6 +21,7 @@ need_cmd java default-jre-headless
 need_cmd qpdf qpdf
 need_cmd pdftotext poppler-utils
 need_cmd npm npm
+need_cmd chromium chromium
 need_file /usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf fonts-noto-core
 need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
 need_file /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf fonts-droid-fallback
@@ -84,5 +87,28 @@ sys.exit(f"setup: schemas missing from the wheels: {missing}" if missing else 0)
 PY
     rm -rf "$tmp" "$mets"
     mv "$mets.tmp" "$mets"
+fi
+
+# Crossref 5.5.0 deposit XSDs (XSD 1.1) and the CSL data schema, from the PyPI wheel of commonmeta-py:
+# the only offline source of both. Only the files are extracted; the package is not a dependency.
+commonmeta="$VENDOR/commonmeta-py-$COMMONMETA_VERSION"
+if [ ! -f "$commonmeta/crossref/crossref5.5.0.xsd" ] || [ ! -f "$commonmeta/csl-data.json" ]; then
+    echo "setup: extracting Crossref XSDs and csl-data.json from the commonmeta-py $COMMONMETA_VERSION wheel"
+    tmp=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --no-deps "commonmeta-py==$COMMONMETA_VERSION" -d "$tmp"
+    "$VENV/bin/python" - "$tmp"/commonmeta_py-*.whl "$commonmeta.tmp" <<'PY'
+import sys, zipfile
+from pathlib import Path
+wheel, target = sys.argv[1], Path(sys.argv[2])
+prefix = "commonmeta/resources/"
+with zipfile.ZipFile(wheel) as archive:
+    for name in archive.namelist():
+        if name.startswith(prefix + "crossref/") or name == prefix + "csl-data.json":
+            path = target / name[len(prefix):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(archive.read(name))
+PY
+    rm -rf "$tmp" "$commonmeta"
+    mv "$commonmeta.tmp" "$commonmeta"
 fi
 echo "setup: ready ($VENV/bin/archiver)"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import difflib
-import io
 import json
 import os
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,48 +54,21 @@ def sample_data(sample_paths) -> dict[str, dict]:
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sample_paths}
 
 
-#: A tiny stand-in for each output the format writers will produce, named like the real ones, so the
-#: packagers are exercised on complete output folders before those writers exist on this branch.
-PDFA_XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-            b'<rdf:Description xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"><pdfaid:part>3</pdfaid:part>'
-            b"<pdfaid:conformance>B</pdfaid:conformance></rdf:Description></rdf:RDF></x:xmpmeta>")
-
-
-def _epub() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo("mimetype", date_time=(2024, 1, 1, 0, 0, 0))
-        archive.writestr(info, "application/epub+zip")
-    return buffer.getvalue()
-
-
-def placeholder_outputs(identifier: str) -> dict[str, bytes]:
-    return {
-        f"{identifier}.xml": b'<?xml version="1.0"?><article dtd-version="1.4"/>',
-        f"{identifier}.epub": _epub(),
-        f"{identifier}.pdf": b"%PDF-1.7\n%placeholder\n" + PDFA_XMP + b"\n%%EOF\n",
-        f"{identifier}.csl.json": b'[{"id": "%s", "type": "report"}]' % identifier.encode(),
-        f"{identifier}.bib": b"@techreport{%s, title = {placeholder}}\n" % identifier.encode(),
-        f"{identifier}.ris": b"TY  - RPRT\nER  - \n",
-        f"{identifier}.dc.xml": b'<?xml version="1.0"?><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"/>',
-        f"{identifier}.datacite.xml": b'<?xml version="1.0"?><resource xmlns="http://datacite.org/schema/kernel-4"/>',
-        f"{identifier}.crossref.xml": b'<?xml version="1.0"?><doi_batch xmlns="http://www.crossref.org/schema/5.3.1"/>',
-        "index.html": b"<!DOCTYPE html><html lang=en><title>placeholder</title></html>",
-    }
-
-
 @pytest.fixture(scope="session")
 def converted(tmp_path_factory) -> Path:
-    """OUT/ as `archiver convert` writes it for the three samples, plus placeholder outputs."""
+    """OUT/ as `archiver convert` writes it for the three samples, every format."""
     from click.testing import CliRunner
     from archiver.cli import main
+    # The default brand plus a (test) Crossref depositor, so that every format is written.
+    brand = tmp_path_factory.mktemp("brand") / "default"
+    shutil.copytree(ROOT / "styles" / "default", brand)
+    data = json.loads((brand / "style.json").read_text(encoding="utf-8"))
+    data["crossref"] = {"depositor": "Archiver Test Depositor", "email": "deposits@example.org"}
+    (brand / "style.json").write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path_factory.mktemp("converted") / "out"
-    result = CliRunner().invoke(main, ["convert", *map(str, sorted(SAMPLES.glob("*.json"))), "-o", str(out)])
+    result = CliRunner().invoke(main, ["convert", *map(str, sorted(SAMPLES.glob("*.json"))), "-o", str(out),
+                                       "--style", str(brand)])
     assert result.exit_code == 0, result.output
-    for folder in sorted(out.iterdir()):
-        for name, data in placeholder_outputs(folder.name).items():
-            if not (folder / name).exists():
-                (folder / name).write_bytes(data)
     return out
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from archiver.errors import ArchiverError, InputError
-from archiver.ingest.jats import looks_like_jats, read
+from archiver.ingest.jats import looks_like_jats, read_article as read
 from archiver.record import NODE_TYPES, Record, problems
 from archiver.validators.jats import dtd_path, validate_jats
 from archiver.writers import FORMATS, resolve

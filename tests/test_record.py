@@ -10,6 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+from strategies import records
 
 from archiver.cli import main
 from archiver.record import NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, problems, schema, validate
@@ -236,3 +239,13 @@ def test_ref_siblings_are_annotations_only():
 
     visit(schema(), "#")
     assert offending == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_any_valid_record_round_trips_json_model_json_unchanged(data):
+    assert problems(data) == []
+    record = Record.from_json(data)
+    assert record.to_json() == data
+    assert json.loads(record.dumps()) == data
+    assert Record.from_json(json.loads(record.dumps())) == record

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "package": "archiver.cli.package",
     "verify": "archiver.cli.verify",
     "deposit": "archiver.cli.deposit",
+    "cite": "archiver.cli.cite",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -36,6 +37,7 @@ SHORT_HELP: dict[str, str] = {
     "package": "Package output folders as BagIt, DSpace SAF, OCFL or METS/PREMIS.",
     "verify": "Check the fixity of bags, OCFL objects, METS packages and manifests.",
     "deposit": "Deposit a package into a repository over SWORD v2.",
+    "cite": "Print a record's citation (APA, Chicago, Harvard, MLA, BibTeX, RIS, CSL-JSON).",
 }
 
 EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())

@@ -27,19 +27,30 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
     from ..convert import convert, load_assets
-    from ..errors import ArchiverError
+    from ..errors import ArchiverError, ArchiverWarning
     from ..record import load
     from ..style import load_style
-    from ..writers import resolve
+    from ..writers import named_explicitly, resolve
 
     formats = resolve(to)
+    named = named_explicitly(to)
     brand = load_style(style)
     tally = Tally(strict=strict, as_json=report_format == "json")
     for path in expand_paths(records, suffixes=(".json",)):
         try:
             record = load(path)
             assets, warnings = load_assets(record, path.parent)
-            outputs = convert(record, formats, brand, assets)
+            # a format that came in through a group and cannot be written for this record (Crossref
+            # without a DOI) is skipped with a warning; named explicitly, its writer's error stands
+            wanted = []
+            for fmt in formats:
+                reason = fmt.unmet(record, brand) if fmt.name not in named else None
+                if reason:
+                    warnings.append(ArchiverWarning("W009", f"{fmt.name} not written: {reason}",
+                                                    source=str(path)))
+                else:
+                    wanted.append(fmt)
+            outputs = convert(record, wanted, brand, assets)
             folder = inside(out_dir, record.identifier)
             for name, data in sorted(outputs.items()):
                 write_atomic(inside(folder, name), data)

@@ -49,11 +49,13 @@ class Ingested:
     assets: dict[str, bytes]
 
 
-#: kind -> reader, in the order content sniffing tries them (most specific first). When the page and
-#: JATS readers are merged, they go first, in this order: "jats" (archiver.ingest.jats: XML with an
-#: <article> root), "html" (a saved page), then "manuscript" and the loose records, then "pagetext"
-#: last (any whole-page text: the most lenient sniff).
+#: kind -> reader, in the order content sniffing tries them (most specific first): a JATS article
+#: (XML with an <article> root) before a saved HTML page; whole-page text (it needs the page's SYNOPSIS
+#: and COMMENTARY marker lines) before a manuscript, which claims any .md/.docx/.odt.
 READERS: dict[str, str] = {
+    "jats": "archiver.ingest.jats",
+    "html": "archiver.ingest.html",
+    "pagetext": "archiver.ingest.pagetext",
     "manuscript": "archiver.ingest.manuscript",
     "json": "archiver.ingest.loose:JSON",
     "yaml": "archiver.ingest.loose:YAML",

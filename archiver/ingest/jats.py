@@ -20,6 +20,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import InputError
+from . import Draft
 from ..jatsmap import (CODE_TAG, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_PROVENANCE,
                        META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
                        NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES,
@@ -45,7 +46,16 @@ def looks_like_jats(data: bytes) -> bool:
     return _HEAD.match(data[:65536]) is not None
 
 
-def read(data: bytes, source_name: str) -> dict[str, Any]:
+def sniff(data: bytes, name: str) -> bool:
+    return looks_like_jats(data)
+
+
+def read(data: bytes, name: str) -> list[Draft]:
+    """The ingest reader's interface: one article, one draft."""
+    return [Draft(read_article(data, name))]
+
+
+def read_article(data: bytes, source_name: str) -> dict[str, Any]:
     """The record JSON of a JATS article. Raises `InputError` for input that is not a JATS article."""
     root = parse(data, source_name)
     if root.tag != "article":

@@ -35,12 +35,22 @@ class Format:
     media_type: str
     description: str
     aliases: tuple[str, ...] = ()
+    #: name of a function of the writer module, `(record, style) -> str | None`: why this record cannot
+    #: be written in this format (e.g. Crossref without a DOI or a depositor), or None. Selected through a group, such a
+    #: record skips the format with a warning; named explicitly, the writer's error stands.
+    precondition: str | None = None
 
     def output_name(self, record: Record) -> str:
         return self.filename.format(id=record.identifier)
 
     def renderer(self) -> Callable[[Record, RenderContext], bytes]:
         return getattr(importlib.import_module(self.module), self.function)
+
+    def unmet(self, record: Record, style: Style) -> str | None:
+        """Why `record` cannot be written in this format, or None (see `precondition`)."""
+        if self.precondition is None:
+            return None
+        return getattr(importlib.import_module(self.module), self.precondition)(record, style)
 
 
 FORMATS: dict[str, Format] = {
@@ -75,3 +85,37 @@ def resolve(names: str | None) -> list[Format]:
             raise UsageError(f"unknown format {raw.strip()!r}", hint=f"use one of: {known}")
         wanted.add(match.name)
     return [f for f in FORMATS.values() if f.name in wanted]
+
+
+def named_explicitly(names: str | None) -> set[str]:
+    """The formats a comma list names by name or alias, as opposed to through a group or "all"."""
+    named = set()
+    for raw in (names or "").split(","):
+        name = raw.strip().lower()
+        match = next((f for f in FORMATS.values() if name == f.name or name in f.aliases), None)
+        if match is not None:
+            named.add(match.name)
+    return named
+
+
+# Citation formats and the landing page (issue 7): one crosswalk, archiver/citation, feeds them all.
+for _fmt in (
+    Format("csl-json", "archiver.writers.csljson", "render", "{id}.csl.json", "application/vnd.citationstyles.csl+json",
+           "CSL-JSON citation data (CSL 1.0.2), for Zotero, Mendeley, pandoc"),
+    Format("bibtex", "archiver.writers.bibtex", "render", "{id}.bib", "application/x-bibtex",
+           "BibTeX @techreport", aliases=("bib",)),
+    Format("ris", "archiver.writers.ris", "render", "{id}.ris", "application/x-research-info-systems",
+           "RIS reference (TY  - RPRT), for EndNote and reference managers"),
+    Format("dc", "archiver.writers.dublincore", "render", "{id}.dc.xml", "application/xml",
+           "Dublin Core as an OAI-PMH oai_dc record", aliases=("oai_dc", "dublincore")),
+    Format("datacite", "archiver.writers.datacite", "render", "{id}.datacite.xml", "application/xml",
+           "DataCite Metadata Schema 4.5 XML"),
+    Format("crossref", "archiver.writers.crossref", "render", "{id}.crossref.xml", "application/xml",
+           "Crossref 5.5.0 deposit (report-paper); needs a DOI and a depositor in the style",
+           precondition="missing"),
+    Format("html", "archiver.writers.html", "render", "index.html", "text/html",
+           "Landing page with Highwire, Dublin Core and schema.org metadata", aliases=("landing",)),
+):
+    FORMATS[_fmt.name] = _fmt
+
+GROUPS["cite"] = ("csl-json", "bibtex", "ris", "dc", "datacite", "crossref")

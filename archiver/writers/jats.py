@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..citation import cite_as
 from ..jatsmap import (ALI, CODE_TAG, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBIDDEN_CHARS, HREF, KWD_REGIONS,
-                       KWD_TOPICS, META_EMPTY, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
+                       KWD_TOPICS, META_CITATION, META_EMPTY, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
                        META_SCHEMA_VERSION, META_SERIES_NUMBER, NAME_STYLES, NOTES_EDITOR, SELF_URI_PDF,
                        SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, WRAPPER, XLINK, XML_LANG)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
@@ -282,6 +283,7 @@ class _Builder:
                     entries.append((name, value))
         if self.empty:
             entries.append((META_EMPTY, " ".join(self.empty)))
+        entries.append((META_CITATION, cite_as(record)))
         for name, value in entries:
             custom = _sub(group, "custom-meta")
             _sub(custom, "meta-name", name)

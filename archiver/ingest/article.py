@@ -1,0 +1,228 @@
+"""Assembly of a commentary record from the parts a saved web page gives (issue 3, points 2-4, 6).
+
+The page readers (`pagetext`, `html`) find the parts — title line, byline, date line, synopsis,
+sections, notes, "About the Author" text, categories, copyright footer — and this module turns them
+into record fields the same way for both: bios attributed to authors, affiliations read from bios,
+categories split into topics and regions, site facts filled in with warning W001, missing required
+values reported as one `InputError` naming every missing field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
+from ..normalize import INSTITUTION_WORDS, parse_date, split_authors
+from ..record import SCHEMA_VERSION
+from .sites import COUNTRIES, Site
+
+# A full stop ends a sentence unless it follows an initial ("S.") or a common abbreviation.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+_ABBREVIATIONS = re.compile(r"(?:\b[A-Z]|\bDr|\bProf|\bMr|\bMrs|\bMs|\bSt|\bNo|\bvs|\be\.g|\bi\.e|\bAssoc|\bJr|\bSr)\.$")
+_PRONOUN_START = re.compile(r"(he|she|they|his|her|their)\b", re.I)
+_AFFILIATION = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(at|with)\s+(?:the\s+)?(.+)$", re.S)
+_AFFILIATION_LOOSE = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(of|in)\s+(?:the\s+)?(.+)$", re.S)
+_COPYRIGHT = re.compile(r"(?:copyright\s*)?(?:©|\(c\))\s*(?:\d{4}\s*)?(.+?)\.?\s*(?:all rights reserved\.?)?$", re.I)
+_NOTE_MARKER = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        head = text[start:match.start()].rstrip("\"”’)")
+        if _ABBREVIATIONS.search(head):
+            continue
+        out.append(text[start:match.start()].strip())
+        start = match.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def _mentions(text: str, author: dict) -> bool:
+    return author["name"] in text or bool(author.get("family") and re.search(
+        rf"\b{re.escape(author['family'])}\b", text))
+
+
+def attribute_bios(authors: list[dict], paragraphs: list[str], source: str,
+                   warnings: list[ArchiverWarning]) -> None:
+    """Give each author the bio text about them: a paragraph naming one author is theirs; a shared
+    paragraph is split by sentence subject (a sentence starting with a pronoun continues the last)."""
+    bios: dict[int, list[str]] = {i: [] for i in range(len(authors))}
+    last: list[int] = []
+    for paragraph in paragraphs:
+        named = [i for i, a in enumerate(authors) if _mentions(paragraph, a)]
+        if len(named) <= 1:
+            owners = named or last or list(range(len(authors)))
+            if not named and len(authors) > 1:
+                warnings.append(ArchiverWarning("W001", "a bio paragraph names no author; given to "
+                                                + ", ".join(authors[i]["name"] for i in owners), source, "/authors"))
+            for i in owners:
+                bios[i].append(paragraph)
+            last = owners
+            continue
+        pieces: dict[int, list[str]] = {}
+        for sentence in sentences(paragraph):
+            named_here = [i for i in named if _mentions(sentence, authors[i])]
+            if named_here and not _PRONOUN_START.match(sentence):
+                last = named_here
+            for i in (named_here if not _PRONOUN_START.match(sentence) and named_here else last or named):
+                pieces.setdefault(i, []).append(sentence)
+        for i, parts in pieces.items():
+            bios[i].append(" ".join(parts))
+    for i, parts in bios.items():
+        if parts:
+            authors[i]["bio"] = "\n\n".join(parts)
+            affiliation = affiliation_from_bio(parts[0], authors[i])
+            if affiliation and "affiliations" not in authors[i]:
+                authors[i]["affiliations"] = [affiliation]
+
+
+def affiliation_from_bio(bio: str, author: dict) -> dict | None:
+    """The institution named in a bio's "X is a Fellow at <institution>, <country>." sentence."""
+    for sentence in sentences(bio):
+        if not _mentions(sentence, author) and not _PRONOUN_START.match(sentence):
+            continue
+        match = _AFFILIATION.search(sentence) or _AFFILIATION_LOOSE.search(sentence)
+        if not match:
+            continue
+        name = match[2].rstrip(".").strip()
+        name = re.split(r"\s*[;]|\s+(?:and|where|since|who|which)\s+(?:is|was|has|he|she|they)\b", name)[0]
+        affiliation: dict[str, Any] = {}
+        head, _, tail = name.rpartition(",")
+        if head and tail.strip() in COUNTRIES:
+            name = head.strip()
+            affiliation = {"country": tail.strip(), "country_code": COUNTRIES[tail.strip()]}
+        if INSTITUTION_WORDS.search(name) and len(name) <= 300:
+            return {"name": name, **affiliation}
+        return None
+    return None
+
+
+def split_categories(entries: list[str], site: Site | None) -> tuple[list[str], list[str]]:
+    """(topics, regions) from a flat category list; the series' own category is neither."""
+    topics: list[str] = []
+    regions: list[str] = []
+    for entry in entries:
+        if site and entry in site.series_categories:
+            continue
+        target = regions if site and entry in site.regions else topics
+        if entry not in target:
+            target.append(entry)
+    return topics, regions
+
+
+def rights_from_footer(line: str | None, year: int, site: Site | None, source: str,
+                       warnings: list[ArchiverWarning]) -> dict | None:
+    if line:
+        match = _COPYRIGHT.search(line)
+        if match:
+            return {"statement": line, "holder": match[1].strip(), "year": year}
+    if site:
+        warnings.append(ArchiverWarning("W001", "no copyright line on the page; holder taken from the site rules",
+                                        source, "/rights"))
+        return {"holder": site.rights_holder, "year": year}
+    return None
+
+
+def note_inlines(text: str, labels: dict[str, str], source: str, pointer: str,
+                 warnings: list[ArchiverWarning]) -> list:
+    """Inlines of a text whose endnote markers ([1], [i]) become note references."""
+    out: list = []
+    position = 0
+    for match in _NOTE_MARKER.finditer(text):
+        note = labels.get(match[1].lower())
+        if note is None:
+            if labels or match[1].isdigit():
+                warnings.append(ArchiverWarning("W007", f"marker {match[0]} has no note text; kept as text",
+                                                source, pointer))
+            continue
+        if match.start() > position:
+            out.append(text[position:match.start()])
+        out.append({"type": "note_ref", "note": note})
+        position = match.end()
+    if position < len(text):
+        out.append(text[position:])
+    return out
+
+
+def published_date(candidates: list[str], source: str) -> str | None:
+    """The first date line that reads as a date; a date-like line that does not is RecordInvalid."""
+    bad: str | None = None
+    for candidate in candidates:
+        try:
+            value, completed = parse_date(candidate)
+        except ValueError as exc:
+            bad = bad or str(exc)
+            continue
+        if not completed:
+            return value
+    if bad:
+        raise RecordInvalid([Problem(bad, "/published", source, "correct the date line of the page")])
+    return None
+
+
+def authors_from_byline(lines: list[str]) -> list[dict]:
+    authors: list[dict] = []
+    for line in lines:
+        try:
+            authors.extend(split_authors(line))
+        except ValueError:
+            continue
+    return authors
+
+
+def finish(parts: dict[str, Any], site: Site | None, source: str,
+           warnings: list[ArchiverWarning]) -> dict[str, Any]:
+    """The record JSON from the parts found; site facts filled in with W001; every missing required
+    field named in one InputError."""
+    missing = [Problem(f"the page gives no {what}", pointer, source, hint)
+               for key, pointer, what, hint in (
+                   ("identifier", "/identifier", "identifier (e.g. a 'CO23081 | Title' line)",
+                    "name the file after the identifier (CO23081.pagetext.txt) or add the title line"),
+                   ("title", "/title", "title", "is this a commentary page? save the article page itself"),
+                   ("authors", "/authors", "author (byline)", "the byline follows the title line"),
+                   ("published", "/published", "publication date", "a date line like '31 May 2023' follows the byline"))
+               if not parts.get(key)]
+    record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    if site and not missing:
+        series = site.series_for(parts["identifier"])
+        if series:
+            record["series"] = series
+            warnings.append(ArchiverWarning("W001", f"series name, number and url from the {site.key} site rules",
+                                            source, "/series"))
+    publisher = parts.get("publisher")
+    if not publisher and site:
+        publisher = dict(site.publisher)
+        warnings.append(ArchiverWarning("W001", f"publisher from the {site.key} site rules", source, "/publisher"))
+    if not publisher:
+        missing.append(Problem("the page gives no publisher and no site rule knows it", "/publisher", source,
+                               "this does not look like a page of a known commentary series"))
+    if missing:
+        raise InputError(missing[0].message, problems=missing)
+    language = parts.get("language")
+    if not language:
+        language = site.language if site else "en"
+        warnings.append(ArchiverWarning("W001", f"language {language!r} assumed", source, "/language"))
+    record.update({"identifier": parts["identifier"], "title": parts["title"]})
+    if parts.get("subtitle"):
+        record["subtitle"] = parts["subtitle"]
+    record.update({"authors": parts["authors"], "published": parts["published"], "language": language,
+                   "publisher": publisher})
+    for key in ("editor_note", "abstract"):
+        if parts.get(key):
+            record[key] = parts[key]
+    if parts.get("body"):
+        record["body"] = parts["body"]
+    topics, regions = split_categories(parts.get("categories") or [], site)
+    if topics:
+        record["subjects"] = topics
+    if regions:
+        record["coverage"] = regions
+    rights = rights_from_footer(parts.get("copyright"), int(parts["published"][:4]), site, source, warnings)
+    if rights:
+        record["rights"] = rights
+    if parts.get("links"):
+        record["links"] = parts["links"]
+    return record

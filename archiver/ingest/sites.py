@@ -1,0 +1,88 @@
+"""Site rules for saved web pages (issue 3, points 2-4): what a publisher's site tells us that its
+pages do not print, kept as data.
+
+Each entry is keyed by the site and found by its markers (strings printed on every page of the site).
+A value taken from here rather than read from the page is reported with warning W001 by the reader.
+`regions` lists the site's region categories: a page's flat category list is split into regions
+(record `coverage`) and topics (record `subjects`) with it. `series_categories` name the series and
+are neither. `furniture` are lines/classes of the site's page furniture that end the article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    markers: tuple[str, ...]
+    identifier: re.Pattern          # groups: (two-digit year, sequence number)
+    series: dict
+    publisher: dict
+    language: str
+    rights_holder: str
+    regions: frozenset[str]
+    series_categories: frozenset[str]
+    #: XPath expressions (HTML) selecting the article's content and the furniture inside it
+    html_content: tuple[str, ...] = ()
+    html_furniture: tuple[str, ...] = ()
+
+    def series_for(self, identifier: str) -> dict | None:
+        match = self.identifier.fullmatch(identifier)
+        if not match:
+            return None
+        year, number = match.groups()
+        return {"name": self.series["name"], "number": f"{number}/20{year}", "url": self.series["url"]}
+
+
+SITES: tuple[Site, ...] = (
+    Site(
+        key="rsis",
+        markers=("S. Rajaratnam School of International Studies", "rsis.edu.sg", "RSIS Commentary"),
+        identifier=re.compile(r"CO(\d{2})(\d{3})"),
+        series={"name": "RSIS Commentary", "url": "https://www.rsis.edu.sg/rsis-publication/rsis/"},
+        publisher={"name": "S. Rajaratnam School of International Studies", "place": "Singapore",
+                   "country_code": "SG", "parent": "Nanyang Technological University"},
+        language="en",
+        rights_holder="S. Rajaratnam School of International Studies",
+        # The region terms of the RSIS "Country and Region Studies" category tree.
+        regions=frozenset({
+            "Global", "Central Asia", "East Asia and Asia Pacific", "South Asia", "Southeast Asia and ASEAN",
+            "Middle East and North Africa (MENA)", "Europe", "North America", "Latin America",
+            "Sub-Saharan Africa", "Africa", "Singapore", "Americas", "Russia and Eurasia",
+        }),
+        series_categories=frozenset({"RSIS Commentary Series", "RSIS Commentaries"}),
+        html_content=("//div[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')]",),
+        html_furniture=(
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' sharedaddy ')]",
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' share-buttons ')]",
+            ".//*[@id='disqus_thread']",
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' related-posts ')]",
+            ".//*[contains(concat(' ', normalize-space(@class), ' '), ' download-pdf ')]",
+        ),
+    ),
+)
+
+#: Lines that end an article on any site: comment widgets, footers, sharing rows.
+FURNITURE_LINES = re.compile(
+    r"(comments powered by disqus|popular links|connect with us|share this( article)?:?|related (posts|articles)"
+    r"|you may also like|subscribe to .*|help us improve|privacy statement.*|get in touch|back to top)", re.I)
+
+#: Countries an affiliation may end with, and their ISO 3166-1 codes.
+COUNTRIES: dict[str, str] = {
+    "Singapore": "SG", "Malaysia": "MY", "Indonesia": "ID", "Thailand": "TH", "Philippines": "PH",
+    "Viet Nam": "VN", "Vietnam": "VN", "Cambodia": "KH", "Laos": "LA", "Myanmar": "MM", "Brunei": "BN",
+    "China": "CN", "Japan": "JP", "South Korea": "KR", "Korea": "KR", "Taiwan": "TW", "India": "IN",
+    "Pakistan": "PK", "Bangladesh": "BD", "Sri Lanka": "LK", "Australia": "AU", "New Zealand": "NZ",
+    "United States": "US", "USA": "US", "United Kingdom": "GB", "UK": "GB", "France": "FR",
+    "Germany": "DE", "Netherlands": "NL", "Belgium": "BE", "Italy": "IT", "Spain": "ES", "Russia": "RU",
+    "Kazakhstan": "KZ", "Uzbekistan": "UZ", "Canada": "CA", "Switzerland": "CH", "Sweden": "SE",
+    "Norway": "NO", "Turkey": "TR", "Türkiye": "TR", "Hong Kong": "HK",
+}
+
+
+def site_for(text: str) -> Site | None:
+    """The site whose markers the page carries, if any."""
+    return next((site for site in SITES if any(marker in text for marker in site.markers)), None)
