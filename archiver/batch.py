@@ -112,6 +112,9 @@ class Settings:
     style_sha256: str
     strict: bool
     write: Writer
+    #: formats named by name rather than through a group: for these an unmet precondition (Crossref
+    #: without a DOI) is the record's error, for the others it only skips the format with W009
+    named: frozenset[str] = frozenset()
 
     def record_key(self) -> dict[str, Any]:
         """The parts of a record's manifest entry that do not depend on the record."""
@@ -226,13 +229,14 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
 # Planning ----------------------------------------------------------------------------------------
 
 def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
-         strict: bool, write: Writer, shard: Shard | None = None) -> Plan:
+         strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = ()) -> Plan:
     """Split the sources (of this shard) into those to build and those whose outputs are current."""
     from .style import load_style
 
     brand = load_style(style)
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
-                        style_sha256=style_fingerprint(brand.folder), strict=strict, write=write)
+                        style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
+                        named=frozenset(named))
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     own = manifest_path(settings.out_dir, shard)
@@ -346,10 +350,17 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
             assets, asset_warnings = load_assets(record, source.path.parent)
             warnings = [*read_warnings, *(
                 ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in asset_warnings)]
+            wanted = []
+            for fmt in settings.formats:
+                reason = fmt.unmet(record, _style) if fmt.name not in settings.named else None
+                if reason:
+                    warnings.append(ArchiverWarning("W009", f"{fmt.name} not written: {reason}", source.key))
+                else:
+                    wanted.append(fmt)
             if warnings and settings.strict:
                 raise StrictWarnings("warnings are fatal under --strict", problems=[
                     Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
-            outputs = convert(record, list(settings.formats), _style, assets)
+            outputs = convert(record, wanted, _style, assets)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier)
             hashes = _write_all(settings.write, identifier, outputs, targets)

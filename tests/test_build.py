@@ -510,3 +510,37 @@ def test_images_hidden_files_and_the_output_folder_are_not_sources(tmp_path):
         assert code == 0, stderr
         assert sorted(r["source"].rsplit("/", 1)[-1] for r in report["records"]) == ["CO900000.json", "CO900001.json"]
     assert report["counts"] == {"built": 0, "unchanged": 2, "failed": 0}
+
+
+def needs_doi(record: Record, style) -> str | None:
+    return None if record.links and record.links.doi else "the record has no DOI"
+
+
+def render_doi_only(record: Record, context) -> bytes:
+    """Like the Crossref writer: refuses a record without a DOI."""
+    from archiver.errors import ConversionError
+    if needs_doi(record, context.style):
+        raise ConversionError(f"{record.identifier}: no deposit without a DOI")
+    return record.links.doi.encode("ascii")
+
+
+def test_a_format_whose_precondition_fails_is_skipped_from_a_group_and_an_error_when_named(tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    make_records(src, 3)  # only CO900001 (a variant of CO24017) has a DOI
+    monkeypatch.setitem(FORMATS, "doi-only", Format("doi-only", __name__, "render_doi_only", "{id}.doi", "text/plain",
+                                                    "x", precondition="needs_doi"))
+    monkeypatch.setitem(archiver.writers.GROUPS, "both", ("fake", "doi-only"))
+    code, _, _, report = build(str(src), "-o", str(tmp_path / "grouped"), "--to", "both")
+    assert code == 0
+    records = by_id(report)
+    assert all(r["status"] == "built" for r in records.values())
+    assert "CO900001/CO900001.doi" in records["CO900001"]["outputs"]
+    assert "CO900000/CO900000.doi" not in records["CO900000"]["outputs"]
+    assert [(w["code"], w["message"]) for w in records["CO900000"]["warnings"]] == \
+        [("W009", "doi-only not written: the record has no DOI")]
+
+    code, _, stderr, report = build(str(src), "-o", str(tmp_path / "named"), "--to", "fake,doi-only")
+    assert code != 0
+    assert {i: r["status"] for i, r in by_id(report).items()} == \
+        {"CO900000": "failed", "CO900001": "built", "CO900002": "failed"}
+    assert "CO900000: no deposit without a DOI" in stderr

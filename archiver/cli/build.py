@@ -41,13 +41,14 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
     exit status is non-zero if any record failed."""
     from .. import batch
-    from ..writers import resolve
+    from ..writers import named_explicitly, resolve
 
     formats = resolve(to)
     parts = batch.Shard.parse(shard) if shard else None
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
-    plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts)
+    plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
+                      named=named_explicitly(to))
     if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     outcomes = []
