@@ -48,20 +48,16 @@ SHARD ?=
 build: setup
 	$(ARCHIVER) build $(SOURCES) -o $(OUT) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
 
-# 1,000 generated commentaries to every format, a no-change rerun, and pandoc on 20 of them.
+# Every speed target, measured (never asserted in tests): start-up and validation, page ingest, the
+# JATS, EPUB and PDF/A writers per commentary, then 1,000 generated commentaries to every format, a
+# no-change rerun, and pandoc on 20 of them.
 bench: setup
+	$(PY) bench/bench_record.py
+	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_jats.py
+	$(PY) bench/bench_epub.py
+	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis
-
-# CPU per commentary of the PDF/A-3b writer (target < 80 ms); the lead wires it into `make bench`.
-.PHONY: bench-pdf
-bench-pdf: setup
-	$(PY) bench/bench_pdf.py --style rsis
-	$(PY) bench/bench_pdf.py --style default
-
-# Speed of the page readers (issue 3 point 8): ms per commentary, in-process.
-.PHONY: bench-ingest
-bench-ingest: setup
-	$(PY) bench/bench_ingest.py
