@@ -325,7 +325,7 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
 
 def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's SHA-256, outcomes and manifest records."""
-    from .convert import convert, load_assets
+    from .convert import applicable, convert, load_assets
 
     settings = _settings
     assert settings is not None and _style is not None, "worker not started"
@@ -350,13 +350,8 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
             assets, asset_warnings = load_assets(record, source.path.parent)
             warnings = [*read_warnings, *(
                 ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in asset_warnings)]
-            wanted = []
-            for fmt in settings.formats:
-                reason = fmt.unmet(record, _style) if fmt.name not in settings.named else None
-                if reason:
-                    warnings.append(ArchiverWarning("W009", f"{fmt.name} not written: {reason}", source.key))
-                else:
-                    wanted.append(fmt)
+            wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
+            warnings += skipped
             if warnings and settings.strict:
                 raise StrictWarnings("warnings are fatal under --strict", problems=[
                     Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])

@@ -36,6 +36,22 @@ def load_assets(record: Record, base_dir: Path) -> tuple[dict[str, bytes], list[
     return assets, warnings
 
 
+def applicable(record: Record, formats: list[Format], named: set[str], style: Style,
+               source: str | None = None) -> tuple[list[Format], list[ArchiverWarning]]:
+    """The formats to write for a record. A format that came in through a group and cannot be written
+    for this record (Crossref without a DOI) is skipped with warning W009; named explicitly, it is kept
+    and its writer's error stands."""
+    wanted: list[Format] = []
+    warnings: list[ArchiverWarning] = []
+    for fmt in formats:
+        reason = fmt.unmet(record, style) if fmt.name not in named else None
+        if reason:
+            warnings.append(ArchiverWarning("W009", f"{fmt.name} not written: {reason}", source=source))
+        else:
+            wanted.append(fmt)
+    return wanted, warnings
+
+
 def convert(record: Record, formats: list[Format], style: Style,
             assets: dict[str, bytes]) -> dict[str, bytes]:
     """File name -> bytes for the record, its images and each requested format."""

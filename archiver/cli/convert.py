@@ -26,8 +26,8 @@ Example:
 def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str, strict: bool,
             report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
-    from ..convert import convert, load_assets
-    from ..errors import ArchiverError, ArchiverWarning
+    from ..convert import applicable, convert, load_assets
+    from ..errors import ArchiverError
     from ..record import load
     from ..style import load_style
     from ..writers import named_explicitly, resolve
@@ -40,16 +40,8 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         try:
             record = load(path)
             assets, warnings = load_assets(record, path.parent)
-            # a format that came in through a group and cannot be written for this record (Crossref
-            # without a DOI) is skipped with a warning; named explicitly, its writer's error stands
-            wanted = []
-            for fmt in formats:
-                reason = fmt.unmet(record, brand) if fmt.name not in named else None
-                if reason:
-                    warnings.append(ArchiverWarning("W009", f"{fmt.name} not written: {reason}",
-                                                    source=str(path)))
-                else:
-                    wanted.append(fmt)
+            wanted, skipped = applicable(record, formats, named, brand, str(path))
+            warnings += skipped
             outputs = convert(record, wanted, brand, assets)
             folder = inside(out_dir, record.identifier)
             for name, data in sorted(outputs.items()):
