@@ -285,25 +285,26 @@ def cite_as(record: Record, style: str = DEFAULT_STYLE, output: str = "plain") -
 
     `output` is "plain" (text) or "html" (citeproc's HTML markup, e.g. <i> for the title)."""
     item = citeproc_item(record)
-    return _render(json.dumps(item, sort_keys=True, ensure_ascii=False), style, output)
+    marked_up = _render(json.dumps(item, sort_keys=True, ensure_ascii=False), style)
+    return marked_up if output == "html" else html.unescape(_TAG.sub("", marked_up))
 
 
 @functools.lru_cache(maxsize=64)
-def _render(item_json: str, style: str, output: str) -> str:
-    # Memoised on the CSL item itself: the JATS, EPUB, PDF and landing-page writers of one record all
-    # print the same line, and citeproc-py takes about 20 ms to render one reference.
+def _render(item_json: str, style: str) -> str:
+    # Rendered once per CSL item and style, as HTML; the plain text is that HTML without its markup.
+    # The JATS, EPUB, PDF and landing-page writers of one record all print the same line, and
+    # citeproc-py takes several milliseconds to render one reference.
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
     csl_style = _style(style) if style in CSL_STYLES else style_xml(style)  # style_xml raises on unknown
     item = json.loads(item_json)
-    bibliography = CitationStylesBibliography(
-        csl_style, CiteProcJSON([item]), formatter.html if output == "html" else formatter.plain)
+    bibliography = CitationStylesBibliography(csl_style, CiteProcJSON([item]), formatter.html)
     bibliography.register(Citation([CitationItem(item["id"])]))
-    text = str(bibliography.bibliography()[0]).strip()
-    return _safe_html(text) if output == "html" else text
+    return _safe_html(str(bibliography.bibliography()[0]).strip())
 
 
+_TAG = re.compile(r"<[^>]+>")
 # The only markup citeproc-py's HTML formatter writes.
 _CITEPROC_TAGS = re.compile(r"&lt;(/?)(i|b|u|l|sup|sub)&gt;|&lt;span style=&quot;font-variant:small-caps;&quot;&gt;"
                             r"|&lt;/span&gt;")
