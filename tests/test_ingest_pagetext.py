@@ -257,11 +257,21 @@ def text_units(record) -> list[str]:
 
 @pytest.mark.parametrize("path", list(VARIANTS), ids=lambda p: p.name.split(".")[0])
 def test_every_layout_gives_the_same_quality(path):
-    identifier, names, editor_note, twice = VARIANTS[path]
-    raw = path.read_text(encoding="utf-8")
+    assert_same_quality(path.read_text(encoding="utf-8"), path.name, *VARIANTS[path])
+
+
+def test_editor_note_as_a_heading_with_its_paragraph_below():
+    note = "This commentary is part of a series on the May 2023 summits."
+    raw = PAGE.read_text(encoding="utf-8").replace(
+        "    SYNOPSIS\n", f"    Editor's Note\n\n    {note}\n\n    SYNOPSIS\n", 1)
+    assert_same_quality(raw, "CO23081.pagetext.txt", "CO23081", ["Raffaello Pantucci"], note, True)
+
+
+def assert_same_quality(raw: str, name: str, identifier: str, names: list[str], editor_note: str | None,
+                        twice: bool) -> None:
     copies = [line for line in raw.splitlines() if line.strip().lower() in ("commentary", "commentary:")]
     assert len(copies) == (2 if twice else 1)
-    record, _ = one(path)
+    ((record, _),) = ingest(raw.encode("utf-8"), name)
     # Correct metadata, field by field.
     assert (record.identifier, record.title, record.published, record.language) == (
         identifier, "Central Asia Among Giants: Taking a Leaf from ASEAN", "2023-05-31", "en")
@@ -287,7 +297,8 @@ def test_every_layout_gives_the_same_quality(path):
     article = set(lines[title:categories + 1])
     furniture = {line for line in lines[:title] + lines[categories + 1:] if line and line not in article}
     furniture |= {"download pdf", "Notes", "SYNOPSIS", "COMMENTARY", "Synopsis", "Commentary", "synopsis:",
-                  "commentary:", "About the Author", "About the Authors", "ABOUT THE AUTHORS", "Editor’s Note:"}
+                  "commentary:", "About the Author", "About the Authors", "ABOUT THE AUTHORS", "Editor’s Note:",
+                  "Editor's Note"}
     allowed = {"Copyright © S. Rajaratnam School of International Studies. All rights reserved.",
                "Nanyang Technological University", "31 May 2023"}
     assert "Rate your experience with this website" in furniture and "Block S4, Level B3," in furniture
