@@ -247,6 +247,12 @@ def test_missing_note_text_keeps_the_marker_and_warns():
     assert "Ukraine.[1] In September" in json.dumps(record.to_json(), ensure_ascii=False)
 
 
+def test_note_text_after_its_back_link_keeps_a_bracketed_number():
+    data = PAGE.read_bytes().replace("[1]</a> “Putin".encode(), "[1]</a> Item [2] of “Putin".encode())
+    record, _ = one(data, "CO23081.html")
+    assert plain_text(record.body.notes[0].blocks[0].content).startswith("Item [2] of “Putin: Kazakhs")
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcdhpimg&;#x0123[]\n")) , max_size=600))
 def test_any_markup_gives_a_valid_record_or_an_archiver_error(junk):

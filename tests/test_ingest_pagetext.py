@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from archiver import __version__
 from archiver.errors import ArchiverError, InputError, RecordInvalid
 from archiver.ingest import detect, ingest, pagetext
-from archiver.record import Paragraph, Section, plain_text, walk
+from archiver.record import NoteRef, Paragraph, Section, plain_text, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "samples" / "sources" / "CO23081.pagetext.txt"
@@ -205,6 +205,11 @@ def test_roman_endnotes_editor_note_no_image_crlf_nbsp():
     assert record.title == "Central Asia Among Giants: Taking a Leaf from ASEAN"
     assert record.published == "2023-05-31"
     assert [(n.id, n.label) for n in record.body.notes] == [("n1", "i"), ("n2", "ii")]
+    linked = [(plain_text(b.content[:i]), node.note) for b in walk(record.body.blocks) if isinstance(b, Paragraph)
+              for i, node in enumerate(b.content) if isinstance(node, NoteRef)]
+    assert [(text[-18:], note) for text, note in linked] == [("across the region.", "n1"),
+                                                             ("vasion of Ukraine.", "n2")]
+    assert not re.search(r"\[i+\]", json.dumps(record.to_json()["body"]["blocks"])), "a roman marker stayed text"
     assert not list(record.figures())
     assert "W003" not in {w.code for w in warnings}
     text = json.dumps(record.to_json(), ensure_ascii=False)
@@ -212,6 +217,96 @@ def test_roman_endnotes_editor_note_no_image_crlf_nbsp():
     assert "Editor" not in json.dumps(record.to_json()["body"], ensure_ascii=False)
     assert "[Kazakhstan]" in text  # square brackets that are not note markers stay text
     assert record.abstract.startswith("Sandwiched between China and Russia")
+
+
+# The same quality for every layout (point 3): every paragraph once, no furniture, correct metadata ---
+
+SUBJECTS = ["Country and Region Studies", "International Political Economy", "Non-Traditional Security",
+            "Regionalism and Multilateralism"]
+COVERAGE = ["Central Asia", "East Asia and Asia Pacific", "South Asia", "Southeast Asia and ASEAN",
+            "Middle East and North Africa (MENA)", "Global"]
+RSIS = "S. Rajaratnam School of International Studies"
+#: page -> (identifier, author names, editor's note, printed twice); every other field is the real page's.
+VARIANTS = {
+    PAGE: ("CO23081", ["Raffaello Pantucci"], None, True),
+    DATA / "CO23081-dateline.pagetext.txt": ("CO23081", ["Raffaello Pantucci"], None, False),
+    DATA / "CO23082-shared-bio.pagetext.txt": ("CO23082", ["Raffaello Pantucci", "Jane Tan"], None, True),
+    DATA / "CO23083-separate-bios-notes.pagetext.txt": (
+        "CO23083", ["Raffaello Pantucci", "Jane Tan", "Nguyễn Thị Minh"], None, False),
+    DATA / "CO23084-roman-notes-editor-crlf.pagetext.txt": (
+        "CO23084", ["Raffaello Pantucci"], "This commentary is part of a series on the May 2023 summits.", False),
+}
+
+
+def real_paragraphs() -> list[str]:
+    """The 22 commentary paragraphs of the real page, read by hand-written slicing, not by the reader."""
+    lines = page_lines()
+    start, end = lines.index("COMMENTARY"), lines.index("About the Author")
+    return [line for line in lines[start + 1:end] if line and line not in HEADINGS]
+
+
+def text_units(record) -> list[str]:
+    """Every text of a record: each paragraph (body and notes) as its plain text, then every other string."""
+    data = record.to_json()
+    units = [plain_text(b.content) for b in walk(record.body.blocks) if isinstance(b, Paragraph)]
+    units += [plain_text(b.content) for note in record.body.notes or [] for b in walk(note.blocks)
+              if isinstance(b, Paragraph)]
+    data.pop("body")
+    return units + list(strings(data))
+
+
+@pytest.mark.parametrize("path", list(VARIANTS), ids=lambda p: p.name.split(".")[0])
+def test_every_layout_gives_the_same_quality(path):
+    assert_same_quality(path.read_text(encoding="utf-8"), path.name, *VARIANTS[path])
+
+
+def test_editor_note_as_a_heading_with_its_paragraph_below():
+    note = "This commentary is part of a series on the May 2023 summits."
+    raw = PAGE.read_text(encoding="utf-8").replace(
+        "    SYNOPSIS\n", f"    Editor's Note\n\n    {note}\n\n    SYNOPSIS\n", 1)
+    assert_same_quality(raw, "CO23081.pagetext.txt", "CO23081", ["Raffaello Pantucci"], note, True)
+
+
+def assert_same_quality(raw: str, name: str, identifier: str, names: list[str], editor_note: str | None,
+                        twice: bool) -> None:
+    copies = [line for line in raw.splitlines() if line.strip().lower() in ("commentary", "commentary:")]
+    assert len(copies) == (2 if twice else 1)
+    ((record, _),) = ingest(raw.encode("utf-8"), name)
+    # Correct metadata, field by field.
+    assert (record.identifier, record.title, record.published, record.language) == (
+        identifier, "Central Asia Among Giants: Taking a Leaf from ASEAN", "2023-05-31", "en")
+    assert [a.name for a in record.authors] == names and all(a.bio for a in record.authors)
+    assert record.editor_note == editor_note
+    assert (record.series.name, record.series.number) == ("RSIS Commentary", f"{identifier[4:]}/2023")
+    assert (record.publisher.name, record.publisher.place) == (RSIS, "Singapore")
+    assert (record.subjects, record.coverage) == (SUBJECTS, COVERAGE)
+    assert (record.rights.holder, record.rights.year) == (RSIS, 2023)
+    assert record.abstract.startswith("Sandwiched between China and Russia") and "\n" not in record.abstract
+    # Every paragraph exactly once, in page order, under the real page's section headings.
+    paragraphs = real_paragraphs()
+    body = [plain_text(b.content) for b in walk(record.body.blocks) if isinstance(b, Paragraph)]
+    assert body == paragraphs
+    units = text_units(record)
+    for paragraph in paragraphs + [record.abstract]:
+        assert sum(unit.count(paragraph) for unit in units) == 1, paragraph[:60]
+    assert [plain_text(s.title) for s in record.body.blocks] == [""] + HEADINGS
+    # No furniture: no line from outside the first copy of the article is (or is inside) a record value.
+    lines = [line.strip() for line in raw.splitlines()]
+    title = next(i for i, line in enumerate(lines) if line.startswith(f"{identifier} |"))
+    categories = next(i for i, line in enumerate(lines) if line.startswith("Categories:"))
+    article = set(lines[title:categories + 1])
+    furniture = {line for line in lines[:title] + lines[categories + 1:] if line and line not in article}
+    furniture |= {"download pdf", "Notes", "SYNOPSIS", "COMMENTARY", "Synopsis", "Commentary", "synopsis:",
+                  "commentary:", "About the Author", "About the Authors", "ABOUT THE AUTHORS", "Editor’s Note:",
+                  "Editor's Note"}
+    allowed = {"Copyright © S. Rajaratnam School of International Studies. All rights reserved.",
+               "Nanyang Technological University", "31 May 2023"}
+    assert "Rate your experience with this website" in furniture and "Block S4, Level B3," in furniture
+    for value in units:
+        for line in furniture - allowed:
+            assert value != line, f"furniture line {line!r} is a record value"
+            if len(line.split()) >= 3:
+                assert line not in value, f"furniture line {line!r} inside {value[:60]!r}"
 
 
 # Never crash, never write a bad record (point 6) ------------------------------------------------------

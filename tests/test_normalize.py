@@ -1,6 +1,10 @@
 """Normalisation rules shared by every reader: dates, names, author bylines and text."""
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver.normalize import clean_text, parse_date, split_authors, split_name
 
@@ -111,3 +115,16 @@ def test_clean_text_nfc_whitespace_and_quotes():
         "Nguyễn said \u201cyes\u201d \u2014 \u2018twice\u2019"
     assert clean_text("a\x00b\x1fc\ufeff") == "abc"
     assert clean_text("one\r\n  two  \n", keep_newlines=True) == "one\ntwo"
+
+
+SPACE_CHARS = " \t\u00a0\u2002\u2003\u2009\u200a\u202f\u205f\u3000"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(SPACE_CHARS + "ab\n\u2028")), max_size=60))
+def test_every_run_of_white_space_becomes_one_space(text):
+    # The rule stated plainly (one pattern, slow); clean_text folds in two fast passes and must agree.
+    expected = re.sub(f"[{SPACE_CHARS}]+", " ", text.replace("\n", " ")).strip()
+    assert clean_text(text) == expected
+    lines = "\n".join(line.strip() for line in re.sub(f"[{SPACE_CHARS}]+", " ", text).split("\n")).strip()
+    assert clean_text(text, keep_newlines=True) == lines

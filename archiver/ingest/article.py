@@ -24,7 +24,30 @@ _PRONOUN_START = re.compile(r"(he|she|they|his|her|their)\b", re.I)
 _AFFILIATION = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(at|with)\s+(?:the\s+)?(.+)$", re.S)
 _AFFILIATION_LOOSE = re.compile(r"\b(?:is|are) (?:a|an|the|currently|also|both)?\b.*?\b(of|in)\s+(?:the\s+)?(.+)$", re.S)
 _COPYRIGHT = re.compile(r"(?:copyright\s*)?(?:©|\(c\))\s*(?:\d{4}\s*)?(.+?)\.?\s*(?:all rights reserved\.?)?$", re.I)
-_NOTE_MARKER = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]", re.I)
+
+# The article's own markers, as both page readers find them (a text line, or an HTML element's text
+# with its white space folded); matched whole with `fullmatch` unless said otherwise.
+#: "CO23081 | Title": groups (identifier, title)
+TITLE_LINE = re.compile(r"([A-Z]{1,4}\d{4,6})\s*[|:–-]\s*(.+)")
+#: group 1: text following the marker on the same line ("Synopsis: ..."), if any
+SYNOPSIS = re.compile(r"synopsis(?:\s*:\s*(.*))?", re.I | re.S)
+COMMENTARY = re.compile(r"commentary(?:\s*:\s*(.*))?", re.I | re.S)
+ABOUT = re.compile(r"about the authors?\s*:?", re.I)
+NOTES_HEADING = re.compile(r"(?:end\s?notes|notes|footnotes|references)\s*:?", re.I)
+#: group 1: the note itself when it follows on the same line
+EDITOR = re.compile(r"editor[’']?s[’']? note\s*:?\s*(.*)", re.I | re.S)
+CATEGORIES = re.compile(r"categor(?:y|ies)\s*:\s*(.*)", re.I | re.S)
+#: a figure's credit line: group 1 the credit
+CREDIT = re.compile(r"(?:source|image|photo|picture|credit)s?\s*:\s*(.+)", re.I | re.S)
+#: a caption ending in its credit ("... Source: Wikimedia"): groups (caption, credit)
+CAPTION_CREDIT = re.compile(r"(.*?)\s*" + CREDIT.pattern, re.I | re.S)
+_LABEL = r"(\d{1,3}|[ivxlc]{1,7})"
+#: an endnote marker in running text, [1] or [i]: group 1 the label
+NOTE_MARKER = re.compile(rf"\[{_LABEL}\]", re.I)
+#: an endnote as the notes list prints it, "[1] text" (use `match` for a start): groups (label, text)
+NOTE_LINE = re.compile(rf"\s*\[{_LABEL}\]\s*(.*)", re.I | re.S)
+#: the whole text of a superscript or link that is a marker ("1", "[i]", " [2] "): group 1 the label
+MARKER_TEXT = re.compile(rf"\s*\[?\s*{_LABEL}\s*\]?\s*", re.I)
 
 
 def sentences(text: str) -> list[str]:
@@ -131,7 +154,7 @@ def note_inlines(text: str, labels: dict[str, str], source: str, pointer: str,
     """Inlines of a text whose endnote markers ([1], [i]) become note references."""
     out: list = []
     position = 0
-    for match in _NOTE_MARKER.finditer(text):
+    for match in NOTE_MARKER.finditer(text):
         note = labels.get(match[1].lower())
         if note is None:
             if labels or match[1].isdigit():

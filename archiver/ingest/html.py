@@ -22,23 +22,13 @@ from urllib.parse import urljoin
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
 from . import Draft
-from .article import attribute_bios, finish, note_inlines
+from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
+                      NOTES_HEADING, SYNOPSIS, TITLE_LINE, attribute_bios, finish, note_inlines)
 from .pagetext import decode, looks_like_heading
 from .sites import Site, site_for
 
 _ARTICLE_TYPES = {"article", "newsarticle", "scholarlyarticle", "report", "blogposting", "opinionnewsarticle",
                   "analysisnewsarticle", "techarticle", "creativework"}
-_TITLE_PREFIX = re.compile(r"([A-Z]{1,4}\d{4,6})\s*[|:–-]\s*(.+)")
-_MARKER_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}|[ivxlc]{1,7})\s*\]?\s*", re.I)
-_TEXT_MARKER = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]", re.I)
-_NOTE_START = re.compile(r"\s*\[(\d{1,3}|[ivxlc]{1,7})\]\s*", re.I)
-_SYNOPSIS = re.compile(r"synopsis:?", re.I)
-_COMMENTARY = re.compile(r"commentary:?", re.I)
-_ABOUT = re.compile(r"about the authors?:?", re.I)
-_NOTES = re.compile(r"(?:end\s?notes|notes|footnotes|references):?", re.I)
-_EDITOR = re.compile(r"editor[’']?s[’']? note\s*:?\s*(.*)", re.I | re.S)
-_CATEGORIES = re.compile(r"categor(?:y|ies)\s*:\s*(.*)", re.I | re.S)
-_CREDIT = re.compile(r"(.*?)\s*(?:source|image|photo|picture|credit)s?\s*:\s*(.+)", re.I | re.S)
 # Not <form>: some sites (ASP.NET) wrap the whole page in one; its controls are dropped instead.
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "button",
               "input", "select", "textarea", "svg", "canvas", "nav")
@@ -147,7 +137,7 @@ def _metadata(meta: _Meta, document, site: Site | None, source: str, warnings) -
         or meta.first("og:title") or heading
     identifier = _ld_text(ld.get("identifier")) or meta.first("citation_technical_report_number", "dc.identifier")
     for candidate in (title, heading):
-        if candidate and (match := _TITLE_PREFIX.fullmatch(candidate)):
+        if candidate and (match := TITLE_LINE.fullmatch(candidate)):
             identifier = identifier or match[1]
             if candidate == title:
                 title = match[2].strip()
@@ -303,7 +293,7 @@ class _Article:
         self.resume = "body"
 
     def read(self, content) -> None:
-        self.state = "body" if not _has_marker(content, _SYNOPSIS) else "before"
+        self.state = "body" if not _has_marker(content, SYNOPSIS) else "before"
         for element in _blocks(content):
             self.block(element)
         self.finish_body()
@@ -315,12 +305,12 @@ class _Article:
             return
         heading = tag in ("h2", "h3", "h4", "h5", "h6")
         if heading or (tag == "p" and _is_bold_line(element)):
-            for pattern, state in ((_SYNOPSIS, "synopsis"), (_COMMENTARY, "body"), (_ABOUT, "about"),
-                                   (_NOTES, "notes")):
-                if pattern.fullmatch(text):
+            for pattern, state in ((SYNOPSIS, "synopsis"), (COMMENTARY, "body"), (ABOUT, "about"),
+                                   (NOTES_HEADING, "notes")):
+                if _bare_marker(pattern, text):
                     self.state = state
                     return
-            if (match := _EDITOR.fullmatch(text)) and not match[1]:
+            if (match := EDITOR.fullmatch(text)) and not match[1]:
                 self.resume, self.state = self.state, "editor"
                 return
             if self.state in ("body", "notes") and (heading or looks_like_heading(text)):
@@ -333,11 +323,11 @@ class _Article:
         if self.state == "editor":
             self.parts["editor_note"], self.state = text, self.resume
             return
-        if (match := _EDITOR.match(text)) and tag == "p":
+        if (match := EDITOR.match(text)) and tag == "p":
             if match[1]:
                 self.parts["editor_note"] = clean_text(match[1])
             return
-        if (match := _CATEGORIES.match(text)) and tag == "p":
+        if (match := CATEGORIES.match(text)) and tag == "p":
             self.parts["categories"] = self.parts.get("categories") or _split(match[1])
             return
         if self.state == "synopsis" and tag in ("figure", "img"):
@@ -348,14 +338,14 @@ class _Article:
             self.bios.append(text)
         elif self.state == "before":
             return
-        elif tag == "p" and (start := _NOTE_START.match(text)) and (
+        elif tag == "p" and (start := NOTE_LINE.match(text)) and (
                 self.state == "notes" or _starts_with_backlink(element) or start[1].lower() in self.seen_labels):
             self.note(element, text)
         elif self.state == "notes" and self.notes and tag in ("p", "ul", "ol"):
             self.notes[-1]["blocks"].extend(self.blocks_of(element))
         else:
             self.state = "body" if self.state == "notes" else self.state
-            self.seen_labels.update(label.lower() for label in _TEXT_MARKER.findall(text))
+            self.seen_labels.update(label.lower() for label in NOTE_MARKER.findall(text))
             self.add_all(self.blocks_of(element))
 
     def add(self, block: dict | None) -> None:
@@ -367,13 +357,13 @@ class _Article:
             self.add(block)
 
     def note(self, element, text: str) -> None:
-        label = _NOTE_START.match(text)[1].lower()
+        label = NOTE_LINE.match(text)[1].lower()
         inlines = self.inlines(element)
         while inlines and (isinstance(inlines[0], dict) and inlines[0].get("type") == "pending_note"
                            or isinstance(inlines[0], str) and not inlines[0].strip()):
             inlines.pop(0)
-        if inlines and isinstance(inlines[0], str):
-            inlines[0] = _NOTE_START.sub("", inlines[0], count=1)
+        if inlines and isinstance(inlines[0], str) and (match := NOTE_LINE.match(inlines[0])):
+            inlines[0] = match[2]
         number = len(self.notes) + 1
         content = _trim(inlines) or [text]
         self.notes.append({"id": f"n{number}", **({"label": label} if label != str(number) else {}),
@@ -431,7 +421,7 @@ class _Article:
         caption = clean_text(caption_element.text_content()) if caption_element is not None else ""
         alt = clean_text(images[0].get("alt") or "") if images else ""
         credit = None
-        if match := _CREDIT.fullmatch(caption):
+        if match := CAPTION_CREDIT.fullmatch(caption):
             caption, credit = clean_text(match[1]), clean_text(match[2])
         caption = caption or alt
         if not caption:
@@ -490,9 +480,9 @@ class _Article:
     def inline(self, child) -> list:
         tag = child.tag if isinstance(child.tag, str) else ""
         text = clean_text(child.text_content())
-        if tag in ("sup", "a") and _MARKER_TEXT.fullmatch(text) and (tag == "sup" or (child.get("href") or "")
+        if tag in ("sup", "a") and MARKER_TEXT.fullmatch(text) and (tag == "sup" or (child.get("href") or "")
                                                                         .startswith("#")):
-            return [{"type": "pending_note", "label": _MARKER_TEXT.fullmatch(text)[1].lower(), "text": text}]
+            return [{"type": "pending_note", "label": MARKER_TEXT.fullmatch(text)[1].lower(), "text": text}]
         if tag in _STYLED:
             content = _trim_inner(self.inlines(child))
             return [{"type": _STYLED[tag], "content": content}] if content else []
@@ -612,8 +602,15 @@ def _fragment(text: str | None) -> list:
     return [text] if text else []
 
 
+def _bare_marker(pattern: re.Pattern, text: str) -> bool:
+    """The text is the marker alone: a heading "Synopsis", not a paragraph "Synopsis: ..." (the page-text
+    reader takes the latter too; in HTML such a paragraph is text)."""
+    match = pattern.fullmatch(text)
+    return bool(match) and not any(match.groups())
+
+
 def _has_marker(content, pattern: re.Pattern) -> bool:
-    return any(pattern.fullmatch(clean_text(element.text_content()))
+    return any(_bare_marker(pattern, clean_text(element.text_content()))
                for element in content.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "b"))
 
 
@@ -627,7 +624,7 @@ def _is_bold_line(element) -> bool:
 def _starts_with_backlink(element) -> bool:
     first = next((c for c in element.iter() if c is not element and isinstance(c.tag, str)), None)
     return first is not None and first.tag in ("a", "sup") and not (element.text or "").strip() and \
-        bool(_MARKER_TEXT.fullmatch(clean_text(first.text_content())))
+        bool(MARKER_TEXT.fullmatch(clean_text(first.text_content())))
 
 
 def _split(text: str) -> list[str]:

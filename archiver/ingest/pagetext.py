@@ -20,21 +20,10 @@ from pathlib import PurePath
 from ..errors import ArchiverWarning, InputError
 from ..normalize import clean_text
 from . import Draft
-from .article import attribute_bios, authors_from_byline, finish, note_inlines, published_date
+from .article import (ABOUT, CATEGORIES, COMMENTARY, CREDIT, EDITOR, NOTE_LINE, NOTES_HEADING, SYNOPSIS, TITLE_LINE,
+                      attribute_bios, authors_from_byline, finish, note_inlines, published_date)
 from .sites import FURNITURE_LINES, site_for
 
-#: Larger than any commentary page by two orders of magnitude; beyond it the input is not one.
-MAX_BYTES = 10 * 1024 * 1024
-
-_SYNOPSIS = re.compile(r"synopsis(?:\s*:\s*(.*))?", re.I)
-_COMMENTARY = re.compile(r"commentary(?:\s*:\s*(.*))?", re.I)
-_ABOUT = re.compile(r"about the authors?\s*:?", re.I)
-_CATEGORIES = re.compile(r"categor(?:y|ies)\s*:\s*(.*)", re.I)
-_EDITOR = re.compile(r"editor[’']?s[’']? note\s*:?\s*(.*)", re.I)
-_NOTES_HEADING = re.compile(r"(?:end\s?notes|notes|footnotes|references)\s*:?", re.I)
-_NOTE_LINE = re.compile(r"\[(\d{1,3}|[ivxlc]{1,7})\]\s*(.*)", re.I)
-_CREDIT = re.compile(r"(?:source|image|photo|picture|credit)s?\s*:\s*(.+)", re.I)
-_TITLE_LINE = re.compile(r"([A-Z]{1,4}\d{4,6})\s*[|:–-]\s*(.+)")
 _DOWNLOAD = re.compile(r"download(?: the)? pdf|print|share", re.I)
 _DATE_LIKE = re.compile(r"(\d{1,2}\s+[A-Za-z]+\.?,?\s+\d{4}|[A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}"
                         r"|\d{1,2}/\d{1,2}/\d{4})")
@@ -43,13 +32,13 @@ _HEADING_END = re.compile(r"[.,;:!…\"”’)\]]$")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "is", "of", "on", "or",
                 "the", "to", "with", "vs", "via", "over", "under", "amid", "after", "before", "between", "not"}
 _CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
-_MARKERS = (_SYNOPSIS, _COMMENTARY, _ABOUT, _CATEGORIES, _EDITOR)
+_MARKERS = (SYNOPSIS, COMMENTARY, ABOUT, CATEGORIES, EDITOR)
 
 
 def sniff(data: bytes, name: str) -> bool:
     if name.lower().endswith(".pagetext.txt"):
         return True
-    head = data[:MAX_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"<":
         return False
     return bool(re.search(rb"(?im)^[ \t]*synopsis[ \t]*:?[ \t]*\r?$", head)
@@ -58,9 +47,6 @@ def sniff(data: bytes, name: str) -> bool:
 
 def decode(data: bytes, source: str, warnings: list[ArchiverWarning]) -> str:
     """The page's text: UTF-8 (BOM dropped); undecodable bytes replaced with W008; binary refused."""
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{source}: {len(data) // (1024 * 1024)} MB is too large to be one commentary page",
-                         source=source, hint=f"give the saved page of one article (under {MAX_BYTES // (1024 * 1024)} MB)")
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
@@ -88,8 +74,8 @@ def read(data: bytes, name: str) -> list[Draft]:
 
 
 def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -> dict:
-    starts = [i for i, line in enumerate(lines) if _SYNOPSIS.fullmatch(line)]
-    commentary = [i for i, line in enumerate(lines) if _COMMENTARY.fullmatch(line)]
+    starts = [i for i, line in enumerate(lines) if SYNOPSIS.fullmatch(line)]
+    commentary = [i for i, line in enumerate(lines) if COMMENTARY.fullmatch(line)]
     if not starts and not commentary:
         raise InputError(f"{source}: not a commentary page: no SYNOPSIS or COMMENTARY heading", source=source,
                          hint="give the saved page of one commentary article (a listing or other page has none)")
@@ -103,7 +89,7 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
     parts["published"] = published_date([line for line in head if _DATE_LIKE.fullmatch(line)], source)
     byline = [line for line in lines[(title_at + 1) if title_at is not None else start:start]
               if line and not _DATE_LIKE.fullmatch(line) and not _DOWNLOAD.fullmatch(line)
-              and not _EDITOR.fullmatch(line) and not line.startswith("•")]
+              and not EDITOR.fullmatch(line) and not line.startswith("•")]
     editor_note = _editor_note(lines, title_at if title_at is not None else start, end)
     if editor_note:
         parts["editor_note"] = editor_note[0]
@@ -118,7 +104,7 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
         parts["body"] = {"blocks": body, **({"notes": notes} if notes else {})}
     if bio and parts["authors"]:
         attribute_bios(parts["authors"], bio, source, warnings)
-    categories = [_split_categories(m[1]) for line in lines if (m := _CATEGORIES.fullmatch(line))]
+    categories = [_split_categories(m[1]) for line in lines if (m := CATEGORIES.fullmatch(line))]
     parts["categories"] = max(categories, key=len, default=[])
     parts["copyright"] = next((line for line in lines[end:] if _COPYRIGHT_LINE.fullmatch(line)), None)
     return finish(parts, site, source, warnings)
@@ -129,8 +115,8 @@ def _article_end(lines: list[str], start: int) -> int:
     widget, footer furniture, or the start of the second (print) copy."""
     for i in range(start + 1, len(lines)):
         line = lines[i]
-        if _CATEGORIES.fullmatch(line) or FURNITURE_LINES.fullmatch(line) or _COPYRIGHT_LINE.fullmatch(line) \
-                or (_SYNOPSIS.fullmatch(line) and i > start):
+        if CATEGORIES.fullmatch(line) or FURNITURE_LINES.fullmatch(line) or _COPYRIGHT_LINE.fullmatch(line) \
+                or (SYNOPSIS.fullmatch(line) and i > start):
             return i
     return len(lines)
 
@@ -138,7 +124,7 @@ def _article_end(lines: list[str], start: int) -> int:
 def _title_line(lines, start, parts, site, source, warnings) -> int | None:
     """Index of the "CO23081 | Title" line (the last before the article), filling identifier and title."""
     for i in range(start - 1, -1, -1):
-        match = _TITLE_LINE.fullmatch(lines[i])
+        match = TITLE_LINE.fullmatch(lines[i])
         if match and (site is None or site.identifier.fullmatch(match[1])):
             parts["identifier"], parts["title"] = match[1], match[2].strip()
             return i
@@ -153,7 +139,7 @@ def _title_line(lines, start, parts, site, source, warnings) -> int | None:
 def _editor_note(lines, first, end) -> tuple[str, set[str]] | None:
     """The editor's note text and the lines it used, wherever it stands in the article."""
     for i in range(first, end):
-        match = _EDITOR.fullmatch(lines[i])
+        match = EDITOR.fullmatch(lines[i])
         if not match:
             continue
         used = {lines[i]}
@@ -177,7 +163,7 @@ def _groups(lines: list[str], start: int, end: int) -> list[list[str]]:
     groups: list[list[str]] = []
     current: list[str] = []
     for line in lines[start:end]:
-        if not line or any(m.fullmatch(line) for m in _MARKERS) or _NOTES_HEADING.fullmatch(line):
+        if not line or any(m.fullmatch(line) for m in _MARKERS) or NOTES_HEADING.fullmatch(line):
             if current:
                 groups.append(current)
             current = []
@@ -211,22 +197,22 @@ def _article(lines, start, end, skip: set[str], source, warnings):
     state = "synopsis"
     for group in _groups(lines, start, end):
         first = group[0]
-        if len(group) == 1 and first in skip or _EDITOR.fullmatch(first) or all(line in skip for line in group):
+        if len(group) == 1 and first in skip or EDITOR.fullmatch(first) or all(line in skip for line in group):
             continue
-        if (match := _SYNOPSIS.fullmatch(first)) and len(group) == 1:
+        if (match := SYNOPSIS.fullmatch(first)) and len(group) == 1:
             state = "synopsis"
             if match[1]:
                 abstract.append(match[1])
             continue
-        if (match := _COMMENTARY.fullmatch(first)) and len(group) == 1:
+        if (match := COMMENTARY.fullmatch(first)) and len(group) == 1:
             state = "body"
             if match[1]:
                 sections[-1]["blocks"].append(_paragraph(match[1]))
             continue
-        if _ABOUT.fullmatch(first):
+        if ABOUT.fullmatch(first):
             state = "about"
             continue
-        if len(group) >= 2 and (credit := _CREDIT.fullmatch(group[-1])) and state in ("synopsis", "body"):
+        if len(group) >= 2 and (credit := CREDIT.fullmatch(group[-1])) and state in ("synopsis", "body"):
             figures += 1
             figure = {"type": "figure", "id": f"fig{figures}", "caption": [" ".join(group[:-1])],
                       "credit": credit[1].strip()}
@@ -240,13 +226,13 @@ def _article(lines, start, end, skip: set[str], source, warnings):
             abstract.append(paragraph)
         elif state == "about":
             bio.append(paragraph)
-        elif state in ("body", "notes") and (note := _NOTE_LINE.fullmatch(paragraph)):
+        elif state in ("body", "notes") and (note := NOTE_LINE.fullmatch(paragraph)):
             state = "notes"
             number = len(notes) + 1
             label = note[1].lower() if note[1].isalpha() else note[1]
             notes.append({"id": f"n{number}", **({"label": label} if label != str(number) else {}),
                           "blocks": [_paragraph(note[2] or note[0])]})
-        elif _NOTES_HEADING.fullmatch(paragraph):
+        elif NOTES_HEADING.fullmatch(paragraph):
             state = "notes"
         elif state == "notes" and notes:
             notes[-1]["blocks"].append(_paragraph(paragraph))
