@@ -24,7 +24,7 @@ from archiver.style import Style, load_style
 from archiver.writers import FORMATS, RenderContext, resolve
 from archiver.writers.epub import render
 
-from strategies_epub import PRESENT_IMAGE, records
+from strategies import NOT_AN_IMAGE, PRESENT_IMAGE, records, supplied_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "records"
@@ -39,7 +39,8 @@ PARSER = etree.XMLParser(no_network=True, resolve_entities=False)
 # A hand-made record of the awkward combinations: a note reference inside a link and a heading, a link
 # inside a link, a note citing another note, one note cited twice, a section in a list item, headings
 # nested past h6, an untitled section whose title is only a note reference, a table without head, an
-# image whose bytes are not an image, and a record with no DOI (so its identifier is a urn:uuid).
+# image whose bytes are not an image, links that are no URL, and a record with no DOI (so its
+# identifier is a urn:uuid).
 EDGE = {
     "schema_version": "1.0", "identifier": "EDGE-1", "title": "Edge <cases> & \"quotes\"",
     "authors": [{"name": "李显龙", "given": "显龙", "family": "李", "name_order": "family-first"}],
@@ -63,7 +64,10 @@ EDGE = {
                     {"type": "section", "title": ["In a list"], "blocks": [
                         {"type": "table", "id": "t1", "rows": [[[], ["cell"]]]}]}]]},
                 {"type": "figure", "id": "f1", "image": "images/bad.png", "caption": ["Not an image"],
-                 "credit": "Nobody"}]}],
+                 "credit": "Nobody"},
+                {"type": "paragraph", "content": [
+                    {"type": "link", "url": "http://W[z8`", "content": ["no host"]}, " ",
+                    {"type": "link", "url": "mailto:#x", "content": ["no address"]}]}]}],
         "notes": [
             {"id": "a", "label": "*", "blocks": [{"type": "list", "ordered": True, "items": [[
                 {"type": "paragraph", "content": ["see ", {"type": "note_ref", "note": "b"}]}]]}]},
@@ -123,7 +127,7 @@ def generated_records(count: int, pool: int = 60) -> list[dict]:
 
     @settings(max_examples=pool, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(records())
+    @given(records(images=supplied_images))
     def collect(data: dict) -> None:
         drawn.append(data)
 
@@ -133,7 +137,7 @@ def generated_records(count: int, pool: int = 60) -> list[dict]:
 
 
 def generated_assets(data: dict) -> dict[str, bytes]:
-    return {PRESENT_IMAGE: PNG, "images/missing.png": b"\x00not an image"}
+    return {PRESENT_IMAGE: PNG, NOT_AN_IMAGE: b"\x00not an image"}
 
 
 def break_book(data: bytes, how: str) -> bytes:
@@ -219,6 +223,20 @@ def test_checked_books_cover_every_node_type():
 
     seen = types([EDGE["body"], *(data.get("body") for data in generated_records(10))])
     assert set(NODE_TYPES) <= seen
+
+
+def test_checked_books_cover_every_image_case():
+    def images(node) -> list:
+        if isinstance(node, dict):
+            found = [node.get("image")] if node.get("type") == "figure" else []
+            return found + [image for value in node.values() for image in images(value)]
+        if isinstance(node, list):
+            return [image for value in node for image in images(value)]
+        return []
+
+    seen = {"absent" if image is None else image if image in (PRESENT_IMAGE, NOT_AN_IMAGE) else "not supplied"
+            for data in generated_records(10) for image in images(data.get("body"))}
+    assert seen == {"absent", PRESENT_IMAGE, NOT_AN_IMAGE, "not supplied"}
 
 
 # Container and reproducibility ------------------------------------------------------------------
@@ -385,6 +403,13 @@ def test_notes_link_both_ways():
             assert origin.get("role") == "doc-noteref" and origin.get("href").endswith("#" + fragment)
 
 
+def test_link_that_is_no_url_keeps_its_text_only():
+    text = xhtml_documents(book(validate(EDGE), assets=EDGE_ASSETS))["EPUB/text.xhtml"]
+    for words in ("no host", "no address"):
+        (element,) = text.xpath("//*[text()=$words]", words=words)
+        assert element.tag == f"{{{NS['h']}}}span" and element.get("href") is None
+
+
 def test_title_page_has_the_citation_and_series():
     record = sample("CO24017")
     page = xhtml_documents(book(record))["EPUB/title.xhtml"]
@@ -441,7 +466,7 @@ def test_unknown_colour_in_css_is_a_clear_error(tmp_path):
 # Property test ----------------------------------------------------------------------------------
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records())
+@given(records(images=supplied_images))
 def test_any_valid_record_gives_a_well_formed_book(data):
     assert problems(data) == []
     result = book(validate(data), assets=generated_assets(data))

@@ -81,10 +81,32 @@ def _append_text(parent: etree._Element, text: str) -> None:
         parent.text = (parent.text or "") + text
 
 
-def _safe_url(url: str) -> str:
-    # The schema lets any non-space character through; a book's href must be a valid URL.
+def _link(parent: etree._Element, text: str | None, url: str) -> etree._Element:
+    """A link to `url`, or, when no valid URL can be made of it, a span holding the text alone."""
+    href = _safe_url(url)
+    return _sub(parent, "a", text, href=href) if href else _sub(parent, "span", text)
+
+
+# Host of an http(s) URL as EPUBCheck's URL parser takes it: dot-separated labels of letters, digits
+# and inner hyphens (IDN labels too), or an IPv6 literal; optional user info and port around it.
+_URL_SAFE = "/:?#@!$&'()*+,;=%-._~"
+_AUTHORITY = re.compile(r"(?:[\w.~!$&'()*+,;=%:-]*@)?"
+                        r"(?:[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?|\[[0-9A-Fa-f:.]+\])"
+                        r"(?::[0-9]*)?")
+
+
+def _safe_url(url: str) -> str | None:
+    """`url` as a valid href, or None if it has no host or mail address (the schema lets any non-space
+    character through, and EPUBCheck rejects an href that is not a URL: RSC-005, RSC-020)."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
-    return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
+    scheme, slashes, rest = url.partition("://")
+    if not slashes:  # mailto:, which needs an address before any query or fragment
+        return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
+    authority, path = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()
+    if not _AUTHORITY.fullmatch(authority):
+        return None
+    # Brackets belong to an IPv6 host only; anywhere else they are escaped.
+    return f"{scheme}://{quote(authority, safe=_URL_SAFE + '[]')}{quote(path, safe=_URL_SAFE)}"
 
 
 def _one_line(text: str) -> str:
@@ -304,7 +326,7 @@ class _Book:
                 _sub(entry, "p", where, class_="affiliation")
             if author.orcid:
                 orcid = _sub(entry, "p", "ORCID: ", class_="orcid")
-                _sub(orcid, "a", author.orcid, href=_safe_url(author.orcid))
+                _link(orcid, author.orcid, author.orcid)
         return _xhtml(html)
 
     def _rights(self) -> bytes:
@@ -318,7 +340,7 @@ class _Book:
         rights = record.rights
         if rights and rights.license:
             licence = _sub(section, "p", "Licence: ", class_="licence")
-            _sub(licence, "a", rights.license, href=_safe_url(rights.license))
+            _link(licence, rights.license, rights.license)
         terms = self.style.data.get("terms")
         if terms:
             _sub(section, "p", terms, class_="terms")
@@ -335,7 +357,7 @@ class _Book:
                            ("Source", links and links.source)):
             if url:
                 item = _sub(details, "li", f"{label}: ")
-                _sub(item, "a", url, href=_safe_url(url))
+                _link(item, url, url)
         cite = _sub(section, "p", class_="cite-as")
         _sub(cite, "strong", "Cite as: ")
         _append_text(cite, self.citation)
@@ -435,7 +457,7 @@ class _Book:
                 credit.text = f" Source: {figure.credit}."
             if figure.license:
                 _append_text(credit, " ")
-                _sub(credit, "a", "Licence", href=_safe_url(figure.license))
+                _link(credit, "Licence", figure.license)
                 _append_text(credit, ".")
 
     def _table(self, parent: etree._Element, table: Table) -> None:
@@ -468,7 +490,7 @@ class _Book:
                 # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
-                self._inlines(_sub(parent, "a", href=_safe_url(node.url)), content)
+                self._inlines(_link(parent, None, node.url), content)
                 for ref in trailing:
                     self._note_ref(parent, ref)
             elif isinstance(node, NoteRef):
