@@ -24,7 +24,6 @@ from urllib.parse import quote
 from lxml import etree
 
 from ..citation import cite_as
-from ..errors import UsageError
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
                       Section, Styled, Table, plain_text)
 from . import RenderContext
@@ -188,7 +187,7 @@ class _Book:
         spine = [name for name, _, _ in documents]
         files: dict[str, bytes] = {f"EPUB/{name}": data for name, _, data in documents}
         files["EPUB/nav.xhtml"] = self._nav()
-        files["EPUB/style.css"] = self._css().encode("utf-8")
+        files["EPUB/style.css"] = self.style.css("epub.css").encode("utf-8")
         files["EPUB/images/cover.svg"] = self._cover_svg()
         for path, (href, _) in self.images.items():
             files[f"EPUB/{href}"] = self.image_bytes[path]
@@ -625,20 +624,6 @@ class _Book:
         pairs.append(("schema:accessibilitySummary", summary))
         pairs.append(("dcterms:conformsTo", CONFORMS_TO))
         return pairs
-
-    def _css(self) -> str:
-        template = self.style.read_text("epub.css")
-        colours = self.style.colours
-
-        def fill(match: re.Match) -> str:
-            name = match.group(1)
-            if name not in colours:
-                raise UsageError(f"style {self.style.name!r}: epub.css names an unknown colour {{{{{name}}}}}",
-                                 source=str(self.style.folder / "epub.css"),
-                                 hint=f"use one of: {', '.join(colours)}")
-            return colours[name]
-
-        return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, template)
 
     def _cover_svg(self) -> bytes:
         record, style = self.record, self.style

@@ -9,8 +9,8 @@ the page search engines and reference managers read citation metadata from:
 - the "Cite as" line in Chicago, APA, Harvard and MLA (citeproc-py, from the crosswalk), and links to
   every other output of the record by its file name, and to the figure images.
 
-The CSS is the brand's `styles/<brand>/html.css`, with the brand's colours as CSS variables, inlined so
-the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
+The CSS is the brand's `styles/<brand>/html.css`, its colour placeholders filled (`Style.css`), inlined
+so the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
 mailto URLs. Output links are relative, because the page lives in the record's output folder.
 """
 
@@ -219,11 +219,6 @@ def json_ld(record: Record) -> dict[str, Any]:
     return data
 
 
-def _css(context: RenderContext) -> str:
-    variables = "".join(f"--{name}: {value}; " for name, value in sorted(context.style.colours.items()))
-    return f":root {{ {variables}}}\n{context.style.read_text('html.css')}"
-
-
 def render(record: Record, context: RenderContext) -> bytes:
     from .dublincore import elements
 
@@ -239,7 +234,7 @@ def render(record: Record, context: RenderContext) -> bytes:
     # "<" escaped so no text in the data can close the script element
     ld = json.dumps(json_ld(record), ensure_ascii=False, indent=1).replace("<", "\\u003c")
     head.append(f'<script type="application/ld+json">\n{ld}\n</script>')
-    head.append(f"<style>\n{_css(context)}</style>")
+    head.append(f"<style>\n{context.style.css('html.css')}</style>")
 
     masthead = context.style.data.get("masthead") or context.style.label
     series = ""
