@@ -25,7 +25,7 @@ from lxml import etree
 
 from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
-                      Section, Styled, Table, plain_text)
+                      Section, Styled, Table, long_date, plain_text)
 from . import RenderContext
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -39,8 +39,6 @@ EPUB_TYPE = f"{{{EPUB_NS}}}type"
 #: Namespace of the uuid5 from which a book without DOI or handle gets its `urn:uuid` identifier.
 IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archiver.invalid/commentary/")
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
 # Image types the book may carry, recognised by their bytes (a record's file extension may lie).
 IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
@@ -112,11 +110,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _human_date(iso: str) -> str:
-    year, month, day = (int(part) for part in iso.split("-"))
-    return f"{day} {MONTHS[month - 1]} {year}"
-
-
 def _file_as(author: Author) -> str:
     if author.family and author.given:
         return f"{author.family}, {author.given}"
@@ -158,9 +151,8 @@ class _Book:
         self.style = context.style
         self.assets = context.assets
         self.lang = record.language
-        self.notes: dict[str, tuple[Note, str]] = {
-            note.id: (note, note.label or str(index))
-            for index, note in enumerate((record.body.notes or []) if record.body else [], start=1)}
+        labels = record.note_labels()
+        self.notes: dict[str, tuple[Note, str]] = {note.id: (note, labels[note.id]) for note in record.notes()}
         #: note id -> [(document, id of the reference)] in reading order
         self.refs: dict[str, list[tuple[str, str]]] = {}
         #: image path in the record -> (href in the book, media type)
@@ -239,10 +231,10 @@ class _Book:
         authors = _sub(page, "p", class_="authors")
         authors.text = _names(record.authors)
         date = _sub(page, "p", class_="date")
-        _sub(date, "time", _human_date(record.published), datetime=record.published)
+        _sub(date, "time", long_date(record.published), datetime=record.published)
         if record.modified:
             _append_text(date, " (revised ")
-            _sub(date, "time", _human_date(record.modified), datetime=record.modified)
+            _sub(date, "time", long_date(record.modified), datetime=record.modified)
             _append_text(date, ")")
         if record.editor_note:
             _sub(page, "p", record.editor_note, class_="editor-note")
@@ -664,7 +656,7 @@ class _Book:
             add("text", line, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="24")
             y += 34
         add("rect", x="0", y="740", width="600", height="60", fill=colours["primary"])
-        add("text", _human_date(record.published), x="40", y="778", fill=colours["background"],
+        add("text", long_date(record.published), x="40", y="778", fill=colours["background"],
             font_family=sans, font_size="20")
         return etree.tostring(svg, xml_declaration=True, encoding="utf-8", pretty_print=True)
 

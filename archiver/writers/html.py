@@ -23,7 +23,7 @@ from typing import Any
 from ..citation import (CSL_STYLES, DEFAULT_STYLE, cite_as, date_parts, doi_url, full_title, keywords,
                         person_name, web_url)
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Section, Styled,
-                      Table)
+                      Table, long_date)
 from . import FORMATS, RenderContext
 
 STYLE_LABELS = {"chicago": "Chicago (author-date)", "apa": "APA", "harvard": "Harvard", "mla": "MLA"}
@@ -40,8 +40,7 @@ class _Body:
 
     def __init__(self, record: Record, context: RenderContext):
         self.context = context
-        notes = record.body.notes if record.body and record.body.notes else []
-        self.labels = {note.id: note.label or str(i) for i, note in enumerate(notes, 1)}
+        self.labels = record.note_labels()
 
     def inlines(self, content) -> str:
         out = []
@@ -247,7 +246,7 @@ def render(record: Record, context: RenderContext) -> bytes:
     if record.subtitle:
         main.append(f'<p class="subtitle">{escape(record.subtitle)}</p>')
     main.append(f'<p class="byline">{byline}</p>')
-    main.append(f'<p class="date"><time datetime="{_attr(record.published)}">{escape(_long_date(record.published))}</time></p>')
+    main.append(f'<p class="date"><time datetime="{_attr(record.published)}">{escape(long_date(record.published))}</time></p>')
     if record.editor_note:
         main.append(f'<p class="editor-note">{escape(record.editor_note)}</p>')
     if record.abstract:
@@ -267,21 +266,6 @@ def render(record: Record, context: RenderContext) -> bytes:
     page = (f'<!DOCTYPE html>\n<html lang="{_attr(record.language)}">\n<head>\n' + "\n".join(head)
             + "\n</head>\n<body>\n" + "\n".join(part for part in main if part) + "\n</body>\n</html>\n")
     return page.encode("utf-8")
-
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
-
-
-def _long_date(iso: str) -> str:
-    """"31 May 2023"; a date without its day or month prints only what is known ("June 2024")."""
-    parts = date_parts(iso)
-    words = [str(parts[0])]
-    if len(parts) > 1:
-        words.insert(0, MONTH_NAMES[parts[1] - 1])
-    if len(parts) > 2:
-        words.insert(0, str(parts[2]))
-    return " ".join(words)
 
 
 def _about(record: Record) -> str:
