@@ -233,6 +233,14 @@ class Record:
     def figures(self) -> Iterator[Figure]:
         return (node for node in walk(self.body.blocks if self.body else []) if isinstance(node, Figure))
 
+    def notes(self) -> list[Note]:
+        return self.body.notes if self.body and self.body.notes else []
+
+    def note_labels(self) -> dict[str, str]:
+        """Note id -> the mark every output shows for the note and its references: the note's printed
+        label, else its number in the order of the notes."""
+        return {note.id: note.label or str(number) for number, note in enumerate(self.notes(), 1)}
+
 
 # JSON <-> model -------------------------------------------------------------------------------------
 
@@ -316,6 +324,20 @@ def plain_text(inlines: list[Inline] | None) -> str:
         elif isinstance(node, (Styled, Link)):
             out.append(plain_text(node.content))
     return "".join(out)
+
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")
+
+
+def long_date(iso: str) -> str:
+    """A record date as every output prints it: "31 May 2023"; a date without its day or month prints
+    only what is known ("June 2024")."""
+    year, month, day = ([int(part) for part in iso.split("-")] + [0, 0])[:3]
+    words = [str(day)] if day else []
+    if month:
+        words.append(MONTH_NAMES[month - 1])
+    return " ".join([*words, str(year)])
 
 
 # Validation -----------------------------------------------------------------------------------------

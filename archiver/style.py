@@ -1,10 +1,12 @@
 """Brands as data: `styles/<brand>/style.json` (schema `schemas/style.schema.json`) plus any files the
-writers read from the brand's folder (e.g. CSS). Loaded once and passed explicitly, frozen."""
+writers read from the brand's folder (e.g. CSS, whose `{{primary}}`-style placeholders name the brand's
+colours). Loaded once and passed explicitly, frozen."""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -57,6 +59,22 @@ class Style:
         except OSError:
             raise UsageError(f"style {self.name!r} has no {filename}", source=str(path),
                              hint="add the file to the style folder") from None
+
+    def css(self, filename: str) -> str:
+        """A CSS file of the brand with each `{{name}}` replaced by the colour of that name."""
+        colours = self.colours
+
+        def fill(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in colours:
+                raise UsageError(f"style {self.name!r}: {filename} names an unknown colour {{{{{name}}}}}",
+                                 source=str(self.folder / filename), hint=f"use one of: {', '.join(colours)}")
+            return colours[name]
+
+        return _PLACEHOLDER.sub(fill, self.read_text(filename))
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 def available_styles() -> list[str]:

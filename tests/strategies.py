@@ -3,10 +3,12 @@
 `records()` draws record JSON dicts that cover every node type of `archiver.record.NODE_TYPES`, every
 optional field (absent, present, and empty lists where the schema allows them) and hostile text:
 markup-like strings (`]]>`, `&`, `<`, quotes), bidi controls, emoji, astral-plane characters, CR/LF
-and tabs. Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF) are drawn
+and tabs. Figure images are any path by default; `records(images=supplied_images)` draws the paths
+`PRESENT_IMAGE` and `NOT_AN_IMAGE` too, for writers that embed images (EPUB, PDF, landing page).
+Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF) are drawn
 too and then stripped, so the text stays valid record text. Runs of inlines are canonical: no two
 strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
-Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records` checks that
+Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records_covering_every_node_type` checks that
 with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
 about 50 ms a record).
 """
@@ -61,6 +63,12 @@ handle = st.builds(lambda prefix, suffix: f"{prefix}/{suffix}", st.from_regex(r"
                    st.text(URL_CHARS, min_size=1, max_size=8))
 image = st.builds(lambda stem, ext: f"images/{stem}.{ext}", st.from_regex(r"\A[A-Za-z0-9_-]{1,10}\Z"),
                   st.sampled_from(["png", "jpg", "jpeg"]))
+#: a figure image the tests hand the writers as a real PNG
+PRESENT_IMAGE = "images/present.png"
+#: a figure image the tests hand the writers as bytes that are no image
+NOT_AN_IMAGE = "images/not-an-image.png"
+#: figure images as writers meet them: present, not an image, or not supplied at all (any other path)
+supplied_images = st.one_of(st.just(PRESENT_IMAGE), st.just(NOT_AN_IMAGE), image)
 
 
 def _merge(inlines: list[Any]) -> list[Any]:
@@ -87,20 +95,20 @@ def inlines(note_ids: tuple[str, ...], depth: int = 2, min_size: int = 0) -> st.
 
 
 @functools.cache
-def blocks(note_ids: tuple[str, ...], depth: int = 2, min_size: int = 0, max_size: int = 3
-           ) -> st.SearchStrategy[list[dict[str, Any]]]:
+def blocks(note_ids: tuple[str, ...], depth: int = 2, min_size: int = 0, max_size: int = 3,
+           images: st.SearchStrategy[str] = image) -> st.SearchStrategy[list[dict[str, Any]]]:
     paragraph = st.fixed_dictionaries({"type": st.just("paragraph"), "content": inlines(note_ids, min_size=1)})
     figure = st.fixed_dictionaries(
         {"type": st.just("figure"), "id": st.just(PLACEHOLDER), "caption": inlines(note_ids, min_size=1)},
-        optional={"image": image, "credit": text, "alt": text, "license": uri})
+        optional={"image": images, "credit": text, "alt": text, "license": uri})
     row = st.lists(inlines(note_ids, depth=1), min_size=1, max_size=3)
     table = st.fixed_dictionaries(
         {"type": st.just("table"), "id": st.just(PLACEHOLDER), "rows": st.lists(row, min_size=1, max_size=3)},
         optional={"caption": inlines(note_ids, min_size=1), "head": st.lists(row, max_size=2)})
     options = [paragraph, paragraph, figure, table]
     if depth > 0:
-        inner = blocks(note_ids, depth - 1)
-        inner_nonempty = blocks(note_ids, depth - 1, min_size=1, max_size=2)
+        inner = blocks(note_ids, depth - 1, images=images)
+        inner_nonempty = blocks(note_ids, depth - 1, min_size=1, max_size=2, images=images)
         options.append(st.fixed_dictionaries(
             {"type": st.just("section"), "title": inlines(note_ids), "blocks": inner},
             optional={"id": st.just(PLACEHOLDER)}))
@@ -124,8 +132,9 @@ def _nodes(value: Any):
 
 
 @st.composite
-def records(draw: st.DrawFn) -> dict[str, Any]:
-    """A valid record JSON dict."""
+def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str, Any]:
+    """A valid record JSON dict; figures that have an image take its path from `images`
+    (`supplied_images` for writers that embed images)."""
     prefixes = st.sampled_from(ID_PREFIXES)
     note_count = draw(st.integers(0, 3))
     # Prefix + a number unique in the record: unique ids, some of them "aff1"-like to provoke clashes.
@@ -159,8 +168,8 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
                                                           "note": text}),
         }))
     if note_count or draw(st.booleans()):
-        body: dict[str, Any] = {"blocks": draw(blocks(note_ids))}
-        notes = [{"id": note_id, "blocks": draw(blocks(note_ids, depth=1, min_size=1, max_size=2))}
+        body: dict[str, Any] = {"blocks": draw(blocks(note_ids, images=images))}
+        notes = [{"id": note_id, "blocks": draw(blocks(note_ids, depth=1, min_size=1, max_size=2, images=images))}
                  for note_id in note_ids]
         for note in notes:
             if draw(st.booleans()):

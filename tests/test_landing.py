@@ -160,8 +160,24 @@ def test_javascript_links_are_dropped(records):
 def test_brand_css_and_colours(records):
     rsis = page(records["CO23081"], "rsis").decode("utf-8")
     neutral = page(records["CO23081"], "default").decode("utf-8")
-    assert "--primary: #7A1F2B;" in rsis and "--primary: #2F3E4E;" in neutral
-    assert load_style("rsis").read_text("html.css") in rsis
+    assert "a { color: #7A1F2B; }" in rsis and "a { color: #2F3E4E; }" in neutral
+    assert "{{" not in rsis and "{{" not in neutral
+    assert '"Noto Serif"' in rsis and '"Noto Serif"' not in neutral
+
+
+def test_unknown_colour_in_html_css_is_a_clear_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    brand = tmp_path / "odd"
+    shutil.copytree(ROOT / "styles" / "default", brand)
+    (brand / "html.css").write_text("a { color: {{purple}}; }", encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(SAMPLES / "CO23081.json"), "-o", str(tmp_path / "out"),
+                                       "--to", "html", "--style", str(brand)])
+    assert result.exit_code == 2, result.output
+    assert "html.css names an unknown colour {{purple}}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_brand_without_html_css_is_a_clear_error(records, tmp_path):

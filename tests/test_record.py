@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from strategies import records
 
 from archiver.cli import main
-from archiver.record import NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, problems, schema, validate
+from archiver.record import (NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, long_date, problems, schema,
+                             validate)
 
 DELETE = object()
 
@@ -249,3 +250,19 @@ def test_any_valid_record_round_trips_json_model_json_unchanged(data):
     assert record.to_json() == data
     assert json.loads(record.dumps()) == data
     assert Record.from_json(json.loads(record.dumps())) == record
+
+
+def test_note_labels_are_the_printed_label_else_the_number_in_order():
+    data = json.loads((SAMPLES_DIR / "CO24017.json").read_text(encoding="utf-8"))
+    data["body"]["notes"].append({"id": "n3", "blocks": [{"type": "paragraph", "content": ["third"]}]})
+    record = validate(data)
+    assert [note.id for note in record.notes()] == ["n1", "n2", "n3"]
+    assert record.note_labels() == {"n1": "1", "n2": "ii", "n3": "3"}
+    del data["body"]
+    assert validate(data).notes() == [] and validate(data).note_labels() == {}
+
+
+@pytest.mark.parametrize("iso, printed", [("2023-05-31", "31 May 2023"), ("2020-02-01", "1 February 2020"),
+                                          ("2024-06", "June 2024"), ("2024", "2024")])
+def test_long_date(iso, printed):
+    assert long_date(iso) == printed

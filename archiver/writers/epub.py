@@ -24,9 +24,8 @@ from urllib.parse import quote
 from lxml import etree
 
 from ..citation import cite_as
-from ..errors import UsageError
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
-                      Section, Styled, Table, plain_text)
+                      Section, Styled, Table, long_date, plain_text)
 from . import RenderContext
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -40,8 +39,6 @@ EPUB_TYPE = f"{{{EPUB_NS}}}type"
 #: Namespace of the uuid5 from which a book without DOI or handle gets its `urn:uuid` identifier.
 IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archiver.invalid/commentary/")
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
 # Image types the book may carry, recognised by their bytes (a record's file extension may lie).
 IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
@@ -81,19 +78,36 @@ def _append_text(parent: etree._Element, text: str) -> None:
         parent.text = (parent.text or "") + text
 
 
-def _safe_url(url: str) -> str:
-    # The schema lets any non-space character through; a book's href must be a valid URL.
+def _link(parent: etree._Element, text: str | None, url: str) -> etree._Element:
+    """A link to `url`, or, when no valid URL can be made of it, a span holding the text alone."""
+    href = _safe_url(url)
+    return _sub(parent, "a", text, href=href) if href else _sub(parent, "span", text)
+
+
+# Host of an http(s) URL as EPUBCheck's URL parser takes it: dot-separated labels of letters, digits
+# and inner hyphens (IDN labels too), or an IPv6 literal; optional user info and port around it.
+_URL_SAFE = "/:?#@!$&'()*+,;=%-._~"
+_AUTHORITY = re.compile(r"(?:[\w.~!$&'()*+,;=%:-]*@)?"
+                        r"(?:[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?|\[[0-9A-Fa-f:.]+\])"
+                        r"(?::[0-9]*)?")
+
+
+def _safe_url(url: str) -> str | None:
+    """`url` as a valid href, or None if it has no host or mail address (the schema lets any non-space
+    character through, and EPUBCheck rejects an href that is not a URL: RSC-005, RSC-020)."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
-    return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
+    scheme, slashes, rest = url.partition("://")
+    if not slashes:  # mailto:, which needs an address before any query or fragment
+        return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
+    authority, path = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()
+    if not _AUTHORITY.fullmatch(authority):
+        return None
+    # Brackets belong to an IPv6 host only; anywhere else they are escaped.
+    return f"{scheme}://{quote(authority, safe=_URL_SAFE + '[]')}{quote(path, safe=_URL_SAFE)}"
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _human_date(iso: str) -> str:
-    year, month, day = (int(part) for part in iso.split("-"))
-    return f"{day} {MONTHS[month - 1]} {year}"
 
 
 def _file_as(author: Author) -> str:
@@ -137,9 +151,8 @@ class _Book:
         self.style = context.style
         self.assets = context.assets
         self.lang = record.language
-        self.notes: dict[str, tuple[Note, str]] = {
-            note.id: (note, note.label or str(index))
-            for index, note in enumerate((record.body.notes or []) if record.body else [], start=1)}
+        labels = record.note_labels()
+        self.notes: dict[str, tuple[Note, str]] = {note.id: (note, labels[note.id]) for note in record.notes()}
         #: note id -> [(document, id of the reference)] in reading order
         self.refs: dict[str, list[tuple[str, str]]] = {}
         #: image path in the record -> (href in the book, media type)
@@ -166,7 +179,7 @@ class _Book:
         spine = [name for name, _, _ in documents]
         files: dict[str, bytes] = {f"EPUB/{name}": data for name, _, data in documents}
         files["EPUB/nav.xhtml"] = self._nav()
-        files["EPUB/style.css"] = self._css().encode("utf-8")
+        files["EPUB/style.css"] = self.style.css("epub.css").encode("utf-8")
         files["EPUB/images/cover.svg"] = self._cover_svg()
         for path, (href, _) in self.images.items():
             files[f"EPUB/{href}"] = self.image_bytes[path]
@@ -218,10 +231,10 @@ class _Book:
         authors = _sub(page, "p", class_="authors")
         authors.text = _names(record.authors)
         date = _sub(page, "p", class_="date")
-        _sub(date, "time", _human_date(record.published), datetime=record.published)
+        _sub(date, "time", long_date(record.published), datetime=record.published)
         if record.modified:
             _append_text(date, " (revised ")
-            _sub(date, "time", _human_date(record.modified), datetime=record.modified)
+            _sub(date, "time", long_date(record.modified), datetime=record.modified)
             _append_text(date, ")")
         if record.editor_note:
             _sub(page, "p", record.editor_note, class_="editor-note")
@@ -304,7 +317,7 @@ class _Book:
                 _sub(entry, "p", where, class_="affiliation")
             if author.orcid:
                 orcid = _sub(entry, "p", "ORCID: ", class_="orcid")
-                _sub(orcid, "a", author.orcid, href=_safe_url(author.orcid))
+                _link(orcid, author.orcid, author.orcid)
         return _xhtml(html)
 
     def _rights(self) -> bytes:
@@ -318,7 +331,7 @@ class _Book:
         rights = record.rights
         if rights and rights.license:
             licence = _sub(section, "p", "Licence: ", class_="licence")
-            _sub(licence, "a", rights.license, href=_safe_url(rights.license))
+            _link(licence, rights.license, rights.license)
         terms = self.style.data.get("terms")
         if terms:
             _sub(section, "p", terms, class_="terms")
@@ -335,7 +348,7 @@ class _Book:
                            ("Source", links and links.source)):
             if url:
                 item = _sub(details, "li", f"{label}: ")
-                _sub(item, "a", url, href=_safe_url(url))
+                _link(item, url, url)
         cite = _sub(section, "p", class_="cite-as")
         _sub(cite, "strong", "Cite as: ")
         _append_text(cite, self.citation)
@@ -435,7 +448,7 @@ class _Book:
                 credit.text = f" Source: {figure.credit}."
             if figure.license:
                 _append_text(credit, " ")
-                _sub(credit, "a", "Licence", href=_safe_url(figure.license))
+                _link(credit, "Licence", figure.license)
                 _append_text(credit, ".")
 
     def _table(self, parent: etree._Element, table: Table) -> None:
@@ -468,7 +481,7 @@ class _Book:
                 # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
-                self._inlines(_sub(parent, "a", href=_safe_url(node.url)), content)
+                self._inlines(_link(parent, None, node.url), content)
                 for ref in trailing:
                     self._note_ref(parent, ref)
             elif isinstance(node, NoteRef):
@@ -604,20 +617,6 @@ class _Book:
         pairs.append(("dcterms:conformsTo", CONFORMS_TO))
         return pairs
 
-    def _css(self) -> str:
-        template = self.style.read_text("epub.css")
-        colours = self.style.colours
-
-        def fill(match: re.Match) -> str:
-            name = match.group(1)
-            if name not in colours:
-                raise UsageError(f"style {self.style.name!r}: epub.css names an unknown colour {{{{{name}}}}}",
-                                 source=str(self.style.folder / "epub.css"),
-                                 hint=f"use one of: {', '.join(colours)}")
-            return colours[name]
-
-        return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, template)
-
     def _cover_svg(self) -> bytes:
         record, style = self.record, self.style
         colours = style.colours
@@ -657,7 +656,7 @@ class _Book:
             add("text", line, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="24")
             y += 34
         add("rect", x="0", y="740", width="600", height="60", fill=colours["primary"])
-        add("text", _human_date(record.published), x="40", y="778", fill=colours["background"],
+        add("text", long_date(record.published), x="40", y="778", fill=colours["background"],
             font_family=sans, font_size="20")
         return etree.tostring(svg, xml_declaration=True, encoding="utf-8", pretty_print=True)
 

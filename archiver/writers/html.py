@@ -9,8 +9,8 @@ the page search engines and reference managers read citation metadata from:
 - the "Cite as" line in Chicago, APA, Harvard and MLA (citeproc-py, from the crosswalk), and links to
   every other output of the record by its file name, and to the figure images.
 
-The CSS is the brand's `styles/<brand>/html.css`, with the brand's colours as CSS variables, inlined so
-the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
+The CSS is the brand's `styles/<brand>/html.css`, its colour placeholders filled (`Style.css`), inlined
+so the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
 mailto URLs. Output links are relative, because the page lives in the record's output folder.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from ..citation import (CSL_STYLES, DEFAULT_STYLE, cite_as, date_parts, doi_url, full_title, keywords,
                         person_name, web_url)
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Section, Styled,
-                      Table)
+                      Table, long_date)
 from . import FORMATS, RenderContext
 
 STYLE_LABELS = {"chicago": "Chicago (author-date)", "apa": "APA", "harvard": "Harvard", "mla": "MLA"}
@@ -40,8 +40,7 @@ class _Body:
 
     def __init__(self, record: Record, context: RenderContext):
         self.context = context
-        notes = record.body.notes if record.body and record.body.notes else []
-        self.labels = {note.id: note.label or str(i) for i, note in enumerate(notes, 1)}
+        self.labels = record.note_labels()
 
     def inlines(self, content) -> str:
         out = []
@@ -219,11 +218,6 @@ def json_ld(record: Record) -> dict[str, Any]:
     return data
 
 
-def _css(context: RenderContext) -> str:
-    variables = "".join(f"--{name}: {value}; " for name, value in sorted(context.style.colours.items()))
-    return f":root {{ {variables}}}\n{context.style.read_text('html.css')}"
-
-
 def render(record: Record, context: RenderContext) -> bytes:
     from .dublincore import elements
 
@@ -239,7 +233,7 @@ def render(record: Record, context: RenderContext) -> bytes:
     # "<" escaped so no text in the data can close the script element
     ld = json.dumps(json_ld(record), ensure_ascii=False, indent=1).replace("<", "\\u003c")
     head.append(f'<script type="application/ld+json">\n{ld}\n</script>')
-    head.append(f"<style>\n{_css(context)}</style>")
+    head.append(f"<style>\n{context.style.css('html.css')}</style>")
 
     masthead = context.style.data.get("masthead") or context.style.label
     series = ""
@@ -252,7 +246,7 @@ def render(record: Record, context: RenderContext) -> bytes:
     if record.subtitle:
         main.append(f'<p class="subtitle">{escape(record.subtitle)}</p>')
     main.append(f'<p class="byline">{byline}</p>')
-    main.append(f'<p class="date"><time datetime="{_attr(record.published)}">{escape(_long_date(record.published))}</time></p>')
+    main.append(f'<p class="date"><time datetime="{_attr(record.published)}">{escape(long_date(record.published))}</time></p>')
     if record.editor_note:
         main.append(f'<p class="editor-note">{escape(record.editor_note)}</p>')
     if record.abstract:
@@ -272,21 +266,6 @@ def render(record: Record, context: RenderContext) -> bytes:
     page = (f'<!DOCTYPE html>\n<html lang="{_attr(record.language)}">\n<head>\n' + "\n".join(head)
             + "\n</head>\n<body>\n" + "\n".join(part for part in main if part) + "\n</body>\n</html>\n")
     return page.encode("utf-8")
-
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")
-
-
-def _long_date(iso: str) -> str:
-    """"31 May 2023"; a date without its day or month prints only what is known ("June 2024")."""
-    parts = date_parts(iso)
-    words = [str(parts[0])]
-    if len(parts) > 1:
-        words.insert(0, MONTH_NAMES[parts[1] - 1])
-    if len(parts) > 2:
-        words.insert(0, str(parts[2]))
-    return " ".join(words)
 
 
 def _about(record: Record) -> str:

@@ -72,9 +72,7 @@ class _Builder:
         self.record = record
         self.figures = 0
         self.tables = 0
-        notes = record.body.notes if record.body and record.body.notes else []
-        # The marker an `xref` shows: the printed label, else the note's number.
-        self.note_marks = {note.id: note.label or str(number) for number, note in enumerate(notes, 1)}
+        self.note_marks = record.note_labels()
         self.empty: list[str] = []
         self.aff_ids = self._affiliation_ids()
 

@@ -38,7 +38,7 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepTog
 
 from ..citation import cite_as, to_csl
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph as ParagraphNode, Quote, Record,
-                      Section, Styled, Table as TableNode, plain_text, walk)
+                      Section, Styled, Table as TableNode, long_date, plain_text, walk)
 from ..style import Style
 
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
@@ -63,8 +63,6 @@ ttfonts.makeToUnicodeCMap = _utf16_to_unicode_cmap
 
 PAGE_SIZES = {"A4": A4, "letter": letter}
 SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 PRODUCER = "archiver (reportlab + pikepdf)"
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 log = logging.getLogger(__name__)
@@ -369,9 +367,8 @@ class Story:
         self.s = look.styles
         self.assets = assets
         self.width = width
-        notes = record.body.notes if record.body and record.body.notes else []
-        self.notes = notes
-        self.note_labels = {note.id: note.label or str(index) for index, note in enumerate(notes, 1)}
+        self.notes = record.notes()
+        self.note_labels = record.note_labels()
         self.markup = Markup(look, self.note_labels)
         self.figures = 0
         self.tables = 0
@@ -609,18 +606,13 @@ class Story:
 
 # Page furniture -------------------------------------------------------------------------------------
 
-def _long_date(iso: str) -> str:
-    year, month, day = (int(part) for part in iso.split("-"))
-    return f"{day} {MONTHS[month - 1]} {year}"
-
-
 def _fill(template: str, record: Record) -> str:
     """A brand's header, footer or masthead text with {series}, {number}, {date} and {identifier} filled
     in; any other brace is kept as written."""
     series = record.series
     values = {"series": series.name if series else record.publisher.name,
               "number": f"No. {series.number}" if series and series.number else "",
-              "date": _long_date(record.published), "identifier": record.identifier}
+              "date": long_date(record.published), "identifier": record.identifier}
     filled = re.sub(r"\{(series|number|date|identifier)\}", lambda match: values[match.group(1)], template)
     return " ".join(filled.split())
 
@@ -708,7 +700,7 @@ class Furniture:
         if series and series.name.casefold() not in masthead.casefold():
             line1 = f"{series.name} · {line1}"
         self._text(canvas, width - right, height - band / 2 + 1 * mm, line1, self.fonts.heading_bold, 10, "right")
-        self._text(canvas, width - right, height - band / 2 - 4.5 * mm, _long_date(self.record.published),
+        self._text(canvas, width - right, height - band / 2 - 4.5 * mm, long_date(self.record.published),
                    self.fonts.heading, 9.5, "right")
         canvas.restoreState()
 
