@@ -17,6 +17,8 @@ from archiver.errors import ArchiverError, InputError
 from archiver.ingest import detect, html, ingest
 from archiver.record import Link, ListBlock, NoteRef, Paragraph, Quote, Styled, plain_text, walk
 
+from values import strings
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "records" / "CO23081.json"
 DATA = Path(__file__).resolve().parent / "data" / "pages"
@@ -24,16 +26,6 @@ PAGE = DATA / "CO23081.html"
 GENERIC = DATA / "EPI-2024-07.html"
 CASE = Path(__file__).resolve().parent / "cases" / "CO23081-html"
 
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
 
 
 def one(data: bytes, name: str):

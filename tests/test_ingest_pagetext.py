@@ -18,6 +18,8 @@ from archiver.errors import ArchiverError, InputError, RecordInvalid
 from archiver.ingest import detect, ingest, pagetext
 from archiver.record import NoteRef, Paragraph, Section, plain_text, walk
 
+from values import strings
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "samples" / "sources" / "CO23081.pagetext.txt"
 SAMPLE = ROOT / "samples" / "records" / "CO23081.json"
@@ -26,17 +28,6 @@ DATA = Path(__file__).resolve().parent / "data" / "pages"
 HEADINGS = ["EU Has Obstacles to Overcome", "Difficulties with Afghanistan", "Ukraine War Poses Challenges",
             "Learning from ASEAN"]
 
-
-def strings(value):
-    """Every string in a JSON value."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
 
 
 def page_lines() -> list[str]:
