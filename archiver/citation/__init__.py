@@ -232,8 +232,8 @@ def _style(name: str):
     return CitationStylesStyle(io.BytesIO(style_xml(name)), validate=False)
 
 
-#: style root element -> (the root, kept alive so its id is never reused; its macros by name)
-_MACROS: dict[int, tuple[Any, dict[str, Any]]] = {}
+#: (style element, XPath expression) -> (the element, kept alive so its id is never reused; the result)
+_XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
 #: style element -> (the element, kept alive likewise; whether it renders a variable)
 _CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
 
@@ -242,23 +242,23 @@ _CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
 def _index_macros() -> None:
     """Make citeproc-py look up what never changes in a style once instead of on every reference.
 
-    citeproc-py finds a `<cs:macro>` by an XPath query on every use (about 8,600 queries for one
-    reference) and recomputes, for every group it renders, whether each descendant calls a variable:
-    together about 80% of the 17 ms it takes to render one reference, and the landing page renders
-    four. Both are properties of the style alone, so they are looked up once per element. The change
-    is process-wide, like any change to a library class; the results are the ones citeproc-py computes.
+    citeproc-py runs an XPath query on the style for every macro it expands and for many options it
+    reads (about 8,600 queries for one reference), and recomputes, for every group it renders, whether
+    each descendant calls a variable: together about 80% of the 17 ms it takes to render one reference,
+    and the landing page renders four. Both depend on the style alone (its elements and the query), so
+    each is computed once per element. The change is process-wide, like any change to a library class;
+    the results are the ones citeproc-py computes.
     """
     from citeproc import model
 
-    def get_macro(element: Any, name: str) -> Any:
-        root = element.get_root()
-        entry = _MACROS.get(id(root))
+    plain_xpath_search = model.CitationStylesElement.xpath_search
+
+    def xpath_search(element: Any, expression: str) -> list[Any]:
+        key = (id(element), expression)
+        entry = _XPATH.get(key)
         if entry is None:
-            macros: dict[str, Any] = {}
-            for macro in root.xpath_search("cs:macro"):
-                macros.setdefault(macro.get("name"), macro)
-            entry = _MACROS[id(root)] = (root, macros)
-        return entry[1][name]
+            entry = _XPATH[key] = (element, plain_xpath_search(element, expression))
+        return list(entry[1])
 
     def remembered(compute: Any) -> Any:
         def calls_variable(element: Any) -> bool:
@@ -268,7 +268,7 @@ def _index_macros() -> None:
             return entry[1]
         return calls_variable
 
-    model.CitationStylesElement.get_macro = get_macro
+    model.CitationStylesElement.xpath_search = xpath_search
     model.Parent.calls_variable = remembered(model.Parent.calls_variable)
     model.Text.calls_variable = remembered(model.Text.calls_variable)
 

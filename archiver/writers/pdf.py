@@ -89,6 +89,8 @@ class Fonts:
         """Split text into (run, font) so that every character is set in a font that has its glyph
         (reportlab has no per-glyph fallback). A character no font has stays in `font` and is logged."""
         covered = self.covered.get(font, self.covered[self.body])
+        if all(ord(char) in covered or char.isspace() for char in set(text)):
+            return [(text, font)] if text else []  # the common case: one font draws it all
         runs: list[tuple[str, str]] = []
         missing: list[str] = []
         for char in text:
