@@ -228,3 +228,24 @@ def test_renders_in_headless_chromium(records, tmp_path, name):
                    capture_output=True, timeout=120, check=True)
     png = shot.read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a blank page compresses to a few KB
+
+
+# node type -> XPath that finds its rendering in the landing page
+NODE_XPATHS = {
+    "section": "//article//section", "paragraph": "//article//p", "list": "//article//ol | //article//ul",
+    "quote": "//article//blockquote", "figure": "//article//figure[figcaption]", "table": "//article//table[thead]",
+    "emphasis": "//article//em", "strong": "//article//strong", "superscript": "//article//sup[not(@class)]",
+    "subscript": "//article//sub", "link": "//article//a[starts-with(@href, 'http')]", "code": "//article//code",
+    "note_ref": "//article//a[@role='doc-noteref']", "text": "//article//p[text()]",
+}
+
+
+def test_every_node_type_is_rendered(records):
+    from archiver.record import NODE_TYPES
+
+    assert set(NODE_XPATHS) == set(NODE_TYPES), "a node type was added to the schema: map it here"
+    found = set()
+    for record in records.values():
+        doc = parse(page(record))
+        found |= {name for name, xpath in NODE_XPATHS.items() if doc.xpath(xpath)}
+    assert found == set(NODE_TYPES)
