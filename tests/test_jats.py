@@ -412,3 +412,23 @@ def test_cli_validate_jats_exit_codes(tmp_path, sample_data):
     assert run_cli("validate", "--jats", str(tmp_path / "absent.xml")).returncode == 4
     # Without --jats, validate still checks records.
     assert run_cli("validate", str(SAMPLES)).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_ingest_recognises_a_jats_article_by_content_and_gives_the_record_back(sample_data, name, tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    from archiver.ingest import detect
+
+    article = jats(sample_data[name])
+    assert detect(article, "article.bin") == "jats"  # not taken for a saved HTML page
+    source = tmp_path / "article.bin"
+    source.write_bytes(article)
+    result = CliRunner().invoke(main, ["ingest", str(source), "-o", str(tmp_path / "records")])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "records" / f"{name}.json").read_text(encoding="utf-8"))
+    provenance = record.pop("provenance")
+    expected = {key: value for key, value in sample_data[name].items() if key != "provenance"}
+    assert record == expected
+    assert provenance["reader"] == "jats" and provenance["source_file"] == "article.bin"
