@@ -6,7 +6,6 @@ Every sample is rendered once per brand per session; the tests read those bytes.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import re
@@ -374,9 +373,6 @@ def load_record_from_pdf(path: Path):
     raise AssertionError("no record embedded")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("archiver.writers.jats") is None,
-                    reason="archiver.writers.jats has not landed on this branch yet; the PDF embeds the "
-                           "JATS XML (relationship Source) as soon as it exists")
 def test_jats_is_embedded_as_source(records, rendered):
     from lxml import etree
     with pikepdf.open(rendered["CO24017", "rsis"]) as pdf:

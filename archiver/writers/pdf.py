@@ -14,7 +14,6 @@ reportlab lays out the pages; pikepdf only post-processes them (the cheap path m
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import json
 import logging
@@ -775,24 +774,17 @@ def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) 
 
 def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str, str]]:
     """The sources embedded in the PDF: (file name, bytes, MIME type, relationship, description)."""
-    files = [
+    from .jats import render as render_jats
+
+    return [
         (f"{record.identifier}.json", record.dumps().encode("utf-8"), "application/json", "Source",
          "The canonical archiver record this PDF was rendered from"),
+        (f"{record.identifier}.xml", render_jats(record, context), "application/xml", "Source",
+         "The article in JATS 1.4 XML"),
         (f"{record.identifier}.csl.json",
          (json.dumps([to_csl(record)], ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
          "application/vnd.citationstyles.csl+json", "Data", "Citation metadata (CSL-JSON)"),
     ]
-    if jats_available():
-        # Imported lazily: the JATS writer is optional for this module and lands separately.
-        from .jats import render as render_jats
-        jats = render_jats(record, context)
-        files.insert(1, (f"{record.identifier}.xml", jats if isinstance(jats, bytes) else jats.encode("utf-8"),
-                         "application/xml", "Source", "The article in JATS 1.4 XML"))
-    return files
-
-
-def jats_available() -> bool:
-    return importlib.util.find_spec("archiver.writers.jats") is not None
 
 
 def _pdf_date(iso: str) -> str:
