@@ -63,3 +63,10 @@ def test_help_imports_no_heavy_library_and_python_dash_m_works():
     assert "HEAVY []" in out
     result = subprocess.run([sys.executable, "-m", "archiver", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "archiver" in result.stdout
+
+
+def test_warning_codes_are_in_the_readme():
+    from archiver.errors import WARNING_CODES
+
+    for code, meaning in WARNING_CODES.items():
+        assert f"| {code} | {meaning} |" in README
