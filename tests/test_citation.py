@@ -714,7 +714,7 @@ def test_any_title_and_name_round_trip_through_every_parser(records, style, oai_
 
     base = records["CO23081"]
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(title=_schema_text(), family=_schema_text(), given_name=_schema_text())
     def check(title, family, given_name):
         author = Author(name=f"{given_name} {family}", family=family, given=given_name)
