@@ -25,6 +25,7 @@ from archiver.writers import FORMATS, RenderContext, resolve
 from archiver.writers.epub import render
 
 from strategies import NOT_AN_IMAGE, PRESENT_IMAGE, records, supplied_images
+from values import node_types
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "records"
@@ -133,24 +134,36 @@ def image_cases(node) -> set[str]:
     return set()
 
 
-@functools.cache
-def generated_records(count: int, pool: int = 60) -> list[dict]:
-    """`count` of `pool` derandomised hypothesis records (same list on every run): for each image case
-    the richest record showing it, then the richest of the rest. (Which records Hypothesis draws
-    depends on the modules loaded, so coverage is chosen, not left to the draw.)"""
+IMAGE_CASES = ("absent", PRESENT_IMAGE, NOT_AN_IMAGE, "not supplied")
+
+
+def _draw(strategy, examples: int) -> list[dict]:
+    """Derandomised hypothesis draws of a strategy (the same list on every run with the same modules)."""
     drawn: list[dict] = []
 
-    @settings(max_examples=pool, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(records(images=supplied_images))
+    @given(strategy)
     def collect(data: dict) -> None:
         drawn.append(data)
 
     collect()
+    return drawn
+
+
+@functools.cache
+def generated_records(count: int, pool: int = 60) -> list[dict]:
+    """`count` generated records: for each image case the richest record showing it, then the richest
+    of the rest. Which records Hypothesis draws depends on the modules loaded, so each image case is
+    drawn on purpose (a filtered strategy) rather than hoped for among `pool` plain draws."""
+    strategy = records(images=supplied_images)
+    drawn = _draw(strategy, pool)
+    for case in IMAGE_CASES:
+        drawn += _draw(strategy.filter(lambda d, case=case: case in image_cases(d.get("body"))), 3)
     unique = {json.dumps(d, sort_keys=True): d for d in drawn}
     richest = sorted(unique.values(), key=lambda d: -len(json.dumps(d)))
     chosen: list[dict] = []
-    for case in ("absent", PRESENT_IMAGE, NOT_AN_IMAGE, "not supplied"):
+    for case in IMAGE_CASES:
         chosen += [d for d in richest if case in image_cases(d.get("body")) and d not in chosen][:1]
     chosen += [d for d in richest if d not in chosen]
     return chosen[:count]
@@ -233,21 +246,13 @@ def test_epubcheck_bites_on_broken_books(epubcheck, name, expected):
 def test_checked_books_cover_every_node_type():
     from archiver.record import NODE_TYPES
 
-    def types(node) -> set[str]:
-        if isinstance(node, dict):
-            found = {node["type"]} if isinstance(node.get("type"), str) else set()
-            return found.union(*(types(v) for k, v in node.items() if k != "type"))
-        if isinstance(node, list):
-            return set().union(*(types(v) for v in node)) | {"text" for v in node if isinstance(v, str)}
-        return set()
-
-    seen = types([EDGE["body"], *(data.get("body") for data in generated_records(10))])
+    seen = set().union(node_types(EDGE), *(node_types(data) for data in generated_records(10)))
     assert set(NODE_TYPES) <= seen
 
 
 def test_checked_books_cover_every_image_case():
     seen = set().union(*(image_cases(data.get("body")) for data in generated_records(10)))
-    assert seen == {"absent", PRESENT_IMAGE, NOT_AN_IMAGE, "not supplied"}
+    assert seen == set(IMAGE_CASES)
 
 
 # Container and reproducibility ------------------------------------------------------------------

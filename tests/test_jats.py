@@ -24,7 +24,8 @@ from archiver.writers import FORMATS, resolve
 from archiver.writers.jats import render
 
 from conftest import CASES, ROOT, SAMPLES
-from strategies import FORBIDDEN, HOSTILE, node_types, records
+from strategies import FORBIDDEN, HOSTILE, records
+from values import node_types
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

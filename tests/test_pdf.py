@@ -28,6 +28,8 @@ from archiver.style import load_style
 from archiver.writers import FORMATS, RenderContext
 from archiver.writers import pdf as pdf_writer
 
+from values import node_types
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "samples" / "records"
 SAMPLES = ("CO23081", "CO24017", "CO24102")
@@ -461,24 +463,11 @@ def test_cli_style_with_missing_font_file_is_a_usage_error(tmp_path):
 
 # Structure ------------------------------------------------------------------------------------------
 
-def _types(node):
-    if isinstance(node, dict):
-        if "type" in node:
-            yield node["type"]
-        for value in node.values():
-            yield from _types(value)
-    elif isinstance(node, list):
-        for value in node:
-            if isinstance(value, str):
-                yield "text"
-            yield from _types(value)
-
-
 def test_samples_exercise_every_node_type():
     from archiver.record import NODE_TYPES
     seen = set()
     for sample in SAMPLES:
-        seen.update(_types(json.loads((RECORDS / f"{sample}.json").read_text(encoding="utf-8"))["body"]))
+        seen.update(node_types(json.loads((RECORDS / f"{sample}.json").read_text(encoding="utf-8"))))
     assert set(NODE_TYPES) <= seen  # so the verdicts above cover every node the writer draws
 
 

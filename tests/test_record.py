@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
 from strategies import records
+from values import node_types
 
 from archiver.cli import main
 from archiver.record import (NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, long_date, problems, schema,
@@ -72,23 +73,7 @@ def test_samples_validate_and_round_trip_unchanged(sample_data):
 
 
 def test_samples_cover_every_node_type(sample_data):
-    seen = set()
-
-    def visit(node):
-        if isinstance(node, str):
-            seen.add("text")
-        elif isinstance(node, dict):
-            if "type" in node:
-                seen.add(node["type"])
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    for data in sample_data.values():
-        visit(data["body"]["blocks"])
-        visit(data["body"].get("notes", []))
+    seen = set().union(*(node_types(data) for data in sample_data.values()))
     assert seen >= set(NODE_TYPES)
 
 

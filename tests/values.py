@@ -15,3 +15,27 @@ def strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings(item)
+
+
+def node_types(record: dict[str, Any]) -> set[str]:
+    """The node types (as in `archiver.record.NODE_TYPES`) present in a record's body."""
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, str):
+            return
+        if isinstance(value, dict):
+            if "type" in value:
+                found.add(value["type"])
+            for key, child in value.items():
+                if key in ("content", "title", "attribution", "caption"):
+                    found.update("text" for item in child if isinstance(item, str))
+                visit(child)
+        elif isinstance(value, list):
+            for child in value:
+                if isinstance(child, list):  # table rows and cells
+                    found.update("text" for item in child if isinstance(item, str))
+                visit(child)
+
+    visit(record.get("body", {}))
+    return found
