@@ -238,10 +238,14 @@ class _Book:
             _append_text(date, ")")
         if record.editor_note:
             _sub(page, "p", record.editor_note, class_="editor-note")
-        cite = _sub(page, "p", class_="cite-as")
+        self._cite_as(page)
+        return _xhtml(html)
+
+    def _cite_as(self, parent: etree._Element) -> None:
+        """The "Cite as" line from the citation crosswalk (title page and rights page)."""
+        cite = _sub(parent, "p", class_="cite-as")
         _sub(cite, "strong", "Cite as: ")
         _append_text(cite, self.citation)
-        return _xhtml(html)
 
     def _text(self) -> bytes:
         self.document = "text.xhtml"
@@ -349,9 +353,7 @@ class _Book:
             if url:
                 item = _sub(details, "li", f"{label}: ")
                 _link(item, url, url)
-        cite = _sub(section, "p", class_="cite-as")
-        _sub(cite, "strong", "Cite as: ")
-        _append_text(cite, self.citation)
+        self._cite_as(section)
         return _xhtml(html)
 
     def _nav(self) -> bytes:
