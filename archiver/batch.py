@@ -152,7 +152,11 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
             absolute = Path(os.path.abspath(file))
             key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
             found.setdefault(key, Source(key, file))
-    return sorted(found.values(), key=lambda s: s.key)
+    from .ingest import is_sidecar
+
+    resolved = {source.path.resolve() for source in found.values()}
+    return sorted((source for source in found.values() if not is_sidecar(source.path, resolved)),
+                  key=lambda s: s.key)
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -169,6 +173,21 @@ def style_fingerprint(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
         digest.update((_sha256_file(path) or "unreadable").encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
+def source_digest(path: Path, data: bytes | None = None) -> str | None:
+    """SHA-256 of a source, and of its sidecar when it is a manuscript with one: the record is made
+    from both, so an edit to either rebuilds it."""
+    from .ingest import sidecar_of
+
+    try:
+        digest = hashlib.sha256(path.read_bytes() if data is None else data)
+        sidecar = sidecar_of(path)
+        if sidecar is not None:
+            digest.update(b"\0sidecar\0" + sidecar.read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -212,7 +231,7 @@ def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
 def _matches(source: Source, entry: Any, settings: Settings) -> bool:
     if not entry or not entry.get("records"):
         return False
-    if _sha256_file(source.path) != entry.get("sha256"):
+    if source_digest(source.path) != entry.get("sha256"):
         return False
     expected = settings.record_key()
     for record in entry["records"].values():
@@ -295,9 +314,10 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverWarning]]]:
-    """A canonical record (`.json` with a schema_version) takes the fast path; all else is ingested."""
-    from .ingest import ingest
+def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
+    """(record, warnings, images the reader supplied) for each record of a source. A canonical record
+    (`.json` with a schema_version) takes the fast path; all else is ingested."""
+    from .ingest import folder_reader, read_source
     from .record import validate
 
     name = source.key
@@ -311,8 +331,9 @@ def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverW
             raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, name, "fix the JSON syntax",
                                          line=exc.lineno)]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
-            return [(validate(parsed, name), [])]
-    return ingest(data, name)
+            return [(validate(parsed, name), [], {})]
+    return [(item.record, item.warnings, item.assets)
+            for item in read_source(data, name, neighbour=folder_reader(source.path.parent))]
 
 
 def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
@@ -337,17 +358,17 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
         error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
                            hint="check that the file exists and is readable")
         return None, [_failed(source, None, error)], {}
-    digest = hashlib.sha256(data).hexdigest()
+    digest = source_digest(source.path, data)
     try:
         records = _read_records(data, source)
     except ArchiverError as error:
         return digest, [_failed(source, None, error)], {}
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
-    for record, read_warnings in records:
+    for record, read_warnings, supplied in records:
         identifier = record.identifier
         try:
-            assets, asset_warnings = load_assets(record, source.path.parent)
+            assets, asset_warnings = load_assets(record, source.path.parent, supplied)
             warnings = [*read_warnings, *(
                 ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in asset_warnings)]
             wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
@@ -364,9 +385,10 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
             continue
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
-        # The images as they were read for this build (None: missing), so a later change is noticed.
+        # The images read from disk for this build (None: missing), so a later change is noticed; the
+        # images a reader took from the source itself change only with the source.
         images = {image: hashlib.sha256(assets[image]).hexdigest() if image in assets else None
-                  for image in sorted({f.image for f in record.figures() if f.image})}
+                  for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}
     return digest, outcomes, entries

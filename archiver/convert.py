@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import MappingProxyType
+from typing import Mapping
 
 from .errors import ArchiverError, ArchiverWarning, ConversionError
 from .record import Record
@@ -15,9 +16,12 @@ from .style import Style
 from .writers import Format, RenderContext
 
 
-def load_assets(record: Record, base_dir: Path) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
-    """The figure images of a record, read relative to its folder; a missing one is a warning."""
-    assets: dict[str, bytes] = {}
+def load_assets(record: Record, base_dir: Path, supplied: Mapping[str, bytes] | None = None
+                ) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
+    """The figure images of a record: those a reader `supplied` (a manuscript's embedded images), the
+    others read relative to the record's folder; a missing one is a warning."""
+    assets: dict[str, bytes] = {image: data for image, data in (supplied or {}).items()
+                                if any(figure.image == image for figure in record.figures())}
     warnings: list[ArchiverWarning] = []
     base = base_dir.resolve()
     for figure in record.figures():

@@ -124,6 +124,38 @@ def test_help_has_an_example():
     assert result.exit_code == 0 and "Example:" in result.output and "--shard" in result.output
 
 
+def _manuscript(folder: Path, png: bytes) -> None:
+    """A Markdown manuscript with an embedded figure and a sidecar holding part of its metadata."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "chart.png").write_bytes(png)
+    (folder / "CO99001.md").write_text("---\ntitle: A Manuscript\nauthors: Alan Chong\n---\n\n"
+                                       "Text.\n\n![Rainfall by month](chart.png)\n", encoding="utf-8")
+    (folder / "CO99001.json").write_text('{"date": "31 May 2023", "publisher": "RSIS", "language": "en"}',
+                                         encoding="utf-8")
+
+
+def test_a_manuscript_builds_with_its_sidecar_and_embedded_image(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    png = (SAMPLES / "images" / "CO24017-fig1.png").read_bytes()
+    _manuscript(src, png)
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0, stderr
+    assert [Path(r["source"]).name for r in report["records"]] == ["CO99001.md"]  # the sidecar is no source
+    record = load(out / "CO99001" / "CO99001.json")
+    assert record.published == "2023-05-31"  # from the sidecar
+    assert (out / "CO99001" / "images" / "CO99001-fig1.png").read_bytes() == png
+    assert "W003" not in stderr
+
+    (tmp_path / "renders.log").unlink()
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and [r["status"] for r in report["records"]] == ["unchanged"]
+    (src / "CO99001.json").write_text('{"date": "1 June 2023", "publisher": "RSIS", "language": "en"}',
+                                      encoding="utf-8")
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and [r["status"] for r in report["records"]] == ["built"]
+    assert load(out / "CO99001" / "CO99001.json").published == "2023-06-01"  # a sidecar edit rebuilds
+
+
 # Incremental -------------------------------------------------------------------------------------
 
 def test_a_rerun_with_nothing_changed_converts_nothing_and_rewrites_nothing(tmp_path):

@@ -16,8 +16,6 @@ import click
 
 from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
 
-MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
-
 
 @click.command(epilog="""\b
 Example:
@@ -42,7 +40,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
     from ..errors import ArchiverError, InputError, UsageError
-    from ..ingest import READERS, check_size, read_source
+    from ..ingest import READERS, check_size, folder_reader, is_sidecar, read_source
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
@@ -52,14 +50,14 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
     for path in paths:
         name = str(path)
-        if kind in (None, "manuscript") and _is_sidecar(path, given):
+        if kind in (None, "manuscript") and is_sidecar(path, given):
             continue
         try:
             if not path.is_file():
                 raise InputError("no such file", source=name, hint="check the path")
             check_size(path.stat().st_size, name)
             data = path.read_bytes()
-            results = read_source(data, name, kind, neighbour=_neighbour(path.parent))
+            results = read_source(data, name, kind, neighbour=folder_reader(path.parent))
             warnings = [warning for item in results for warning in item.warnings]
             outputs: dict[Path, bytes] = {}
             for item in results:
@@ -84,28 +82,6 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
             continue
         tally.success(name, warnings, identifiers=[item.record.identifier for item in results])
     tally.finish("ingest")
-
-
-def _is_sidecar(path: Path, given: set[Path]) -> bool:
-    """A .json whose manuscript (same name, manuscript suffix) is ingested in this run."""
-    return path.suffix.lower() == ".json" and \
-        any(path.with_suffix(suffix).resolve() in given for suffix in MANUSCRIPT_SUFFIXES)
-
-
-def _neighbour(folder: Path):
-    """Files next to a source, by relative path; nothing outside its folder, nothing oversized."""
-    from ..ingest import MAX_SOURCE_BYTES
-    root = folder.resolve()
-
-    def read(relative: str) -> bytes | None:
-        try:
-            target = (root / relative).resolve()
-            if root not in target.parents or not target.is_file() or target.stat().st_size > MAX_SOURCE_BYTES:
-                return None
-            return target.read_bytes()
-        except (OSError, ValueError):
-            return None
-    return read
 
 
 def _refuse_clashes(outputs: dict[Path, bytes], written: dict[str, tuple[str, bytes]], name: str,

@@ -19,7 +19,7 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, Callable
 
 from .. import __version__
@@ -66,6 +66,40 @@ READERS: dict[str, str] = {
 MAX_SOURCE_BYTES = 32 * 1024 * 1024
 
 Neighbour = Callable[[str], "bytes | None"]
+
+#: a manuscript's metadata may come from a sidecar NAME.json beside NAME.md / NAME.docx / NAME.odt
+MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
+
+
+def folder_reader(folder: Path) -> Neighbour:
+    """Files next to a source, by relative path (a manuscript's sidecar and images); nothing outside
+    its folder, nothing larger than a source may be."""
+    root = folder.resolve()
+
+    def read(relative: str) -> bytes | None:
+        try:
+            target = (root / relative).resolve()
+            if root not in target.parents or not target.is_file() or target.stat().st_size > MAX_SOURCE_BYTES:
+                return None
+            return target.read_bytes()
+        except (OSError, ValueError):
+            return None
+    return read
+
+
+def is_sidecar(path: Path, sources: set[Path]) -> bool:
+    """A .json whose manuscript (same name, manuscript suffix) is among the (resolved) sources: it is
+    read with its manuscript, not as a source of its own."""
+    return path.suffix.lower() == ".json" and \
+        any(path.with_suffix(suffix).resolve() in sources for suffix in MANUSCRIPT_SUFFIXES)
+
+
+def sidecar_of(path: Path) -> Path | None:
+    """The sidecar a manuscript's metadata may come from, when there is one."""
+    if path.suffix.lower() not in MANUSCRIPT_SUFFIXES:
+        return None
+    sidecar = path.with_suffix(".json")
+    return sidecar if sidecar.is_file() else None
 
 
 def reader(kind: str) -> Any:
