@@ -41,8 +41,6 @@ from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError
 from .writers import Format
 
 MANIFEST_VERSION = 1
-#: figure images travel with their records; inside a source folder they are never sources themselves
-ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".webp", ".bmp")
 #: how often (seconds) the parent rewrites the manifest during a run (less often once the manifest is
 #: so big that rewriting it would cost more than 5 % of the time); it is always written at the end
 MANIFEST_FLUSH_INTERVAL = 0.5
@@ -134,8 +132,11 @@ class Plan:
 # Discovery, sharding and fingerprints -------------------------------------------------------------
 
 def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
-    """Files named, plus every file inside folders named (hidden files, images and the output folder
-    skipped), in a stable order without duplicates."""
+    """Files named, plus every file inside folders named (hidden files, files that are never sources
+    such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
+    duplicates."""
+    from .ingest import NOT_SOURCE_SUFFIXES, is_sidecar
+
     out = out_dir.resolve()
     cwd = Path.cwd().resolve()
     found: dict[str, Source] = {}
@@ -144,7 +145,7 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                           and not p.name.lower().endswith(ASSET_SUFFIXES)
+                           and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES)
                            and out not in p.resolve().parents)
         else:
             files = [path]
@@ -152,8 +153,6 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
             absolute = Path(os.path.abspath(file))
             key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
             found.setdefault(key, Source(key, file))
-    from .ingest import is_sidecar
-
     resolved = {source.path.resolve() for source in found.values()}
     return sorted((source for source in found.values() if not is_sidecar(source.path, resolved)),
                   key=lambda s: s.key)

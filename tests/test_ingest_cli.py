@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -258,3 +259,15 @@ def test_a_reader_bug_is_reported_for_its_source_and_the_batch_carries_on(tmp_pa
     assert code == 1 and "Traceback" not in out + err
     assert "internal error: KeyError" in report["results"][0]["problems"][0]["message"]
     assert report["results"][1]["status"] == "ok" and files_in(tmp_path / "out") == ["CO24033.json"]
+
+
+def test_a_saved_pages_files_folder_is_not_taken_for_sources(tmp_path):
+    """A browser's "save page, complete" puts images, style sheets and scripts in NAME_files/."""
+    pages = tmp_path / "pages"
+    (pages / "CO23081_files").mkdir(parents=True)
+    shutil.copy(ROOT / "samples" / "sources" / "CO23081.pagetext.txt", pages)
+    for asset in ("logo.png", "photo.jpg", "site.css", "app.js", "font.woff2"):
+        (pages / "CO23081_files" / asset).write_bytes(b"\x00asset")
+    code, out, err = run(str(pages), "-o", str(tmp_path / "out"), "--format", "json")
+    assert code == 0, err
+    assert [Path(entry["source"]).name for entry in json.loads(out)["results"]] == ["CO23081.pagetext.txt"]

@@ -116,15 +116,18 @@ def inside(root: Path, *parts: str) -> Path:
     return target
 
 
-def expand_paths(paths: Iterable[str], suffixes: tuple[str, ...] | None = None) -> list[Path]:
-    """Files named, plus the files inside folders named (sorted, hidden files skipped)."""
+def expand_paths(paths: Iterable[str], suffixes: tuple[str, ...] | None = None,
+                 skip: tuple[str, ...] = ()) -> list[Path]:
+    """Files named, plus the files inside folders named (sorted; hidden files, and those ending in one
+    of `skip`, left out)."""
     found: list[Path] = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*") if p.is_file()
                                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                                and (suffixes is None or p.name.lower().endswith(suffixes))))
+                                and (suffixes is None or p.name.lower().endswith(suffixes))
+                                and not (skip and p.name.lower().endswith(skip))))
         else:
             found.append(path)
     return found

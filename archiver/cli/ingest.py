@@ -40,12 +40,12 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
     from ..errors import ArchiverError, InputError, UsageError
-    from ..ingest import READERS, check_size, folder_reader, is_sidecar, read_source
+    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, check_size, folder_reader, is_sidecar, read_source
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     tally = Tally(strict=strict, as_json=report_format == "json")
-    paths = expand_paths(sources)
+    paths = expand_paths(sources, skip=NOT_SOURCE_SUFFIXES)
     given = {path.resolve() for path in paths}
     written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
     for path in paths:

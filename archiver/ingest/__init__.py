@@ -67,6 +67,11 @@ MAX_SOURCE_BYTES = 32 * 1024 * 1024
 
 Neighbour = Callable[[str], "bytes | None"]
 
+#: files that sit beside sources (a saved page's images, style sheets, scripts and fonts in its
+#: NAME_files/ folder) but are never sources: a folder given to ingest or build skips them
+NOT_SOURCE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff", ".webp", ".bmp", ".ico",
+                       ".css", ".js", ".woff", ".woff2", ".ttf", ".otf")
+
 #: a manuscript's metadata may come from a sidecar NAME.json beside NAME.md / NAME.docx / NAME.odt
 MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
 
