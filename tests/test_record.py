@@ -251,3 +251,14 @@ def test_note_labels_are_the_printed_label_else_the_number_in_order():
                                           ("2024-06", "June 2024"), ("2024", "2024")])
 def test_long_date(iso, printed):
     assert long_date(iso) == printed
+
+
+def test_a_bad_source_date_epoch_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    source = tmp_path / "loose.json"
+    source.write_text(json.dumps({"identifier": "CO99001", "title": "T", "authors": "Alan Chong",
+                                  "date": "2023-05-31", "language": "en", "publisher": "RSIS"}))
+    result = CliRunner().invoke(main, ["ingest", str(source), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 4, result.output
+    assert "SOURCE_DATE_EPOCH='yesterday' is not a whole number of seconds" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

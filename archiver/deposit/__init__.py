@@ -18,10 +18,11 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..errors import InputError, UsageError
 from ..record import Record
+from ..reproducible import source_date_epoch
 
 #: the folder and file names a packager never treats as payload (editor and OS litter)
 IGNORED_NAMES = (".DS_Store", "Thumbs.db")
@@ -90,13 +91,9 @@ def quiet_logging() -> Iterator[None]:
 def package_datetime(record: Record | None = None) -> dt.datetime:
     """The moment a package says it was made: SOURCE_DATE_EPOCH when set, else the record's last
     modification or publication date (midnight UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-        except ValueError:
-            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds",
-                             hint="set SOURCE_DATE_EPOCH to seconds since 1970, e.g. 1700000000") from None
+    moment = source_date_epoch()
+    if moment is not None:
+        return moment
     if record is not None:
         day = dt.date.fromisoformat(record.modified or record.published)
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
@@ -139,26 +136,32 @@ def zip_date(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
+def zip_files(archive: zipfile.ZipFile, folder: Path, moment: dt.datetime, prefix: str = "",
+              skip: Callable[[str], bool] = lambda name: False) -> None:
+    """Add every file of `folder` (sorted, fixed timestamps and permissions) to an open zip; entry
+    names are `prefix` + the POSIX path below `folder`."""
+    stamp = zip_date(moment)
+    for name in payload_files(folder):
+        if skip(name):
+            continue
+        info = zipfile.ZipInfo(prefix + name, date_time=stamp)
+        info.external_attr = 0o644 << 16
+        info.create_system = 3
+        # Images and packed formats do not shrink; storing them keeps zipping cheap.
+        info.compress_type = (zipfile.ZIP_STORED if name.lower().endswith(
+            (".png", ".jpg", ".jpeg", ".pdf", ".epub", ".zip")) else zipfile.ZIP_DEFLATED)
+        archive.writestr(info, (folder / name).read_bytes())
+
+
 def write_zip(folder: Path, target: Path, moment: dt.datetime, prefix: str = "",
               exclude: tuple[str, ...] = ()) -> None:
-    """Zip every file of `folder` (sorted, fixed timestamps and permissions) into `target`, atomically;
-    entry names are `prefix` + the POSIX path below `folder`."""
-    stamp = zip_date(moment)
+    """Zip every file of `folder` (see `zip_files`) into `target`, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w") as archive:
-            for name in payload_files(folder):
-                if name in exclude:
-                    continue
-                info = zipfile.ZipInfo(prefix + name, date_time=stamp)
-                info.external_attr = 0o644 << 16
-                info.create_system = 3
-                # Images and packed formats do not shrink; storing them keeps zipping cheap.
-                info.compress_type = (zipfile.ZIP_STORED if name.lower().endswith(
-                    (".png", ".jpg", ".jpeg", ".pdf", ".epub", ".zip")) else zipfile.ZIP_DEFLATED)
-                archive.writestr(info, (folder / name).read_bytes())
+            zip_files(archive, folder, moment, prefix, skip=lambda name: name in exclude)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:

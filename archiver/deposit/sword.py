@@ -337,17 +337,10 @@ class Package:
 
 
 def _zip_folder(folder: Path, exclude) -> bytes:
-    from . import payload_files, zip_date, package_datetime
-    stamp = zip_date(package_datetime())
+    from . import package_datetime, zip_files
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in payload_files(folder):
-            if exclude(name):
-                continue
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, (folder / name).read_bytes())
+    with zipfile.ZipFile(buffer, "w") as archive:
+        zip_files(archive, folder, package_datetime(), skip=exclude)
     return buffer.getvalue()
 
 

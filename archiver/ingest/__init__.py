@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
@@ -25,6 +24,7 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid, UsageError
 from ..record import Record, problems
+from ..reproducible import source_date_epoch
 
 
 @dataclass
@@ -122,9 +122,7 @@ def check_size(size: int, name: str) -> None:
 
 def ingest_date() -> str:
     """The date a record is made: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
-    return moment.date().isoformat()
+    return (source_date_epoch() or datetime.now(timezone.utc)).date().isoformat()
 
 
 def detect(data: bytes, name: str) -> str:
