@@ -64,7 +64,7 @@ def convert(record: Record, formats: list[Format], style: Style,
     outputs.update(assets)
     for fmt in formats:
         try:
-            outputs[fmt.output_name(record)] = fmt.renderer()(record, context)
+            outputs[fmt.output_name(record)] = context.output(record, fmt.name)
         except ArchiverError:
             raise
         except Exception as exc:  # a writer bug must not take the batch down: report it per record

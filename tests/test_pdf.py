@@ -387,6 +387,30 @@ def test_jats_is_embedded_as_source(records, rendered):
         assert "CO24017" in tree.xpath("//article-id/text()")
 
 
+def test_the_embedded_jats_is_the_jats_file_rendered_once(records, monkeypatch):
+    """A conversion to JATS and PDF renders the JATS once; the PDF carries those very bytes."""
+    from archiver.convert import convert
+    from archiver.writers import jats as jats_writer
+
+    calls = []
+    real = jats_writer.render
+    monkeypatch.setattr(jats_writer, "render", lambda record, context: calls.append(record) or real(record, context))
+    record = records["CO24017"]
+    context = _context(record, "rsis")
+    outputs = convert(record, [FORMATS["jats"], FORMATS["pdf"]], context.style, dict(context.assets))
+    assert len(calls) == 1
+    with pikepdf.open(io.BytesIO(outputs["CO24017.pdf"])) as pdf:
+        assert pdf.attachments["CO24017.xml"].get_file().read_bytes() == outputs["CO24017.xml"]
+
+
+def test_a_context_shared_by_two_records_gives_each_its_own_output(records):
+    context = RenderContext(style=load_style("rsis"))
+    first = context.output(records["CO23081"], "jats")
+    second = context.output(records["CO24102"], "jats")
+    assert b"CO24102" in second and b"CO24102" not in first
+    assert context.output(records["CO23081"], "jats") == first
+
+
 # Reproducibility ------------------------------------------------------------------------------------
 
 def test_same_record_and_style_give_the_same_bytes(records, rendered):

@@ -23,6 +23,16 @@ class RenderContext:
     style: Style
     #: figure image path (as in the record) -> the image's bytes; a missing image is simply absent
     assets: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    #: format name -> (record, its bytes) rendered through `output`
+    _rendered: dict[str, tuple[Record, bytes]] = field(default_factory=dict, compare=False, repr=False)
+
+    def output(self, record: Record, name: str) -> bytes:
+        """The record in format `name`, rendered once per context: a writer that embeds another format
+        (the PDF carries the JATS) gets the bytes already made for the record's own file."""
+        entry = self._rendered.get(name)
+        if entry is None or entry[0] is not record:
+            entry = self._rendered[name] = (record, FORMATS[name].renderer()(record, self))
+        return entry[1]
 
 
 @dataclass(frozen=True)

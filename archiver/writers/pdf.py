@@ -4,7 +4,7 @@ It owns the reader-facing layout (masthead, title, authors, synopsis, sectioned 
 About the Author(s), "Cite as", rights and terms, "page X of Y", outline and live links) and the
 archival envelope: ISO 19005-3 (PDF/A-3, conformance level B) with an sRGB OutputIntent (6.2.3), every
 font embedded with a ToUnicode map (6.2.11), XMP metadata in the dc/xmp/xmpRights/pdf/pdfaid schemas
-(6.6) and the record JSON, the CSL-JSON and, when the JATS writer exists, the JATS XML embedded as
+(6.6) and the record JSON, the CSL-JSON and the JATS XML embedded as
 associated files (6.8, `/AF` with `/AFRelationship`).
 
 reportlab lays out the pages; pikepdf only post-processes them (the cheap path measured in
@@ -775,12 +775,10 @@ def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) 
 
 def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str, str]]:
     """The sources embedded in the PDF: (file name, bytes, MIME type, relationship, description)."""
-    from .jats import render as render_jats
-
     return [
         (f"{record.identifier}.json", record.dumps().encode("utf-8"), "application/json", "Source",
          "The canonical archiver record this PDF was rendered from"),
-        (f"{record.identifier}.xml", render_jats(record, context), "application/xml", "Source",
+        (f"{record.identifier}.xml", context.output(record, "jats"), "application/xml", "Source",
          "The article in JATS 1.4 XML"),
         (f"{record.identifier}.csl.json",
          (json.dumps([to_csl(record)], ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
