@@ -411,6 +411,24 @@ def test_a_context_shared_by_two_records_gives_each_its_own_output(records):
     assert context.output(records["CO23081"], "jats") == first
 
 
+def test_a_paragraph_keeps_its_lines_only_for_the_width_they_were_broken_for():
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph as PlainParagraph
+
+    text = "Maritime security in the <b>Indo-Pacific</b> depends on cooperation. " * 12
+    style = getSampleStyleSheet()["Normal"]
+
+    def fresh(width):
+        return PlainParagraph(text, style).wrap(width, 1000)
+
+    paragraph = pdf_writer.Paragraph(text, style)
+    for width in (300, 300, 150, 300):
+        assert paragraph.wrap(width, 1000) == fresh(width)
+        assert len(paragraph.blPara.lines) == round(fresh(width)[1] / style.leading)
+    del paragraph.blPara  # as reportlab's split does when the paragraph moves on whole
+    assert paragraph.wrap(300, 1000) == fresh(300) and paragraph.blPara.lines
+
+
 # Reproducibility ------------------------------------------------------------------------------------
 
 def test_same_record_and_style_give_the_same_bytes(records, rendered):

@@ -34,7 +34,8 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepTogether, ListFlowable,
-                                ListItem, PageTemplate, Paragraph, Spacer, Table, TableStyle)
+                                ListItem, PageTemplate, Spacer, Table, TableStyle)
+from reportlab.platypus import Paragraph as ReportlabParagraph
 
 from ..citation import cite_as, to_csl
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph as ParagraphNode, Quote, Record,
@@ -328,6 +329,27 @@ class Markup:
 
 
 # Flowables ------------------------------------------------------------------------------------------
+
+class Paragraph(ReportlabParagraph):
+    """reportlab's paragraph, keeping its lines for the width it was last wrapped to.
+
+    platypus wraps most paragraphs twice at the same width (to see whether they fit, then to place
+    them; KeepTogether and tables measure first as well), and each wrap breaks the lines anew: a fifth
+    of the layout time. The lines depend on the width and the paragraph alone."""
+
+    #: (width, the lines broken for it); valid while the paragraph still holds those lines (split
+    #: drops them when the paragraph moves on whole)
+    _wrapped: tuple[float, Any] | None = None
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        wrapped = self._wrapped
+        if wrapped and wrapped[0] == available_width and wrapped[1] is self.__dict__.get("blPara"):
+            return self.width, self.height
+        size = super().wrap(available_width, available_height)
+        lines = self.__dict__.get("blPara")
+        self._wrapped = (available_width, lines) if lines is not None else None
+        return size
+
 
 class Heading(Paragraph):
     """A paragraph that is also a bookmark and an outline entry."""
