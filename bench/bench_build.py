@@ -16,7 +16,6 @@ import argparse
 import concurrent.futures as cf
 import copy
 import datetime
-import html
 import json
 import os
 import resource
@@ -33,7 +32,7 @@ os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
 
 from archiver import batch  # noqa: E402
 from archiver.cli.common import write_atomic  # noqa: E402
-from archiver.record import Record, load, plain_text, walk  # noqa: E402
+from archiver.record import load  # noqa: E402
 from archiver.writers import FORMATS, resolve  # noqa: E402
 
 SAMPLES = ROOT / "samples" / "records"
@@ -84,23 +83,6 @@ def timed_build(src: Path, out: Path, style: Path, jobs: int) -> tuple[float, li
     return time.perf_counter() - started, outcomes
 
 
-def minimal_html(record: Record) -> str:
-    """A plain HTML page of the record for pandoc, used only while no `html` writer is registered."""
-    parts = [f"<h1>{html.escape(record.title)}</h1>",
-             "<p>" + html.escape(", ".join(a.name for a in record.authors)) + "</p>"]
-    if record.abstract:
-        parts.append(f"<p><em>{html.escape(record.abstract)}</em></p>")
-    for node in walk(record.body.blocks if record.body else []):
-        kind = getattr(node, "type", "")
-        if kind == "section":
-            parts.append(f"<h2>{html.escape(plain_text(node.title))}</h2>")
-        elif kind == "paragraph":
-            parts.append(f"<p>{html.escape(plain_text(node.content))}</p>")
-    body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="{record.language}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(record.title)}</title></head><body>\n{body}\n</body></html>\n")
-
-
 def pandoc_per_record(pages: list[Path], work: Path, out: Path, jobs: int) -> float:
     """Wall seconds per document for pandoc HTML -> JATS and HTML -> EPUB, one process per document
     and output, `jobs` at a time (the same parallelism as ours); images come from the record's folder."""
@@ -148,16 +130,12 @@ def main() -> None:
 
     pages_dir = work / "pandoc"
     pages_dir.mkdir(exist_ok=True)
-    html_format = FORMATS.get("html")
     pages = []
     built = sorted((o for o in outcomes if o.status == "built"), key=lambda o: o.identifier or "")
     for outcome in built[:args.pandoc]:
         page = pages_dir / f"{outcome.identifier}.html"
         record = load(out / outcome.identifier / f"{outcome.identifier}.json")
-        if html_format:
-            page.write_bytes((out / outcome.identifier / html_format.output_name(record)).read_bytes())
-        else:
-            page.write_text(minimal_html(record), encoding="utf-8")
+        page.write_bytes((out / outcome.identifier / FORMATS["html"].output_name(record)).read_bytes())
         pages.append(page)
     theirs = pandoc_per_record(pages, pages_dir, out, args.jobs)
     ours = first / args.records
@@ -181,7 +159,7 @@ def main() -> None:
     print(f"  rerun, nothing changed {second:8.2f} s   {100 * second / first:5.1f} % of the first run, "
           f"{skipped} of {len(again)} skipped")
     print(f"  pandoc                 {1000 * theirs:8.1f} ms/record   (HTML -> JATS + EPUB, {len(pages)} documents, "
-          f"one process each, {'landing pages' if html_format else 'minimal HTML made by this script'})")
+          f"one process each, landing pages)")
     print(f"  ratio pandoc / ours    {ratio:8.1f}     ({mark(ratio >= TARGETS['pandoc_ratio'])}: "
           f">= {TARGETS['pandoc_ratio']:.0f}; ours makes {len(formats)} formats plus the record, pandoc 2)")
     if not args.keep:
