@@ -847,7 +847,8 @@ def _to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
                 del page.obj["/Trans"]
             for annot in page.obj.get("/Annots", []):
                 annot.F = 4  # print flag: PDF/A wants every annotation printable
-        icc = _flate_stream(pdf, _srgb_profile())
+        icc = pikepdf.Stream(pdf, b"")
+        icc.write(_srgb_profile_deflated(), filter=Name.FlateDecode)
         icc.N = 3
         pdf.Root.OutputIntents = Array([Dictionary(
             Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
@@ -892,16 +893,9 @@ def _to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
         return out.getvalue()
 
 
-def _flate_stream(pdf: Any, data: bytes) -> Any:
-    import pikepdf
-    stream = pikepdf.Stream(pdf, b"")
-    stream.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
-    return stream
-
-
 @functools.cache
-def _srgb_profile() -> bytes:
-    return SRGB_PROFILE.read_bytes()
+def _srgb_profile_deflated() -> bytes:
+    return zlib.compress(SRGB_PROFILE.read_bytes())
 
 
 def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> bytes:
