@@ -4,6 +4,7 @@ manifests; every changed, missing or extra file is named and the exit status is 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,76 @@ def test_a_hidden_extra_file_is_named_too(converted, tmp_path, fmt):
     (payload_file(package, fmt).parent / ".hidden").write_bytes(b"x")
     result = run("verify", str(package))
     assert result.exit_code == 7 and ".hidden" in result.output
+
+
+# The SAF batch zip, which is what goes to DSpace ---------------------------------------------------
+
+def _rewrite_zip(path: Path, change) -> None:
+    """Rewrite a zip with `change(entries)` applied: name -> bytes, in the original order."""
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in change(entries).items():
+            archive.writestr(name, data)
+
+
+def test_an_intact_saf_zip_verifies_against_its_batch_folder(converted, tmp_path):
+    make(converted, "saf", tmp_path / "pkg")
+    result = run("verify", str(tmp_path / "pkg" / "saf.zip"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (report,) = json.loads(result.output)
+    with zipfile.ZipFile(tmp_path / "pkg" / "saf.zip") as archive:
+        assert report["kind"] == "saf-zip" and report["checked"] == len(archive.namelist())
+
+
+def test_a_saf_zip_without_its_batch_folder_is_checked_on_its_own(converted, tmp_path):
+    make(converted, "saf", tmp_path / "pkg")
+    moved = tmp_path / "elsewhere" / "batch.zip"
+    moved.parent.mkdir()
+    (tmp_path / "pkg" / "saf.zip").rename(moved)
+    result = run("verify", str(moved))
+    assert result.exit_code == 0, result.output
+    assert "no batch folder" in result.output  # says that only CRC-32 and layout were checked
+
+
+def test_a_flipped_bit_in_a_saf_zip_is_named(converted, tmp_path):
+    make(converted, "saf", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "saf.zip"
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("CO24017/CO24017.pdf")  # stored, so its bytes lie in the zip as they are
+    offset = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    result = run("verify", str(path))
+    assert result.exit_code == 7
+    assert "CO24017/CO24017.pdf" in result.output and "CRC-32" in result.output
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda e: {**e, "CO24017/CO24017.ris": b"TY  - GEN\nER  - \n"}, "changed entry CO24017/CO24017.ris"),
+    (lambda e: {n: d for n, d in e.items() if n != "CO24017/CO24017.epub"}, "missing entry CO24017/CO24017.epub"),
+    (lambda e: {**e, "CO24017/smuggled.exe": b"MZ"}, "extra entry CO24017/smuggled.exe"),
+    (lambda e: {**e, "CO24017/smuggled.exe": b"MZ"}, "CO24017/smuggled.exe is not named in CO24017/contents"),
+    (lambda e: {f"batch/{n}": d for n, d in e.items()}, "not <item>/<file>"),
+    (lambda e: {**e, "../evil.txt": b"x"}, "not <item>/<file>"),
+    (lambda e: {n: d for n, d in e.items() if n != "CO23081/dublin_core.xml"}, "CO23081 has no dublin_core.xml"),
+    (lambda e: {n: d for n, d in e.items() if n != "CO23081/contents"}, "CO23081 has no contents file"),
+    (lambda e: {n: d for n, d in e.items() if n != "CO23081/CO23081.pdf"},
+     "CO23081/contents:"),
+])
+def test_a_damaged_saf_zip_is_named(converted, tmp_path, change, expected):
+    make(converted, "saf", tmp_path / "pkg")
+    _rewrite_zip(tmp_path / "pkg" / "saf.zip", change)
+    result = run("verify", str(tmp_path / "pkg" / "saf.zip"))
+    assert result.exit_code == 7
+    assert expected in result.output, result.output
+
+
+def test_a_truncated_zip_is_a_clean_failure(converted, tmp_path):
+    make(converted, "saf", tmp_path / "pkg")
+    path = tmp_path / "pkg" / "saf.zip"
+    path.write_bytes(path.read_bytes()[:-200])
+    result = run("verify", str(path))
+    assert result.exit_code == 7 and "Traceback" not in result.output
+    assert "not a readable zip" in result.output

@@ -3,8 +3,9 @@
 `verify(path)` recognises a BagIt bag (RFC 8493 section 3: every payload file in every payload manifest,
 every tag manifest entry matching), an OCFL 1.1 object or storage root (the inventory manifest of
 section 3.5.3 against the content files, plus ocfl-py's validator), a METS package (each `mets:file`
-CHECKSUM) and a build manifest (`manifest-sha256.txt` in `sha256sum` form). It returns every problem
-found (changed, missing and extra files named), never only the first.
+CHECKSUM), a DSpace SAF batch zip (see `saf.verify_zip`) and a build manifest (`manifest-sha256.txt` in
+`sha256sum` form). It returns every problem found (changed, missing and extra files named), never only
+the first.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..errors import Problem
 
@@ -69,6 +70,8 @@ class FixityReport:
     kind: str
     checked: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: what the check could not cover, and why (not a problem)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -76,15 +79,17 @@ class FixityReport:
 
 
 def compare(root: Path, expected: dict[str, str], algorithm: str, source: str,
-            present: Iterable[str], report: FixityReport, what: str = "file") -> None:
-    """Check `expected` (path below root -> digest) against the files `present` below root."""
+            present: Iterable[str], report: FixityReport, what: str = "file",
+            digest: Callable[[str, str], str] | None = None) -> None:
+    """Check `expected` (path below root -> digest) against the files `present` below root;
+    `digest(name, algorithm)` computes a present file's digest when it is not a file below root."""
     present = set(present)
     for name in sorted(expected):
         if name not in present:
             report.problems.append(Problem(f"missing {what} {name} (listed in {Path(source).name})",
                                            source=source, hint="restore the file from another copy"))
             continue
-        actual = digests(root / name, (algorithm,))[algorithm]
+        actual = digest(name, algorithm) if digest else digests(root / name, (algorithm,))[algorithm]
         report.checked += 1
         if actual != expected[name]:
             report.problems.append(Problem(f"changed {what} {name}: {algorithm} is {actual}, "
@@ -109,6 +114,8 @@ def kind_of(path: Path) -> str:
             return "manifest"
     elif path.name == BUILD_MANIFEST:
         return "manifest"
+    elif path.suffix.lower() == ".zip":
+        return "saf-zip"
     return "unknown"
 
 
@@ -128,13 +135,16 @@ def verify(path: Path) -> FixityReport:
     elif kind == "mets":
         from .mets import verify_mets_package
         verify_mets_package(path, report)
+    elif kind == "saf-zip":
+        from .saf import verify_zip
+        verify_zip(path, report)
     elif kind == "manifest":
         verify_build_manifest(path.parent if path.is_file() else path, report)
     else:
         report.problems.append(Problem(
             "not a package archiver can check", source=str(path),
-            hint="give a BagIt bag, an OCFL object or storage root, a METS package folder, or a folder "
-                 f"with {BUILD_MANIFEST}"))
+            hint="give a BagIt bag, an OCFL object or storage root, a METS package folder, a SAF "
+                 f"batch zip, or a folder with {BUILD_MANIFEST}"))
     return report
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from ..errors import PackageInvalid
+from ..errors import PackageInvalid, Problem
 from ..record import Record
 from . import RecordFolder, building, copy_file, package_datetime, write_zip
+from .fixity import BUILD_MANIFEST, FixityReport, compare, parse_manifest, write_build_manifest
 
 #: file suffix -> (bundle, description); the first match wins, so longer suffixes come first
 FILE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -153,7 +154,6 @@ def write_item(folder: RecordFolder, item_dir: Path) -> None:
 
 def make_batch(folders: list[RecordFolder], target: Path) -> tuple[Path, Path]:
     """Write the batch folder `target` (one item folder per record) and `target`.zip beside it."""
-    from .fixity import write_build_manifest
     from . import ensure_unique
     ensure_unique(folders)
     with building(target) as tmp:
@@ -162,6 +162,76 @@ def make_batch(folders: list[RecordFolder], target: Path) -> tuple[Path, Path]:
         write_build_manifest(tmp)
     moment = max((package_datetime(f.record) for f in folders), default=package_datetime())
     zip_path = target.with_name(target.name + ".zip")
-    from .fixity import BUILD_MANIFEST
     write_zip(target, zip_path, moment, exclude=(BUILD_MANIFEST,))
     return target, zip_path
+
+
+def verify_zip(path: Path, report: FixityReport) -> None:
+    """A batch zip as it goes to DSpace: every entry read back against its CRC-32; the layout the
+    importer needs (`<item>/<file>`, a `dublin_core.xml` and a `contents` file per item, every file
+    named in `contents` present and every other file named there); and, when the batch folder it
+    was zipped from lies beside it (`pkg/saf/` for `pkg/saf.zip`), every entry's SHA-256 against
+    that folder's build manifest, so a changed, missing or extra entry is named."""
+    import hashlib
+    import zipfile
+
+    source = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if not name.endswith("/")]
+            entries: dict[str, bytes] = {}
+            for name in names:
+                try:
+                    entries[name] = archive.read(name)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:  # zlib.error is a ValueError
+                    report.problems.append(Problem(f"changed entry {name}: {error} (its CRC-32 or data is damaged)",
+                                                   source=source, hint="the zip was altered or damaged; re-package"))
+    except (zipfile.BadZipFile, OSError) as error:
+        report.problems.append(Problem(f"not a readable zip: {error}", source=source,
+                                       hint="the zip is truncated or damaged; re-package it"))
+        return
+    report.problems.extend(_layout_problems(entries, source))
+    manifest = path.with_suffix("") / BUILD_MANIFEST
+    if manifest.is_file():
+        expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
+        report.problems.extend(problems)
+        compare(path, expected, "sha256", str(manifest), entries, report, what="entry",
+                digest=lambda name, algorithm: hashlib.new(algorithm, entries[name]).hexdigest())
+    else:
+        report.checked += len(entries)
+        report.notes.append(f"no batch folder with {BUILD_MANIFEST} beside it: CRC-32 and layout checked, "
+                            "not SHA-256")
+
+
+def _layout_problems(entries: dict[str, bytes], source: str) -> list[Problem]:
+    def problem(message: str) -> Problem:
+        return Problem(message, source=source, hint="re-package with `archiver package --format saf`")
+
+    problems: list[Problem] = []
+    items: dict[str, set[str]] = {}
+    for name in sorted(entries):
+        parts = PurePosixPath(name).parts
+        if len(parts) != 2 or ".." in parts or name.startswith("/"):
+            problems.append(problem(f"{name} is not <item>/<file>, the layout DSpace's importer reads"))
+        else:
+            items.setdefault(parts[0], set()).add(parts[1])
+    for item, files in sorted(items.items()):
+        if "dublin_core.xml" not in files:
+            problems.append(problem(f"{item} has no dublin_core.xml"))
+        if "contents" not in files:
+            problems.append(problem(f"{item} has no contents file"))
+            continue
+        listed = set()
+        text = entries[f"{item}/contents"].decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            name = line.split("\t", 1)[0]
+            if not name:
+                continue
+            listed.add(name)
+            if name not in files:
+                problems.append(problem(f"{item}/contents:{number} names {name}, which is not in the zip"))
+        for name in sorted(files - listed - set(SAF_RESERVED)):
+            if not (name.startswith("metadata_") and name.endswith(".xml")):
+                problems.append(problem(f"{item}/{name} is not named in {item}/contents, so DSpace would "
+                                        "not import it"))
+    return problems
