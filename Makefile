@@ -35,7 +35,7 @@ package: setup
 	$(ARCHIVER) package $$folders --format bagit -o $(PKG)/bagit; \
 	$(ARCHIVER) package $$folders --format mets -o $(PKG)/mets; \
 	$(ARCHIVER) package $$folders --format ocfl -o $(PKG)/ocfl; \
-	$(ARCHIVER) verify $(PKG)/saf $(PKG)/bagit/* $(PKG)/mets/* $(PKG)/ocfl
+	$(ARCHIVER) verify $(PKG)/saf $(PKG)/saf.zip $(PKG)/bagit/* $(PKG)/mets/* $(PKG)/ocfl
 
 # Regenerate golden files from the current code; review `git diff tests/` before committing.
 golden: setup
