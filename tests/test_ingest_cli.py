@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -271,3 +272,24 @@ def test_a_saved_pages_files_folder_is_not_taken_for_sources(tmp_path):
     code, out, err = run(str(pages), "-o", str(tmp_path / "out"), "--format", "json")
     assert code == 0, err
     assert [Path(entry["source"]).name for entry in json.loads(out)["results"]] == ["CO23081.pagetext.txt"]
+
+
+def test_a_page_saved_complete_brings_its_figure_image(tmp_path):
+    """A browser's "Web Page, complete" keeps the images in NAME_files/ beside the page; they are not
+    sources of their own, and the figure gets its image."""
+    page = Path(__file__).resolve().parent / "data" / "pages" / "CO23081.html"
+    png = (ROOT / "samples" / "records" / "images" / "CO24017-fig1.png").read_bytes()
+    saved = tmp_path / "saved"
+    (saved / "CO23081_files").mkdir(parents=True)
+    (saved / "CO23081_files" / "summit.png").write_bytes(png)
+    (saved / "CO23081_files" / "style.css").write_text("body {}")
+    text = re.sub(r'src="https://www\.rsis\.edu\.sg/[^"]+\.jpg"', 'src="CO23081_files/summit.png"',
+                  page.read_text(encoding="utf-8"))
+    (saved / "CO23081.html").write_text(text, encoding="utf-8")
+    code, _, stderr = run(str(saved), "-o", str(tmp_path / "records"))
+    assert code == 0, stderr
+    assert files_in(tmp_path / "records") == ["CO23081.json", "images/CO23081-fig1.png"]
+    assert (tmp_path / "records" / "images" / "CO23081-fig1.png").read_bytes() == png
+    assert "W003" not in stderr
+    record = json.loads((tmp_path / "records" / "CO23081.json").read_text(encoding="utf-8"))
+    assert '"images/CO23081-fig1.png"' in json.dumps(record)

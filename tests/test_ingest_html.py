@@ -319,3 +319,52 @@ def test_a_page_wrapped_in_one_form_keeps_its_article():
     # read through the site rule (not the trafilatura fallback): furniture dropped by rule, note kept
     assert "W006" in {w.code for w in warnings} and len(record.body.notes) == 1
     assert [f.credit for f in record.figures()] == ["Wikimedia"]
+
+
+# Figure images a saved page holds ------------------------------------------------------------------
+
+REMOTE_SRC = ('src="https://www.rsis.edu.sg/wp-content/uploads/2023/05/'
+              'China_Central_Asia_Summit_20230519_01-1024x683.jpg"')
+PNG = (ROOT / "samples" / "records" / "images" / "CO24017-fig1.png").read_bytes()
+
+
+def page_with_src(src: str) -> bytes:
+    text = PAGE.read_text(encoding="utf-8")
+    assert REMOTE_SRC in text
+    return text.replace(REMOTE_SRC, f'src="{src}"').encode("utf-8")
+
+
+def read_with(src: str, files: dict[str, bytes]):
+    (draft,) = html.read(page_with_src(src), "CO23081.html", neighbour=files.get)
+    (figure,) = [b for s in draft.data["body"]["blocks"] for b in s["blocks"] if b["type"] == "figure"]
+    return draft, figure
+
+
+@pytest.mark.parametrize("src, files", [
+    ("CO23081_files/China%20Central.png", {"CO23081_files/China Central.png": PNG}),  # "Web Page, complete"
+    ("./CO23081_files/summit.png?ver=2", {"CO23081_files/summit.png": PNG}),
+    ("data:image/png;base64," + __import__("base64").b64encode(PNG).decode(), {}),  # SingleFile
+])
+def test_a_saved_image_becomes_the_figure_image(src, files):
+    draft, figure = read_with(src, files)
+    assert figure["image"] == "images/CO23081-fig1.png"
+    assert draft.assets == {"images/CO23081-fig1.png": PNG}
+    assert figure["caption"] and figure["credit"] == "Wikimedia"
+    assert "W003" not in {w.code for w in draft.warnings}
+
+
+@pytest.mark.parametrize("src, files, why", [
+    (REMOTE_SRC[5:-1], {}, "is on the web, and archiver never fetches"),
+    ("//cdn.example.org/a.png", {}, "is on the web"),
+    ("../secret.png", {"../secret.png": PNG}, "lies outside the page's folder"),
+    ("/etc/secret.png", {"/etc/secret.png": PNG}, "lies outside the page's folder"),
+    ("CO23081_files/gone.png", {}, "is not saved beside the page"),
+    ("CO23081_files/notes.png", {"CO23081_files/notes.png": b"not an image"}, "not a PNG or JPEG"),
+    ("data:image/png;base64,@@@", {}, "base64 data is damaged"),
+    ("data:image/svg+xml,<svg/>", {}, "not base64-encoded"),
+])
+def test_an_image_the_page_does_not_hold_is_a_warning_naming_why(src, files, why):
+    draft, figure = read_with(src, files)
+    assert "image" not in figure and draft.assets == {}
+    (warning,) = [w for w in draft.warnings if w.code == "W003"]
+    assert why in warning.message and "caption and credit kept" in warning.message

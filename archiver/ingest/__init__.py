@@ -76,6 +76,15 @@ NOT_SOURCE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff",
 MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
 
 
+def image_type(data: bytes) -> str | None:
+    """The file type of a figure image the writers can embed ("png", "jpg"), from its first bytes."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    return None
+
+
 def folder_reader(folder: Path) -> Neighbour:
     """Files next to a source, by relative path (a manuscript's sidecar and images); nothing outside
     its folder, nothing larger than a source may be."""
@@ -97,14 +106,6 @@ def is_sidecar(path: Path, sources: set[Path]) -> bool:
     read with its manuscript, not as a source of its own."""
     return path.suffix.lower() == ".json" and \
         any(path.with_suffix(suffix).resolve() in sources for suffix in MANUSCRIPT_SUFFIXES)
-
-
-def sidecar_of(path: Path) -> Path | None:
-    """The sidecar a manuscript's metadata may come from, when there is one."""
-    if path.suffix.lower() not in MANUSCRIPT_SUFFIXES:
-        return None
-    sidecar = path.with_suffix(".json")
-    return sidecar if sidecar.is_file() else None
 
 
 def reader(kind: str) -> Any:

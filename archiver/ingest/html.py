@@ -13,15 +13,17 @@ processing instructions dropped; no DTD is loaded and no entity beyond HTML's ow
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
-from . import Draft
+from . import Draft, Neighbour, image_type
 from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
                       NOTES_HEADING, SYNOPSIS, TITLE_LINE, attribute_bios, finish, note_inlines)
 from .pagetext import decode, looks_like_heading
@@ -48,7 +50,12 @@ def sniff(data: bytes, name: str) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:65536].lower()
 
 
-def read(data: bytes, name: str) -> list[Draft]:
+#: a saved page's images come from the files saved beside it ("Web Page, complete") or from the page
+#: itself (data: URIs, as SingleFile saves them)
+USES_NEIGHBOURS = True
+
+
+def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Draft]:
     source = PurePath(name).name
     warnings: list[ArchiverWarning] = []
     text = decode(data, source, warnings)
@@ -57,8 +64,30 @@ def read(data: bytes, name: str) -> list[Draft]:
     site = site_for(text)
     parts = _metadata(meta, document, site, source, warnings)
     content = _content(document, text, site, parts.get("links", {}).get("source"), source, warnings)
-    _Article(parts, site, source, warnings, base=parts.get("links", {}).get("source")).read(content)
-    return [Draft(finish(parts, site, source, warnings), warnings)]
+    article = _Article(parts, site, source, warnings, base=parts.get("links", {}).get("source"),
+                       neighbour=neighbour or (lambda relative: None))
+    article.read(content)
+    record = finish(parts, site, source, warnings)
+    return [Draft(record, warnings, assets=article.place_images(record))]
+
+
+def _saved_image(src: str, neighbour: Neighbour) -> tuple[bytes | None, str]:
+    """The bytes of an image as the saved page holds it, or None and why not."""
+    if src.startswith("data:"):
+        header, _, payload = src.partition(",")
+        if not header.endswith(";base64"):
+            return None, "is an inline image that is not base64-encoded"
+        try:
+            return base64.b64decode(payload, validate=True), "is inline"
+        except (binascii.Error, ValueError):
+            return None, "is an inline image whose base64 data is damaged"
+    if re.match(r"^[a-z][a-z0-9+.-]*:|^//", src, re.I):
+        return None, "is on the web, and archiver never fetches"
+    relative = PurePosixPath(unquote(src.split("#", 1)[0].split("?", 1)[0]))
+    if relative.is_absolute() or ".." in relative.parts:
+        return None, "lies outside the page's folder"
+    data = neighbour(str(relative))
+    return data, "is not saved beside the page" if data is None else "is saved beside the page"
 
 
 def _parse(text: str, source: str):
@@ -281,8 +310,12 @@ _TRAFILATURA_STYLES = {"#i": "em", "#b": "strong", "#sup": "sup", "#sub": "sub",
 class _Article:
     """Walks the article's block elements in order, filling abstract, sections, notes and bios."""
 
-    def __init__(self, parts: dict, site: Site | None, source: str, warnings: list, base: str | None):
+    def __init__(self, parts: dict, site: Site | None, source: str, warnings: list, base: str | None,
+                 neighbour: Neighbour):
         self.parts, self.site, self.source, self.warnings, self.base = parts, site, source, warnings, base
+        self.neighbour = neighbour
+        #: figure id -> (image bytes, file type), placed once the record's identifier is known
+        self.images: dict[str, tuple[bytes, str]] = {}
         self.state = "body"
         self.abstract: list[str] = []
         self.bios: list[str] = []
@@ -434,10 +467,34 @@ class _Article:
             figure["credit"] = credit
         if alt:
             figure["alt"] = alt
-        where = images[0].get("src") if images else None
-        self.warnings.append(ArchiverWarning("W003", f"figure {self.counters['fig']}: image {where or '(none)'} "
-                                             "is not in the saved page; caption and credit kept", self.source))
+        src = (images[0].get("src") or "").strip() if images else ""
+        data, why = _saved_image(src, self.neighbour) if src else (None, "is not in the page")
+        kind = image_type(data) if data is not None else None
+        if data is not None and kind is None:
+            why = f"{why} but is not a PNG or JPEG file"
+        if kind is None:
+            shown = src if len(src) <= 120 else src[:117] + "..."
+            self.warnings.append(ArchiverWarning("W003", f"figure {self.counters['fig']}: image {shown or '(none)'} "
+                                                 f"{why}; caption and credit kept", self.source))
+        else:
+            self.images[figure["id"]] = (data, kind)
         return figure
+
+    def place_images(self, record: dict) -> dict[str, bytes]:
+        """Name each image found after the record (`images/<identifier>-<figure>.<type>`) and return
+        the files to write beside it."""
+        assets: dict[str, bytes] = {}
+
+        def visit(blocks: list) -> None:
+            for block in blocks:
+                if block.get("type") == "figure" and block["id"] in self.images:
+                    data, kind = self.images[block["id"]]
+                    block["image"] = f"images/{record['identifier']}-{block['id']}.{kind}"
+                    assets[block["image"]] = data
+                visit(block.get("blocks", []))
+
+        visit(record.get("body", {}).get("blocks", []))
+        return assets
 
     def table(self, element) -> dict | None:
         head: list = []

@@ -29,7 +29,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
-from . import Draft, Neighbour
+from . import Draft, Neighbour, image_type
 from .loose import Normaliser, decode
 
 USES_NEIGHBOURS = True
@@ -209,14 +209,6 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
     if unpacked > MAX_UNPACKED_BYTES:
         raise InputError(f"unpacks to {unpacked:,} bytes, more than archiver reads", source=name,
                          hint="a commentary manuscript is far smaller: compress its images")
-
-
-def image_type(data: bytes) -> str | None:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpg"
-    return None
 
 
 def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
