@@ -40,7 +40,7 @@ from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError
                      StrictWarnings, UsageError)
 from .writers import Format
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 #: how often (seconds) the parent rewrites the manifest during a run (less often once the manifest is
 #: so big that rewriting it would cost more than 5 % of the time); it is always written at the end
 MANIFEST_FLUSH_INTERVAL = 0.5
@@ -127,6 +127,8 @@ class Plan:
     manifest: dict[str, Any]
     todo: list[Source]
     unchanged: list[Outcome]
+    #: the manifest entries of the sources in `todo`, as their last build left them
+    earlier: dict[str, Any] = field(default_factory=dict)
 
 
 # Discovery, sharding and fingerprints -------------------------------------------------------------
@@ -175,18 +177,21 @@ def style_fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def source_digest(path: Path, data: bytes | None = None) -> str | None:
-    """SHA-256 of a source, and of its sidecar when it is a manuscript with one: the record is made
-    from both, so an edit to either rebuilds it."""
-    from .ingest import sidecar_of
+def source_digest(path: Path, neighbours: Iterable[str] = (), data: bytes | None = None) -> str | None:
+    """SHA-256 of a source and of the files beside it that its reader read (a manuscript's sidecar
+    and images, a saved page's images; one that was missing counts as missing): the records are made
+    from all of them, so a change to any rebuilds them, and so does a missing file that appears."""
+    from .ingest import folder_reader
 
     try:
         digest = hashlib.sha256(path.read_bytes() if data is None else data)
-        sidecar = sidecar_of(path)
-        if sidecar is not None:
-            digest.update(b"\0sidecar\0" + sidecar.read_bytes())
     except OSError:
         return None
+    nearby = folder_reader(path.parent)
+    for relative in sorted(set(neighbours)):
+        content = nearby(relative)
+        digest.update(b"\0" + relative.encode("utf-8") + b"\0")
+        digest.update(b"-" if content is None else b"+" + hashlib.sha256(content).digest())
     return digest.hexdigest()
 
 
@@ -230,7 +235,7 @@ def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
 def _matches(source: Source, entry: Any, settings: Settings) -> bool:
     if not entry or not entry.get("records"):
         return False
-    if source_digest(source.path) != entry.get("sha256"):
+    if source_digest(source.path, entry.get("neighbours", ())) != entry.get("sha256"):
         return False
     expected = settings.record_key()
     for record in entry["records"].values():
@@ -262,6 +267,7 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
     todo: list[Source] = []
     unchanged: list[Outcome] = []
     manifest: dict[str, Any] = {}
+    earlier: dict[str, Any] = {}
     for source in sources:
         entry = known.get(source.key)
         if _up_to_date(source, entry, settings):
@@ -271,7 +277,9 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
                                          warnings=list(record.get("warnings", []))))
         else:
             todo.append(source)
-    return Plan(settings, own, manifest, todo, unchanged)
+            if entry is not None:
+                earlier[source.key] = entry
+    return Plan(settings, own, manifest, todo, unchanged, earlier)
 
 
 # The worker --------------------------------------------------------------------------------------
@@ -313,9 +321,11 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
+def _read_records(data: bytes, source: Source, neighbours: list[str]
+                  ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
     """(record, warnings, images the reader supplied) for each record of a source. A canonical record
-    (`.json` with a schema_version) takes the fast path; all else is ingested."""
+    (`.json` with a schema_version) takes the fast path; all else is ingested, and the files its
+    reader asks for beside the source are added to `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
 
@@ -331,8 +341,17 @@ def _read_records(data: bytes, source: Source) -> list[tuple[Any, list[ArchiverW
                                          line=exc.lineno)]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
             return [(validate(parsed, name), [], {})]
-    return [(item.record, item.warnings, item.assets)
-            for item in read_source(data, name, neighbour=folder_reader(source.path.parent))]
+    nearby = folder_reader(source.path.parent)
+
+    def neighbour(relative: str) -> bytes | None:
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:  # a name no file can have; it could not be kept in the manifest
+            return None
+        neighbours.append(relative)
+        return nearby(relative)
+
+    return [(item.record, item.warnings, item.assets) for item in read_source(data, name, neighbour=neighbour)]
 
 
 def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
@@ -343,8 +362,9 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
     return target
 
 
-def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, Any]]:
-    """Build every record of one source; returns the source's SHA-256, outcomes and manifest records."""
+def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
+    """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
+    read beside it, and their names), outcomes and manifest records."""
     from .convert import applicable, convert, load_assets
 
     settings = _settings
@@ -357,11 +377,12 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
         error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
                            hint="check that the file exists and is readable")
         return None, [_failed(source, None, error)], {}
-    digest = source_digest(source.path, data)
+    neighbours: list[str] = []
     try:
-        records = _read_records(data, source)
+        records = _read_records(data, source, neighbours)
     except ArchiverError as error:
-        return digest, [_failed(source, None, error)], {}
+        return None, [_failed(source, None, error)], {}
+    fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(set(neighbours))}
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
     for record, read_warnings, supplied in records:
@@ -390,7 +411,7 @@ def _build_source(source: Source) -> tuple[str | None, list[Outcome], dict[str, 
                   for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}
-    return digest, outcomes, entries
+    return fingerprint, outcomes, entries
 
 
 def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
@@ -458,16 +479,17 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
         def settle(source: Source, result: Any) -> list[Outcome]:
             nonlocal last_flush, flush_cost
             if isinstance(result, BaseException):
-                digest, entries = None, {}
+                fingerprint, entries = None, {}
                 outcomes = [_failed(source, None, ArchiverError(
                     f"internal error: {type(result).__name__}: {result}", source=source.key,
                     hint="a bug in archiver: please report it with this source"))]
             else:
-                digest, outcomes, entries = result
+                fingerprint, outcomes, entries = result
             manifest.pop(source.key, None)
             outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
-            if entries and all(o.status == "built" for o in outcomes):
-                manifest[source.key] = {"sha256": digest, "records": entries}
+            if fingerprint and entries and all(o.status == "built" for o in outcomes):
+                manifest[source.key] = {**fingerprint, "records": entries}
+                _remove_stale(settings.out_dir, plan.earlier.get(source.key), entries)
             if time.monotonic() - last_flush >= max(MANIFEST_FLUSH_INTERVAL, 20 * flush_cost):
                 started = time.monotonic()
                 settings.write(plan.manifest_path, _manifest_bytes(manifest))
@@ -532,6 +554,28 @@ def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:
     return cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, work)),
                                   mp_context=multiprocessing.get_context("fork"),
                                   initializer=_start_worker, initargs=(settings, os.getpid()))
+
+
+def _remove_stale(out_dir: Path, previous: Any, entries: dict[str, Any]) -> None:
+    """Remove the files an earlier build of these records wrote and this one did not (a figure
+    dropped from the record or lost from beside its page, a format no longer asked for), so that
+    OUT/<identifier>/ holds what the report lists. Only files the manifest says archiver wrote are
+    removed; nothing else in OUT is touched."""
+    try:
+        before = {identifier: set(record["outputs"]) for identifier, record in previous["records"].items()}
+    except (AttributeError, KeyError, TypeError):  # no earlier build, or a damaged manifest entry
+        return
+    for identifier, entry in entries.items():
+        folder = out_dir / identifier
+        for name in sorted(before.get(identifier, set()) - set(entry["outputs"])):
+            path = (out_dir / name).resolve()
+            if folder not in path.parents or path.is_symlink():
+                continue
+            path.unlink(missing_ok=True)
+            for parent in path.parents:
+                if parent == folder or any(parent.iterdir()):
+                    break
+                parent.rmdir()
 
 
 def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any],

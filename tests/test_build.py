@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -154,6 +155,39 @@ def test_a_manuscript_builds_with_its_sidecar_and_embedded_image(tmp_path):
     code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0 and [r["status"] for r in report["records"]] == ["built"]
     assert load(out / "CO99001" / "CO99001.json").published == "2023-06-01"  # a sidecar edit rebuilds
+
+
+def test_a_file_read_beside_a_source_rebuilds_it_when_it_changes_or_appears(tmp_path):
+    """A manuscript's image and a saved page's image ("Web Page, complete": NAME_files/) are read from
+    beside the source; changing one rebuilds that record only, and so does removing or restoring one.
+    A rebuild removes what the earlier build wrote and this one does not, and nothing else."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    png = (SAMPLES / "images" / "CO24017-fig1.png").read_bytes()
+    _manuscript(src, png)
+    page = (Path(__file__).resolve().parent / "data" / "pages" / "CO23081.html").read_text(encoding="utf-8")
+    page = re.sub(r'src="https://www\.rsis\.edu\.sg/[^"]+\.jpg"', 'src="CO23081_files/summit.png"', page)
+    (src / "CO23081_files").mkdir()
+    (src / "CO23081_files" / "summit.png").write_bytes(png)
+    (src / "CO23081.html").write_text(page, encoding="utf-8")
+
+    def statuses() -> dict[str, str]:
+        code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+        assert code == 0, stderr
+        return {r["identifier"]: r["status"] for r in report["records"]}
+
+    assert statuses() == {"CO99001": "built", "CO23081": "built"}
+    assert (out / "CO23081" / "images" / "CO23081-fig1.png").read_bytes() == png
+    assert statuses() == {"CO99001": "unchanged", "CO23081": "unchanged"}
+    (src / "chart.png").write_bytes(png + b"changed")
+    assert statuses() == {"CO99001": "built", "CO23081": "unchanged"}
+    (src / "CO23081_files" / "summit.png").unlink()
+    (out / "CO23081" / "librarian-notes.txt").write_text("kept")
+    assert statuses() == {"CO99001": "unchanged", "CO23081": "built"}
+    # the image the earlier build wrote is gone with its emptied folder; a file archiver did not write stays
+    assert sorted(p.name for p in (out / "CO23081").iterdir()) == ["CO23081.fake", "CO23081.json",
+                                                                   "librarian-notes.txt"]
+    (src / "CO23081_files" / "summit.png").write_bytes(png)
+    assert statuses() == {"CO99001": "unchanged", "CO23081": "built"}
 
 
 # Incremental -------------------------------------------------------------------------------------
