@@ -568,8 +568,10 @@ def _remove_stale(out_dir: Path, previous: Any, entries: dict[str, Any]) -> None
     for identifier, entry in entries.items():
         folder = out_dir / identifier
         for name in sorted(before.get(identifier, set()) - set(entry["outputs"])):
+            if (out_dir / name).is_symlink():  # not what archiver wrote (it writes files)
+                continue
             path = (out_dir / name).resolve()
-            if folder not in path.parents or path.is_symlink():
+            if folder not in path.parents:
                 continue
             path.unlink(missing_ok=True)
             for parent in path.parents:
