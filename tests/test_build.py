@@ -515,6 +515,24 @@ def test_a_damaged_manifest_means_a_rebuild_never_a_wrong_skip(tmp_path):
     assert rendered(tmp_path) == ALL[:3]
 
 
+def test_a_hand_edited_manifest_cannot_make_a_rebuild_remove_other_files(tmp_path):
+    """Stale outputs are removed only inside the rebuilt record's own folder."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    manifest = out / ".archiver-manifest.json"
+    data = json.loads(manifest.read_text())
+    entry = data["sources"][str(src / "CO900000.json")]
+    entry["records"]["CO900000"]["outputs"].update({"CO900000/../../victim.txt": "0" * 64,
+                                                    "CO900000/../CO900001/CO900001.json": "0" * 64})
+    entry["sha256"] = "0" * 64  # so the record is rebuilt
+    manifest.write_text(json.dumps(data))
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert victim.read_text() == "mine" and (out / "CO900001" / "CO900001.json").is_file()
+
+
 def test_a_record_whose_outputs_cannot_all_be_written_leaves_none_of_them(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 3)
