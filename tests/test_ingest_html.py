@@ -344,6 +344,7 @@ def read_with(src: str, files: dict[str, bytes]):
     ("CO23081_files/China%20Central.png", {"CO23081_files/China Central.png": PNG}),  # "Web Page, complete"
     ("./CO23081_files/summit.png?ver=2", {"CO23081_files/summit.png": PNG}),
     ("data:image/png;base64," + __import__("base64").b64encode(PNG).decode(), {}),  # SingleFile
+    ("DATA:image/png;BASE64," + __import__("base64").b64encode(PNG).decode(), {}),
 ])
 def test_a_saved_image_becomes_the_figure_image(src, files):
     draft, figure = read_with(src, files)

@@ -73,9 +73,9 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Dra
 
 def _saved_image(src: str, neighbour: Neighbour) -> tuple[bytes | None, str]:
     """The bytes of an image as the saved page holds it, or None and why not."""
-    if src.startswith("data:"):
+    if src[:5].lower() == "data:":
         header, _, payload = src.partition(",")
-        if not header.endswith(";base64"):
+        if not header.lower().endswith(";base64"):
             return None, "is an inline image that is not base64-encoded"
         try:
             return base64.b64decode(payload, validate=True), "is inline"
