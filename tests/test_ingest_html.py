@@ -4,6 +4,7 @@ pages refused cleanly."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -343,8 +344,8 @@ def read_with(src: str, files: dict[str, bytes]):
 @pytest.mark.parametrize("src, files", [
     ("CO23081_files/China%20Central.png", {"CO23081_files/China Central.png": PNG}),  # "Web Page, complete"
     ("./CO23081_files/summit.png?ver=2", {"CO23081_files/summit.png": PNG}),
-    ("data:image/png;base64," + __import__("base64").b64encode(PNG).decode(), {}),  # SingleFile
-    ("DATA:image/png;BASE64," + __import__("base64").b64encode(PNG).decode(), {}),
+    ("data:image/png;base64," + base64.b64encode(PNG).decode(), {}),  # SingleFile
+    ("DATA:image/png;BASE64," + base64.b64encode(PNG).decode(), {}),
 ])
 def test_a_saved_image_becomes_the_figure_image(src, files):
     draft, figure = read_with(src, files)
