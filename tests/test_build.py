@@ -411,15 +411,21 @@ DRIVER = textwrap.dedent("""\
 """)
 
 
+def start_build(tmp_path: Path, src: Path, out: Path, delay: float, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """`archiver build SRC -o OUT --to fake --jobs 2` in a process group of its own, each fake render
+    taking `delay` seconds, so a test can signal the whole run."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
+    env = {**os.environ, "FAKE_DELAY": str(delay), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"],
+                            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=stderr, text=True)
+
+
 def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_rest(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     identifiers = make_records(src, 30)
-    driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
-    env = {**os.environ, "FAKE_DELAY": "0.08", "PYTHONPATH": str(ROOT)}
-    args = [PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"]
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_build(tmp_path, src, out, delay=0.08)
     # Kill once the manifest has claimed some records (it is first written about 0.5 s in, a run
     # takes about 1.2 s), so the resume must both trust the claims and redo the rest.
     deadline = time.monotonic() + 30
@@ -451,8 +457,8 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
     assert 0 < len(claimed) < 30
 
     (tmp_path / "renders.log").unlink()
-    env.pop("FAKE_DELAY")
-    rerun = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    rerun = subprocess.run(proc.args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           capture_output=True, text=True, timeout=60)
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads((out / "report.json").read_text())
     assert {r["identifier"]: r["status"] for r in report["records"]} == \
@@ -466,12 +472,7 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
 def test_workers_die_with_a_sigkilled_parent(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 20)
-    driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
-    env = {**os.environ, "FAKE_DELAY": "0.5", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"],
-                            cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_build(tmp_path, src, out, delay=0.5)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 20
     workers: list[int] = []
@@ -561,12 +562,7 @@ def test_a_writer_that_cannot_be_loaded_fails_each_record_with_the_reason(tmp_pa
 def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 40)
-    driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
-    env = {**os.environ, "FAKE_DELAY": "0.1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([PYTHON, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"],
-                            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = start_build(tmp_path, src, out, delay=0.1, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 4:
         time.sleep(0.01)
