@@ -264,7 +264,7 @@ def test_a_rerun_redoes_exactly_the_records_whose_inputs_changed(tmp_path, monke
             assert sha(out / name) == digest
 
 
-def test_other_formats_rebuild_every_record(tmp_path, monkeypatch):
+def test_other_formats_rebuild_every_record_and_drop_the_files_of_formats_left_out(tmp_path, monkeypatch):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 3)
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
@@ -274,6 +274,9 @@ def test_other_formats_rebuild_every_record(tmp_path, monkeypatch):
     assert code == 0
     assert rendered(tmp_path) == sorted(ALL[:3] * 2)
     assert all((out / i / f"{i}.fake2").exists() for i in ALL[:3])
+    # a format no longer asked for: its files, which the earlier build wrote, go with the rebuild
+    assert build(str(src), "-o", str(out), "--to", "fake2")[0] == 0
+    assert sorted(p.name for p in (out / "CO900000").iterdir()) == ["CO900000.fake2", "CO900000.json"]
 
 
 # Bad records -------------------------------------------------------------------------------------
