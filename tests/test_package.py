@@ -16,6 +16,8 @@ from lxml import etree
 
 from archiver.cli import main
 
+from zips import rezip
+
 IDS = ("CO23081", "CO24017", "CO24102")
 
 
@@ -231,16 +233,6 @@ def test_saf_handles_a_folder_with_only_the_record(converted, tmp_path):
     assert contents == "CO23081.json\tbundle:METADATA\tdescription:Canonical record (archiver JSON)\n"
 
 
-def _rezip(source: Path, target: Path, change) -> Path:
-    with zipfile.ZipFile(source) as archive:
-        entries = {n: archive.read(n) for n in archive.namelist()}
-    entries = change(entries)
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return target
-
-
 @pytest.mark.parametrize("change, expected", [
     (lambda e: {f"batch/{n}": d for n, d in e.items()}, "not <item>/<file>"),
     (lambda e: {**e, "CO24017/images/x.png": b"x"}, "not <item>/<file>"),
@@ -257,7 +249,7 @@ def _rezip(source: Path, target: Path, change) -> Path:
 ])
 def test_saf_rule_check_bites(converted, tmp_path, change, expected):
     package(converted, "saf", tmp_path)
-    bad = _rezip(tmp_path / "saf.zip", tmp_path / "bad.zip", change)
+    bad = rezip(tmp_path / "saf.zip", tmp_path / "bad.zip", change)
     problems = saf_import_problems(bad)
     assert any(expected in p for p in problems), problems
 

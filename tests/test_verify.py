@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from archiver.cli import main
 
+from zips import rezip
+
 ENV = {"SOURCE_DATE_EPOCH": "1700000000"}
 
 
@@ -130,15 +132,6 @@ def test_a_hidden_extra_file_is_named_too(converted, tmp_path, fmt):
 
 # The SAF batch zip, which is what goes to DSpace ---------------------------------------------------
 
-def _rewrite_zip(path: Path, change) -> None:
-    """Rewrite a zip with `change(entries)` applied: name -> bytes, in the original order."""
-    with zipfile.ZipFile(path) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist()}
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in change(entries).items():
-            archive.writestr(name, data)
-
-
 def test_an_intact_saf_zip_verifies_against_its_batch_folder(converted, tmp_path):
     make(converted, "saf", tmp_path / "pkg")
     result = run("verify", str(tmp_path / "pkg" / "saf.zip"), "--format", "json")
@@ -186,7 +179,7 @@ def test_a_flipped_bit_in_a_saf_zip_is_named(converted, tmp_path):
 ])
 def test_a_damaged_saf_zip_is_named(converted, tmp_path, change, expected):
     make(converted, "saf", tmp_path / "pkg")
-    _rewrite_zip(tmp_path / "pkg" / "saf.zip", change)
+    rezip(tmp_path / "pkg" / "saf.zip", tmp_path / "pkg" / "saf.zip", change)
     result = run("verify", str(tmp_path / "pkg" / "saf.zip"))
     assert result.exit_code == 7
     assert expected in result.output, result.output
