@@ -33,7 +33,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import __version__
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
@@ -177,22 +177,31 @@ def style_fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def source_digest(path: Path, neighbours: Iterable[str] = (), data: bytes | None = None) -> str | None:
-    """SHA-256 of a source and of the files beside it that its reader read (a manuscript's sidecar
-    and images, a saved page's images; one that was missing counts as missing): the records are made
-    from all of them, so a change to any rebuilds them, and so does a missing file that appears."""
-    from .ingest import folder_reader
-
+def source_digest(path: Path, neighbours: Mapping[str, str | None], data: bytes | None = None) -> str | None:
+    """SHA-256 of a source and of the files beside it that its reader read (`neighbours`: relative
+    path -> SHA-256, None for one that was missing): the records are made from all of them, so a
+    change to any rebuilds them, and so does a missing file that appears."""
     try:
         digest = hashlib.sha256(path.read_bytes() if data is None else data)
     except OSError:
         return None
-    nearby = folder_reader(path.parent)
-    for relative in sorted(set(neighbours)):
-        content = nearby(relative)
+    for relative in sorted(neighbours):
+        found = neighbours[relative]
         digest.update(b"\0" + relative.encode("utf-8") + b"\0")
-        digest.update(b"-" if content is None else b"+" + hashlib.sha256(content).digest())
+        digest.update(b"-" if found is None else b"+" + bytes.fromhex(found))
     return digest.hexdigest()
+
+
+def _neighbour_hashes(folder: Path, names: Iterable[str]) -> dict[str, str | None]:
+    """The SHA-256 of files beside a source as its reader sees them (see `ingest.folder_reader`)."""
+    from .ingest import folder_reader
+
+    nearby = folder_reader(folder)
+    return {name: _sha256(nearby(name)) for name in names}
+
+
+def _sha256(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
@@ -235,7 +244,8 @@ def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
 def _matches(source: Source, entry: Any, settings: Settings) -> bool:
     if not entry or not entry.get("records"):
         return False
-    if source_digest(source.path, entry.get("neighbours", ())) != entry.get("sha256"):
+    neighbours = _neighbour_hashes(source.path.parent, entry.get("neighbours", ()))
+    if source_digest(source.path, neighbours) != entry.get("sha256"):
         return False
     expected = settings.record_key()
     for record in entry["records"].values():
@@ -321,11 +331,11 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _read_records(data: bytes, source: Source, neighbours: list[str]
+def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
                   ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
     """(record, warnings, images the reader supplied) for each record of a source. A canonical record
-    (`.json` with a schema_version) takes the fast path; all else is ingested, and the files its
-    reader asks for beside the source are added to `neighbours`."""
+    (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
+    each file its reader reads beside the source (None: not there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
 
@@ -348,8 +358,9 @@ def _read_records(data: bytes, source: Source, neighbours: list[str]
             relative.encode("utf-8")
         except UnicodeEncodeError:  # a name no file can have; it could not be kept in the manifest
             return None
-        neighbours.append(relative)
-        return nearby(relative)
+        content = nearby(relative)
+        neighbours[relative] = _sha256(content)
+        return content
 
     return [(item.record, item.warnings, item.assets) for item in read_source(data, name, neighbour=neighbour)]
 
@@ -377,12 +388,12 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
         error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
                            hint="check that the file exists and is readable")
         return None, [_failed(source, None, error)], {}
-    neighbours: list[str] = []
+    neighbours: dict[str, str | None] = {}
     try:
         records = _read_records(data, source, neighbours)
     except ArchiverError as error:
         return None, [_failed(source, None, error)], {}
-    fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(set(neighbours))}
+    fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
     for record, read_warnings, supplied in records:
@@ -407,7 +418,7 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
         # The images read from disk for this build (None: missing), so a later change is noticed; the
         # images a reader took from the source itself change only with the source.
-        images = {image: hashlib.sha256(assets[image]).hexdigest() if image in assets else None
+        images = {image: _sha256(assets.get(image))
                   for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}
