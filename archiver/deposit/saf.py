@@ -11,6 +11,7 @@ an extra top folder, so figure images are moved up beside the other files); in e
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
+from typing import Iterable
 
 from ..errors import PackageInvalid, Problem
 from ..record import Record
@@ -176,13 +177,19 @@ def verify_zip(path: Path, report: FixityReport) -> None:
     import zipfile
 
     source = str(path)
+    #: readable entry -> SHA-256; a batch of thousands of records is hashed, never held in memory
+    digests: dict[str, str] = {}
+    contents: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [name for name in archive.namelist() if not name.endswith("/")]
-            entries: dict[str, bytes] = {}
-            for name in names:
+            for name in archive.namelist():
+                if name.endswith("/"):
+                    continue
                 try:
-                    entries[name] = archive.read(name)
+                    with archive.open(name) as entry:  # the CRC-32 is checked when the entry is read to its end
+                        digests[name] = hashlib.file_digest(entry, "sha256").hexdigest()
+                    if PurePosixPath(name).name == "contents":
+                        contents[name] = archive.read(name)
                 except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:  # zlib.error is a ValueError
                     report.problems.append(Problem(f"changed entry {name}: {error} (its CRC-32 or data is damaged)",
                                                    source=source, hint="the zip was altered or damaged; re-package"))
@@ -190,26 +197,26 @@ def verify_zip(path: Path, report: FixityReport) -> None:
         report.problems.append(Problem(f"not a readable zip: {error}", source=source,
                                        hint="the zip is truncated or damaged; re-package it"))
         return
-    report.problems.extend(_layout_problems(entries, source))
+    report.problems.extend(_layout_problems(digests, contents, source))
     manifest = path.with_suffix("") / BUILD_MANIFEST
     if manifest.is_file():
         expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
         report.problems.extend(problems)
-        compare(path, expected, "sha256", str(manifest), entries, report, what="entry",
-                digest=lambda name, algorithm: hashlib.new(algorithm, entries[name]).hexdigest())
+        compare(path, expected, "sha256", str(manifest), digests, report, what="entry",
+                digest=lambda name, algorithm: digests[name])
     else:
-        report.checked += len(entries)
+        report.checked += len(digests)
         report.notes.append(f"no batch folder with {BUILD_MANIFEST} beside it: CRC-32 and layout checked, "
                             "not SHA-256")
 
 
-def _layout_problems(entries: dict[str, bytes], source: str) -> list[Problem]:
+def _layout_problems(names: Iterable[str], contents: dict[str, bytes], source: str) -> list[Problem]:
     def problem(message: str) -> Problem:
         return Problem(message, source=source, hint="re-package with `archiver package --format saf`")
 
     problems: list[Problem] = []
     items: dict[str, set[str]] = {}
-    for name in sorted(entries):
+    for name in sorted(names):
         parts = PurePosixPath(name).parts
         if len(parts) != 2 or ".." in parts or name.startswith("/"):
             problems.append(problem(f"{name} is not <item>/<file>, the layout DSpace's importer reads"))
@@ -222,7 +229,7 @@ def _layout_problems(entries: dict[str, bytes], source: str) -> list[Problem]:
             problems.append(problem(f"{item} has no contents file"))
             continue
         listed = set()
-        text = entries[f"{item}/contents"].decode("utf-8", errors="replace")
+        text = contents[f"{item}/contents"].decode("utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             name = line.split("\t", 1)[0]
             if not name:
