@@ -214,12 +214,15 @@ def manifest_path(out_dir: Path, shard: Shard | None) -> Path:
     return out_dir / f".archiver-manifest{shard.suffix if shard else ''}.json"
 
 
-def load_manifest(out_dir: Path, own: Path) -> dict[str, Any]:
-    """Source entries from every manifest in OUT (the merged output of shards), this run's own last.
+def load_manifest(out_dir: Path, own: Path, *, others_only: bool = False) -> dict[str, Any]:
+    """Source entries from every manifest in OUT (the merged output of shards), this run's own last
+    (or left out).
 
     A manifest that is unreadable is ignored: the worst case is a full rebuild, never a wrong skip."""
     sources: dict[str, Any] = {}
     for path in sorted(out_dir.glob(".archiver-manifest*.json"), key=lambda p: p == own):
+        if others_only and path == own:
+            continue
         try:
             data = json.loads(path.read_bytes())
             if data.get("manifest_version") == MANIFEST_VERSION and isinstance(data.get("sources"), dict):
@@ -485,6 +488,9 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
             leftover.unlink(missing_ok=True)
         manifest = dict(plan.manifest)
         claimed = {identifier: key for key, entry in manifest.items() for identifier in entry["records"]}
+        # identifier -> the outputs an earlier build wrote under it, for sources now built under
+        # another identifier (a corrected identifier); removed once the whole run has settled
+        superseded: dict[str, Any] = {}
         last_flush, flush_cost = time.monotonic(), 0.0
 
         def settle(source: Source, result: Any) -> list[Outcome]:
@@ -500,7 +506,9 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
             outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
             if fingerprint and entries and all(o.status == "built" for o in outcomes):
                 manifest[source.key] = {**fingerprint, "records": entries}
-                _remove_stale(settings.out_dir, plan.earlier.get(source.key), entries)
+                earlier = _earlier_outputs(plan.earlier.get(source.key))
+                _remove_stale(settings.out_dir, earlier, entries)
+                superseded.update((i, outputs) for i, outputs in earlier.items() if i not in entries)
             if time.monotonic() - last_flush >= max(MANIFEST_FLUSH_INTERVAL, 20 * flush_cost):
                 started = time.monotonic()
                 settings.write(plan.manifest_path, _manifest_bytes(manifest))
@@ -525,6 +533,11 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
                             f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
                             source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
                     yield from settle(source, result)
+            elsewhere = load_manifest(settings.out_dir, plan.manifest_path, others_only=True)
+            still_claimed = {identifier for entry in [*elsewhere.values(), *manifest.values()]
+                                     for identifier in _identifiers(entry)}
+            for identifier in sorted(superseded.keys() - still_claimed):
+                _remove_superseded(settings.out_dir, identifier, superseded[identifier])
         finally:
             # Also on Ctrl-C: the manifest holds only settled records, so claiming them is safe.
             settings.write(plan.manifest_path, _manifest_bytes(manifest))
@@ -567,28 +580,59 @@ def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:
                                   initializer=_start_worker, initargs=(settings, os.getpid()))
 
 
-def _remove_stale(out_dir: Path, previous: Any, entries: dict[str, Any]) -> None:
+def _earlier_outputs(previous: Any) -> dict[str, dict[str, str]]:
+    """identifier -> {output name: SHA-256} of a source's earlier build ({} when there was none, or
+    its manifest entry is damaged)."""
+    try:
+        earlier = {identifier: dict(record["outputs"]) for identifier, record in previous["records"].items()}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return {}
+    return {identifier: outputs for identifier, outputs in earlier.items()
+            if isinstance(identifier, str) and all(isinstance(name, str) for name in outputs)}
+
+
+def _identifiers(entry: Any) -> list[str]:
+    records = entry.get("records") if isinstance(entry, dict) else None
+    return list(records) if isinstance(records, dict) else []
+
+
+def _remove_stale(out_dir: Path, earlier: dict[str, dict[str, str]], entries: dict[str, Any]) -> None:
     """Remove the files an earlier build of these records wrote and this one did not (a figure
     dropped from the record or lost from beside its page, a format no longer asked for), so that
     OUT/<identifier>/ holds what the report lists. Only files the manifest says archiver wrote are
     removed; nothing else in OUT is touched."""
-    try:
-        before = {identifier: set(record["outputs"]) for identifier, record in previous["records"].items()}
-    except (AttributeError, KeyError, TypeError):  # no earlier build, or a damaged manifest entry
-        return
     for identifier, entry in entries.items():
-        folder = out_dir / identifier
-        for name in sorted(before.get(identifier, set()) - set(entry["outputs"])):
-            if (out_dir / name).is_symlink():  # not what archiver wrote (it writes files)
-                continue
-            path = (out_dir / name).resolve()
-            if folder not in path.parents:
-                continue
-            path.unlink(missing_ok=True)
-            for parent in path.parents:
-                if parent == folder or any(parent.iterdir()):
-                    break
-                parent.rmdir()
+        for name in sorted(earlier.get(identifier, {}).keys() - set(entry["outputs"])):
+            _remove_output(out_dir, identifier, name)
+
+
+def _remove_superseded(out_dir: Path, identifier: str, outputs: dict[str, str]) -> None:
+    """Remove what an earlier build wrote under an identifier its source no longer has and no source
+    claims, so that `archiver package OUT/*` does not deposit the record twice. Only while the
+    folder's record is still the one that build wrote (else another run has written it since), and
+    only files that still hold what that build wrote."""
+    record = f"{identifier}/{identifier}.json"
+    if record not in outputs or _sha256_file(out_dir / record) != outputs[record]:
+        return
+    for name in sorted(outputs, key=lambda name: name == record):  # the record last: a crash midway
+        if _sha256_file(out_dir / name) == outputs[name]:      # leaves the folder recognisable
+            _remove_output(out_dir, identifier, name)
+
+
+def _remove_output(out_dir: Path, identifier: str, name: str) -> None:
+    """Remove OUT/`name` if it is a file inside OUT/<identifier>/, then the folders it leaves empty
+    (OUT/<identifier>/ too)."""
+    if (out_dir / name).is_symlink():  # not what archiver wrote (it writes files)
+        return
+    path = (out_dir / name).resolve()
+    folder = out_dir / identifier
+    if folder not in path.parents:
+        return
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == out_dir or any(parent.iterdir()):
+            break
+        parent.rmdir()
 
 
 def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any],

@@ -537,6 +537,83 @@ def test_a_hand_edited_manifest_cannot_make_a_rebuild_remove_other_files(tmp_pat
     assert victim.read_text() == "mine" and (out / "CO900001" / "CO900001.json").is_file()
 
 
+def _change_identifier(src: Path, old: str, new: str) -> None:
+    path = src / f"{old}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["identifier"] = new
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_corrected_identifier_leaves_no_record_under_the_old_one(tmp_path):
+    """`archiver package out/*` would otherwise deposit the record twice, once under each identifier."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    (out / "CO900002" / "librarian-notes.txt").write_text("mine")
+    _change_identifier(src, "CO900001", "CO900011")
+    _change_identifier(src, "CO900002", "CO900012")
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0, stderr
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "CO900000", "CO900002", "CO900011", "CO900012", "report.json"]
+    # only what archiver wrote goes; a folder holding a file of someone else's stays, with that file
+    assert sorted(p.name for p in (out / "CO900002").iterdir()) == ["librarian-notes.txt"]
+    assert load(out / "CO900011" / "CO900011.json").identifier == "CO900011"
+    assert sorted(by_id(report)) == ["CO900000", "CO900011", "CO900012"]
+
+
+def test_identifiers_swapped_between_two_sources_keep_both_records(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    _change_identifier(src, "CO900000", "SWAP")
+    _change_identifier(src, "CO900001", "CO900000")
+    _change_identifier(src, "CO900000", "CO900001")  # CO900000.json, now named SWAP, becomes CO900001
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    for identifier in ("CO900000", "CO900001"):
+        assert load(out / identifier / f"{identifier}.json").identifier == identifier
+        assert (out / identifier / f"{identifier}.fake").is_file()
+
+
+def test_an_old_identifier_a_new_source_takes_over_keeps_its_files(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    shutil.copy(src / "CO900001.json", src / "CO900001-copy.json")  # the same record, so the same bytes
+    _change_identifier(src, "CO900001", "CO900011")
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    for identifier in ("CO900001", "CO900011"):
+        assert sorted(p.name for p in (out / identifier).iterdir()) == [
+            f"{identifier}.fake", f"{identifier}.json", "images"]
+
+
+def test_an_old_identifier_another_build_has_rewritten_is_left_alone(tmp_path):
+    """Its record is no longer the one this source's earlier build wrote (another shard or a convert
+    run wrote it since), so none of its files are this build's to remove."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    record = out / "CO900001" / "CO900001.json"
+    record.write_text(record.read_text(encoding="utf-8").replace("variant 1", "variant one"), encoding="utf-8")
+    _change_identifier(src, "CO900001", "CO900011")
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert sorted(p.name for p in (out / "CO900001").iterdir()) == ["CO900001.fake", "CO900001.json", "images"]
+
+
+def test_an_old_identifier_another_source_still_claims_is_left_alone(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    # a second source (built in another run, into the same OUT) takes over CO900001
+    other = tmp_path / "other"
+    make_records(other, 2)
+    (other / "CO900000.json").unlink()
+    _change_identifier(src, "CO900001", "CO900011")
+    assert build(str(other), "-o", str(out), "--to", "fake", "--shard", "1/1")[0] == 0
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert sorted(p.name for p in (out / "CO900001").iterdir()) == ["CO900001.fake", "CO900001.json", "images"]
+
+
 def test_a_record_whose_outputs_cannot_all_be_written_leaves_none_of_them(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 3)
