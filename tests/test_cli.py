@@ -3,7 +3,9 @@ lazy imports, and `python -m archiver`."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +72,38 @@ def test_warning_codes_are_in_the_readme():
 
     for code, meaning in WARNING_CODES.items():
         assert f"| {code} | {meaning} |" in README
+
+
+def test_convert_again_removes_the_images_the_record_no_longer_names(tmp_path):
+    """A stateless command still must not leave an image in OUT/<id>/ that `archiver package` would
+    deposit with a record that dropped it; the librarian's own files stay."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    shutil.copytree(ROOT / "samples" / "records" / "images", src / "images")
+    record = json.loads((ROOT / "samples" / "records" / "CO24017.json").read_text(encoding="utf-8"))
+    (src / "CO24017.json").write_text(json.dumps(record), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "ris"]).exit_code == 0
+    folder = out / "CO24017"
+    assert (folder / "images" / "CO24017-fig1.png").is_file()
+    (folder / "notes.txt").write_text("mine")
+
+    text = (src / "CO24017.json").read_text(encoding="utf-8")
+    (src / "CO24017.json").write_text(text.replace('"image": "images/CO24017-fig1.png", ', ""), encoding="utf-8")
+    result = runner.invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "ris"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["CO24017.json", "CO24017.ris", "notes.txt"]
+
+
+def test_convert_removes_nothing_when_the_earlier_record_in_out_is_not_one_it_wrote(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    folder = out / "CO24017"
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "CO24017-fig1.png").write_bytes(b"a librarian's scan")
+    (folder / "CO24017.json").write_text('{"identifier": "CO24017", "not": "a valid record"}', encoding="utf-8")
+    record = json.loads((ROOT / "samples" / "records" / "CO24102.json").read_text(encoding="utf-8"))
+    record["identifier"] = "CO24017"
+    (src / "CO24017.json").parent.mkdir(parents=True)
+    (src / "CO24017.json").write_text(json.dumps(record), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "ris"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "images" / "CO24017-fig1.png").read_bytes() == b"a librarian's scan"

@@ -44,10 +44,37 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             warnings += skipped
             outputs = convert(record, wanted, brand, assets)
             folder = inside(out_dir, record.identifier)
+            dropped = _images_of_earlier_record(folder, record.identifier) - set(outputs)
             for name, data in sorted(outputs.items()):
                 write_atomic(inside(folder, name), data)
+            for name in sorted(dropped):
+                _remove(folder, name)
         except ArchiverError as error:
             tally.failure(str(path), error)
             continue
         tally.success(str(path), warnings, identifier=record.identifier, outputs=sorted(outputs))
     tally.finish("convert")
+
+
+def _images_of_earlier_record(folder: Path, identifier: str) -> set[str]:
+    """The figure images of the record an earlier conversion wrote to `folder`; none when there is no
+    valid record there (then nothing in the folder is known to be archiver's)."""
+    from ..errors import ArchiverError
+    from ..record import load
+
+    try:
+        earlier = load(folder / f"{identifier}.json")
+    except (ArchiverError, OSError):
+        return set()
+    return {figure.image for figure in earlier.figures() if figure.image}
+
+
+def _remove(folder: Path, name: str) -> None:
+    """Remove an image a record no longer names, and its folder when that is left empty."""
+    path = folder / name
+    if path.is_symlink() or not path.is_file():
+        return
+    path = inside(folder, name)
+    path.unlink()
+    if path.parent != folder and not any(path.parent.iterdir()):
+        path.parent.rmdir()
