@@ -33,7 +33,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepTogether, ListFlowable,
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, ListFlowable,
                                 ListItem, PageTemplate, Spacer, Table, TableStyle)
 from reportlab.platypus import Paragraph as ReportlabParagraph
 
@@ -41,6 +41,7 @@ from ..citation import cite_as, to_csl
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph as ParagraphNode, Quote, Record,
                       Section, Styled, Table as TableNode, long_date, plain_text, walk)
 from ..style import Style
+from .pdfimage import ImageDamaged, figure_image
 
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
 rl_config.useA85 = 0
@@ -520,19 +521,11 @@ class Story:
             parts.append(Spacer(1, self.s["credit"].spaceAfter))
         return KeepTogether(parts)
 
-    def image(self, figure: Figure, data: bytes) -> Image | None:
+    def image(self, figure: Figure, data: bytes) -> Flowable | None:
         """The figure's image scaled to the column, or None when its bytes cannot be decoded."""
-        from PIL import Image as PILImage, UnidentifiedImageError
         try:
-            with PILImage.open(io.BytesIO(data)) as probe:
-                probe.load()
-                pixels_w, pixels_h = probe.size
-                if probe.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
-                    # A CMYK (or Lab) image would need a CMYK OutputIntent (ISO 19005-3 6.2.4.3).
-                    converted = io.BytesIO()
-                    probe.convert("RGB").save(converted, "PNG")
-                    data = converted.getvalue()
-        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            pixels_w, pixels_h, placed = figure_image(data)
+        except ImageDamaged as exc:
             log.warning("figure %s: image %s cannot be decoded (%s); caption and credit kept",
                         figure.id, figure.image, exc)
             return None
@@ -541,7 +534,7 @@ class Story:
         max_height = self.look.pagesize[1] * 0.4
         if height > max_height:
             width, height = width * max_height / height, max_height
-        image = Image(io.BytesIO(data), width=width, height=height)
+        image = placed(width, height)
         image.hAlign = "LEFT"
         return image
 
