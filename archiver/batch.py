@@ -403,14 +403,13 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
         identifier = record.identifier
         try:
             assets, asset_warnings = load_assets(record, source.path.parent, supplied)
-            warnings = [*read_warnings, *(
-                ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in asset_warnings)]
+            warnings = [*read_warnings, *_sourced(asset_warnings, source)]
             wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
             warnings += skipped
-            if warnings and settings.strict:
-                raise StrictWarnings("warnings are fatal under --strict", problems=[
-                    Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
-            outputs = convert(record, wanted, _style, assets)
+            _fatal_if_strict(warnings, settings, source)  # before spending a conversion on the record
+            outputs, rendered = convert(record, wanted, _style, assets)
+            warnings += _sourced(rendered, source)
+            _fatal_if_strict(warnings, settings, source)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier)
             hashes = _write_all(settings.write, identifier, outputs, targets)
@@ -426,6 +425,16 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}
     return fingerprint, outcomes, entries
+
+
+def _sourced(warnings: list[ArchiverWarning], source: Source) -> list[ArchiverWarning]:
+    return [ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in warnings]
+
+
+def _fatal_if_strict(warnings: list[ArchiverWarning], settings: Settings, source: Source) -> None:
+    if warnings and settings.strict:
+        raise StrictWarnings("warnings are fatal under --strict", problems=[
+            Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
 
 
 def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],

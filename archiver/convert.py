@@ -57,8 +57,9 @@ def applicable(record: Record, formats: list[Format], named: set[str], style: St
 
 
 def convert(record: Record, formats: list[Format], style: Style,
-            assets: dict[str, bytes]) -> dict[str, bytes]:
-    """File name -> bytes for the record, its images and each requested format."""
+            assets: dict[str, bytes]) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
+    """File name -> bytes for the record, its images and each requested format; and the warnings the
+    writers raised (W003 for a figure image the PDF cannot decode, W010 for characters no font has)."""
     context = RenderContext(style=style, assets=MappingProxyType(dict(assets)))
     outputs: dict[str, bytes] = {f"{record.identifier}.json": record.dumps().encode("utf-8")}
     outputs.update(assets)
@@ -71,4 +72,4 @@ def convert(record: Record, formats: list[Format], style: Style,
             raise ConversionError(f"{fmt.name} conversion of {record.identifier} failed: "
                                   f"{type(exc).__name__}: {exc}",
                                   hint="this is a bug in archiver; please report it with the record") from exc
-    return outputs
+    return outputs, context.warnings

@@ -115,7 +115,7 @@ class ArchiverWarning:
 WARNING_CODES: dict[str, str] = {
     "W001": "a value was guessed from context (e.g. the publisher from the site)",
     "W002": "a source node the record cannot hold was left out",
-    "W003": "a figure's image is missing; caption and credit kept",
+    "W003": "a figure's image is missing or cannot be decoded; caption and credit kept",
     "W004": "an author's name could not be split into given and family names",
     "W005": "a date lacked its day or month and was completed",
     "W006": "text was dropped as page furniture (menus, footers)",
@@ -123,4 +123,5 @@ WARNING_CODES: dict[str, str] = {
     "W008": "the source was not valid UTF-8; undecodable bytes were replaced with U+FFFD",
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
+    "W010": "a character no font of the brand can draw is left blank in the PDF",
 }

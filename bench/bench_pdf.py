@@ -36,7 +36,7 @@ def main() -> None:
         pdf.render(record, context)
         start = time.process_time()
         for _ in range(args.repeat):
-            raw = pdf._layout(record, style, pdf._look(style), dict(assets))
+            raw = pdf._layout(record, style, pdf._look(style), dict(assets), [])
         layout = (time.process_time() - start) / args.repeat * 1000
         start = time.process_time()
         for _ in range(args.repeat):

@@ -107,3 +107,17 @@ def test_convert_removes_nothing_when_the_earlier_record_in_out_is_not_one_it_wr
     result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "ris"])
     assert result.exit_code == 0, result.output
     assert (folder / "images" / "CO24017-fig1.png").read_bytes() == b"a librarian's scan"
+
+
+def test_convert_reports_a_writer_warning_with_the_record(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    (src / "images").mkdir(parents=True)
+    (src / "images" / "CO24017-fig1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"truncated" * 8)
+    shutil.copy(ROOT / "samples" / "records" / "CO24017.json", src)
+    result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "pdf",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.stdout)["results"]
+    assert [(w["code"], w["pointer"]) for w in entry["warnings"]] == [("W003", "figure fig1")]
+    result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "pdf", "--strict"])
+    assert result.exit_code == 3 and "warning W003" in result.output

@@ -214,7 +214,7 @@ def test_renders_in_headless_chromium(records, tmp_path, name):
 
     record = records[name]
     assets, _ = load_assets(record, SAMPLES)
-    for file_name, data in convert(record, [FORMATS["html"]], load_style("rsis"), assets).items():
+    for file_name, data in convert(record, [FORMATS["html"]], load_style("rsis"), assets)[0].items():
         write_atomic(tmp_path / file_name, data)
     url = (tmp_path / "index.html").as_uri()
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]

@@ -397,7 +397,8 @@ def test_the_embedded_jats_is_the_jats_file_rendered_once(records, monkeypatch):
     monkeypatch.setattr(jats_writer, "render", lambda record, context: calls.append(record) or real(record, context))
     record = records["CO24017"]
     context = _context(record, "rsis")
-    outputs = convert(record, [FORMATS["jats"], FORMATS["pdf"]], context.style, dict(context.assets))
+    outputs, warnings = convert(record, [FORMATS["jats"], FORMATS["pdf"]], context.style, dict(context.assets))
+    assert warnings == []
     assert len(calls) == 1
     with pikepdf.open(io.BytesIO(outputs["CO24017.pdf"])) as pdf:
         assert pdf.attachments["CO24017.xml"].get_file().read_bytes() == outputs["CO24017.xml"]
@@ -533,23 +534,24 @@ def test_nested_sections_nest_in_the_outline(tmp_path):
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
 
 
-def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path, caplog):
+def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path):
     from archiver.record import validate
     data = json.loads((RECORDS / "CO24102.json").read_text(encoding="utf-8"))
     data["body"]["blocks"][1]["blocks"].append({"type": "paragraph", "content": [
         "Astral: 😀 (U+1F600). Symbols: ∮ ⌘ ☂. Korean: 한국어."]})
     record = validate(data)
     path = tmp_path / "fallback.pdf"
-    with caplog.at_level("WARNING", logger="archiver.writers.pdf"):
-        path.write_bytes(pdf_writer.render(record, _context(record, "default")))
+    context = _context(record, "default")
+    path.write_bytes(pdf_writer.render(record, context))
     text = _text(path)
     # Above U+FFFF the ToUnicode map needs a surrogate pair; reportlab alone extracts U+1F60 here.
     assert "😀 (U+1F600)" in text
     assert "∮ ⌘ ☂" in text  # not in Noto Sans: set in the last-resort DejaVu Sans
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "DejaVuSans " in fonts
-    # No installed font has Hangul: the loss is logged, never silent, and the file stays valid.
-    assert "U+D55C, U+AD6D, U+C5B4" in caplog.text
+    # No installed font has Hangul: the loss is the record's warning W010, and the file stays valid.
+    (warning,) = context.warnings
+    assert warning.code == "W010" and "U+AD6D, U+C5B4, U+D55C;" in warning.message
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
 
 
@@ -669,7 +671,7 @@ def test_figure_images_go_in_as_their_files_hold_them_with_every_pixel_kept(reco
 
 
 @pytest.mark.parametrize("damage", ["png-bad-crc-data", "png-short-data", "jpeg-truncated"])
-def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, damage, caplog):
+def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, damage):
     """Going in as they are, files are still checked: every PNG row is inflated and counted, and a
     JPEG is decoded (at an eighth of its size, which reads every coded block)."""
     import zlib as zlib_module
@@ -687,15 +689,17 @@ def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, dam
             body = body[:40] + bytes([body[40] ^ 0xFF]) + body[41:]
         data = png[:png.index(b"IDAT") - 4] + _png_chunk(b"IDAT", body) + png[png.index(b"IEND") - 4:]
     path = tmp_path / f"{damage}.pdf"
-    with caplog.at_level("WARNING", logger="archiver.writers.pdf"):
-        path.write_bytes(pdf_writer.render(record, RenderContext(style=load_style("rsis"), assets={figure.image: data})))
+    context = RenderContext(style=load_style("rsis"), assets={figure.image: data})
+    path.write_bytes(pdf_writer.render(record, context))
     assert _image_count(path) == 0
-    assert "cannot be decoded" in caplog.text
+    (warning,) = context.warnings
+    assert (warning.code, warning.pointer) == ("W003", "figure fig1")
+    assert "images/CO24017-fig1.png" in warning.message and "cannot be decoded" in warning.message
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
 
 
 @pytest.mark.parametrize("variant", ["cmyk-jpeg", "undecodable"])
-def test_awkward_images_keep_the_file_valid(records, tmp_path, variant, caplog):
+def test_awkward_images_keep_the_file_valid(records, tmp_path, variant):
     from PIL import Image as PILImage
     record = records["CO24017"]
     (figure,) = record.figures()
@@ -707,12 +711,10 @@ def test_awkward_images_keep_the_file_valid(records, tmp_path, variant, caplog):
         data, images = b"\x89PNG\r\n\x1a\n" + b"truncated" * 8, 0
     context = RenderContext(style=load_style("rsis"), assets={figure.image: data})
     path = tmp_path / f"{variant}.pdf"
-    with caplog.at_level("WARNING", logger="archiver.writers.pdf"):
-        path.write_bytes(pdf_writer.render(record, context))
+    path.write_bytes(pdf_writer.render(record, context))
     report = pikepdf.pdfa.validate_written(path, "3b")
     assert report.verdict == "pass", report.findings  # CMYK without a CMYK OutputIntent would fail 6.2.4.3
     assert _image_count(path) == images
     text = _squash(_text(path))
     assert "Figure 1. Dry-season flow" in text and "Credit: Chart drawn by the authors" in text
-    if not images:
-        assert "cannot be decoded" in caplog.text
+    assert [w.code for w in context.warnings] == ([] if images else ["W003"])

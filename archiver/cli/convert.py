@@ -27,7 +27,7 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
     from ..convert import applicable, convert, load_assets
-    from ..errors import ArchiverError
+    from ..errors import ArchiverError, ArchiverWarning
     from ..record import load
     from ..style import load_style
     from ..writers import named_explicitly, resolve
@@ -42,7 +42,8 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             assets, warnings = load_assets(record, path.parent)
             wanted, skipped = applicable(record, formats, named, brand, str(path))
             warnings += skipped
-            outputs = convert(record, wanted, brand, assets)
+            outputs, rendered = convert(record, wanted, brand, assets)
+            warnings += [ArchiverWarning(w.code, w.message, str(path), w.pointer) for w in rendered]
             folder = inside(out_dir, record.identifier)
             dropped = _images_of_earlier_record(folder, record.identifier) - set(outputs)
             for name, data in sorted(outputs.items()):

@@ -1,7 +1,8 @@
 """The output formats: a plain table of names (with aliases) to lazily imported render functions.
 
 Every writer has the signature `render(record: Record, context: RenderContext) -> bytes` and never
-touches the file system: the CLI decides where the bytes go. A format's module is imported only when
+touches the file system or prints: the CLI decides where the bytes go, and what a writer has to say
+about the record goes into `context.warnings`. A format's module is imported only when
 that format is rendered.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping
 
-from ..errors import UsageError
+from ..errors import ArchiverWarning, UsageError
 from ..record import Record
 from ..style import Style
 
@@ -23,6 +24,9 @@ class RenderContext:
     style: Style
     #: figure image path (as in the record) -> the image's bytes; a missing image is simply absent
     assets: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    #: what the writers found about the record as they rendered it (a figure image the PDF cannot
+    #: decode), for the caller to report with the record's own warnings
+    warnings: list[ArchiverWarning] = field(default_factory=list, compare=False, repr=False)
     #: format name -> (record, its bytes) rendered through `output`
     _rendered: dict[str, tuple[Record, bytes]] = field(default_factory=dict, compare=False, repr=False)
 

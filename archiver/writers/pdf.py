@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import logging
 import re
 import zlib
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, 
 from reportlab.platypus import Paragraph as ReportlabParagraph
 
 from ..citation import cite_as, to_csl
+from ..errors import ArchiverWarning
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph as ParagraphNode, Quote, Record,
                       Section, Styled, Table as TableNode, long_date, plain_text, walk)
 from ..style import Style
@@ -67,7 +67,6 @@ PAGE_SIZES = {"A4": A4, "letter": letter}
 SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
 PRODUCER = "archiver (reportlab + pikepdf)"
 LAST_RESORT_FONT = "DejaVuSans.ttf"
-log = logging.getLogger(__name__)
 
 
 # Fonts ----------------------------------------------------------------------------------------------
@@ -87,26 +86,24 @@ class Fonts:
     #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
 
-    def runs(self, text: str, font: str) -> list[tuple[str, str]]:
+    def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str]]:
         """Split text into (run, font) so that every character is set in a font that has its glyph
-        (reportlab has no per-glyph fallback). A character no font has stays in `font` and is logged."""
+        (reportlab has no per-glyph fallback). A character no font has stays in `font` (drawn blank)
+        and is added to `missing`."""
         covered = self.covered.get(font, self.covered[self.body])
         if all(ord(char) in covered or char.isspace() for char in set(text)):
             return [(text, font)] if text else []  # the common case: one font draws it all
         runs: list[tuple[str, str]] = []
-        missing: list[str] = []
         for char in text:
             chosen = font
             if ord(char) not in covered and not char.isspace():
                 chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), font)
                 if chosen == font:
-                    missing.append(char)
+                    missing.add(char)
             if runs and runs[-1][1] == chosen:
                 runs[-1] = (runs[-1][0] + char, chosen)
             else:
                 runs.append((char, chosen))
-        if missing:
-            log.warning("no font of the brand can draw %s", ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(missing)))
         return runs
 
 
@@ -286,13 +283,14 @@ class Markup:
     reportlab has no per-glyph font fallback, so every character the run's font cannot draw (CJK, for
     one) is wrapped in the brand's `cjk` font here."""
 
-    def __init__(self, look: Look, note_labels: dict[str, str]):
+    def __init__(self, look: Look, note_labels: dict[str, str], missing: set[str]):
         self.look = look
         self.note_labels = note_labels
+        self.missing = missing
 
     def text(self, text: str, font: str) -> str:
         return "".join(_xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>'
-                       for run, run_font in self.look.fonts.runs(text, font))
+                       for run, run_font in self.look.fonts.runs(text, font, self.missing))
 
     def inlines(self, nodes: Iterable[Any], font: str) -> str:
         out: list[str] = []
@@ -385,8 +383,10 @@ class Anchor(Flowable):
 class Story:
     """Builds the flowables of a record for one brand."""
 
-    def __init__(self, record: Record, look: Look, assets: dict[str, bytes], width: float, terms: str):
+    def __init__(self, record: Record, look: Look, assets: dict[str, bytes], width: float, terms: str,
+                 missing: set[str], warnings: list[ArchiverWarning]):
         self.record = record
+        self.warnings = warnings
         self.terms = terms
         self.look = look
         self.s = look.styles
@@ -394,7 +394,7 @@ class Story:
         self.width = width
         self.notes = record.notes()
         self.note_labels = record.note_labels()
-        self.markup = Markup(look, self.note_labels)
+        self.markup = Markup(look, self.note_labels, missing)
         self.figures = 0
         self.tables = 0
         self.keys = 0
@@ -526,8 +526,9 @@ class Story:
         try:
             pixels_w, pixels_h, placed = figure_image(data)
         except ImageDamaged as exc:
-            log.warning("figure %s: image %s cannot be decoded (%s); caption and credit kept",
-                        figure.id, figure.image, exc)
+            self.warnings.append(ArchiverWarning(
+                "W003", f"image {figure.image} of figure {figure.id} cannot be decoded ({exc}); left out of "
+                "the PDF, caption and credit kept", pointer=f"figure {figure.id}"))
             return None
         width = min(self.width * 0.8, float(pixels_w))
         height = width * pixels_h / pixels_w
@@ -660,16 +661,17 @@ def _numbered_canvas(furniture: "Furniture") -> type[Canvas]:
 class Furniture:
     """Masthead, running header and footer of a brand for one record."""
 
-    def __init__(self, record: Record, style: Style, look: Look):
+    def __init__(self, record: Record, style: Style, look: Look, missing: set[str]):
         self.record = record
         self.style = style
         self.look = look
         self.fonts = look.fonts
+        self.missing = missing
 
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
         """Draw one line of text with the same per-glyph font fallback as the body."""
-        runs = self.fonts.runs(text, font)
+        runs = self.fonts.runs(text, font, self.missing)
         width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
         if align == "right":
             x -= width
@@ -760,11 +762,13 @@ def _shorten(text: str, length: int) -> str:
 
 # Layout ---------------------------------------------------------------------------------------------
 
-def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) -> bytes:
+def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes],
+            warnings: list[ArchiverWarning]) -> bytes:
     width, height = look.pagesize
     top, right, bottom, left = look.margins
     frame_width = width - left - right
-    furniture = Furniture(record, style, look)
+    missing: set[str] = set()
+    furniture = Furniture(record, style, look, missing)
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer, pagesize=look.pagesize, leftMargin=left, rightMargin=right, topMargin=top,
@@ -781,8 +785,12 @@ def _layout(record: Record, style: Style, look: Look, assets: dict[str, bytes]) 
                                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)],
                      onPage=furniture.later_page),
     ])
-    story = Story(record, look, assets, frame_width, style.data.get("terms", ""))
+    story = Story(record, look, assets, frame_width, style.data.get("terms", ""), missing, warnings)
     doc.build(story.build(), canvasmaker=_numbered_canvas(furniture))
+    if missing:
+        warnings.append(ArchiverWarning(
+            "W010", f"no font of the brand can draw {', '.join(f'U+{ord(c):04X}' for c in sorted(missing))}; "
+            "the PDF leaves them blank (give the brand a font that has them)"))
     return buffer.getvalue()
 
 
@@ -959,5 +967,5 @@ def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> by
 def render(record: Record, context: Any) -> bytes:
     """The record as a branded PDF/A-3b with its sources embedded."""
     look = _look(context.style)
-    raw = _layout(record, context.style, look, dict(context.assets))
+    raw = _layout(record, context.style, look, dict(context.assets), context.warnings)
     return _to_pdfa(raw, record, context)
