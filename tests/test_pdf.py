@@ -17,6 +17,7 @@ from pathlib import Path
 import pikepdf
 import pikepdf.pdfa
 import pytest
+from hypothesis import given, settings, strategies as st
 from click.testing import CliRunner
 
 from archiver.citation import to_csl
@@ -670,24 +671,52 @@ def test_figure_images_go_in_as_their_files_hold_them_with_every_pixel_kept(reco
     assert extracted.tobytes() == PILImage.open(io.BytesIO(_figure_variant("png-grey"))).tobytes()
 
 
-@pytest.mark.parametrize("damage", ["png-bad-crc-data", "png-short-data", "jpeg-truncated"])
-def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, damage):
-    """Going in as they are, files are still checked: every PNG row is inflated and counted, and a
-    JPEG is decoded (at an eighth of its size, which reads every coded block)."""
+def _damaged(damage: str) -> bytes:
+    """A figure file damaged in one way, with every PNG chunk's CRC right, so only the checks of the
+    header, the palette and the pixel rows can catch it."""
+    import struct
     import zlib as zlib_module
-    record = records["CO24017"]
-    (figure,) = record.figures()
     if damage == "jpeg-truncated":
         data = _figure_variant("jpeg-rgb")
-        data = data[:len(data) * 2 // 3]
-    else:
-        png = _figure_variant("png-rgb")
-        pixels = zlib_module.decompress(_png_data(png))
-        pixels = pixels[:len(pixels) // 2] if damage == "png-short-data" else pixels
-        body = zlib_module.compress(pixels)
-        if damage == "png-bad-crc-data":
-            body = body[:40] + bytes([body[40] ^ 0xFF]) + body[41:]
-        data = png[:png.index(b"IDAT") - 4] + _png_chunk(b"IDAT", body) + png[png.index(b"IEND") - 4:]
+        return data[:len(data) * 2 // 3]
+    png = _figure_variant("png-palette4" if damage == "png-palette-too-long" else "png-rgb")
+    chunks = {kind: png[png.index(kind) + 4:png.index(kind) + 4 + struct.unpack(">I", png[png.index(kind) - 4:png.index(kind)])[0]]
+              for kind in (b"IHDR", b"PLTE", b"IDAT") if kind in png}
+    header, body = chunks[b"IHDR"], chunks[b"IDAT"]
+    pixels = zlib_module.decompress(body)
+    if damage == "png-bad-pixel-data":
+        body = body[:40] + bytes([body[40] ^ 0xFF]) + body[41:]
+    elif damage == "png-short-data":
+        body = zlib_module.compress(pixels[:len(pixels) // 2])
+    elif damage == "png-bad-filter-type":
+        stride = len(pixels) // 270
+        body = zlib_module.compress(pixels[:5 * stride] + b"\x07" + pixels[5 * stride + 1:])
+    elif damage == "png-short-header":
+        header = header[:12]
+    elif damage == "png-huge":  # 10 billion pixels claimed: refused before anything is inflated
+        header = struct.pack(">II", 100_000, 100_000) + header[8:]
+    elif damage == "png-palette-too-long":  # 4 bits an index: at most 16 entries
+        chunks[b"PLTE"] = bytes(range(17 * 3))
+    return (png[:8] + _png_chunk(b"IHDR", header)
+            + (_png_chunk(b"PLTE", chunks[b"PLTE"]) if b"PLTE" in chunks else b"")
+            + _png_chunk(b"IDAT", body) + _png_chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ("png-bad-pixel-data", "PNG pixels are damaged"),
+    ("png-short-data", "PNG has 194535 bytes of pixel rows, not 389070"),
+    ("png-bad-filter-type", "PNG pixel rows are damaged"),
+    ("png-short-header", "PNG is truncated or has no header"),
+    ("png-huge", "PNG of 100000x100000 pixels: empty, or over"),
+    ("png-palette-too-long", "PNG palette is damaged"),
+    ("jpeg-truncated", "image file is truncated"),
+])
+def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, damage, reason):
+    """Going in as they are, files are still checked: every PNG row is inflated and counted, and a
+    JPEG is decoded (at an eighth of its size, which reads every coded block)."""
+    record = records["CO24017"]
+    (figure,) = record.figures()
+    data = _damaged(damage)
     path = tmp_path / f"{damage}.pdf"
     context = RenderContext(style=load_style("rsis"), assets={figure.image: data})
     path.write_bytes(pdf_writer.render(record, context))
@@ -695,6 +724,7 @@ def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, dam
     (warning,) = context.warnings
     assert (warning.code, warning.pointer) == ("W003", "figure fig1")
     assert "images/CO24017-fig1.png" in warning.message and "cannot be decoded" in warning.message
+    assert reason in warning.message
     assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
 
 
@@ -718,3 +748,36 @@ def test_awkward_images_keep_the_file_valid(records, tmp_path, variant):
     text = _squash(_text(path))
     assert "Figure 1. Dry-season flow" in text and "Credit: Chart drawn by the authors" in text
     assert [w.code for w in context.warnings] == ([] if images else ["W003"])
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(variant=st.sampled_from(["png-rgb", "png-palette", "png-bilevel", "jpeg-rgb"]),
+       # half of the flips land in the signature, header and first chunk lengths
+       flips=st.lists(st.tuples(st.one_of(st.integers(0, 40), st.integers(min_value=0)),
+                                st.integers(min_value=1, max_value=255)), max_size=4),
+       cut=st.one_of(st.none(), st.integers(min_value=0)), recrc=st.booleans())
+def test_a_hostile_image_file_is_placed_or_refused_never_a_crash(variant, flips, cut, recrc):
+    """Damaged in any bytes, headers and lengths included, a figure file either goes in (its damage is
+    one the decoders tolerate) or is refused as ImageDamaged: never another exception. With `recrc`
+    a PNG's chunks get CRCs that match the damage, so it reaches the header and pixel checks."""
+    import struct
+    import zlib as zlib_module
+    from archiver.writers.pdfimage import ImageDamaged, figure_image
+    data = bytearray(_figure_variant(variant))
+    for at, mask in flips:
+        data[8 + at % (len(data) - 8)] ^= mask
+    if cut is not None:
+        data = data[:cut % len(data)]
+    at = 8
+    while recrc and variant.startswith("png") and at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        if at + 12 + length > len(data):
+            break
+        data[at + 8 + length:at + 12 + length] = struct.pack(">I", zlib_module.crc32(data[at + 4:at + 8 + length]))
+        at += 12 + length
+    try:
+        width, height, placed = figure_image(bytes(data))
+    except ImageDamaged:
+        return
+    assert width > 0 and height > 0
+    placed(100.0, 100.0 * height / width)

@@ -186,7 +186,8 @@ def png_stream(data: bytes) -> ImageStream | None:
         raise ImageDamaged("PNG is truncated or has no header")
     width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
     if not width or not height or width * height > 2 * PILImage.MAX_IMAGE_PIXELS:
-        raise ImageDamaged(f"PNG of {width}x{height} pixels")
+        # Pillow's own limit on what it decodes (a decompression bomb)
+        raise ImageDamaged(f"PNG of {width}x{height} pixels: empty, or over {2 * PILImage.MAX_IMAGE_PIXELS}")
     if (depth not in _PNG_DEPTHS.get(colour, ()) or interlace or compression or filtering
             or b"tRNS" in chunks):
         return None
