@@ -15,6 +15,7 @@ colours are interpreted through the document's sRGB OutputIntent.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import struct
@@ -137,10 +138,8 @@ def figure_image(data: bytes) -> tuple[int, int, Callable[[float, float], Flowab
         except (OSError, UnidentifiedImageError, ValueError, PILImage.DecompressionBombError) as exc:
             raise ImageDamaged(str(exc)) from None
     if stream is not None:
-        placed = stream
-        return stream.width, stream.height, lambda width, height: FigureImage(placed, width, height)
-    decoded = data
-    return size[0], size[1], lambda width, height: Image(io.BytesIO(decoded), width=width, height=height)
+        return stream.width, stream.height, functools.partial(FigureImage, stream)
+    return size[0], size[1], lambda width, height: Image(io.BytesIO(data), width=width, height=height)
 
 
 def _eight_bits(image: object) -> object:
