@@ -634,8 +634,8 @@ def _remove_output(out_dir: Path, identifier: str, name: str) -> None:
     if (out_dir / name).is_symlink():  # not what archiver wrote (it writes files)
         return
     path = (out_dir / name).resolve()
-    folder = out_dir / identifier
-    if folder not in path.parents:
+    folder = (out_dir / identifier).resolve()
+    if folder.parent != out_dir or folder not in path.parents:  # a hand-edited manifest: "../x"
         return
     path.unlink(missing_ok=True)
     for parent in path.parents:

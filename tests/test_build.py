@@ -634,6 +634,26 @@ def test_an_old_identifier_another_source_still_claims_is_left_alone(tmp_path):
     assert sorted(p.name for p in (out / "CO900001").iterdir()) == ["CO900001.fake", "CO900001.json", "images"]
 
 
+def test_a_hand_edited_manifest_cannot_make_an_old_identifier_remove_files_outside_out(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 1)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    record = tmp_path / "victim.json"  # OUT/../victim/../victim.json, the "record" of identifier ../victim
+    record.write_text("mine")
+    (tmp_path / "victim").mkdir()
+    notes = tmp_path / "victim" / "notes.txt"
+    notes.write_text("mine too")
+    manifest = out / ".archiver-manifest.json"
+    data = json.loads(manifest.read_text())
+    entry = data["sources"][str(src / "CO900000.json")]
+    entry["records"]["../victim"] = {"outputs": {"../victim/../victim.json": sha(record),
+                                                 "../victim/notes.txt": sha(notes)}}
+    entry["sha256"] = "0" * 64  # so the source is rebuilt and "../victim" looks superseded
+    manifest.write_text(json.dumps(data))
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert record.read_text() == "mine" and notes.read_text() == "mine too"
+
+
 def test_a_record_whose_outputs_cannot_all_be_written_leaves_none_of_them(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 3)
