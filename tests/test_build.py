@@ -91,6 +91,10 @@ def by_id(report: dict) -> dict[str, dict]:
     return {r["identifier"] or r["source"]: r for r in report["records"]}
 
 
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -184,7 +188,7 @@ def test_a_file_read_beside_a_source_rebuilds_it_when_it_changes_or_appears(tmp_
     (out / "CO23081" / "librarian-notes.txt").write_text("kept")
     assert statuses() == {"CO99001": "unchanged", "CO23081": "built"}
     # the image the earlier build wrote is gone with its emptied folder; a file archiver did not write stays
-    assert sorted(p.name for p in (out / "CO23081").iterdir()) == ["CO23081.fake", "CO23081.json",
+    assert names(out / "CO23081") == ["CO23081.fake", "CO23081.json",
                                                                    "librarian-notes.txt"]
     (src / "CO23081_files" / "summit.png").write_bytes(png)
     assert statuses() == {"CO99001": "unchanged", "CO23081": "built"}
@@ -276,7 +280,7 @@ def test_other_formats_rebuild_every_record_and_drop_the_files_of_formats_left_o
     assert all((out / i / f"{i}.fake2").exists() for i in ALL[:3])
     # a format no longer asked for: its files, which the earlier build wrote, go with the rebuild
     assert build(str(src), "-o", str(out), "--to", "fake2")[0] == 0
-    assert sorted(p.name for p in (out / "CO900000").iterdir()) == ["CO900000.fake2", "CO900000.json"]
+    assert names(out / "CO900000") == ["CO900000.fake2", "CO900000.json"]
 
 
 # Bad records -------------------------------------------------------------------------------------
@@ -577,7 +581,7 @@ def test_a_corrected_identifier_leaves_no_record_under_the_old_one(tmp_path):
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "CO900000", "CO900002", "CO900011", "CO900012", "report.json"]
     # only what archiver wrote goes; a folder holding a file of someone else's stays, with that file
-    assert sorted(p.name for p in (out / "CO900002").iterdir()) == ["librarian-notes.txt"]
+    assert names(out / "CO900002") == ["librarian-notes.txt"]
     assert load(out / "CO900011" / "CO900011.json").identifier == "CO900011"
     assert sorted(by_id(report)) == ["CO900000", "CO900011", "CO900012"]
 
@@ -603,7 +607,7 @@ def test_an_old_identifier_a_new_source_takes_over_keeps_its_files(tmp_path):
     _change_identifier(src, "CO900001", "CO900011")
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     for identifier in ("CO900001", "CO900011"):
-        assert sorted(p.name for p in (out / identifier).iterdir()) == [
+        assert names(out / identifier) == [
             f"{identifier}.fake", f"{identifier}.json", "images"]
 
 
@@ -617,7 +621,7 @@ def test_an_old_identifier_another_build_has_rewritten_is_left_alone(tmp_path):
     record.write_text(record.read_text(encoding="utf-8").replace("variant 1", "variant one"), encoding="utf-8")
     _change_identifier(src, "CO900001", "CO900011")
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
-    assert sorted(p.name for p in (out / "CO900001").iterdir()) == ["CO900001.fake", "CO900001.json", "images"]
+    assert names(out / "CO900001") == ["CO900001.fake", "CO900001.json", "images"]
 
 
 def test_an_old_identifier_another_source_still_claims_is_left_alone(tmp_path):
@@ -631,7 +635,7 @@ def test_an_old_identifier_another_source_still_claims_is_left_alone(tmp_path):
     _change_identifier(src, "CO900001", "CO900011")
     assert build(str(other), "-o", str(out), "--to", "fake", "--shard", "1/1")[0] == 0
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
-    assert sorted(p.name for p in (out / "CO900001").iterdir()) == ["CO900001.fake", "CO900001.json", "images"]
+    assert names(out / "CO900001") == ["CO900001.fake", "CO900001.json", "images"]
 
 
 def test_a_hand_edited_manifest_cannot_make_an_old_identifier_remove_files_outside_out(tmp_path):
