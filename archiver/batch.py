@@ -379,7 +379,7 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
 def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
     read beside it, and their names), outcomes and manifest records."""
-    from .convert import applicable, convert, load_assets
+    from .convert import applicable, convert, decodable, read_assets
 
     settings = _settings
     assert settings is not None and _style is not None, "worker not started"
@@ -402,7 +402,9 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
     for record, read_warnings, supplied in records:
         identifier = record.identifier
         try:
-            assets, asset_warnings = load_assets(record, source.path.parent, supplied)
+            read, asset_warnings = read_assets(record, source.path.parent, supplied)
+            assets, damaged = decodable(record, read)
+            asset_warnings += damaged
             warnings = [*read_warnings, *_sourced(asset_warnings, source)]
             wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
             warnings += skipped
@@ -418,9 +420,9 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
             continue
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
-        # The images read from disk for this build (None: missing), so a later change is noticed; the
-        # images a reader took from the source itself change only with the source.
-        images = {image: _sha256(assets.get(image))
+        # The images read from disk for this build (None: missing), so a later change is noticed (a
+        # damaged one replaced, too); the images a reader took from the source change only with it.
+        images = {image: _sha256(read.get(image))
                   for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}

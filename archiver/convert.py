@@ -18,6 +18,14 @@ from .writers import Format, RenderContext
 
 def load_assets(record: Record, base_dir: Path, supplied: Mapping[str, bytes] | None = None
                 ) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
+    """The figure images of a record that can be used: `read_assets`, then `decodable`."""
+    read, warnings = read_assets(record, base_dir, supplied)
+    assets, damaged = decodable(record, read)
+    return assets, warnings + damaged
+
+
+def read_assets(record: Record, base_dir: Path, supplied: Mapping[str, bytes] | None = None
+                ) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
     """The figure images of a record: those a reader `supplied` (a manuscript's embedded images), the
     others read relative to the record's folder; a missing one is a warning."""
     assets: dict[str, bytes] = {image: data for image, data in (supplied or {}).items()
@@ -38,6 +46,26 @@ def load_assets(record: Record, base_dir: Path, supplied: Mapping[str, bytes] | 
             warnings.append(ArchiverWarning("W003", f"image {figure.image} of figure {figure.id} is missing; "
                                             "caption and credit kept", pointer=f"figure {figure.id}"))
     return assets, warnings
+
+
+def decodable(record: Record, assets: Mapping[str, bytes]) -> tuple[dict[str, bytes], list[ArchiverWarning]]:
+    """The images that decode; one that does not is a warning and left out of every output alike
+    (EPUBCheck rejects a book holding a broken image, and a package would carry it as sound)."""
+    from .images import ImageDamaged, check
+
+    kept = dict(assets)
+    warnings: list[ArchiverWarning] = []
+    for figure in record.figures():
+        if figure.image not in kept:
+            continue
+        try:
+            check(kept[figure.image])
+        except ImageDamaged as exc:
+            del kept[figure.image]
+            warnings.append(ArchiverWarning(
+                "W003", f"image {figure.image} of figure {figure.id} cannot be decoded ({exc}); left out, "
+                "caption and credit kept: replace the file", pointer=f"figure {figure.id}"))
+    return kept, warnings
 
 
 def applicable(record: Record, formats: list[Format], named: set[str], style: Style,

@@ -346,23 +346,42 @@ def test_a_missing_image_is_a_warning_and_fatal_under_strict(tmp_path):
 
 
 def test_a_writer_warning_reaches_the_report_and_is_fatal_under_strict(tmp_path):
-    """The PDF writer finds a figure image it cannot decode: the record's warning W003 in report.json,
-    not a line lost on stderr; under --strict the record fails and writes nothing."""
+    """The PDF writer meets a character no font of the brand has: the record's warning W010 in
+    report.json, not a line lost on stderr; under --strict the record fails and writes nothing."""
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 2)
-    (src / "images" / "CO24017-fig1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"truncated" * 8)
+    path = src / "CO900001.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("(variant 1)", "(variant 1, 한국어)"), encoding="utf-8")
     code, _, _, report = build(str(src), "-o", str(out), "--to", "pdf")
     assert code == 0
     (warning,) = by_id(report)["CO900001"]["warnings"]
-    assert (warning["code"], warning["pointer"]) == ("W003", "figure fig1")
-    assert warning["source"].endswith("CO900001.json") and "cannot be decoded" in warning["message"]
+    assert warning["code"] == "W010" and "U+AD6D, U+C5B4, U+D55C" in warning["message"]
+    assert warning["source"].endswith("CO900001.json")
     assert by_id(report)["CO900000"]["warnings"] == []
 
     strict_out = tmp_path / "strict"
     code, _, stderr, report = build(str(src), "-o", str(strict_out), "--to", "pdf", "--strict")
-    assert code == 3 and "W003" in stderr
+    assert code == 3 and "W010" in stderr
     assert by_id(report)["CO900001"]["status"] == "failed" and not (strict_out / "CO900001").exists()
     assert by_id(report)["CO900000"]["status"] == "built"
+
+
+def test_a_figure_image_that_cannot_be_decoded_is_left_out_of_every_output(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    (src / "images" / "CO24017-fig1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"truncated" * 8)
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0
+    (warning,) = by_id(report)["CO900001"]["warnings"]
+    assert (warning["code"], warning["pointer"]) == ("W003", "figure fig1") and "cannot be decoded" in warning["message"]
+    assert names(out / "CO900001") == ["CO900001.fake", "CO900001.json"]
+    # nothing changed: nothing rebuilt; the file replaced by a sound one: that record rebuilt, with it
+    (tmp_path / "renders.log").unlink()
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0 and rendered(tmp_path) == []
+    shutil.copy(SAMPLES / "images" / "CO24017-fig1.png", src / "images")
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and rendered(tmp_path) == ["CO900001"] and by_id(report)["CO900001"]["warnings"] == []
+    assert names(out / "CO900001") == ["CO900001.fake", "CO900001.json", "images"]
 
 
 def test_two_sources_with_one_identifier_are_not_both_trusted(tmp_path):

@@ -109,15 +109,20 @@ def test_convert_removes_nothing_when_the_earlier_record_in_out_is_not_one_it_wr
     assert (folder / "images" / "CO24017-fig1.png").read_bytes() == b"a librarian's scan"
 
 
-def test_convert_reports_a_writer_warning_with_the_record(tmp_path):
+def test_convert_leaves_out_a_figure_image_that_cannot_be_decoded(tmp_path):
+    """A PNG in its first bytes only: warning W003 with the reason, and no output carries the file."""
     src, out = tmp_path / "src", tmp_path / "out"
     (src / "images").mkdir(parents=True)
     (src / "images" / "CO24017-fig1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"truncated" * 8)
     shutil.copy(ROOT / "samples" / "records" / "CO24017.json", src)
-    result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "pdf",
+    result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "epub,pdf",
                                        "--format", "json"])
     assert result.exit_code == 0, result.output
     (entry,) = json.loads(result.stdout)["results"]
-    assert [(w["code"], w["pointer"]) for w in entry["warnings"]] == [("W003", "figure fig1")]
+    (warning,) = entry["warnings"]
+    assert (warning["code"], warning["pointer"]) == ("W003", "figure fig1")
+    assert "cannot be decoded (PNG chunk" in warning["message"]
+    assert entry["outputs"] == ["CO24017.epub", "CO24017.json", "CO24017.pdf"]
+    assert not (out / "CO24017" / "images").exists()
     result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "pdf", "--strict"])
     assert result.exit_code == 3 and "warning W003" in result.output

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from archiver.citation import cite_as
+from archiver.convert import load_assets
 from archiver.errors import UsageError
 from archiver.record import Record, problems, validate
 from archiver.style import Style, load_style
@@ -87,6 +88,9 @@ def weird_record() -> Record:
     data["abstract"] = data["authors"][0]["bio"] = data["series"]["number"] = WEIRD
     data["body"]["notes"][1]["label"] = WEIRD
     return validate(data)
+
+
+CORRUPT_PNG = b"\x89PNG\r\n\x1a\n" + b"not a header, not pixels" * 4
 
 
 def sample(name: str) -> Record:
@@ -208,6 +212,13 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
     good = books["CO24017-rsis"]
     books["broken-no-nav"] = break_book(good, "no-nav")
     books["broken-dangling-link"] = break_book(good, "dangling-link")
+    # A figure file that is a PNG in its first bytes only: the writer alone would ship it (PKG-021);
+    # through load_assets, as every conversion goes, it is left out with W003 and the book is sound.
+    corrupt = tmp_path_factory.mktemp("corrupt")
+    (corrupt / "images").mkdir()
+    (corrupt / "images" / "CO24017-fig1.png").write_bytes(CORRUPT_PNG)
+    books["broken-corrupt-image"] = book(sample("CO24017"), assets={"images/CO24017-fig1.png": CORRUPT_PNG})
+    books["corrupt-image-left-out"] = book(sample("CO24017"), assets=load_assets(sample("CO24017"), corrupt)[0])
     paths = []
     for name, data in books.items():
         path = folder / f"{name}.epub"
@@ -223,7 +234,7 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
 
 
 GOOD_BOOKS = [f"{n}-{s}" for n in ("CO23081", "CO24017", "CO24102") for s in ("rsis", "default")] + \
-    ["edge", "weird-text"] + [f"generated-{i}" for i in range(10)]
+    ["edge", "weird-text", "corrupt-image-left-out"] + [f"generated-{i}" for i in range(10)]
 
 
 @pytest.mark.slow
@@ -236,7 +247,8 @@ def test_epubcheck_reports_nothing(epubcheck, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, expected", [("broken-no-nav", {"RSC-005"}),
-                                            ("broken-dangling-link", {"RSC-012"})])
+                                            ("broken-dangling-link", {"RSC-012"}),
+                                            ("broken-corrupt-image", {"PKG-021"})])
 def test_epubcheck_bites_on_broken_books(epubcheck, name, expected):
     verdict = epubcheck[name]
     assert verdict["status"] == 1

@@ -762,7 +762,8 @@ def test_a_hostile_image_file_is_placed_or_refused_never_a_crash(variant, flips,
     a PNG's chunks get CRCs that match the damage, so it reaches the header and pixel checks."""
     import struct
     import zlib as zlib_module
-    from archiver.writers.pdfimage import ImageDamaged, figure_image
+    from archiver.images import ImageDamaged
+    from archiver.writers.pdfimage import figure_image
     data = bytearray(_figure_variant(variant))
     for at, mask in flips:
         data[8 + at % (len(data) - 8)] ^= mask

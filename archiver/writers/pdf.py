@@ -41,7 +41,8 @@ from ..errors import ArchiverWarning
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph as ParagraphNode, Quote, Record,
                       Section, Styled, Table as TableNode, long_date, plain_text, walk)
 from ..style import Style
-from .pdfimage import ImageDamaged, figure_image
+from ..images import ImageDamaged
+from .pdfimage import figure_image
 
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
 rl_config.useA85 = 0

@@ -1,0 +1,151 @@
+"""Figure image files: whether they decode, checked once per file for every output.
+
+A figure image that cannot be decoded is treated like a missing one (warning W003): EPUBCheck rejects a
+book holding one (PKG-021), a PDF cannot show it, and a package would carry it as if it were sound.
+The checks read every byte that matters without decoding more than needed: a PNG's chunks against
+their CRCs and its pixel rows inflated a piece at a time and counted, a JPEG decoded at an eighth of
+its size (which still reads every coded block), any other file decoded by Pillow.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: PNG colour type -> samples per pixel
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+#: PNG colour type -> the bit depths the format allows
+_PNG_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+
+
+class ImageDamaged(ValueError):
+    """The image's bytes cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class PNG:
+    """A checked PNG's header, palette and compressed pixels (its IDAT chunks, joined)."""
+    width: int
+    height: int
+    depth: int
+    colour: int
+    interlaced: bool
+    transparent: bool  # a tRNS chunk: a transparent colour or palette entries
+    palette: bytes | None
+    pixels: bytes
+
+
+def check(data: bytes) -> None:
+    """Raise ImageDamaged, with the reason, when the image file cannot be decoded."""
+    if data.startswith(PNG_SIGNATURE):
+        if png(data).interlaced:  # Adam7 rows are counted by Pillow's decoder instead
+            _decode(data)
+    elif data.startswith(b"\xff\xd8\xff"):
+        jpeg_size(data)
+    else:
+        _decode(data)
+
+
+@functools.lru_cache(maxsize=8)
+def png(data: bytes) -> PNG:
+    """A PNG's parts, after checking them (the result is kept for the writers that place the file)."""
+    chunks: dict[bytes, bytes] = {}
+    pixels = io.BytesIO()
+    at = len(PNG_SIGNATURE)
+    while at + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        body = data[at + 8:at + 8 + length]
+        if len(body) != length or data[at + 8 + length:at + 12 + length] != struct.pack(">I", zlib.crc32(kind + body)):
+            raise ImageDamaged(f"PNG chunk {kind!r} is damaged")
+        if kind == b"IDAT":
+            pixels.write(body)
+        else:
+            chunks.setdefault(kind, body)
+        at += 12 + length
+        if kind == b"IEND":
+            break
+    if b"IEND" not in chunks or len(chunks.get(b"IHDR", b"")) != 13:
+        raise ImageDamaged("PNG is truncated or has no header")
+    width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    limit = _pixel_limit()
+    if not width or not height or width * height > limit:
+        # Pillow's own limit on what it decodes (a decompression bomb)
+        raise ImageDamaged(f"PNG of {width}x{height} pixels: empty, or over {limit}")
+    if depth not in _PNG_DEPTHS.get(colour, ()) or compression or filtering or interlace > 1:
+        raise ImageDamaged(f"PNG header is damaged (colour type {colour}, bit depth {depth})")
+    palette = chunks.get(b"PLTE") if colour == 3 else None
+    if colour == 3 and (not palette or len(palette) % 3 or len(palette) // 3 > 1 << depth):
+        raise ImageDamaged("PNG palette is damaged")
+    image = PNG(width, height, depth, colour, bool(interlace), b"tRNS" in chunks, palette, pixels.getvalue())
+    if not image.interlaced:
+        _check_rows(image.pixels, height, 1 + (width * _PNG_SAMPLES[colour] * depth + 7) // 8)
+    return image
+
+
+def _check_rows(compressed: bytes, rows: int, stride: int) -> None:
+    """Inflate a PNG's pixels a piece at a time (never all of a decompression bomb): there must be
+    exactly `rows` rows of `stride` bytes, each led by a filter type 0-4."""
+    inflater = zlib.decompressobj()
+    seen, expected, pending = 0, rows * stride, compressed
+    try:
+        while pending or not inflater.eof:
+            piece = inflater.decompress(pending, 1 << 20)
+            pending = inflater.unconsumed_tail
+            if not piece:
+                break
+            if max(piece[(-seen) % stride::stride], default=0) > 4:
+                raise ImageDamaged("PNG pixel rows are damaged")
+            seen += len(piece)
+            if seen > expected:
+                break
+    except zlib.error as exc:
+        raise ImageDamaged(f"PNG pixels are damaged: {exc}") from None
+    if seen != expected or not inflater.eof:
+        raise ImageDamaged(f"PNG has {seen} bytes of pixel rows, not {expected}")
+
+
+@functools.lru_cache(maxsize=8)
+def jpeg_size(data: bytes) -> tuple[int, int, str]:
+    """(width, height, Pillow mode) of a JPEG, after decoding it at an eighth of its size."""
+    from PIL import Image
+
+    with _opened(data) as probe:
+        if probe.format != "JPEG":
+            raise ImageDamaged("not a JPEG file")
+        width, height = probe.size
+        mode = probe.mode
+        probe.draft(mode, (max(1, width // 8), max(1, height // 8)))
+        try:
+            probe.load()
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise ImageDamaged(str(exc)) from None
+    return width, height, mode
+
+
+def _decode(data: bytes) -> None:
+    from PIL import Image
+
+    with _opened(data) as probe:
+        try:
+            probe.load()
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise ImageDamaged(str(exc)) from None
+
+
+def _opened(data: bytes):
+    from PIL import Image
+
+    try:
+        return Image.open(io.BytesIO(data))
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageDamaged(str(exc)) from None
+
+
+def _pixel_limit() -> int:
+    from PIL import Image
+
+    return 2 * Image.MAX_IMAGE_PIXELS
