@@ -50,7 +50,9 @@ def check(data: bytes) -> None:
         _decode(data)
 
 
-@functools.lru_cache(maxsize=8)
+# A conversion checks each figure file, then the PDF writer places it: kept for a record's few
+# figures only, since each entry holds the file (up to 32 MiB) alive.
+@functools.lru_cache(maxsize=4)
 def png(data: bytes) -> PNG:
     """A PNG's parts, after checking them (the result is kept for the writers that place the file)."""
     chunks: dict[bytes, bytes] = {}
@@ -108,7 +110,7 @@ def _check_rows(compressed: bytes, rows: int, stride: int) -> None:
         raise ImageDamaged(f"PNG has {seen} bytes of pixel rows, not {expected}")
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def jpeg_size(data: bytes) -> tuple[int, int, str]:
     """(width, height, Pillow mode) of a JPEG, after decoding it at an eighth of its size."""
     from PIL import Image
