@@ -614,7 +614,7 @@ def _remove_stale(out_dir: Path, earlier: dict[str, dict[str, str]], entries: di
     removed; nothing else in OUT is touched."""
     for identifier, entry in entries.items():
         for name in sorted(earlier.get(identifier, {}).keys() - set(entry["outputs"])):
-            _remove_output(out_dir, identifier, name)
+            remove_output(out_dir, identifier, name)
 
 
 def _remove_superseded(out_dir: Path, identifier: str, outputs: dict[str, str]) -> None:
@@ -627,13 +627,13 @@ def _remove_superseded(out_dir: Path, identifier: str, outputs: dict[str, str]) 
         return
     for name in sorted(outputs, key=lambda name: name == record):  # the record last: a crash midway
         if _sha256_file(out_dir / name) == outputs[name]:      # leaves the folder recognisable
-            _remove_output(out_dir, identifier, name)
+            remove_output(out_dir, identifier, name)
 
 
-def _remove_output(out_dir: Path, identifier: str, name: str) -> None:
+def remove_output(out_dir: Path, identifier: str, name: str) -> None:
     """Remove OUT/`name` if it is a file inside OUT/<identifier>/, then the folders it leaves empty
-    (OUT/<identifier>/ too)."""
-    if (out_dir / name).is_symlink():  # not what archiver wrote (it writes files)
+    (OUT/<identifier>/ too). A symlink or a folder is left: archiver writes neither."""
+    if (out_dir / name).is_symlink() or not (out_dir / name).is_file():
         return
     path = (out_dir / name).resolve()
     folder = (out_dir / identifier).resolve()

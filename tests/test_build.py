@@ -578,6 +578,14 @@ def test_a_hand_edited_manifest_cannot_make_a_rebuild_remove_other_files(tmp_pat
     manifest.write_text(json.dumps(data))
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert victim.read_text() == "mine" and (out / "CO900001" / "CO900001.json").is_file()
+    # a folder named as an output is left, and the run goes on
+    entry = json.loads(manifest.read_text())["sources"][str(src / "CO900001.json")]
+    entry["records"]["CO900001"]["outputs"]["CO900001/images"] = "0" * 64
+    entry["sha256"] = "0" * 64
+    manifest.write_text(json.dumps({"manifest_version": batch.MANIFEST_VERSION,
+                                    "sources": {str(src / "CO900001.json"): entry}}))
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert (out / "CO900001" / "images" / "CO24017-fig1.png").is_file()
 
 
 def _change_identifier(src: Path, old: str, new: str) -> None:

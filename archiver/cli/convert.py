@@ -26,6 +26,7 @@ Example:
 def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str, strict: bool,
             report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
+    from ..batch import remove_output
     from ..convert import applicable, convert, load_assets
     from ..errors import ArchiverError, ArchiverWarning
     from ..record import load
@@ -49,7 +50,7 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             for name, data in sorted(outputs.items()):
                 write_atomic(inside(folder, name), data)
             for name in sorted(dropped):
-                _remove(folder, name)
+                remove_output(folder.parent, record.identifier, f"{record.identifier}/{name}")
         except ArchiverError as error:
             tally.failure(str(path), error)
             continue
@@ -69,13 +70,3 @@ def _images_of_earlier_record(folder: Path, identifier: str) -> set[str]:
         return set()
     return {figure.image for figure in earlier.figures() if figure.image}
 
-
-def _remove(folder: Path, name: str) -> None:
-    """Remove an image a record no longer names, and its folder when that is left empty."""
-    path = folder / name
-    if path.is_symlink() or not path.is_file():
-        return
-    path = inside(folder, name)
-    path.unlink()
-    if path.parent != folder and not any(path.parent.iterdir()):
-        path.parent.rmdir()
