@@ -228,6 +228,7 @@ def _style(name: str):
     from citeproc import CitationStylesStyle
 
     _remember_style_lookups()
+    _initialise_only_capitals()
     # validate=False: current CSL 1.0.2 styles fail citeproc-py's older bundled RNG schema.
     return CitationStylesStyle(io.BytesIO(style_xml(name)), validate=False)
 
@@ -282,6 +283,42 @@ def _remember_style_lookups() -> None:
     model.Parent.calls_variable = remembered(model.Parent.calls_variable)
     model.Text.calls_variable = remembered(model.Text.calls_variable)
     source.CitationItem.reference = property(reference)
+
+
+def initials(given: str, mark: str, hyphenate: bool = True) -> str:
+    """A given name initialised the way CSL means it: each capitalised word becomes its initial and
+    `mark` ("Raffaello" -> "R."); any other word is kept whole and unmarked.
+
+    citeproc-py treats every word that does not start with a capital as a lower-case particle and
+    still writes the mark around it, so a given name in a script without letter case (Arabic,
+    Devanagari, Thai, Hebrew, Georgian, ...) came out as ". محمد ." in APA and Cite Them Right.
+    Those scripts have no initials: such a name keeps its given name in full, as Chicago and MLA print it."""
+    parts_out = []
+    for part in given.split("-") if hyphenate else [given.replace("-", " ")]:
+        words, group = [], []
+        for word in part.replace(".", " ").split():
+            if word[0].isupper():
+                group.append(word[0])
+                continue
+            if group:
+                words.append(mark.join(group) + mark)
+                group = []
+            words.append(word)
+        if group:
+            words.append(mark.join(group) + mark)
+        parts_out.append(" ".join(" ".join(words).split()))
+    return "-".join(parts_out)
+
+
+@functools.cache
+def _initialise_only_capitals() -> None:
+    """citeproc-py's `Name.initialize` replaced by `initials` (process-wide, like the look-ups above)."""
+    from citeproc import model
+
+    def initialize(self: Any, given: str, mark: str, context: Any) -> str:
+        return initials(given, mark, bool(self.get_option("initialize-with-hyphen", context)))
+
+    model.Name.initialize = initialize
 
 
 def citeproc_item(record: Record) -> dict[str, Any]:
