@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import csv
 import datetime
-import difflib
 import io
 import json
 import re
@@ -81,8 +80,12 @@ class Normaliser:
     """Normalises one loose record; collects every problem and warning."""
 
     def __init__(self, source: str, pointer: str = "", line: int | None = None,
-                 body_reader: Callable[[str, str, str], dict] | None = None):
+                 body_reader: Callable[[str, str, str], dict] | None = None,
+                 missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset()):
         self.source = source
+        self.missing_hint = missing_hint
+        #: required fields the ingest driver fills afterwards (from the collection file): not missing here
+        self.later = later
         self.prefix = pointer
         self.line = line
         self.problems: list[Problem] = []
@@ -116,8 +119,9 @@ class Normaliser:
             self.problem("/schema_version", f"schema version {fields['schema_version']!r} is not {SCHEMA_VERSION}",
                          f"write {SCHEMA_VERSION!r} or leave the field out")
         for key in REQUIRED:
-            if key not in fields:
+            if key not in fields and key not in self.later:
                 self.problem(f"/{key}", f"the required field {key!r} is missing",
+                             self.missing_hint(key) if self.missing_hint else
                              f"add {key!r} (see schemas/commentary.schema.json)")
         for key in ("identifier", "title", "subtitle", "editor_note"):
             if key in fields:
@@ -132,7 +136,7 @@ class Normaliser:
                 self._put(out, key, self.date(fields[key], fields.get(f"_{key}_at", f"/{key}")))
         if "language" in fields:
             self._put(out, "language", self.text(fields["language"], "/language"))
-        else:
+        elif "language" not in self.later:
             out["language"] = "en"
             self.warn("W001", "/language", "no language given; English ('en') assumed")
         for key in ("series", "publisher", "rights", "links"):
@@ -203,8 +207,8 @@ class Normaliser:
         return fields
 
     def _unknown(self, pointer: str, key: str, known: tuple[str, ...], prefix: str) -> None:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"did you mean {prefix + close[0]!r}?" if close else \
+        close = suggestion(key, known)
+        hint = f"did you mean {prefix + close!r}?" if close else \
             f"use the schema's field names: {', '.join(prefix + k for k in known if not k.startswith('_'))}"
         self.problem(pointer, f"unknown field {prefix + key!r}", hint)
 
@@ -415,15 +419,96 @@ class Normaliser:
         return mapped.body
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbouring letters ("titel" -> "title" is 1)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def suggestion(key: str, known: tuple[str, ...]) -> str | None:
+    """The known field a misspelt one most likely meant, or None. Only a typo is suggested: one edit
+    away (two for names of eight letters or more), ignoring case. difflib's ratio suggested 'links'
+    for 'license', 'url' for 'Journal' and 'date' for 'state' (a CSL list's real field names):
+    a guess that misleads is worse than the list of fields."""
+    folded = key.lower().strip()
+    allowed = 1 if len(folded) < 8 else 2
+    scored = sorted((edit_distance(folded, k.lower()), k) for k in known if not k.startswith("_"))
+    if scored and scored[0][0] <= allowed and len(folded) > 2:
+        return scored[0][1]
+    return None
+
+
+#: problems of one kind shown in full before the rest are counted
+GROUP_SHOWN = 3
+
+
+def _record_of(pointer: str | None) -> tuple[str, str]:
+    """("/12", "/publisher") from "/12/publisher": the record's own pointer and the field's."""
+    match = re.match(r"^((?:/[^/]+)*?/\d+)(/.*)?$", pointer or "")
+    return (match[1], match[2] or "") if match else ("", pointer or "")
+
+
+def group_problems(found: list[Problem]) -> list[Problem]:
+    """Many records with one problem (the same message at the same field) shown as the first few, then
+    one line counting the rest: a list of 100 items missing their publisher is 4 lines, not 100."""
+    kinds: dict[tuple, list[Problem]] = {}
+    for problem in found:
+        _record, field_pointer = _record_of(problem.pointer)
+        kinds.setdefault((problem.message, problem.hint, field_pointer), []).append(problem)
+    out: list[Problem] = []
+    for (message, hint, _field), same in kinds.items():
+        out.extend(same[:GROUP_SHOWN])
+        rest = same[GROUP_SHOWN:]
+        if rest:
+            where = [p.pointer or (f"line {p.line}" if p.line else "?") for p in rest]
+            listed = ", ".join(where[:5]) + (", ..." if len(where) > 5 else "")
+            out.append(Problem(f"{message}: the same in {len(rest)} more record(s) ({listed})", None,
+                               same[0].source, hint))
+    return out
+
+
+def group_draft_warnings(drafts: list[Draft]) -> None:
+    """The warnings of many records from one source grouped as `group_problems` groups problems (same
+    code, message and field): each kind stays on the first few records; the first record also says
+    how many more had it."""
+    counts: dict[tuple, int] = {}
+    first: dict[tuple, ArchiverWarning] = {}
+    for draft in drafts:
+        kept = []
+        for warning in draft.warnings:
+            key = (warning.code, warning.message, _record_of(warning.pointer)[1])
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, warning)
+            if counts[key] <= GROUP_SHOWN:
+                kept.append(warning)
+        draft.warnings = kept
+    for key, count in counts.items():
+        if count > GROUP_SHOWN:
+            warning = first[key]
+            drafts[0].warnings.append(ArchiverWarning(
+                warning.code, f"{warning.message} (the same in {count - GROUP_SHOWN} more record(s))", warning.source))
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "true/false", type(None): "nothing"}.get(
         type(value), type(value).__name__)
 
 
 def normalise(raw: Any, source: str, pointer: str = "", line: int | None = None,
-              defaults: dict[str, Any] | None = None) -> Draft:
+              defaults: dict[str, Any] | None = None,
+              missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset()) -> Draft:
     """A Draft of the canonical record of one loose record (RecordInvalid with every problem)."""
-    normaliser = Normaliser(source, pointer, line)
+    normaliser = Normaliser(source, pointer, line, missing_hint=missing_hint, later=later)
     data = normaliser.record(raw, defaults)
     return Draft(data, normaliser.warnings, normaliser.assets, pointer, line)
 
@@ -437,7 +522,7 @@ def _collect(items: list[tuple[Any, str, int | None]], source: str) -> list[Draf
         except RecordInvalid as error:
             found.extend(error.problems)
     if found:
-        raise RecordInvalid(found)
+        raise RecordInvalid(group_problems(found))
     return drafts
 
 
