@@ -127,6 +127,13 @@ def link(value: Any) -> dict[str, str] | None:
     return {"source": url} if re.match(r"^https?://", url, re.I) else None
 
 
+def issn(value: Any) -> str | None:
+    """An ISSN written as the schema wants it (1234-5678), with or without its hyphen."""
+    raw = (text(value) or "").replace(" ", "")
+    found = re.fullmatch(r"(\d{4})-?(\d{3}[\dXx])", raw)
+    return f"{found[1]}-{found[2].upper()}" if found else (raw or None)
+
+
 def doi(value: Any) -> str | None:
     found = _DOI.search(text(value) or "")
     return found.group(1) if found else None

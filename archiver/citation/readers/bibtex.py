@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import InputError, Problem
-from . import Crosswalked, apply, date, finish_identifier, language, link, person, split_terms, text
+from . import Crosswalked, apply, date, finish_identifier, issn, language, link, person, split_terms, text
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: the generic report type: not a series name
@@ -65,7 +65,7 @@ TABLE = {
     "journal": ("series.name", _plain),       # a journal article's journal: the series it is part of
     "journaltitle": ("series.name", _plain),
     "number": ("series.number", _plain),
-    "issn": ("series.issn", text),
+    "issn": ("series.issn", issn),
     "language": ("language", lambda v: language(_plain(v))),
     "langid": ("language", lambda v: language(_plain(v))),
     "abstract": ("abstract", _plain),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import Crosswalked, apply, date_parts, finish_identifier, language, link, person, split_terms, text
+from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, person, split_terms, text
 
 #: Crossref's bookkeeping about the deposit, its indexes and counts: nothing about the work itself
 IGNORED = frozenset({
@@ -62,7 +62,7 @@ TABLE = {
     "publisher-location": ("publisher.place", text),
     "language": ("language", language),
     "container-title": ("series.name", text),
-    "ISSN": ("series.issn", text),
+    "ISSN": ("series.issn", issn),
     "number": ("series.number", text),
     "abstract": ("abstract", jats_text),
     "subject": ("subjects", split_terms),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Crosswalked, apply, date_parts, finish_identifier, language, link, person, split_terms, text
+from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, person, split_terms, text
 
 GENRE_IGNORED = frozenset({"type", "genre", "source", "accessed", "citation-key", "note", "categories-source"})
 
@@ -47,7 +47,7 @@ TABLE = {
     "collection-title": ("series.name", text),
     "container-title": ("series.name", text),  # a journal or blog: the series, when no collection is named
     "number": ("series.number", text),
-    "ISSN": ("series.issn", text),
+    "ISSN": ("series.issn", issn),
     "abstract": ("abstract", text),
     "keyword": ("subjects", split_terms),
     "categories": ("subjects", split_terms),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import Crosswalked, apply, date, doi, finish_identifier, inverted, language, link, text
+from . import Crosswalked, apply, date, doi, finish_identifier, inverted, issn, language, link, text
 
 #: what DSpace records about its own copy (accession, provenance, checksums), not about the work
 IGNORED = frozenset({"id", "collection", "action", "dc.date.accessioned", "dc.date.available",
@@ -60,6 +60,7 @@ def _doi(value: Any) -> str | None:
 #: DSpace field (language stripped) -> (record field, converter)
 TABLE = {
     "dc.title": ("title", _first),
+    "dc.title.alternative": ("subtitle", _first),   # archiver's SAF writes the subtitle here
     "dc.contributor.author": ("authors", _authors),
     "dc.creator": ("authors", _authors),
     "dc.date.issued": ("published", lambda v: date(_first(v))),
@@ -72,7 +73,7 @@ TABLE = {
     "dc.subject.other": ("subjects", _values),
     "dc.coverage.spatial": ("coverage", _values),
     "dc.relation.ispartofseries": ("series", _series),
-    "dc.identifier.issn": ("series.issn", _first),
+    "dc.identifier.issn": ("series.issn", lambda v: issn(_first(v))),
     "dc.identifier.uri": ("links", _uri),
     "dc.identifier.doi": ("links.doi", _doi),
     "dc.identifier.other": ("_id", _first),

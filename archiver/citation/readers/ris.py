@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import Crosswalked, apply, finish_identifier, inverted, language, link, put, split_terms, text
+from . import Crosswalked, apply, finish_identifier, inverted, issn, language, link, put, split_terms, text
 
 IGNORED = frozenset({"type_of_reference", "id", "year", "type_of_work", "urls", "issn", "journal_name",
                      "date", "access_date", "database_provider", "name_of_database"})
@@ -62,7 +62,7 @@ def crosswalk(entry: dict[str, Any]) -> Crosswalked:
     if number and entry.get("type_of_reference") == "RPRT":
         put(loose, "series.number", number)      # archiver's RIS: SN is the report number
     elif number and _ISSN.match(number):
-        put(loose, "series.issn", number)
+        put(loose, "series.issn", issn(number))
     elif number:
         result.left_out.append("issn (SN)")       # an ISBN: no place in the record
     journal = text(entry.get("journal_name"))

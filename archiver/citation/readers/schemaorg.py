@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Crosswalked, apply, date, doi, finish_identifier, language, link, person, split_terms, text
+from . import Crosswalked, apply, date, doi, finish_identifier, issn, language, link, person, split_terms, text
 
 #: the article types this reader takes (schema.org's Article and its descendants that carry text)
 ARTICLE_TYPES = frozenset({
@@ -67,7 +67,7 @@ def series(value: Any) -> dict | None:
     if isinstance(value, dict) and _name(value):
         out = {"name": _name(value)}
         if text(value.get("issn")):
-            out["issn"] = text(value["issn"])
+            out["issn"] = issn(value["issn"])
         if text(value.get("url")):
             out["url"] = text(value["url"])
         return out
@@ -93,14 +93,19 @@ def licence(value: Any) -> str | None:
 #: schema.org property -> (record field, converter)
 TABLE = {
     "headline": ("title", text),
-    "name": ("title", text),
+    "name": ("_name", text),
     "alternativeHeadline": ("subtitle", text),
     "author": ("authors", authors),
     "creator": ("authors", authors),
     "datePublished": ("published", date),
     "dateModified": ("modified", date),
     "inLanguage": ("language", language),
-    "publisher": ("publisher.name", _name),
+    "publisher": ("publisher", lambda v: publisher(v)),
+    "reportNumber": ("series.number", text),
+    "encoding": ("links.pdf", lambda v: next((text(e.get("contentUrl")) for e in (v if isinstance(v, list) else [v])
+                                             if isinstance(e, dict) and e.get("encodingFormat") == "application/pdf"
+                                             and str(e.get("contentUrl", "")).startswith(("http://", "https://"))), None)),
+    "sameAs": ("links", link),
     "isPartOf": ("series", series),
     "abstract": ("abstract", text),
     "description": ("abstract", text),
@@ -117,5 +122,21 @@ TABLE = {
 }
 
 
+def publisher(value: Any) -> dict | None:
+    value = value[0] if isinstance(value, list) and value else value
+    out = {"name": _name(value)}
+    if isinstance(value, dict) and _name(value.get("parentOrganization")):
+        out["parent"] = _name(value["parentOrganization"])
+    return out if out["name"] else None
+
+
 def crosswalk(item: dict[str, Any]) -> Crosswalked:
-    return finish_identifier(apply(TABLE, item, IGNORED))
+    result = apply(TABLE, item, IGNORED)
+    loose = result.loose
+    name, title = loose.pop("_name", None), loose.get("title")
+    if name and not title:
+        loose["title"] = name
+    elif name and title and name.startswith(title + ": ") and "subtitle" not in loose:
+        loose["subtitle"] = name[len(title) + 2:]  # archiver's landing page: name = title: subtitle
+    own = item.get("identifier")
+    return finish_identifier(result, own if isinstance(own, str) and not doi(own) else None)
