@@ -30,9 +30,12 @@ from typing import Any
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from . import Draft, Neighbour, image_type
-from .loose import Normaliser, decode
+from .loose import ALIASES, Normaliser, decode
 
 USES_NEIGHBOURS = True
+#: the ingest driver passes `collection=`, the collection file's defaults: a publisher or language it
+#: gives is not missing here
+USES_COLLECTION = True
 
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 #: Unpacked size a DOCX/ODT may claim before pandoc is asked to read it (zip bombs).
@@ -83,7 +86,7 @@ def sniff(data: bytes, name: str) -> bool:
     return kind_of(data, name) is not None or PurePath(name).suffix.lower() in (".docx", ".odt", ".md", ".markdown")
 
 
-def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Draft]:
+def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
     source_format = kind_of(data, name)
     if source_format is None:
         if PurePath(name).suffix.lower() in (".docx", ".odt"):
@@ -106,8 +109,19 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Dra
                                             "(only the front matter at the top is read)", name))
     else:
         _check_unpacked_size(data, name)
+        from . import office
+        from .loose import KNOWN, LINK_SHORTCUTS, OBJECT_FIELDS
+        known = {name: ALIASES.get(name, name) for name in KNOWN if name not in LINK_SHORTCUTS}
+        known.update({f"{head}.{sub}": f"{head}.{sub}" for head, subs in OBJECT_FIELDS.items() for sub in subs})
+        known.update({name: f"links.{target}" for name, target in LINK_SHORTCUTS.items()})
+        found = office.properties(data, source_format, name, known)
+        fields.update(found.fields)
+        origin.update(dict.fromkeys(found.fields, "the document properties"))
+        warnings.extend(found.warnings)
+        warnings.extend(office.review(data, source_format, name))
         media = tempfile.TemporaryDirectory(prefix="archiver-media-")
-        document = _pandoc(data, source_format, name, ["--extract-media", media.name])
+        # run in the scratch folder: image paths are then "./media/image1.png", never the folder's own path
+        document = _pandoc(data, source_format, name, ["--extract-media", "."], cwd=media.name)
         from .pandoc import meta_value
         for key, target in DOCUMENT_PROPERTIES.items():
             if key in document.get("meta", {}):
@@ -122,6 +136,10 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Dra
             if origin.get(key) == "the front matter":
                 raise RecordInvalid([Problem(f"{key!r} is given both in the front matter and in the sidecar",
                                              f"/{key}", name, "give it in one place only")])
+            # the sidecar says what the document's own properties said less precisely ("date" for "published")
+            for same in [k for k in fields if origin.get(k) == "the document properties"
+                         and ALIASES.get(k, k) == ALIASES.get(key, key)]:
+                del fields[same]
             fields[key] = value
         for key in ("body", "body_format"):
             if key in fields:
@@ -132,13 +150,16 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Dra
             fields["identifier"] = PurePath(name).stem
             warnings.append(ArchiverWarning("W001", f"identifier {PurePath(name).stem!r} taken from the file name",
                                             name, "/identifier"))
-        if "title" not in fields and blocks and blocks[0]["t"] == "Header" and blocks[0]["c"][0] == 1:
+        heading = next((index for index, block in enumerate(blocks) if block["t"] == "Header"), None)
+        if "title" not in fields and heading is not None:
             from .pandoc import _plain_pandoc
-            fields["title"] = _plain_pandoc(blocks[0]["c"][2])
-            blocks = blocks[1:]
+            fields["title"] = _plain_pandoc(blocks[heading]["c"][2])
+            blocks = blocks[:heading] + blocks[heading + 1:]
             warnings.append(ArchiverWarning("W001", "title taken from the first heading", name, "/title"))
 
-        normaliser = Normaliser(name)
+        values = getattr(collection, "values", None) or {}
+        normaliser = Normaliser(name, missing_hint=missing_hint(name),
+                                later=frozenset(key for key in ("publisher", "language") if values.get(key)))
         record = normaliser.record(fields)
         warnings.extend(normaliser.warnings)
 
@@ -152,12 +173,42 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Dra
     if mapped.body["blocks"]:
         record["body"] = mapped.body
     warnings.extend(mapped.warnings)
+    if not _has_text(mapped.body):
+        warnings.append(ArchiverWarning("W011", "the document has no body text (only headings, or nothing): the "
+                                        "record's body is empty", name, "/body"))
     return [Draft(record, warnings, mapped.assets)]
 
 
-def _pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None) -> dict:
+def _has_text(node: Any) -> bool:
+    """True when a body (JSON) holds any text, table or figure: a heading's title is not body text."""
+    if isinstance(node, str):
+        return bool(node.strip())
+    if isinstance(node, list):
+        return any(_has_text(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    if node.get("type") in ("figure", "table"):
+        return True
+    return any(_has_text(node.get(key)) for key in ("blocks", "content", "items", "text"))
+
+
+def missing_hint(name: str):
+    """The hint for a required field no metadata of the manuscript gives."""
+    sidecar = PurePath(name).stem + ".json"
+
+    def hint(field: str) -> str:
+        text = (f"add {field!r} to the sidecar {sidecar} beside the manuscript (e.g. {{\"{field}\": ...}}) or to "
+                "its document properties")
+        if field in ("publisher", "language"):
+            text += ", or give it for the whole collection in the collection file (--collection FILE)"
+        return text
+    return hint
+
+
+def _pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None,
+            cwd: str | None = None) -> dict:
     from .pandoc import run_pandoc
-    return run_pandoc(data, source_format, name, extra)
+    return run_pandoc(data, source_format, name, extra, cwd)
 
 
 def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -216,8 +267,8 @@ def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Nei
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
             return None  # a URL: never fetched
         if media is not None:
-            path = Path(target)
             root = media.resolve()
+            path = root / target
             try:
                 resolved = path.resolve()
             except OSError:

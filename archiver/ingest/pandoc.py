@@ -49,13 +49,15 @@ _QUOTES = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u201
 ImageLookup = Callable[[str, str], "tuple[str, bytes] | None"]
 
 
-def run_pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None) -> dict:
-    """pandoc's JSON AST of `data` read as `source_format` (`markdown`, `html`, `docx`, `odt`)."""
+def run_pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None,
+               cwd: str | None = None) -> dict:
+    """pandoc's JSON AST of `data` read as `source_format` (`markdown`, `html`, `docx`, `odt`), run in
+    `cwd` when given (so that extracted media have paths relative to it, never a scratch folder's)."""
     import pypandoc  # lazy: only manuscripts and loose bodies need pandoc
     command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{PANDOC_HEAP}", "-RTS", "--sandbox",
                "-f", source_format, "-t", "json", *(extra or [])]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=PANDOC_TIMEOUT, check=False)
+        done = subprocess.run(command, input=data, capture_output=True, timeout=PANDOC_TIMEOUT, check=False, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise InputError(f"pandoc took more than {PANDOC_TIMEOUT} s to read it", source=name,
                          hint="split the document or simplify its markup") from None
@@ -86,6 +88,8 @@ class BodyMapper:
         self.notes: list[dict[str, Any]] = []
         self.used_ids: set[str] = set()
         self.counters: dict[str, int] = {}
+        #: figures made from images inside running text, placed after the block that holds them
+        self.pending: list[dict[str, Any]] = []
 
     # Entry point ----------------------------------------------------------------------------------
 
@@ -97,7 +101,7 @@ class BodyMapper:
             if node["t"] == "Header":
                 level, attr, inlines = node["c"]
                 section = {"type": "section", "id": self._id(attr[0], "s"), "title": self.inlines(inlines),
-                           "blocks": []}
+                           "blocks": self._take_pending()}
                 while stack and stack[-1][0] >= level:
                     stack.pop()
                 (stack[-1][1]["blocks"] if stack else top).append(section)
@@ -132,6 +136,15 @@ class BodyMapper:
         return out
 
     def block(self, node: dict) -> list[dict]:
+        """The record blocks of one pandoc block, followed by the figures of images in its text."""
+        mapped = self._block(node)
+        return mapped + self._take_pending()
+
+    def _take_pending(self) -> list[dict]:
+        taken, self.pending = self.pending, []
+        return taken
+
+    def _block(self, node: dict) -> list[dict]:
         kind, content = node["t"], node.get("c")
         if kind in ("Para", "Plain"):
             return self._paragraph_or_figure(content)
@@ -213,7 +226,9 @@ class BodyMapper:
         caption = self.inlines(caption_inlines)
         if not any(isinstance(n, dict) or n.strip() for n in caption):
             caption = [figure["id"]]
-            self._warn(f"figure {figure['id']} has no caption; its id stands in")
+            # nothing of the source is lost: the caption the record requires is made up, a guess (W001)
+            self.warnings.append(ArchiverWarning("W001", f"figure {figure['id']} has no caption or description; its "
+                                                 "id stands in", self.source, self.pointer))
         figure["caption"] = caption
         alt = dict(image_attr[2]).get("alt") or _plain(self.inlines(alt_inlines))
         if alt and clean_text(alt):
@@ -311,13 +326,15 @@ class BodyMapper:
         if kind == "Note":
             number = len(self.notes) + 1
             note_id = self._id(f"n{number}", "n")
+            outer, self.pending = self.pending, []  # pictures of the note's text stay in the note
             blocks = self.blocks(content) or [{"type": "paragraph", "content": ["(empty note)"]}]
+            self.pending = outer
             self.notes.append({"id": note_id, "blocks": blocks})
             return [{"type": "note_ref", "note": note_id}]
         if kind == "Image":
-            self._warn(f"an image inside running text ({_short(content[2][0])}) was left out; its "
-                       "description was kept as text")
-            return self.inlines(content[1])
+            # An image in running text (Word's inline picture) becomes a figure after its paragraph.
+            self.pending.extend(self._figure(content[0], content[1], node))
+            return []
         if kind == "Span":
             return self.inlines(content[1])
         if kind == "Cite":
