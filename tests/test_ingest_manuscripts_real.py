@@ -129,3 +129,18 @@ def test_empty_document_is_w011():
 def test_no_message_names_a_scratch_folder(name, extra, _expected):
     item = ingest(name, **extra)
     assert not any("archiver-media" in str(w) or "/tmp" in str(w) for w in item.warnings)
+
+
+def test_a_picture_that_cannot_be_kept_names_its_part_not_a_scratch_folder(tmp_path):
+    """The negative case of the test above: a picture pandoc extracts but archiver cannot embed."""
+    import zipfile
+
+    source = zipfile.ZipFile(DATA / "mammoth-tiny-picture.docx")
+    with zipfile.ZipFile(tmp_path / "gif.docx", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;" if info.filename == "word/media/image1.png" else data)
+    sidecar = json.dumps({**SIDECAR, "title": "T"}).encode()
+    [item] = read_source((tmp_path / "gif.docx").read_bytes(), "gif.docx", neighbour=lambda rel: sidecar if rel == "gif.json" else None)
+    [warning] = messages(item, "W003")
+    assert "media/image1.png" in warning and "archiver-media" not in warning and str(tmp_path) not in warning

@@ -1,17 +1,24 @@
-"""Manuscripts -> canonical records: reader "manuscript" for DOCX, ODT and Markdown (issue 3 point 5).
+"""Manuscripts -> canonical records: reader "manuscript" for DOCX, ODT and Markdown (issue 3 point 5,
+issue 15 point 3).
 
 The text goes through pandoc's own readers (the binary bundled with pypandoc) and `pandoc.py` maps the
 AST onto the record body, reporting what the record cannot hold as W002. The metadata comes, lowest
-first, from the document's own properties (DOCX/ODT core properties pandoc reads: title, subtitle,
-author, date, abstract, keywords, lang), the YAML front matter of a Markdown file, and a sidecar JSON
-file next to the source (`CO24033.json` for `CO24033.docx`), written as a loose record (see loose.py).
-A field given both in the front matter and in the sidecar is an error: which one is right is for the
-author to say. The identifier falls back to the file name and the title to a leading level-1 heading,
-each with warning W001.
+first, from the document's own properties (DOCX core and custom properties, ODT meta.xml, read by
+`office.py`: title, creator, created, language, keywords, description, and custom properties named
+after record fields), pandoc's metadata (Title/Author/Date/Abstract-styled paragraphs), the YAML front
+matter of a Markdown file, and a sidecar JSON file next to the source (`CO24033.json` for
+`CO24033.docx`), written as a loose record (see loose.py). A field given both in the front matter and
+in the sidecar is an error: which one is right is for the author to say; the sidecar overrides the
+document's properties. The identifier falls back to the file name and the title to the first heading,
+each with warning W001; a missing field's hint names the sidecar (and, for the publisher and language,
+the collection file).
 
-Figures keep their images when they are PNG or JPEG: DOCX/ODT media as pandoc extracts them, Markdown
-images as files next to the source (never fetched from the network); the image bytes travel in
-`Draft.assets` as `images/<identifier>-<figure id>.<ext>`.
+Figures keep their images when they are PNG or JPEG: DOCX/ODT media as pandoc extracts them (a picture
+in running text becomes a figure after its paragraph), Markdown images as files next to the source
+(never fetched from the network); the image bytes travel in `Draft.assets` as
+`images/<identifier>-<figure id>.<ext>`. Tracked changes (pandoc accepts them), comments and pictures
+linked from outside are reported (`office.review`); a document without body text is W011. pandoc runs
+in its scratch folder, so image paths, and every message, name `./media/...`, never that folder.
 
 Sniffing is by content: DOCX and ODT are zip files with `word/document.xml`, or a `mimetype` member
 saying `application/vnd.oasis.opendocument.text`; Markdown has YAML front matter naming a title or an
@@ -40,7 +47,7 @@ USES_COLLECTION = True
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 #: Unpacked size a DOCX/ODT may claim before pandoc is asked to read it (zip bombs).
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-#: Document properties pandoc reads from DOCX/ODT that a record can use.
+#: pandoc's metadata of a DOCX/ODT (from Title-, Author-, Date-, Abstract-styled paragraphs) a record uses.
 DOCUMENT_PROPERTIES = {"title": "title", "subtitle": "subtitle", "author": "authors", "date": "published",
                        "abstract": "abstract", "keywords": "subjects", "lang": "language"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
