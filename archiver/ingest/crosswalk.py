@@ -17,6 +17,7 @@ exports no publisher place) gets a hint naming where it can come from instead: t
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -104,7 +105,10 @@ class Export:
 
 # JSON formats -------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=2)
 def _json(data: bytes) -> Any:
+    """The parsed JSON of a source, or None; kept for the next sniffer, which asks about the same bytes
+    (the result is only read, never changed)."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head not in (b"{", b"["):
         return None

@@ -81,7 +81,7 @@ def finish_identifier(crosswalked: Crosswalked, own: Any = None) -> Crosswalked:
         loose["identifier"] = own.strip()
         return crosswalked
     doi = (loose.get("links") or {}).get("doi")
-    if doi:
+    if isinstance(doi, str) and "/" in doi:
         suffix = re.sub(r"[^A-Za-z0-9._-]+", "-", doi.split("/", 1)[1]).strip("-._")[:64]
         if suffix and IDENTIFIER.match(suffix):
             loose["identifier"] = suffix
@@ -184,7 +184,8 @@ def inverted(value: Any) -> dict[str, Any] | None:
 def date_parts(value: Any) -> str | None:
     """An ISO date from CSL/Crossref `date-parts` ({"date-parts": [[2024, 6, 12]]}) or `raw`."""
     if isinstance(value, dict):
-        parts = (value.get("date-parts") or [[]])[0] or []
+        outer = value.get("date-parts")
+        parts = outer[0] if isinstance(outer, list) and outer and isinstance(outer[0], list) else []
         if parts and all(isinstance(p, (int, str)) and str(p).isdigit() for p in parts):
             numbers = [int(p) for p in parts[:3]]
             return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:])])

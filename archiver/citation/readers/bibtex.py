@@ -8,6 +8,7 @@ name); LaTeX is decoded to Unicode after the split, so a braced "{,}" keeps its 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ...errors import InputError, Problem
@@ -80,10 +81,12 @@ def entries(text_value: str, name: str) -> list[tuple[dict, str, int | None]]:
     import bibtexparser
     from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 
+    # bibtexparser logs each block it cannot parse; the error below reports them with their lines instead
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text_value, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
     if library.failed_blocks:
         raise InputError("a BibTeX entry cannot be read", problems=[Problem(
-            f"not a readable BibTeX entry: {type(block).__name__}", None, name,
+            f"not a readable BibTeX entry: {_reason(block)}", None, name,
             "check its braces, commas and quotes", line=block.start_line + 1) for block in library.failed_blocks])
     out = []
     for entry in library.entries:
@@ -91,6 +94,11 @@ def entries(text_value: str, name: str) -> list[tuple[dict, str, int | None]]:
         fields["ENTRYTYPE"], fields["ID"] = entry.entry_type.lower(), entry.key
         out.append((fields, "", entry.start_line + 1))
     return out
+
+
+def _reason(block: Any) -> str:
+    reason = " ".join(str(getattr(block.error, "abort_reason", "") or block.error or "").split())
+    return reason or "unbalanced braces or a missing comma"
 
 
 def crosswalk(entry: dict[str, Any]) -> Crosswalked:

@@ -21,14 +21,18 @@ IGNORED = frozenset({
     "isKnownConfirmed", "sizes", "formats", "version", "url_alternate", "publicationYear"})
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def creators(value: Any) -> list[dict]:
     out = []
     for creator in value if isinstance(value, list) else []:
         if not isinstance(creator, dict):
             continue
-        orcid_id = next((i.get("nameIdentifier") for i in creator.get("nameIdentifiers") or []
+        orcid_id = next((i.get("nameIdentifier") for i in _list(creator.get("nameIdentifiers"))
                          if isinstance(i, dict) and str(i.get("nameIdentifierScheme", "")).upper() == "ORCID"), None)
-        affiliations = [a.get("name") if isinstance(a, dict) else a for a in creator.get("affiliation") or []]
+        affiliations = [a.get("name") if isinstance(a, dict) else a for a in _list(creator.get("affiliation"))]
         name = text(creator.get("name"))
         given, family = creator.get("givenName"), creator.get("familyName")
         if not family and name and "," in name and creator.get("nameType") != "Organizational":
@@ -65,7 +69,7 @@ def _date(value: Any, kind: str) -> str | None:
 def series(item: dict[str, Any]) -> dict[str, str] | None:
     """The series: a relatedItem the work IsPublishedIn/IsPartOf with a title, else the
     SeriesInformation description ("RSIS Commentary, 081/2023")."""
-    for related in item.get("relatedItems") or []:
+    for related in _list(item.get("relatedItems")):
         if isinstance(related, dict) and related.get("relationType") in ("IsPublishedIn", "IsPartOf"):
             name = _titles(related.get("titles"), None)
             if name:
@@ -113,7 +117,7 @@ TABLE = {
     "publisher": ("publisher.name", publisher),
     "language": ("language", language),
     "subjects": ("subjects", lambda v: [s for s in (text(x.get("subject")) if isinstance(x, dict) else text(x)
-                                                   for x in (v or [])) if s]),
+                                                   for x in _list(v)) if s]),
     "descriptions": ("abstract", lambda v: _description(v, "Abstract")),
     "dates": ("published", lambda v: date(_date(v, "Issued"))),
     "rightsList": ("rights", rights),
@@ -122,7 +126,7 @@ TABLE = {
     "alternateIdentifiers": ("_id", _alternate),
     "contributors": ("_contributors", lambda v: None),
     "fundingReferences": ("_funding", lambda v: None),
-    "geoLocations": ("coverage", lambda v: [text(g.get("geoLocationPlace")) for g in v or []
+    "geoLocations": ("coverage", lambda v: [text(g.get("geoLocationPlace")) for g in _list(v)
                                            if isinstance(g, dict) and text(g.get("geoLocationPlace"))]),
 }
 #: fields the table reads but keeps nothing of; reported as left out when present
