@@ -323,18 +323,3 @@ def test_read_back_bites():
     [item] = read("x", render("ris", record).replace(b"TI  - ", b"TI  - Not "), "x.ris")
     with pytest.raises(AssertionError):
         same_citation(record, item.record, name_order=False)
-
-
-def test_a_sidecar_gives_what_a_bibtex_or_ris_export_lacks(tmp_path):
-    from archiver.ingest import folder_reader, is_sidecar
-
-    (tmp_path / "crossref.ris").write_bytes((DATA / "crossref.ris").read_bytes())
-    (tmp_path / "crossref.json").write_text('{"publisher": "eLife Sciences Publications", "language": "en"}')
-    [item] = read_source((tmp_path / "crossref.ris").read_bytes(), "crossref.ris", neighbour=folder_reader(tmp_path))
-    assert item.record.publisher.name == "eLife Sciences Publications" and item.record.language == "en"
-    sources = {p.resolve() for p in tmp_path.iterdir()}
-    assert is_sidecar(tmp_path / "crossref.json", sources)
-    [problem] = problems_of("crossref.ris")
-    assert "sidecar crossref.json" in problem.hint
-    [problem] = problems_of("csl-list.json")[:1]
-    assert "sidecar" not in problem.hint  # a JSON export has no NAME.json beside it

@@ -50,7 +50,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
     for path in paths:
         name = str(path)
-        if kind in (None, "manuscript", "bibtex", "ris") and is_sidecar(path, given):
+        if kind in (None, "manuscript") and is_sidecar(path, given):
             continue
         try:
             if not path.is_file():

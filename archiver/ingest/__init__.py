@@ -82,8 +82,6 @@ NOT_SOURCE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff",
 
 #: a manuscript's metadata may come from a sidecar NAME.json beside NAME.md / NAME.docx / NAME.odt
 MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
-#: so may a BibTeX or RIS export's (NAME.json beside NAME.bib / NAME.ris: values for each of its records)
-SIDECAR_SUFFIXES = (*MANUSCRIPT_SUFFIXES, ".bib", ".ris")
 
 
 def image_type(data: bytes) -> str | None:
@@ -112,10 +110,10 @@ def folder_reader(folder: Path) -> Neighbour:
 
 
 def is_sidecar(path: Path, sources: set[Path]) -> bool:
-    """A .json whose manuscript or BibTeX/RIS export (same name) is among the (resolved) sources: it is
-    read with that source, not as a source of its own."""
+    """A .json whose manuscript (same name, manuscript suffix) is among the (resolved) sources: it is
+    read with its manuscript, not as a source of its own."""
     return path.suffix.lower() == ".json" and \
-        any(path.with_suffix(suffix).resolve() in sources for suffix in SIDECAR_SUFFIXES)
+        any(path.with_suffix(suffix).resolve() in sources for suffix in MANUSCRIPT_SUFFIXES)
 
 
 def reader(kind: str) -> Any:

@@ -36,16 +36,12 @@ Item = tuple[Any, str, "int | None"]
 COLLECTION_FIELDS = ("publisher", "language")
 
 
-def missing_hint(name: str, sidecar: bool):
-    """The hint for a required field the export does not give; `sidecar` when the format has one."""
-    beside = f", or in a sidecar {PurePath(name).stem}.json beside it (values for each of its records)" if sidecar else ""
-
-    def hint(field: str) -> str:
-        if field in COLLECTION_FIELDS:
-            return (f"the export gives no {field}: add it to the export{beside}, or give it once for the whole "
-                    f"collection in a collection file (--collection FILE with {{\"{field}\": ...}})")
-        return f"the export gives no {field} for this item: add it to the export{beside}"
-    return hint
+def missing_hint(field: str) -> str:
+    """The hint for a required field the export does not give."""
+    if field in COLLECTION_FIELDS:
+        return (f"the export gives no {field}: add it to the export, or give it once for the whole collection "
+                f"in a collection file (--collection FILE with {{\"{field}\": ...}})")
+    return f"the export gives no {field} for this item: add it to the export (a collection file cannot give it)"
 
 
 class Export:
@@ -53,9 +49,6 @@ class Export:
     kind = ""
     #: the ingest driver passes `collection=`, the collection file's defaults (or None)
     USES_COLLECTION = True
-    #: True for formats with a sidecar NAME.json beside the export, giving (in the schema's field names)
-    #: values for each of its records (BibTeX and RIS: a JSON export cannot have a NAME.json beside it)
-    USES_NEIGHBOURS = False
 
     def sniff(self, data: bytes, name: str) -> bool:
         raise NotImplementedError
@@ -70,11 +63,9 @@ class Export:
         """The line of a record field's value in the source (XML formats), else None."""
         return None
 
-    def read(self, data: bytes, name: str, collection: Any = None, neighbour: Any = None) -> list[Draft]:
+    def read(self, data: bytes, name: str, collection: Any = None) -> list[Draft]:
         values = getattr(collection, "values", None) or {}
         later = frozenset(field for field in COLLECTION_FIELDS if values.get(field))
-        defaults = self._sidecar(name, neighbour) if self.USES_NEIGHBOURS and neighbour else {}
-        hint = missing_hint(name, self.USES_NEIGHBOURS)
         items = self.items(data, name)
         if not items:
             raise InputError(f"no item in this {self.kind} export", source=name, hint="give at least one record")
@@ -87,7 +78,7 @@ class Export:
                 result.loose["identifier"] = identifier
                 result.guessed.append(("/identifier", f"no identifier or DOI: {identifier!r} taken from the file name"))
             try:
-                draft = normalise(result.loose, name, pointer, line, defaults, missing_hint=hint, later=later)
+                draft = normalise(result.loose, name, pointer, line, missing_hint=missing_hint, later=later)
             except RecordInvalid as error:
                 found.extend(self._located(error.problems, item, pointer))
                 continue
@@ -101,18 +92,6 @@ class Export:
             raise RecordInvalid(group_problems(found))
         group_draft_warnings(drafts)
         return drafts
-
-    @staticmethod
-    def _sidecar(name: str, neighbour: Any) -> dict[str, Any]:
-        sidecar_name = PurePath(name).stem + ".json"
-        data = neighbour(sidecar_name)
-        if data is None:
-            return {}
-        items = JSON.items(data, sidecar_name)
-        if len(items) != 1 or items[0][1] != "" or not isinstance(items[0][0], dict):
-            raise InputError("the sidecar must be one JSON object of fields", source=sidecar_name,
-                             hint='write the values as {"publisher": ..., "language": ...}')
-        return items[0][0]
 
     def _located(self, problems: list[Problem], item: Any, pointer: str) -> list[Problem]:
         out = []
@@ -299,7 +278,6 @@ def _text_head(data: bytes) -> str:
 
 class _BibTeX(Export):
     kind = "bibtex"
-    USES_NEIGHBOURS = True
     _ENTRY = re.compile(r"^\s*@[A-Za-z]+\s*[{(]\s*[^\s,]*\s*,", re.M)
 
     def sniff(self, data: bytes, name: str) -> bool:
@@ -318,7 +296,6 @@ class _BibTeX(Export):
 
 class _RIS(Export):
     kind = "ris"
-    USES_NEIGHBOURS = True
 
     def sniff(self, data: bytes, name: str) -> bool:
         first = next((line for line in _text_head(data).splitlines() if line.strip()), "")
