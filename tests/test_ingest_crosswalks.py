@@ -323,3 +323,23 @@ def test_read_back_bites():
     [item] = read("x", render("ris", record).replace(b"TI  - ", b"TI  - Not "), "x.ris")
     with pytest.raises(AssertionError):
         same_citation(record, item.record, name_order=False)
+
+
+def test_same_named_exports_in_one_folder_are_each_a_source(tmp_path):
+    """crossref.json, crossref.bib and crossref.ris: three sources, none the sidecar of another."""
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    for name in ("crossref.json", "crossref.bib", "crossref.ris"):
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "-o", str(tmp_path / "out"), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert {Path(r["source"]).name: r["status"] for r in report["results"]} == \
+        {"crossref.json": "ok", "crossref.bib": "ok", "crossref.ris": "failed"}  # Crossref's RIS names no publisher
+
+
+def test_several_issns_keep_the_first():
+    from archiver.citation.readers import issn
+
+    assert issn("1006-4982,1995-8196") == "1006-4982" and issn("2050084x") == "2050-084X"

@@ -129,7 +129,7 @@ def link(value: Any) -> dict[str, str] | None:
 
 def issn(value: Any) -> str | None:
     """An ISSN written as the schema wants it (1234-5678), with or without its hyphen."""
-    raw = (text(value) or "").replace(" ", "")
+    raw = re.split(r"[,;\s]+", (text(value) or "").strip())[0]  # several ISSNs (print, online): the first
     found = re.fullmatch(r"(\d{4})-?(\d{3}[\dXx])", raw)
     return f"{found[1]}-{found[2].upper()}" if found else (raw or None)
 
