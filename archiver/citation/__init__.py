@@ -3,6 +3,10 @@ every formatted "Cite as" line of every output is derived, so no two outputs dis
 
 CSL-JSON follows the CSL 1.0.2 data schema (csl-data.json). A commentary is a `report`: the series is
 `collection-title`, its number `number`, the publisher and place `publisher`/`publisher-place`.
+
+The other direction, metadata exports read back into records, is `readers/`: one table per format
+(CSL-JSON, Crossref, DataCite, schema.org, BibTeX, RIS, DSpace), each the inverse of its writer, which
+tests/test_ingest_crosswalks.py proves by reading back what the writers write.
 """
 
 from __future__ import annotations

@@ -105,10 +105,10 @@ class Export:
 
 # JSON formats -------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)
 def _json(data: bytes) -> Any:
     """The parsed JSON of a source, or None; kept for the next sniffer, which asks about the same bytes
-    (the result is only read, never changed)."""
+    (the result is only read, never changed). One source only: the next one replaces it."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head not in (b"{", b"["):
         return None
