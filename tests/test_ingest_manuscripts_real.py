@@ -112,7 +112,7 @@ def test_tracked_changes_and_comments_are_reported():
     assert "1 deletion(s) applied ('n excessively modified')" in messages(deleted, "W002")[0]
     assert "excessively" not in json.dumps(deleted.record.to_json()["body"])
     odt = ingest("pandoc-trackedChanges.odt", title="T", authors="A B")
-    assert "1 insertion(s) kept" in messages(odt, "W002")[0] and "1 deletion(s) applied ('deleted')" in messages(odt, "W002")[0]
+    assert "1 insertion(s) kept ('and inserted')" in messages(odt, "W002")[0] and "1 deletion(s) applied ('deleted')" in messages(odt, "W002")[0]
     commented = ingest("pandoc-comments.docx", title="T", authors="A B")
     assert messages(commented, "W002") == ["5 comment(s) were left out ('I left a comment.', 'A comment across "
                                            "paragraphs.', 'This one has multiple paragraphs.See?' and 2 more)"]

@@ -130,6 +130,27 @@ def _quoted(texts: list[str], limit: int = 3) -> str:
     return ", ".join(shown) + (f" and {len(texts) - limit} more" if len(texts) > limit else "")
 
 
+def _inserted_text(content: Any, change_id: str | None) -> str:
+    """The text an ODT insertion marks: what lies between its text:change-start and text:change-end
+    in the body, in document order."""
+    from lxml import etree
+    start, end = f"{{{NS['text']}}}change-start", f"{{{NS['text']}}}change-end"
+    key = f"{{{NS['text']}}}change-id"
+    out: list[str] = []
+    active = False
+    for event, element in etree.iterwalk(content, events=("start", "end")):
+        if element.tag == end and element.get(key) == change_id:
+            break
+        if event == "start":
+            if element.tag == start and element.get(key) == change_id:
+                active = True
+            elif active and element.text:
+                out.append(element.text)
+        elif active and element.tail:
+            out.append(element.tail)
+    return " ".join("".join(out).split())
+
+
 def review(data: bytes, kind: str, source: str) -> list[ArchiverWarning]:
     """W002 for tracked changes (saying which were accepted) and comments, W003 for linked pictures."""
     warnings: list[ArchiverWarning] = []
@@ -152,7 +173,8 @@ def review(data: bytes, kind: str, source: str) -> list[ArchiverWarning]:
             if content is None:
                 return warnings
             regions = content.findall(".//text:tracked-changes/text:changed-region", NS)
-            inserted = ["(inserted text)" for r in regions if r.find("text:insertion", NS) is not None]
+            inserted = [_inserted_text(content, r.get(f"{{{NS['text']}}}id")) or "(text)"
+                        for r in regions if r.find("text:insertion", NS) is not None]
             deleted = [" ".join(_text(p) for p in r.findall("text:deletion/text:p", NS)) or "(deleted text)"
                        for r in regions if r.find("text:deletion", NS) is not None]
             noted = [" ".join(_text(p) for p in a.findall("text:p", NS)) for a in content.iter(f"{{{NS['office']}}}annotation")]
