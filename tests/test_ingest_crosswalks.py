@@ -343,3 +343,16 @@ def test_several_issns_keep_the_first():
     from archiver.citation.readers import issn
 
     assert issn("1006-4982,1995-8196") == "1006-4982" and issn("2050084x") == "2050-084X"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_datacite_xml_and_json_read_back(path):
+    """DataCite has no place of publication and no name order; its XML has no landing-page URL either
+    (DataCite registers that apart from the metadata)."""
+    from archiver.writers.datacite import to_datacite
+
+    record = load(path)
+    [item] = read("x", render("datacite", record), "x.xml")
+    same_citation(record, item.record, name_order=False, lacks=("publisher-place", "URL"))
+    [item] = read("x", json.dumps(to_datacite(record)).encode(), "x.json")
+    same_citation(record, item.record, name_order=False, lacks=("publisher-place",))
