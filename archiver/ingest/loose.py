@@ -235,12 +235,10 @@ class Normaliser:
             self.problem(pointer, f"expected a date, found {_kind(value)}", "write the date as YYYY-MM-DD")
             return None
         try:
-            iso, completed = parse_date(raw)
+            iso, _ = parse_date(raw)  # as precise as given: "May 2024" is "2024-05"
         except ValueError as error:
             self.problem(pointer, str(error), "write the date as YYYY-MM-DD, e.g. 2023-05-31")
             return None
-        if completed:
-            self.warn("W005", pointer, f"{clean_text(raw)!r} has no day (or month); {iso} assumed")
         return iso
 
     def terms(self, value: Any, pointer: str) -> list[str] | None:
