@@ -308,3 +308,19 @@ def test_crossref_organisation_and_citation_list_validate(rich, style, crossref_
     assert [child.tag.split("}")[1] for child in root.find(".//c:publication_date", CR)] == ["month", "year"]
     misplaced = data.replace(b"<citation_list>", b"<citation_list><bogus/>", 1)
     assert not crossref_schema.is_valid(misplaced.decode("utf-8"))  # the check bites
+
+
+@pytest.mark.xfail(strict=True, reason="writers/pdf.py (owned by pdfua, not edited on this branch) writes a "
+                   "partial date as 'D:202405000000Z' and XMP '2024-05T00:00:00Z': PDF/A-3b fails. Fix there "
+                   "with record.first_day(), then drop this mark.")
+def test_pdf_with_a_partial_date_is_still_pdf_a(rich, tmp_path):
+    import pikepdf.pdfa
+
+    from archiver.convert import load_assets
+    from archiver.style import load_style
+
+    record = with_date(rich, "2024-05", modified="2024")
+    assets, _ = load_assets(record, SAMPLES)
+    path = tmp_path / "dated.pdf"
+    path.write_bytes(FORMATS["pdf"].renderer()(record, RenderContext(style=load_style("rsis"), assets=assets)))
+    assert pikepdf.pdfa.validate_written(str(path), "3b").verdict == "pass"
