@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
-from ..record import SCHEMA_VERSION, problems as schema_problems
+from ..record import SCHEMA_VERSION, SCHEMA_VERSIONS, problems as schema_problems
 from . import Draft
 
 TOP_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
@@ -115,7 +115,7 @@ class Normaliser:
         for key, value in (defaults or {}).items():
             fields.setdefault(key, value)
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-        if "schema_version" in fields and _text_value(fields["schema_version"]) != SCHEMA_VERSION:
+        if "schema_version" in fields and _text_value(fields["schema_version"]) not in SCHEMA_VERSIONS:
             self.problem("/schema_version", f"schema version {fields['schema_version']!r} is not {SCHEMA_VERSION}",
                          f"write {SCHEMA_VERSION!r} or leave the field out")
         for key in REQUIRED:
@@ -239,12 +239,10 @@ class Normaliser:
             self.problem(pointer, f"expected a date, found {_kind(value)}", "write the date as YYYY-MM-DD")
             return None
         try:
-            iso, completed = parse_date(raw)
+            iso, _ = parse_date(raw)  # as precise as given: "May 2024" is "2024-05"
         except ValueError as error:
             self.problem(pointer, str(error), "write the date as YYYY-MM-DD, e.g. 2023-05-31")
             return None
-        if completed:
-            self.warn("W005", pointer, f"{clean_text(raw)!r} has no day (or month); {iso} assumed")
         return iso
 
     def terms(self, value: Any, pointer: str) -> list[str] | None:
