@@ -31,7 +31,8 @@ GIVEN_FIRST = [
      "Παπαδόπουλος, Γ. (2024)."),
 ]
 NO_FAMILY = [Author(name="Sukarno"), Author(name="Sukarno", given="Sukarno"), Author(name="محمد"),
-             Author(name="Sukarno", family="Sukarno")]
+             Author(name="Sukarno", family="Sukarno"),
+             Author(name="Coastal Cities Working Group", kind="organization")]
 
 
 @pytest.fixture(scope="module")

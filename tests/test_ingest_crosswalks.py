@@ -159,7 +159,7 @@ def test_bibtex_export():
     assert record.publisher.name == "eLife Sciences Organisation, Ltd."  # {eLife} braces decoded
     assert record.series.name == "eLife"
     assert [a.family for a in record.authors] == ["Sankar", "Nieminen", "Ragni", "Xenarios", "Hardtke"]
-    assert record.published == "2014-02-01" and "W005" in codes(warnings)  # month only
+    assert record.published == "2014-02" and "W005" not in codes(warnings)  # month only: kept so (schema 1.1)
     assert record.links.doi == "10.7554/elife.01567"
     assert any(w.code == "W002" and "volume" in w.message for w in warnings)
     record, warnings = one("pure.bib")
@@ -356,3 +356,17 @@ def test_datacite_xml_and_json_read_back(path):
     same_citation(record, item.record, name_order=False, lacks=("publisher-place", "URL"))
     [item] = read("x", json.dumps(to_datacite(record)).encode(), "x.json")
     same_citation(record, item.record, name_order=False, lacks=("publisher-place",))
+
+
+def test_organisation_authors_stay_organisations():
+    record = load(ROOT / "samples" / "records" / "CO24102.json")
+    group = [a for a in record.authors if a.kind == "organization"]
+    assert group, "the sample has a group author"
+    for fmt in ("csl-json", "bibtex", "ris"):
+        [item] = read("x", render(fmt, record), "x.export")
+        again = [a for a in item.record.authors if a.kind == "organization"]
+        assert [(a.name, a.given, a.family) for a in again] == [(g.name, None, None) for g in group], fmt
+    attributes = {"creators": [{"name": "DataCite Metadata Working Group", "nameType": "Organizational"}],
+                  "titles": [{"title": "T"}], "publisher": "P", "publicationYear": "2024", "doi": "10.5438/0012"}
+    [item] = read("x", json.dumps(attributes).encode(), "dc.json")
+    assert item.record.authors[0].kind == "organization" and item.record.published == "2024"

@@ -51,7 +51,7 @@ OBJECT_FIELDS = {
 }
 #: the sub-field a plain string stands for
 OBJECT_STRING = {"series": "name", "publisher": "name", "rights": "statement", "provenance": "note"}
-AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email")
+AUTHOR_FIELDS = ("name", "kind", "given", "family", "name_order", "affiliations", "bio", "orcid", "email")
 AFFILIATION_FIELDS = ("name", "country", "country_code")
 EXTRA_FIELDS = ("body_format",)
 KNOWN = (*TOP_FIELDS, *ALIASES, *LINK_SHORTCUTS, *EXTRA_FIELDS)
@@ -317,6 +317,8 @@ class Normaliser:
             else:
                 self.problem(f"{pointer}/name", "the author has no name", "give the author's name")
                 return None
+        elif out.get("kind") == "organization":
+            pass  # an organisation's name is never split (schema 1.1: a name only)
         elif "given" not in out and "family" not in out:
             split = split_name(out["name"])
             if "family" in split:

@@ -169,16 +169,32 @@ def person(given: Any = None, family: Any = None, name: Any = None, orcid_id: An
     return out
 
 
+def organisation(name: Any) -> dict[str, Any] | None:
+    """An organisation or group author (schema 1.1 `kind`): its name only, never split."""
+    name = text(name)
+    return {"name": name, "kind": "organization"} if name else None
+
+
+def whole(name: Any) -> dict[str, Any] | None:
+    """A name a format keeps whole (a CSL `literal`, a braced BibTeX name, an RIS or Dublin Core name
+    without "Family, Given"): an organisation when it has several words, as archiver's writers print
+    organisation authors; a single word is a person's only name."""
+    name = text(name)
+    if not name:
+        return None
+    return organisation(name) if " " in name.strip() else {"name": name.strip()}
+
+
 def inverted(value: Any) -> dict[str, Any] | None:
     """An author from "Family, Given" (the form of BibTeX, RIS, Dublin Core and DataCite names); a
-    name without a comma stays whole (the normaliser splits it, or warns W004)."""
+    name without a comma is kept whole (`whole`)."""
     name = text(value)
     if not name:
         return None
     family, comma, given = name.partition(",")
     if comma and family.strip() and given.strip():
         return person(given=given.strip(), family=family.strip())
-    return {"name": name.strip(" ,")}
+    return whole(name.strip(" ,"))
 
 
 def date_parts(value: Any) -> str | None:

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from ...errors import InputError, Problem
-from . import Crosswalked, apply, date, finish_identifier, issn, language, link, person, split_terms, text
+from . import Crosswalked, apply, date, finish_identifier, issn, language, link, person, split_terms, text, whole
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 #: the generic report type: not a series name
@@ -35,7 +35,7 @@ def names(value: Any) -> list[dict]:
         family = " ".join(_decode(" ".join([*name.von, *name.last])).split())
         given = " ".join(_decode(" ".join(name.first)).split())
         if not given and family:
-            out.append({"name": family})  # one braced name: {Sukarno}, {World Health Organization}
+            out.append(whole(family))  # one braced name: {Sukarno}, {World Health Organization}
             continue
         found = person(given=given, family=family)
         if found:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, person, split_terms, text
+from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, organisation, person, split_terms, text
 
 #: Crossref's bookkeeping about the deposit, its indexes and counts: nothing about the work itself
 IGNORED = frozenset({
@@ -29,6 +29,11 @@ def authors(value: Any) -> list[dict]:
         if not isinstance(author, dict):
             continue
         affiliations = [a.get("name") for a in author.get("affiliation") or [] if isinstance(a, dict)]
+        if not author.get("given") and not author.get("family"):
+            found = organisation(author.get("name"))  # Crossref's group and organisation authors
+            if found:
+                out.append(found)
+            continue
         found = person(given=author.get("given"), family=author.get("family"), name=author.get("name"),
                        orcid_id=author.get("ORCID"), affiliations=affiliations)
         if found:

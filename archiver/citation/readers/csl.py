@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, person, split_terms, text
+from . import Crosswalked, apply, date_parts, finish_identifier, issn, language, link, person, split_terms, text, whole
 
 GENRE_IGNORED = frozenset({"type", "genre", "source", "accessed", "citation-key", "note", "categories-source"})
 
@@ -20,7 +20,9 @@ def csl_names(value: Any) -> list[dict]:
         if not isinstance(name, dict):
             continue
         if name.get("literal"):
-            out.append({"name": text(name["literal"])})
+            found = whole(name["literal"])
+            if found:
+                out.append(found)
             continue
         family = " ".join(p for p in (text(name.get("non-dropping-particle")), text(name.get("family"))) if p)
         given = " ".join(p for p in (text(name.get("given")), text(name.get("dropping-particle"))) if p)

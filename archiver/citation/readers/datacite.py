@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import Crosswalked, apply, date, finish_identifier, language, link, person, text
+from . import Crosswalked, apply, date, finish_identifier, language, link, organisation, person, text
 
 IGNORED = frozenset({
     "id", "types", "schemaVersion", "agency", "state", "isActive", "reason", "viewCount", "downloadCount",
@@ -34,6 +34,10 @@ def creators(value: Any) -> list[dict]:
                          if isinstance(i, dict) and str(i.get("nameIdentifierScheme", "")).upper() == "ORCID"), None)
         affiliations = [a.get("name") if isinstance(a, dict) else a for a in _list(creator.get("affiliation"))]
         name = text(creator.get("name"))
+        if creator.get("nameType") == "Organizational":
+            if organisation(name):
+                out.append(organisation(name))
+            continue
         given, family = creator.get("givenName"), creator.get("familyName")
         if not family and name and "," in name and creator.get("nameType") != "Organizational":
             family, _, given = name.partition(",")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Crosswalked, apply, date, doi, finish_identifier, issn, language, link, person, split_terms, text
+from . import Crosswalked, apply, date, doi, finish_identifier, issn, language, link, organisation, person, split_terms, text
 
 #: the article types this reader takes (schema.org's Article and its descendants that carry text)
 ARTICLE_TYPES = frozenset({
@@ -50,8 +50,8 @@ def authors(value: Any) -> list[dict]:
             affiliations = author.get("affiliation")
             affiliations = [_name(a) for a in (affiliations if isinstance(affiliations, list) else [affiliations])]
             identifier = author.get("@id") or author.get("identifier") or author.get("sameAs")
-            if "Organization" in _types(author):
-                found = {"name": _name(author)} if _name(author) else None
+            if _types(author) & {"Organization", "Organisation", "ResearchOrganization", "NewsMediaOrganization"}:
+                found = organisation(_name(author))
             else:
                 found = person(given=author.get("givenName"), family=author.get("familyName"),
                                name=author.get("name"), orcid_id=text(identifier), affiliations=affiliations)
