@@ -251,7 +251,8 @@ def test_did_you_mean_for_a_typo(typo, meant):
 @pytest.mark.parametrize("field", ["license", "Journal", "state", "container-title", "volume"])
 def test_no_did_you_mean_for_another_field(field):
     """The issue's misleading suggestions (license -> links, Journal -> url, state -> date)."""
-    from archiver.ingest.loose import suggestion, KNOWN
+    from archiver.ingest.loose import KNOWN
+    from archiver.ingest.reports import suggestion
 
     assert suggestion(field, KNOWN) is None
     [problem] = problems_of("x", json.dumps({**json.loads(SAMPLES[0].read_text()), field: "x"}).encode(), "r.json")
@@ -259,7 +260,7 @@ def test_no_did_you_mean_for_another_field(field):
 
 
 def test_suggestion_threshold_bites():
-    from archiver.ingest.loose import edit_distance
+    from archiver.ingest.reports import edit_distance
 
     assert [edit_distance(a, b) for a, b in [("titel", "title"), ("state", "date"), ("license", "links")]] == [1, 2, 4]
 

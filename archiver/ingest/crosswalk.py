@@ -26,7 +26,8 @@ from typing import Any, Iterator
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from . import Draft
-from .loose import JSON, decode, group_draft_warnings, group_problems, normalise
+from .loose import JSON, decode, normalise
+from .reports import group_draft_warnings, group_problems
 
 #: (item, JSON pointer of the item, first line of the item or None)
 Item = tuple[Any, str, "int | None"]
