@@ -318,9 +318,8 @@ class _DSpaceCSV(Export):
 
     def sniff(self, data: bytes, name: str) -> bool:
         header = _text_head(data).splitlines()[:1]
-        cells = [cell.strip().strip('"') for cell in re.split(r",", header[0])] if header else []
-        return sum(1 for cell in cells if re.match(r"^[a-z]+\.[a-z]+", cell, re.I) and "." in cell) >= 1 and \
-            any(re.match(r"^dc\.|^dcterms\.", cell) for cell in cells)
+        cells = [cell.strip().strip('"') for cell in header[0].split(",")] if header else []
+        return any(re.match(r"^(dc|dcterms)\.[a-z]", cell) for cell in cells)
 
     def items(self, data: bytes, name: str) -> list[Item]:
         text = decode(data, name)
