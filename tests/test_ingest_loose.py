@@ -247,3 +247,12 @@ def test_any_loose_record_gives_a_valid_record_or_a_clear_error(fields):
         assert all(p.pointer and p.pointer.startswith("/") for p in error.problems)
     else:
         assert items[0].record.identifier
+
+
+def test_object_string_after_its_dotted_field_keeps_both():
+    """`series.number` then `series` (a DOCX's custom properties come in any order) is one series."""
+    from archiver.ingest.loose import normalise
+
+    raw = {"identifier": "X1", "title": "T", "authors": "Ana Lima", "published": "2024-01-02", "publisher": "P",
+           "language": "en", "series.number": "012/2017", "series": "Test Series"}
+    assert normalise(raw, "x.json").data["series"] == {"name": "Test Series", "number": "012/2017"}

@@ -144,3 +144,35 @@ def test_a_picture_that_cannot_be_kept_names_its_part_not_a_scratch_folder(tmp_p
     [item] = read_source((tmp_path / "gif.docx").read_bytes(), "gif.docx", neighbour=lambda rel: sidecar if rel == "gif.json" else None)
     [warning] = messages(item, "W003")
     assert "media/image1.png" in warning and "archiver-media" not in warning and str(tmp_path) not in warning
+
+
+CUSTOM = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">
+  <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Publisher"><vt:lpwstr>Test Press</vt:lpwstr></property>
+  <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="3" name="series.number"><vt:lpwstr>012/2017</vt:lpwstr></property>
+  <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="4" name="series"><vt:lpwstr>Test Series</vt:lpwstr></property>
+  <property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="5" name="MSIP_Label_Enabled"><vt:lpwstr>true</vt:lpwstr></property>
+</Properties>"""
+
+
+def test_custom_properties_fill_record_fields(tmp_path):
+    """Word's custom properties named after record fields fill them; others are W002, named."""
+    import zipfile
+
+    with zipfile.ZipFile(DATA / "dspace-test.docx") as source, zipfile.ZipFile(tmp_path / "c.docx", "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr("docProps/custom.xml", CUSTOM)
+    [item] = read_source((tmp_path / "c.docx").read_bytes(), "c.docx")  # no sidecar: the properties suffice
+    record = item.record
+    assert record.publisher.name == "Test Press"
+    assert (record.series.name, record.series.number) == ("Test Series", "012/2017")
+    assert messages(item, "W002") == ["custom document properties the record has no field for were left out: "
+                                      "MSIP_Label_Enabled"]
+
+
+def test_a_document_of_headings_only_is_w011():
+    text = b"---\ntitle: Only Headings\nauthor: Ana Lima\ndate: 2024-05-02\npublisher: P\n---\n\n# One\n\n## Two\n"
+    [item] = read_source(text, "headings.md")
+    assert messages(item, "W011")

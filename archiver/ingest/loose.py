@@ -202,6 +202,9 @@ class Normaliser:
             if name in OBJECT_FIELDS and isinstance(fields.get(name), dict) and isinstance(value, dict):
                 fields[name].update(value)
                 continue
+            if name in OBJECT_STRING and isinstance(fields.get(name), dict) and isinstance(value, str):
+                fields[name].setdefault(OBJECT_STRING[name], value)  # "series" after "series.number"
+                continue
             fields[name] = value
             if name != key:
                 fields[f"_{name}_at"] = pointer
