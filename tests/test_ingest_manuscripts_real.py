@@ -176,3 +176,18 @@ def test_a_document_of_headings_only_is_w011():
     text = b"---\ntitle: Only Headings\nauthor: Ana Lima\ndate: 2024-05-02\npublisher: P\n---\n\n# One\n\n## Two\n"
     [item] = read_source(text, "headings.md")
     assert messages(item, "W011")
+
+
+def test_odt_user_defined_properties_fill_record_fields(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(DATA / "dspace-test.odt") as source, zipfile.ZipFile(tmp_path / "u.odt", "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "meta.xml":
+                data = data.replace(b"</office:meta>", b'<meta:user-defined meta:name="publisher">Test Press'
+                                    b'</meta:user-defined><meta:user-defined meta:name="doi">10.5438/0012'
+                                    b"</meta:user-defined></office:meta>")
+            target.writestr(info, data)
+    [item] = read_source((tmp_path / "u.odt").read_bytes(), "u.odt")
+    assert item.record.publisher.name == "Test Press" and item.record.links.doi == "10.5438/0012"
