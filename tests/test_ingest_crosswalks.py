@@ -371,3 +371,32 @@ def test_organisation_authors_stay_organisations():
                   "titles": [{"title": "T"}], "publisher": "P", "publicationYear": "2024", "doi": "10.5438/0012"}
     [item] = read("x", json.dumps(attributes).encode(), "dc.json")
     assert item.record.authors[0].kind == "organization" and item.record.published == "2024"
+
+
+CSL_ITEM = {"type": "report", "id": "X1", "title": "T", "author": [{"family": "Lima", "given": "Ana"}],
+            "issued": {"date-parts": [[2024, 1, 2]]}, "publisher": "P", "language": "en"}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("author", "Ana Lima"), ("author", [1, None, {"family": []}]), ("issued", {"date-parts": {"0": 1}}),
+    ("issued", {"date-parts": [["x"]]}), ("DOI", "not a doi"), ("DOI", ["10.1/x"]), ("ISSN", {"a": 1}),
+    ("URL", 12), ("keyword", [[], {}]), ("id", ["X"]), ("publisher", {"name": []}), ("language", True),
+])
+def test_hostile_values_are_problems_never_crashes(field, value):
+    data = json.dumps({**CSL_ITEM, field: value}).encode()
+    try:
+        read("x", data, "x.json")
+    except (RecordInvalid, InputError) as error:
+        assert all(p.source == "x.json" for p in error.problems)
+
+
+@pytest.mark.parametrize("attributes", [
+    {"creators": "A, B", "titles": [{"title": "T"}], "publisher": "P", "publicationYear": "2024"},
+    {"creators": [{"name": "A, B", "nameIdentifiers": "x", "affiliation": "Uni"}], "titles": [{"title": "T"}],
+     "publisher": ["P"], "publicationYear": "2024", "dates": "2024", "relatedItems": 2.5, "subjects": True},
+])
+def test_hostile_datacite_attributes_are_problems_never_crashes(attributes):
+    try:
+        read("x", json.dumps({"data": {"type": "dois", "attributes": attributes}}).encode(), "d.json")
+    except (RecordInvalid, InputError) as error:
+        assert all(p.source == "d.json" for p in error.problems)
