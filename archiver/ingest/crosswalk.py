@@ -1,5 +1,6 @@
-"""Metadata exports -> canonical records: readers "csl-json", "crossref", "datacite", "schema.org",
-"bibtex", "ris", "dspace-csv" and "dspace-xml" (issue 15 point 4).
+"""Metadata exports -> canonical records: readers "csl-json", "crossref", "datacite" (REST JSON or
+kernel-4 XML), "schema.org", "bibtex", "ris" and "dspace" (metadata-export CSV or SAF
+dublin_core.xml) (issue 15 point 4).
 
 Each reader recognises its format by content, parses it with the format's own library where one
 exists (bibtexparser 2, rispy; JSON, CSV and lxml otherwise), splits it into items and hands each item
@@ -9,9 +10,10 @@ the item and what to do. What an item says that the record cannot hold is one W0
 the fields; a record without its own identifier takes the DOI's suffix or the file name (W001).
 Many records with the same problem or warning are grouped (first few, then a count).
 
-A field the record requires and the export lacks (a CSL or Crossref item has no language, most
-exports no publisher place) gets a hint naming where it can come from instead: the collection file
-(`--collection FILE`, values shared by every record of a collection) or, for a manuscript, its sidecar.
+A field the record requires and the export lacks gets a hint naming where it can come from instead:
+the export itself, or for the publisher and language the collection file (`--collection FILE`, values
+shared by every record of a collection), which the ingest driver fills in afterwards. Exports have no
+sidecar: one work's exports in several formats share a name (x.json, x.bib, x.ris).
 """
 
 from __future__ import annotations
