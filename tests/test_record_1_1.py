@@ -324,3 +324,36 @@ def test_pdf_with_a_partial_date_is_still_pdf_a(rich, tmp_path):
     path = tmp_path / "dated.pdf"
     path.write_bytes(FORMATS["pdf"].renderer()(record, RenderContext(style=load_style("rsis"), assets=assets)))
     assert pikepdf.pdfa.validate_written(str(path), "3b").verdict == "pass"
+
+
+# Loose records ---------------------------------------------------------------------------------------
+
+LOOSE = {"identifier": "CO99001", "title": "A Test", "date": "May 2024", "language": "en", "publisher": "RSIS",
+         "authors": [{"name": "Alan Chong"}, {"name": "ASEAN Secretariat", "kind": "organization"}],
+         "references": [{"id": "r1", "citation": ["ASEAN (2008). The ASEAN Charter."], "issued": "2008"}],
+         "acknowledgements": [{"type": "paragraph", "content": ["Thanks."]}],
+         "author_notes": [{"kind": "funding", "content": ["No funding."]}]}
+
+
+def loose(fields: dict):
+    from archiver.ingest import read_source
+
+    (item,) = read_source(json.dumps(fields).encode("utf-8"), "record.json", "json")
+    return item
+
+
+def test_a_loose_record_takes_the_1_1_fields_and_never_splits_an_organisation():
+    item = loose(LOOSE)
+    record = item.record
+    assert record.schema_version == "1.1" and record.published == "2024-05"
+    assert (record.authors[0].family, record.authors[1].family) == ("Chong", None)
+    assert record.authors[1].is_organization and item.warnings == []  # no W004 for a name that is not split
+    assert record.references[0].issued == "2008" and record.author_notes[0].kind == "funding"
+
+
+def test_a_loose_record_with_a_bad_reference_names_its_pointer():
+    from archiver.errors import RecordInvalid
+
+    with pytest.raises(RecordInvalid) as raised:
+        loose({**LOOSE, "references": [{"id": "r1", "citation": [], "doi": "not-a-doi"}]})
+    assert {p.pointer for p in raised.value.problems} >= {"/references/0/citation", "/references/0/doi"}
