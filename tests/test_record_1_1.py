@@ -357,3 +357,33 @@ def test_a_loose_record_with_a_bad_reference_names_its_pointer():
     with pytest.raises(RecordInvalid) as raised:
         loose({**LOOSE, "references": [{"id": "r1", "citation": [], "doi": "not-a-doi"}]})
     assert {p.pointer for p in raised.value.problems} >= {"/references/0/citation", "/references/0/doi"}
+
+
+# A real publisher's article ------------------------------------------------------------------------
+
+ELIFE = Path(__file__).resolve().parent / "data" / "jats-backmatter" / "elife06003.xml"
+
+
+def test_real_elife_back_matter_is_read_counted_against_the_source_and_round_trips(sample_data):
+    from archiver.record import problems
+
+    data = ELIFE.read_bytes()
+    source = etree.fromstring(data, etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
+    record = read_article(data, ELIFE.name)
+    refs = source.findall("back/ref-list//ref")
+    assert len(record["references"]) == len(refs) == 32
+    assert [r["id"] for r in record["references"]] == [ref.get("id") for ref in refs]
+    assert sum("doi" in r for r in record["references"]) == len(source.findall(".//ref//pub-id[@pub-id-type='doi']")) == 25
+    assert sum(len(r.get("authors", [])) for r in record["references"]) == \
+        len(source.xpath("//ref//person-group[@person-group-type='author']/*[self::name or self::collab]"))
+    assert record["references"][1]["citation"] == [
+        "Bassnett S, Beebe DC. (1992). Coincident loss of mitochondria and nuclei during lens fiber cell "
+        "differentiation. Developmental Dynamics 194. 85-93. doi:10.1002/aja.1001940202."]
+    assert len(record["acknowledgements"]) == len(source.findall("back/ack/p")) == 1
+    assert [n["kind"] for n in record["author_notes"]] == ["corresponding"] * len(source.findall(".//author-notes/corresp"))
+    # what was read is valid record data, and survives archiver's own JATS unchanged
+    rich = {**sample_data["CO24102"], **{key: record[key] for key in ("references", "acknowledgements", "author_notes")}}
+    assert problems(rich) == []
+    out = render("jats", Record.from_json(rich), None)
+    assert validate_jats(out, "rich") == []
+    assert read_article(out, "rich.xml") == rich
