@@ -234,6 +234,15 @@ def test_landing_page_sections_and_metadata(rich):
                                                           "https://doi.org/10.5555/jcf.2023.045", None]
 
 
+def test_the_landing_page_of_a_month_dated_record_reads_back_to_the_month(rich):
+    from archiver.ingest import read_source
+    from archiver.style import load_style
+
+    page = FORMATS["html"].renderer()(with_date(rich, "2024-05"), RenderContext(style=load_style("rsis")))
+    (item,) = read_source(page, "index.html", "html")
+    assert item.record.published == "2024-05"  # citation_publication_date "2024/05", no invented day
+
+
 # Citation formats -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("published, parts", [("2024-05", [2024, 5]), ("2024", [2024])])
