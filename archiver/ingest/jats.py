@@ -326,7 +326,9 @@ class _Reader:
                 content = _merge([part for index, run in enumerate(paragraphs) for part in ([" "] if index else []) + run])
             else:
                 continue
-            if "".join(_text(child).split()):
+            if not self.ours:
+                content = _squeezed(content)
+            if content:
                 notes.append({"kind": kind, "content": content})
         return notes or None
 
@@ -346,14 +348,14 @@ class _Reader:
         # archiver puts the parts in element-citation only; a foreign mixed-citation may hold them itself
         source = element if element is not None or self.ours else mixed
         parts = self.citation_parts(source) if source is not None else {}
-        kind = (mixed if mixed is not None else source)
+        typed = mixed if mixed is not None else source
         citation = self.inlines(mixed) if mixed is not None else _formatted_citation(parts)
         if not self.ours:
-            citation = _merge([" ".join(part.split()) if isinstance(part, str) else part for part in citation])
-        if not citation or (not self.ours and not "".join(str(part) for part in citation).strip()):
+            citation = _squeezed(citation)
+        if not citation:
             return None  # a foreign reference with no text is no reference
         reference: dict[str, Any] = {"id": ref.get("id") or self.new_id("r"), "citation": citation}
-        publication_type = kind.get("publication-type") if kind is not None else None
+        publication_type = typed.get("publication-type") if typed is not None else None
         _put(reference, "type", publication_type if self.ours else _CSL_TYPES.get(publication_type or ""))
         reference.update(parts)
         return reference
@@ -578,6 +580,18 @@ def _partial_date(element: etree._Element) -> str | None:
     if not day.isdigit() or not 1 <= int(day) <= 31:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _squeezed(inlines: list[Any]) -> list[Any]:
+    """A foreign run of inlines with its source layout gone: white space runs folded to one space,
+    none at the start or end; nothing left when there is no text at all."""
+    out = [re.sub(r"\s+", " ", part) if isinstance(part, str) else part for part in inlines]
+    if out and isinstance(out[0], str):
+        out[0] = out[0].lstrip()
+    if out and isinstance(out[-1], str):
+        out[-1] = out[-1].rstrip()
+    out = _merge(out)
+    return out if "".join(str(part) for part in out).strip() else []
 
 
 def _formatted_citation(parts: dict[str, Any]) -> list[Any]:
