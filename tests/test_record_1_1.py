@@ -86,6 +86,19 @@ def test_jats_pub_date_is_as_precise_as_the_record(rich, published, parts):
     assert (back["published"], back["modified"]) == (published, published)
 
 
+def test_jats_every_citation_has_a_publication_type_and_an_untyped_one_reads_back_untyped(rich, sample_data):
+    """JATS4R (general-citations-errors): every mixed- and element-citation has @publication-type."""
+    data = json.loads(json.dumps(sample_data["CO24102"]))
+    del data["references"][1]["type"], data["references"][2]["type"]
+    out = render("jats", Record.from_json(data), None)
+    root = parse(out)
+    citations = root.xpath("//ref//mixed-citation | //ref//element-citation")
+    assert len(citations) == 6 and all(c.get("publication-type") for c in citations)
+    assert [c.get("specific-use") for c in root.iterfind(".//ref//mixed-citation")] == [None, "archiver-untyped",
+                                                                                     "archiver-untyped"]
+    assert read_article(out, "untyped.xml") == data
+
+
 def test_jats_dtd_check_bites_on_a_reference_without_a_citation(rich):
     data = render("jats", rich, None)
     broken = data.replace(b'<ref id="r3">', b'<ref id="r3"/><ref id="r4">', 1)

@@ -24,7 +24,7 @@ from . import Draft
 from ..jatsmap import (CODE_TAG, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_PROVENANCE,
                        META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
                        NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES,
-                       XML_LANG, CITATION_PARTS, FN_KINDS, PERSON_MARK)
+                       XML_LANG, CITATION_PARTS, FN_KINDS, PERSON_MARK, UNTYPED_MARK)
 from ..record import MONTH_NAMES, SCHEMA_VERSION
 from ..validators.jats import parse
 
@@ -356,6 +356,8 @@ class _Reader:
             return None  # a foreign reference with no text is no reference
         reference: dict[str, Any] = {"id": ref.get("id") or self.new_id("r"), "citation": citation}
         publication_type = typed.get("publication-type") if typed is not None else None
+        if typed is not None and typed.get("specific-use") == UNTYPED_MARK:
+            publication_type = None  # archiver's stand-in for a reference the record gives no type
         _put(reference, "type", publication_type if self.ours else _CSL_TYPES.get(publication_type or ""))
         reference.update(parts)
         return reference
