@@ -67,7 +67,9 @@ def test_jats_carries_every_new_field_dtd_valid_and_reads_back(rich, sample_data
     assert element.findtext("pub-id[@pub-id-type='doi']") == "10.5555/jcf.2023.045"
     date = element.find("date")
     assert (date.get("iso-8601-date"), [(c.tag, c.text) for c in date]) == ("2023-05", [("month", "05"), ("year", "2023")])
-    assert refs[2].find(".//element-citation/ext-link").text == "https://www.example.org/sponge-cities-compared/"
+    link = refs[2].find(".//element-citation/ext-link")
+    assert (link.get("{http://www.w3.org/1999/xlink}href"), link.text) == (
+        "https://www.example.org/sponge-cities-compared/", "Web page of Sponge cities compared")  # JATS4R: not the URL
     assert read_article(data, "CO24102.xml") == sample_data["CO24102"]
 
 

@@ -372,7 +372,9 @@ class _Builder:
         if reference.doi is not None:
             _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
         if reference.url is not None:
-            _sub(element, "ext-link", reference.url, {"ext-link-type": "uri", HREF: clean(reference.url)})
+            # JATS4R (accessibility): link text says what is linked, never the bare URL
+            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
+                 {"ext-link-type": "uri", HREF: clean(reference.url)})
 
     # Body -------------------------------------------------------------------------------------------
 
