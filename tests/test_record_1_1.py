@@ -411,3 +411,12 @@ def test_real_elife_back_matter_is_read_counted_against_the_source_and_round_tri
     out = render("jats", Record.from_json(rich), None)
     assert validate_jats(out, "rich") == []
     assert read_article(out, "rich.xml") == rich
+
+
+def test_a_package_of_a_month_dated_record_is_dated_the_first_of_the_month(rich, monkeypatch):
+    """Package formats need a full timestamp; without SOURCE_DATE_EPOCH it is derived, never the clock."""
+    from archiver.deposit import iso, package_datetime
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert iso(package_datetime(with_date(rich, "2024-05"))) == "2024-05-01T00:00:00Z"
+    assert iso(package_datetime(with_date(rich, "2023-05-31", modified="2024"))) == "2024-01-01T00:00:00Z"
