@@ -132,12 +132,14 @@ FOREIGN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <ack><title>Acknowledgements</title><p>We thank the reviewers.</p></ack>
 <ref-list><title>References</title>
   <ref id="bib1"><element-citation publication-type="journal">
+    <person-group person-group-type="editor"><name><surname>Editor</surname></name></person-group>
     <person-group person-group-type="author"><name><surname>Acharya</surname><given-names>A</given-names></name>
       <collab>ASEAN</collab></person-group>
     <article-title>Security   communities</article-title><source>Journal of Peace</source>
     <year>2014</year><volume>3</volume><issue>2</issue><fpage>10</fpage><lpage>20</lpage>
     <pub-id pub-id-type="doi">10.1234/abc</pub-id></element-citation></ref>
-  <ref id="bib2"><mixed-citation publication-type="book"><person-group><string-name><surname>Lee</surname>
+  <ref id="bib2"><mixed-citation publication-type="book"><person-group person-group-type="editor"><name>
+    <surname>Editor</surname></name></person-group>, <person-group><string-name><surname>Lee</surname>
     <given-names>K</given-names></string-name></person-group> (<year>2020</year>). <source>A book</source>.
     <ext-link ext-link-type="uri" xlink:href="https://example.org/book">https://example.org/book</ext-link></mixed-citation></ref>
   <ref id="bib3"><mixed-citation>   </mixed-citation></ref>
@@ -159,7 +161,7 @@ def test_foreign_jats_back_matter_author_notes_collab_and_partial_date():
         "type": "article-journal", "authors": [{"given": "A", "family": "Acharya"}, {"literal": "ASEAN"}],
         "title": "Security communities", "container_title": "Journal of Peace", "volume": "3", "issue": "2",
         "pages": "10-20", "issued": "2014", "doi": "10.1234/abc"}
-    assert second["citation"][0] == "Lee K (2020). A book. "  # the source's layout folded, no space lost
+    assert second["citation"][0] == "Editor, Lee K (2020). A book. "  # the source's layout folded, no space lost
     assert second["citation"][1]["url"] == "https://example.org/book"
     assert (second["type"], second["authors"], second["issued"], second["container_title"], second["url"]) == (
         "book", [{"given": "K", "family": "Lee"}], "2020", "A book", "https://example.org/book")
