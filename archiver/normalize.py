@@ -63,7 +63,7 @@ def parse_date(text: str) -> tuple[str, bool]:
         month, day, year = _month(match[1], raw), int(match[2]), int(match[3])
     elif match := re.fullmatch(r"([a-z]+) (\d{4})", value):
         month, day, year, completed = _month(match[1], raw), 1, int(match[2]), True
-    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+    elif match := re.fullmatch(r"(\d{4})[-/](\d{1,2})", value):  # "2024/05" is Highwire's form
         year, month, day, completed = int(match[1]), int(match[2]), 1, True
     elif match := re.fullmatch(r"(\d{4})", value):
         year, month, day, completed = int(match[1]), 0, 1, True
