@@ -192,3 +192,24 @@ def test_a_truncated_zip_is_a_clean_failure(converted, tmp_path):
     result = run("verify", str(path))
     assert result.exit_code == 7 and "Traceback" not in result.output
     assert "not a readable zip" in result.output
+
+
+def test_deposit_imports_run_one_way():
+    """fixity.py serves the packagers and imports none of them; verify.py dispatches to the packagers
+    and none of them imports it (issue 16 point 7): the deposit modules' imports form no circle."""
+    import ast
+
+    folder = Path(__file__).resolve().parent.parent / "archiver" / "deposit"
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names.update([node.module] if node.module else [alias.name for alias in node.names])
+        graph[path.stem] = {name for name in names if (folder / f"{name}.py").is_file()}
+    assert graph["fixity"] == set()
+    assert not [name for name, imports in graph.items() if "verify" in imports]
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+    assert [name for name in graph if reaches(name, name, set())] == []

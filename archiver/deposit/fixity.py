@@ -1,11 +1,9 @@
-"""Fixity: digests, sorted manifests, and the check that a package still holds exactly what it says.
+"""Fixity helpers every packager uses: digests, sorted manifests in `sha256sum` form (RFC 8493 section
+2.1.3 path encoding), the comparison of expected digests with the files present (changed, missing and
+extra files named, every one), the report it fills, and the build manifest (`manifest-sha256.txt`).
 
-`verify(path)` recognises a BagIt bag (RFC 8493 section 3: every payload file in every payload manifest,
-every tag manifest entry matching), an OCFL 1.1 object or storage root (the inventory manifest of
-section 3.5.3 against the content files, plus ocfl-py's validator), a METS package (each `mets:file`
-CHECKSUM), a DSpace SAF batch zip (see `saf.verify_zip`) and a build manifest (`manifest-sha256.txt` in
-`sha256sum` form). It returns every problem found (changed, missing and extra files named), never only
-the first.
+This module sits below the packagers and imports none of them; `verify.py` above them recognises a
+package and sends it to its packager's checker.
 """
 
 from __future__ import annotations
@@ -98,54 +96,6 @@ def compare(root: Path, expected: dict[str, str], algorithm: str, source: str,
     for name in sorted(present - set(expected)):
         report.problems.append(Problem(f"extra {what} {name} (not in {Path(source).name})", source=source,
                                        hint="remove it, or re-package to include it"))
-
-
-def kind_of(path: Path) -> str:
-    if path.is_dir():
-        if (path / "bagit.txt").is_file():
-            return "bagit"
-        if (path / "0=ocfl_object_1.1").is_file() or (path / "0=ocfl_object_1.0").is_file():
-            return "ocfl-object"
-        if (path / "0=ocfl_1.1").is_file() or (path / "0=ocfl_1.0").is_file():
-            return "ocfl-root"
-        if (path / "mets.xml").is_file():
-            return "mets"
-        if (path / BUILD_MANIFEST).is_file():
-            return "manifest"
-    elif path.name == BUILD_MANIFEST:
-        return "manifest"
-    elif path.suffix.lower() == ".zip":
-        return "saf-zip"
-    return "unknown"
-
-
-def verify(path: Path) -> FixityReport:
-    """Check the fixity of a bag, an OCFL object or storage root, a METS package or a build manifest."""
-    kind = kind_of(path)
-    report = FixityReport(path=path, kind=kind)
-    if kind == "bagit":
-        from .bag import verify_bag
-        verify_bag(path, report)
-    elif kind == "ocfl-object":
-        from .ocfl import verify_object
-        verify_object(path, report)
-    elif kind == "ocfl-root":
-        from .ocfl import verify_root
-        verify_root(path, report)
-    elif kind == "mets":
-        from .mets import verify_mets_package
-        verify_mets_package(path, report)
-    elif kind == "saf-zip":
-        from .saf import verify_zip
-        verify_zip(path, report)
-    elif kind == "manifest":
-        verify_build_manifest(path.parent if path.is_file() else path, report)
-    else:
-        report.problems.append(Problem(
-            "not a package archiver can check", source=str(path),
-            hint="give a BagIt bag, an OCFL object or storage root, a METS package folder, a SAF "
-                 f"batch zip, or a folder with {BUILD_MANIFEST}"))
-    return report
 
 
 def write_build_manifest(folder: Path, exclude: tuple[str, ...] = ()) -> None:
