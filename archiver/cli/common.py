@@ -109,6 +109,24 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
+def writable_folder(path: Path, option: str = "-o") -> Path:
+    """Refuse, before any work, an output folder that is no folder (`-o /dev/null`, a file) or that
+    cannot be written (read-only, under /proc): its nearest existing ancestor must take a new folder.
+    Nothing is left behind by the check; the folder itself is made on the first write."""
+    ancestor = path
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"{ancestor} is not a folder ({option})", source=str(path),
+                         hint=f"give {option} a folder (it is made when absent)")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=ancestor, prefix=".archiver-probe-"))
+    except OSError as exc:
+        raise UsageError(f"cannot write into {ancestor} ({option}): {exc.strerror or exc}", source=str(path),
+                         hint=f"give {option} a folder you can write to") from None
+    return path
+
+
 def inside(root: Path, *parts: str) -> Path:
     """`root/parts...`, refusing any result outside `root` (a hostile identifier or image path)."""
     root = root.resolve()

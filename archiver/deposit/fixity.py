@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .. import bounded
 from ..errors import Problem
 
 #: name of the build manifest written next to packages that carry no fixity of their own
 BUILD_MANIFEST = "manifest-sha256.txt"
 _CHUNK = 1 << 20
+_HEX = re.compile(r"[0-9a-fA-F]{8,128}")
 
 
 def digests(path: Path, algorithms: Iterable[str] = ("sha256",)) -> dict[str, str]:
@@ -46,19 +49,40 @@ def manifest_text(entries: dict[str, str]) -> str:
 
 
 def parse_manifest(text: str, source: str) -> tuple[dict[str, str], list[Problem]]:
+    """Entries `path -> digest` of a manifest; a line that is no `digest  path`, whose digest is not
+    hexadecimal, or whose path leaves the package (RFC 8493 section 2.1.3: relative, no `..`), is a
+    problem (with its line) and no entry."""
     entries: dict[str, str] = {}
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         digest, _, name = line.partition(" ")
-        name = name.lstrip(" ").lstrip("*")
-        if not name or not digest:
+        name = decode_manifest_path(name.lstrip(" ").lstrip("*"))
+        if not name or not _HEX.fullmatch(digest):
             problems.append(Problem("not a `digest  path` line", source=source, line=number,
                                     hint="each line is a hex digest, two spaces, a path"))
             continue
-        entries[decode_manifest_path(name)] = digest.lower()
+        if name.startswith("/") or ".." in name.split("/") or "\0" in name:
+            problems.append(Problem(f"path {name!r} leaves the package", source=source, line=number,
+                                    hint="manifest paths are relative to the package and never use `..`"))
+            continue
+        entries[name] = digest.lower()
     return entries, problems
+
+
+def read_manifest(path: Path, report: "FixityReport") -> dict[str, str] | None:
+    """The entries of a manifest file read through the bounded reader, its bad lines reported; None
+    (the reason reported) when it cannot be read as text: too large, not UTF-8, not a regular file."""
+    try:
+        text = bounded.read_text(path, "manifest")
+    except bounded.Refused as refused:
+        report.problems.extend(Problem(f"{p.message}: not a manifest", source=p.source, hint=p.hint)
+                               for p in refused.problems)
+        return None
+    expected, problems = parse_manifest(text, str(path))
+    report.problems.extend(problems)
+    return expected
 
 
 @dataclass
@@ -109,11 +133,18 @@ def write_build_manifest(folder: Path, exclude: tuple[str, ...] = ()) -> None:
 def verify_build_manifest(folder: Path, report: FixityReport) -> None:
     from . import payload_files
     source = folder / BUILD_MANIFEST
-    expected, problems = parse_manifest(source.read_text(encoding="utf-8"), str(source))
-    report.problems.extend(problems)
+    expected = read_manifest(source, report)
+    if expected is None:
+        return
     present = [name for name in payload_files(folder, include_hidden=True) if name != BUILD_MANIFEST]
     compare(folder, expected, "sha256", str(source), present, report)
 
 
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load_json(path: Path, kind: str = "inventory"):
+    """JSON read through the bounded reader: `bounded.Refused` for a file it refuses, ValueError for
+    text that is not JSON or nests too deeply to parse."""
+    text = bounded.read_text(path, kind)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to be an inventory") from None

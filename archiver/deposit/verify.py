@@ -12,23 +12,28 @@ It sits above the packagers, as `writers/__init__.py` sits above the writers: th
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+from ..bounded import what_it_is
 from ..errors import Problem
 from .fixity import BUILD_MANIFEST, FixityReport, verify_build_manifest
 
 
 def kind_of(path: Path) -> str:
+    # A package is recognised by the names it holds, whatever they are (a FIFO put in place of its
+    # manifest is then refused by its checker, not taken for another kind of package).
     if path.is_dir():
-        if (path / "bagit.txt").is_file():
+        if (path / "bagit.txt").exists() or _bag_without_declaration(path):
             return "bagit"
-        if (path / "0=ocfl_object_1.1").is_file() or (path / "0=ocfl_object_1.0").is_file():
+        if (path / "0=ocfl_object_1.1").exists() or (path / "0=ocfl_object_1.0").exists():
             return "ocfl-object"
-        if (path / "0=ocfl_1.1").is_file() or (path / "0=ocfl_1.0").is_file():
+        if (path / "0=ocfl_1.1").exists() or (path / "0=ocfl_1.0").exists():
             return "ocfl-root"
-        if (path / "mets.xml").is_file():
+        if (path / "mets.xml").exists():
             return "mets"
-        if (path / BUILD_MANIFEST).is_file():
+        if (path / BUILD_MANIFEST).exists():
             return "manifest"
     elif path.name == BUILD_MANIFEST:
         return "manifest"
@@ -37,10 +42,41 @@ def kind_of(path: Path) -> str:
     return "unknown"
 
 
+def special_files(path: Path) -> list[Problem]:
+    """Every entry of a package that is neither a regular file nor a folder (a FIFO would block the
+    reader, a device never end), named before anything opens it; symlinks are named too (a package
+    holds its files, and a link can point anywhere)."""
+    entries = [path, *path.rglob("*")] if path.is_dir() else [path]
+    found = []
+    for entry in entries:
+        try:
+            mode = (os.stat if entry == path else os.lstat)(entry).st_mode  # the package named may be a link
+        except OSError as exc:
+            found.append(Problem(f"cannot read {entry}: {exc.strerror or exc}", source=str(path)))
+            continue
+        if stat.S_ISLNK(mode):
+            found.append(Problem(f"{entry} is a symbolic link, not a file of the package", source=str(path),
+                                 hint="replace the link by the file it points to, or remove it"))
+        elif not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            found.append(Problem(f"{entry} is {what_it_is(mode)}, not a regular file: not read", source=str(path),
+                                 hint="remove it: a package holds regular files only"))
+    return found
+
+
+def _bag_without_declaration(path: Path) -> bool:
+    """A payload folder beside bag tag files: a bag whose bagit.txt is lost, to be named as such, not
+    taken for a folder with a build manifest (whose other files would all be "extra")."""
+    return (path / "data").is_dir() and ((path / "bag-info.txt").is_file() or any(path.glob("tagmanifest-*.txt"))
+                                         or any(m.name != BUILD_MANIFEST for m in path.glob("manifest-*.txt")))
+
+
 def verify(path: Path) -> FixityReport:
     """Check the fixity of a bag, an OCFL object or storage root, a METS package or a build manifest."""
     kind = kind_of(path)
     report = FixityReport(path=path, kind=kind)
+    report.problems.extend(special_files(path))
+    if report.problems:  # the checkers and the validators they call (bagit-python, ocfl-py) read every file
+        return report
     if kind == "bagit":
         from .bag import verify_bag
         verify_bag(path, report)
