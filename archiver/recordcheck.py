@@ -72,9 +72,10 @@ def _size_problems(body: dict, source: str | None) -> list[Problem]:
             text += len(node)
             continue
         if isinstance(node, dict):
-            if node.get("type") in _BLOCKS:
+            kind = node.get("type")
+            if isinstance(kind, str) and kind in _BLOCKS:
                 blocks += 1
-            if node.get("type") == "table":
+            if kind == "table":
                 found.extend(_table_problems(node, path, limits, source))
             stack.extend((value, (path, key)) for key, value in node.items()
                          if isinstance(value, (dict, list)) or (isinstance(value, str) and key in ("text", "content")))

@@ -124,3 +124,6 @@ def verify_bag(path: Path, report: FixityReport) -> None:
         details = getattr(error, "details", None) or [error]
         for detail in details:
             report.problems.append(Problem(f"bagit: {detail}", source=str(path)))
+    except Exception as error:  # noqa: BLE001 - bagit-python on a hostile bag: its failure is a finding
+        report.problems.append(Problem(f"bagit-python cannot validate the bag: {type(error).__name__}: {error}",
+                                       source=str(path)))

@@ -78,8 +78,6 @@ def check_fetch(bag: Path, listed: set[str], report: FixityReport) -> None:
     if text is None:
         return
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
         parts = line.split(None, 2)
         if len(parts) != 3 or not re.fullmatch(r"\d+|-", parts[1]) or \
                 not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", parts[0]):
