@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -72,11 +73,13 @@ class Tally:
     def failure(self, source: str, error: ArchiverError) -> None:
         self.failed += 1
         self.exit_code = self.exit_code or error.exit_code
+        # a problem that names no file (a writer's failure) is the input's: say which, never "<input>"
+        problems = [p if p.source else dataclasses.replace(p, source=source) for p in error.problems]
         if not self.as_json:
-            for problem in error.problems:
+            for problem in problems:
                 click.echo(f"error: {problem}", err=True)
         self.entries.append({"source": source, "status": "failed", "exit_code": error.exit_code,
-                             "problems": [p.to_json() for p in error.problems]})
+                             "problems": [p.to_json() for p in problems]})
 
     def finish(self, what: str) -> None:
         if self.as_json:
