@@ -387,3 +387,14 @@ def test_warnings_of_a_converted_record_name_its_file(record_folder, tmp_path):
     result = run("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "jats")
     assert result.code == 0 and f"{record_folder / 'CO24017.json'} figure fig1: warning W003" in result.stderr
     assert "<input>" not in result.stderr
+
+
+def test_a_hostile_identifier_in_a_sidecar_is_named_when_another_field_fails_too(tmp_path):
+    text = (ROOT / "samples" / "sources" / "CO24033.md").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(("identifier:", "date:"))) + "\n"
+    (tmp_path / "CO24033.md").write_text(text, encoding="utf-8")
+    (tmp_path / "CO24033.json").write_text('{"identifier": "../../evil", "published": "2023-02-30"}', encoding="utf-8")
+    result = run("ingest", str(tmp_path / "CO24033.md"), "-o", str(tmp_path / "out"))
+    assert result.code == 5
+    assert "/identifier" in result.stderr and "../../evil" in result.stderr and "/published" in result.stderr
+    assert tree(tmp_path / "out") == []

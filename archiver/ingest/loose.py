@@ -158,8 +158,7 @@ class Normaliser:
             self._put(out, "body", self.body(fields["body"], fields.get("body_format")))
         elif "body_format" in fields:
             self.problem("/body_format", "body_format is given but there is no body", "add the body or drop body_format")
-        if not self.problems:
-            self._schema_check(out)
+        self._schema_check(out)  # also when a field failed: a hostile identifier is named beside a bad date
         if self.problems:
             raise RecordInvalid(self.problems)
         return {key: out[key] for key in TOP_FIELDS if key in out}
@@ -218,9 +217,12 @@ class Normaliser:
 
     def _schema_check(self, out: dict[str, Any]) -> None:
         # What the lenient rules let through must still be a valid record: report what the schema says.
+        reported = [p.pointer for p in self.problems if p.pointer]
         for problem in schema_problems({key: value for key, value in out.items() if key != "provenance"}):
             if problem.pointer == "/" and "required property" in problem.message:
                 continue  # reported above with the field's own pointer
+            if any((self.prefix + (problem.pointer or "")).startswith(at) for at in reported):
+                continue  # that field's problem is already said
             self.problem(problem.pointer if problem.pointer != "/" else "", problem.message, problem.hint)
 
     # Values ---------------------------------------------------------------------------------------

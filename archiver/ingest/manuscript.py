@@ -27,6 +27,7 @@ import zipfile
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
+from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..strictparse import BadData, loads, yaml_documents
 from . import Draft, Neighbour, image_type
@@ -220,7 +221,10 @@ def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Nei
                 return None
             if root not in resolved.parents or not resolved.is_file():
                 return None
-            data = resolved.read_bytes()
+            try:
+                data = read_bounded(resolved, "image", target)
+            except Refused:  # larger than an image may be: left out like a missing one
+                return None
         else:
             relative = PurePosixPath(target.replace("\\", "/"))
             if relative.is_absolute() or ".." in relative.parts:
