@@ -349,17 +349,17 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
     each file its reader reads beside the source (None: not there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
+    from .strictparse import BadData, loads
 
     name = source.key
     if source.path.suffix.lower() == ".json":
         try:
-            parsed = json.loads(data)
+            parsed = loads(data.decode("utf-8-sig"), name)
         except UnicodeDecodeError as exc:
             raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
                              hint="save the record as UTF-8 JSON") from None
-        except json.JSONDecodeError as exc:
-            raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, name, "fix the JSON syntax",
-                                         line=exc.lineno)]) from None
+        except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
+            raise RecordInvalid([bad.problem]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
             return [(validate(parsed, name), [], {})]
     nearby = folder_reader(source.path.parent)

@@ -54,7 +54,7 @@ def parse_date(text: str) -> tuple[str, bool]:
         re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value)
     if match:
         year, month, day = (int(g) for g in match.groups()[:3])
-        if not _real_time(match.groups()[3:]):
+        if not _real_time(match.groups()[3:] or (None,) * 5):  # "2023/05/31" has no time part
             raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())

@@ -67,3 +67,13 @@ def tree(folder: Path) -> list[str]:
     if not folder.exists():
         return []
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Run:
+    """`archiver ARGS` in this process (click's runner): for cases that cannot block or grow, where a
+    child process would only cost its start-up. No peak memory is measured."""
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    result = CliRunner().invoke(main, list(args), env={"SOURCE_DATE_EPOCH": "1700000000", "ARCHIVER_DEBUG": "", **(env or {})})
+    return Run(result.exit_code, result.stdout, result.stderr, float("nan"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile import ROOT, no_bug, run, tree
+from hostile import ROOT, invoke, no_bug, run, tree
 
 SAMPLES = ROOT / "samples" / "records"
 SPARSE = 3 << 30  # a 3 GB file that takes no disk: its size is holes
@@ -129,10 +129,10 @@ def test_a_sidecar_or_image_beside_a_manuscript_that_is_a_fifo_is_refused(tmp_pa
 def test_a_byte_limit_is_configurable_and_counted_on_what_is_read(tmp_path, record_folder):
     record = record_folder / "CO24017.json"
     small = {"ARCHIVER_MAX_RECORD_BYTES": "1KiB"}
-    result = run("validate", str(record), env=small)
+    result = invoke("validate", str(record), env=small)
     assert result.code == 4 and "larger than the 1 KiB" in result.stderr and "ARCHIVER_MAX_RECORD_BYTES" in result.stderr
-    assert run("validate", str(record), env={"ARCHIVER_MAX_RECORD_BYTES": "1MiB"}).code == 0
-    bad = run("validate", str(record), env={"ARCHIVER_MAX_RECORD_BYTES": "lots"})
+    assert invoke("validate", str(record), env={"ARCHIVER_MAX_RECORD_BYTES": "1MiB"}).code == 0
+    bad = invoke("validate", str(record), env={"ARCHIVER_MAX_RECORD_BYTES": "lots"})
     assert bad.code == 2 and "ARCHIVER_MAX_RECORD_BYTES" in bad.stderr
 
 
@@ -179,7 +179,7 @@ def deep_json(levels: int) -> str:
 def test_a_record_nested_too_deeply_is_exit_5_with_its_place(tmp_path, levels):
     record = write_record(tmp_path / "records", deep_json(levels))
     for command in (["validate", str(record)], ["convert", str(record), "-o", str(tmp_path / "out")]):
-        result = run(*command)
+        result = invoke(*command)
         no_bug(result)
         assert result.code == 5, result.output
         assert "nested more than 64 levels deep" in result.stderr and str(record) in result.stderr
@@ -188,19 +188,19 @@ def test_a_record_nested_too_deeply_is_exit_5_with_its_place(tmp_path, levels):
 
 def test_a_record_within_the_depth_limit_converts_to_every_format(tmp_path, record_folder):
     write_record(record_folder, deep_json(28))
-    result = run("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), timeout=180)
+    result = invoke("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"))
     assert result.code == 0, result.output
 
 
 def test_a_loose_source_nested_too_deeply_names_its_line(tmp_path):
     source = tmp_path / "deep.json"
     source.write_text('{"identifier": "X1", "title": "T",\n "body": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
-    result = run("ingest", str(source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(source), "-o", str(tmp_path / "out"))
     no_bug(result)
     assert result.code in (4, 5) and f"{source}:2" in result.stderr and "nested more than" in result.stderr
     yaml_source = tmp_path / "deep.yaml"
     yaml_source.write_text("identifier: X1\nbody: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
-    result = run("ingest", str(yaml_source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(yaml_source), "-o", str(tmp_path / "out"))
     no_bug(result)
     assert result.code == 4 and f"{yaml_source}:2" in result.stderr and "nested more than" in result.stderr
 
@@ -217,7 +217,7 @@ LOOSE = "identifier: CO99001\ntitle: A title\nauthors: Jane Doe\npublisher: RSIS
 def test_an_impossible_yaml_date_is_exit_5_with_its_pointer(tmp_path, published, expected):
     source = tmp_path / "loose.yaml"
     source.write_text(LOOSE + f"published: {published}\n", encoding="utf-8")
-    result = run("ingest", str(source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(source), "-o", str(tmp_path / "out"))
     no_bug(result)
     assert result.code == 5 and f"{source} /published" in result.stderr and expected in result.stderr
     assert tree(tmp_path / "out") == []
@@ -226,7 +226,7 @@ def test_an_impossible_yaml_date_is_exit_5_with_its_pointer(tmp_path, published,
 def test_a_real_unquoted_yaml_timestamp_is_still_read(tmp_path):
     source = tmp_path / "loose.yaml"
     source.write_text(LOOSE + "published: 2023-05-31T10:00:00+08:00\n", encoding="utf-8")
-    assert run("ingest", str(source), "-o", str(tmp_path / "out")).code == 0
+    assert invoke("ingest", str(source), "-o", str(tmp_path / "out")).code == 0
     assert json.loads((tmp_path / "out" / "CO99001.json").read_text(encoding="utf-8"))["published"] == "2023-05-31"
 
 
@@ -237,7 +237,7 @@ def test_a_real_unquoted_yaml_timestamp_is_still_read(tmp_path):
 def test_a_5000_digit_number_is_refused_with_its_line(tmp_path, suffix, text, line):
     source = tmp_path / f"loose.{suffix}"
     source.write_text(text % ("9" * 5000), encoding="utf-8")
-    result = run("ingest", str(source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(source), "-o", str(tmp_path / "out"))
     no_bug(result)
     assert result.code == 4 and f"{source}:{line}" in result.stderr and "a number of 5,000 digits" in result.stderr
 
@@ -245,7 +245,7 @@ def test_a_5000_digit_number_is_refused_with_its_line(tmp_path, suffix, text, li
 def test_a_5000_digit_number_in_a_record_is_exit_5(tmp_path):
     data = json.dumps(record_data()).replace('"schema_version": "1.0"', '"schema_version": "1.0", "x": ' + "1" * 5000, 1)
     record = write_record(tmp_path, data)
-    result = run("validate", str(record))
+    result = invoke("validate", str(record))
     no_bug(result)
     assert result.code == 5 and "a number of 5,000 digits" in result.stderr
 
@@ -265,7 +265,7 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path, reco
         Path(target).write_text("x", encoding="utf-8")
     source = str(converted / "CO24017") if command == "package" else str(record_folder / "CO24017.json")
     extra = ["--format", "bagit"] if command == "package" else []
-    result = run(command, source, "-o", target, *extra)
+    result = invoke(command, source, "-o", target, *extra)
     no_bug(result)
     assert result.code == 2 and expected in result.stderr and target in result.stderr
 
@@ -277,7 +277,7 @@ def test_a_read_only_output_folder_is_a_usage_error(tmp_path, record_folder):
     try:
         if os.access(locked, os.W_OK):
             pytest.skip("running as root: a mode cannot make a folder read-only (/proc and /sys cover it)")
-        result = run("convert", str(record_folder / "CO24017.json"), "-o", str(locked / "out"))
+        result = invoke("convert", str(record_folder / "CO24017.json"), "-o", str(locked / "out"))
         assert result.code == 2 and "cannot write into" in result.stderr
     finally:
         locked.chmod(0o755)
@@ -327,10 +327,10 @@ def test_each_record_limit_is_exit_5_with_its_pointer_and_configurable(tmp_path,
     data = record_data()
     data["body"] = {"blocks": blocks}
     record = write_record(tmp_path, data)
-    result = run("validate", str(record))
+    result = invoke("validate", str(record))
     assert result.code == 5, result.output
     assert f"{record} {pointer}:" in result.stderr and expected in result.stderr and variable in result.stderr
-    assert run("validate", str(record), env={variable: "100000000"}).code == 0
+    assert invoke("validate", str(record), env={variable: "100000000"}).code == 0
 
 
 # 3. Values are what they say -----------------------------------------------------------------------
@@ -339,10 +339,10 @@ def test_each_record_limit_is_exit_5_with_its_pointer_and_configurable(tmp_path,
 def test_nan_and_infinities_are_refused_in_sources_and_records(tmp_path, value):
     source = tmp_path / "loose.json"
     source.write_text('{"identifier": "CO99001",\n "title": %s}' % value, encoding="utf-8")
-    result = run("ingest", str(source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(source), "-o", str(tmp_path / "out"))
     assert result.code == 4 and f"{source}:2" in result.stderr, result.output
     record = write_record(tmp_path, json.dumps(record_data()).replace('"title": ', f'"title": {value}, "x": ', 1))
-    result = run("validate", str(record))
+    result = invoke("validate", str(record))
     assert result.code == 5 and f"{record}:1" in result.stderr, result.output
 
 
@@ -350,7 +350,7 @@ def test_nan_and_infinities_are_refused_in_sources_and_records(tmp_path, value):
 def test_yaml_nan_and_infinities_are_refused(tmp_path, value):
     source = tmp_path / "loose.yaml"
     source.write_text(LOOSE.replace("title: A title", f"title: {value}") + "published: 2023-05-31\n", encoding="utf-8")
-    result = run("ingest", str(source), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(source), "-o", str(tmp_path / "out"))
     no_bug(result)
     assert result.code == 4 and f"{source}:2" in result.stderr and "NaN or infinite" in result.stderr
 
@@ -360,7 +360,7 @@ def test_an_impossible_date_in_a_record_is_exit_5(tmp_path, published):
     data = record_data()
     data["published"] = published
     record = write_record(tmp_path, data)
-    result = run("validate", str(record))
+    result = invoke("validate", str(record))
     assert result.code == 5 and f"{record} /published" in result.stderr, result.output
 
 
@@ -369,14 +369,14 @@ def test_an_impossible_date_in_a_record_is_exit_5(tmp_path, published):
 def test_an_empty_format_or_shard_list_is_a_usage_error(tmp_path, record_folder, command, option):
     if command == "convert" and option[0] == "--shard":
         pytest.skip("convert has no --shard")
-    result = run(command, str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), *option)
+    result = invoke(command, str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), *option)
     assert result.code == 2, result.output
     assert option[0] in result.stderr
     assert tree(tmp_path / "out") == []
 
 
 def test_an_empty_entry_in_a_format_list_names_nothing(tmp_path, record_folder):
-    result = run("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "jats,,ris,")
+    result = invoke("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "jats,,ris,")
     assert result.code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out" / "CO24017").iterdir() if p.is_file()) == \
         ["CO24017.json", "CO24017.ris", "CO24017.xml"]
@@ -384,7 +384,7 @@ def test_an_empty_entry_in_a_format_list_names_nothing(tmp_path, record_folder):
 
 def test_warnings_of_a_converted_record_name_its_file(record_folder, tmp_path):
     (record_folder / "images" / "CO24017-fig1.png").unlink()
-    result = run("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "jats")
+    result = invoke("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "jats")
     assert result.code == 0 and f"{record_folder / 'CO24017.json'} figure fig1: warning W003" in result.stderr
     assert "<input>" not in result.stderr
 
@@ -394,7 +394,45 @@ def test_a_hostile_identifier_in_a_sidecar_is_named_when_another_field_fails_too
     text = "\n".join(line for line in text.splitlines() if not line.startswith(("identifier:", "date:"))) + "\n"
     (tmp_path / "CO24033.md").write_text(text, encoding="utf-8")
     (tmp_path / "CO24033.json").write_text('{"identifier": "../../evil", "published": "2023-02-30"}', encoding="utf-8")
-    result = run("ingest", str(tmp_path / "CO24033.md"), "-o", str(tmp_path / "out"))
+    result = invoke("ingest", str(tmp_path / "CO24033.md"), "-o", str(tmp_path / "out"))
     assert result.code == 5
     assert "/identifier" in result.stderr and "../../evil" in result.stderr and "/published" in result.stderr
     assert tree(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize("twist, expected", [
+    ("number", "a number of 5,000 digits"), ("nan", "NaN is not a JSON value"), ("deep", "nested more than 64")])
+def test_build_refuses_hostile_json_records_with_their_line(tmp_path, twist, expected):
+    text = json.dumps(record_data())
+    text = {"number": text.replace('"title": ', '"x": %s, "title": ' % ("7" * 5000), 1),
+            "nan": text.replace('"title": ', '"x": NaN, "title": ', 1), "deep": deep_json(2000)}[twist]
+    record = write_record(tmp_path / "records", text)
+    result = run("build", str(record), "-o", str(tmp_path / "out"), "--to", "jats", "--jobs", "1")
+    no_bug(result)
+    assert result.code == 5 and expected in result.stderr and f"{record.name}:1" in result.stderr.replace(str(tmp_path), "")
+
+
+def test_the_readme_documents_every_limit_with_its_default_and_variable():
+    from archiver.limits import BYTE_LIMITS, ENVIRONMENT, RECORD_LIMITS, describe
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Limits"):readme.index("## The record")]
+    for name, variable in ENVIRONMENT.items():
+        default = describe(BYTE_LIMITS[name]) if name in BYTE_LIMITS else f"{RECORD_LIMITS[name]:,}"
+        row = next(line for line in section.splitlines() if f"`{variable}`" in line)
+        assert default in row, (variable, default, row)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024/02/02", "2024-02-02"), ("2023-05-31T23:59:60Z", "2023-05-31"), ("2023-05-31 10:00", "2023-05-31"),
+    ("2023-05-31T10:00:00+14:00", "2023-05-31"), ("2023-05-31T10:00:00-0530", "2023-05-31")])
+def test_real_dates_and_times_are_still_read(text, expected):
+    from archiver.normalize import parse_date
+    assert parse_date(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ["2023-05-31T24:00", "2023-05-31T10:60", "2023-05-31T10:00:61",
+                                  "2023-05-31T10:00+15:00", "2023-05-31T10:00+10:75", "0000-01-01", "2023-02-29"])
+def test_impossible_dates_and_times_are_refused(text):
+    from archiver.normalize import parse_date
+    with pytest.raises(ValueError, match="does not exist|not a real calendar date"):
+        parse_date(text)
