@@ -192,6 +192,8 @@ def _opened(data: bytes):
 
     try:
         return Image.open(io.BytesIO(data))
+    except Image.UnidentifiedImageError:  # its own message names the buffer's address: not reproducible
+        raise ImageDamaged("not an image file Pillow recognises") from None
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageDamaged(str(exc)) from None
 

@@ -364,11 +364,10 @@ def test_an_impossible_date_in_a_record_is_exit_5(tmp_path, published):
     assert result.code == 5 and f"{record} /published" in result.stderr, result.output
 
 
-@pytest.mark.parametrize("option", [["--to", ""], ["--to", ",,,"], ["--to", " , "], ["--shard", ""]])
-@pytest.mark.parametrize("command", ["convert", "build"])
+@pytest.mark.parametrize("command, option", [(command, option) for command in ("convert", "build")
+                                             for option in (["--to", ""], ["--to", ",,,"], ["--to", " , "])]
+                         + [("build", ["--shard", ""])])
 def test_an_empty_format_or_shard_list_is_a_usage_error(tmp_path, record_folder, command, option):
-    if command == "convert" and option[0] == "--shard":
-        pytest.skip("convert has no --shard")
     result = invoke(command, str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), *option)
     assert result.code == 2, result.output
     assert option[0] in result.stderr
@@ -436,3 +435,39 @@ def test_impossible_dates_and_times_are_refused(text):
     from archiver.normalize import parse_date
     with pytest.raises(ValueError, match="does not exist|not a real calendar date"):
         parse_date(text)
+
+
+def _jpeg_header(width: int, height: int) -> bytes:
+    """A JPEG's start, an APP0 segment and a baseline frame header (SOF0) declaring width x height."""
+    import struct
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
+@pytest.mark.parametrize("data, kind", [
+    (_jpeg_header(60_000, 60_000), "JPEG of 60000x60000"),
+    (b"GIF89a" + (6_000).to_bytes(2, "little") * 2 + b"\x00\x00\x00" + b"," + b"\x00" * 4
+     + (6_000).to_bytes(2, "little") * 2 + b"\x00\x02\x02\x44\x01\x00;", "GIF of 6000x6000"),
+    (_jpeg_header(0, 10), "JPEG of 0x10"),
+])
+def test_an_image_is_refused_by_its_header_before_anything_is_decoded(data, kind):
+    from archiver.images import ImageDamaged, check
+    started = time.monotonic()
+    with pytest.raises(ImageDamaged, match=f"{kind} pixels: empty, or over the 25,000,000 pixels"):
+        check(data)
+    assert time.monotonic() - started < 1
+
+
+def test_the_pixel_limit_is_configurable(monkeypatch):
+    from archiver.images import ImageDamaged, dimensions
+    assert dimensions(_jpeg_header(3000, 2000)) == ("JPEG", 3000, 2000)
+    monkeypatch.setenv("ARCHIVER_MAX_PIXELS", "1000000")
+    with pytest.raises(ImageDamaged, match="ARCHIVER_MAX_PIXELS"):
+        dimensions(_jpeg_header(3000, 2000))
+
+
+def test_an_unrecognised_image_is_named_the_same_way_every_time():
+    from archiver.images import ImageDamaged, check
+    with pytest.raises(ImageDamaged, match="^not an image file Pillow recognises$"):
+        check(b"GIF87a but not really an image")
