@@ -393,3 +393,14 @@ def test_a_binary_build_manifest_beside_a_saf_zip_is_named(converted, tmp_path):
     (tmp_path / "pkg" / "saf" / "manifest-sha256.txt").write_bytes(b"\xff\xfe\x00binary")
     result = run("verify", str(tmp_path / "pkg" / "saf.zip"))
     assert result.exit_code == 7 and "not UTF-8" in result.output
+
+
+def test_ocfl_errors_count_whatever_ocfl_py_logs(converted, tmp_path, monkeypatch):
+    """An object ocfl-py finds invalid is invalid even when its log keeps no message (log_errors off)."""
+    import ocfl
+    store = make(converted, "ocfl", tmp_path / "store")
+    next(store.rglob("CO24017/inventory.json.sha512")).unlink()
+    original = ocfl.Object.validate
+    monkeypatch.setattr(ocfl.Object, "validate", lambda self, **kw: original(self, **{**kw, "log_errors": False}))
+    result = run("verify", str(store))
+    assert result.exit_code == 7 and "ocfl-py: the object is invalid (1 error(s))" in result.output

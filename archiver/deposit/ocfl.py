@@ -145,7 +145,7 @@ def verify_object(path: Path, report: FixityReport) -> None:
                 what="content file")
     ocfl = _quiet_ocfl()
     try:
-        _, validator = ocfl.Object(spec_version=SPEC_VERSION).validate(
+        passed, validator = ocfl.Object(spec_version=SPEC_VERSION).validate(
             objdir=str(path), log_warnings=False, log_errors=True)
     except Exception as exc:  # noqa: BLE001 - ocfl-py on a hostile object: its failure is a finding
         report.problems.append(Problem(f"ocfl-py cannot validate the object: {type(exc).__name__}: {exc}",
@@ -153,8 +153,9 @@ def verify_object(path: Path, report: FixityReport) -> None:
         return
     for message in validator.log.messages:
         report.problems.append(Problem(f"ocfl-py: {message}", source=str(path)))
-    if validator.log.num_errors and not validator.log.messages:
-        report.problems.append(Problem(f"ocfl-py: {validator.log.num_errors} error(s)", source=str(path)))
+    if (validator.log.num_errors or not passed) and not validator.log.messages:
+        report.problems.append(Problem(f"ocfl-py: the object is invalid ({validator.log.num_errors} error(s))",
+                                       source=str(path)))
 
 
 @quiet_logging()
@@ -164,7 +165,7 @@ def verify_root(root: Path, report: FixityReport) -> None:
     ocfl = _quiet_ocfl()
     store = ocfl.StorageRoot(root=str(root))
     try:
-        store.validate(validate_objects=False, log_warnings=False, log_errors=True)
+        passed = store.validate(validate_objects=False, log_warnings=False, log_errors=True)
         messages, errors = list(store.log.messages), store.log.num_errors
         object_paths = sorted(store.object_paths()) if store.root_fs is not None else []
     except Exception as exc:  # noqa: BLE001 - ocfl-py raises its own exception types for every structural fault
@@ -172,7 +173,7 @@ def verify_root(root: Path, report: FixityReport) -> None:
         return
     for message in messages:
         report.problems.append(Problem(f"ocfl-py: {message}", source=str(root)))
-    if errors and not messages:
+    if (errors or not passed) and not messages:
         report.problems.append(Problem(f"ocfl-py: {errors} error(s) in the storage root", source=str(root)))
     for object_path in object_paths:
         verify_object(root / object_path, report)
