@@ -25,6 +25,7 @@ BYTE_LIMITS: dict[str, int] = {
     "image": 32 * MiB,      # a figure's image file
     "manifest": 64 * MiB,   # a package's manifest: BagIt manifests and tag files, manifest-sha256.txt, mets.xml
     "inventory": 64 * MiB,  # an OCFL inventory.json
+    "style": 4 * MiB,       # a file of a brand's style folder (style.json, CSS)
 }
 
 #: shape of a record -> its largest value

@@ -471,3 +471,14 @@ def test_an_unrecognised_image_is_named_the_same_way_every_time():
     from archiver.images import ImageDamaged, check
     with pytest.raises(ImageDamaged, match="^not an image file Pillow recognises$"):
         check(b"GIF87a but not really an image")
+
+
+def test_a_style_file_that_is_a_fifo_is_refused(tmp_path, record_folder):
+    style = tmp_path / "brand"
+    shutil.copytree(ROOT / "styles" / "default", style)
+    (style / "epub.css").unlink()
+    fifo(style / "epub.css")
+    result = run("convert", str(record_folder / "CO24017.json"), "-o", str(tmp_path / "out"), "--to", "epub",
+                 "--style", str(style), timeout=60)
+    no_bug(result)
+    assert result.code in (2, 6) and "epub.css" in result.stderr and "FIFO" in result.stderr
