@@ -94,9 +94,16 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
                 tally.success(source, warnings, identifier=package.name, collection=redact(target.title),
                               deposit="already deposited", edit_iri=redact(earlier.get("edit_iri") or ""))
                 continue
-            if earlier and earlier["status"] == records.LEFT_INCOMPLETE:
-                click.echo(redact(f"note: {package.name}: an earlier attempt left an incomplete deposit at "
-                                  f"{earlier.get('edit_iri')}; ask the repository manager to remove it"), err=True)
+            if earlier and earlier["status"] == records.LEFT_INCOMPLETE and earlier.get("edit_iri"):
+                # Remove the orphan first (profile 6.8), so the rerun leaves one item, not two.
+                try:
+                    client.delete(earlier["edit_iri"])
+                    click.echo(redact(f"note: {package.name}: removed the incomplete deposit an earlier attempt "
+                                      f"left at {earlier['edit_iri']}"), err=True)
+                except ArchiverError as error:
+                    click.echo(redact(f"note: {package.name}: an earlier attempt left an incomplete deposit at "
+                                      f"{earlier['edit_iri']} that could not be removed ({error.message}); ask "
+                                      "the repository manager to remove it"), err=True)
             try:
                 result = deposit(client, package, target)
             except ArchiverError as error:

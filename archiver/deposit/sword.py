@@ -38,6 +38,8 @@ SE_IRI_REL = SWORD + "add"
 STATE_SCHEME = SWORD + "state"
 ENTRY_TYPE = "application/atom+xml;type=entry"
 FEED_TYPE = "application/atom+xml;type=feed"
+#: what else an Accept header takes: swh-deposit answers 406 to a request for atomsvc+xml alone
+ANY_XML = "application/xml;q=0.9, */*;q=0.1"
 
 HINTS = {
     400: "the server could not understand the request; check the package and its metadata",
@@ -173,7 +175,7 @@ class SwordClient:
     # Service document ------------------------------------------------------------------------
 
     def service_document(self) -> ServiceDocument:
-        response = self.request("GET", self.service_url, headers={"Accept": "application/atomsvc+xml"},
+        response = self.request("GET", self.service_url, headers={"Accept": f"application/atomsvc+xml, {ANY_XML}"},
                                 mediated=False)
         root = _parse(response.body, "service document", self.service_url, self.redact)
         if root.tag != f"{{{APP}}}service":
@@ -271,14 +273,14 @@ class SwordClient:
     def state(self, receipt: Receipt) -> State | None:
         """The deposit's state from its statement, else its status IRI, else the receipt."""
         if receipt.statement_iri:
-            response = self.request("GET", receipt.statement_iri, headers={"Accept": FEED_TYPE})
+            response = self.request("GET", receipt.statement_iri, headers={"Accept": f"{FEED_TYPE}, {ANY_XML}"})
             root = _parse(response.body, "statement", receipt.statement_iri, self.redact)
             categories = [c for c in root.iter(f"{{{ATOM}}}category") if c.get("scheme") == STATE_SCHEME]
             return State(tuple(c.get("term") or "" for c in categories),
                          "; ".join(_fold(c.text) for c in categories if _fold(c.text)), receipt.statement_iri)
         if receipt.status_iri:
             response = self.request("GET", receipt.status_iri,
-                                    headers={"Accept": f"{ENTRY_TYPE}, application/xml;q=0.9"})
+                                    headers={"Accept": f"{ENTRY_TYPE}, {ANY_XML}"})
             if not response.body.lstrip().startswith(b"<?xml") and b"<entry" not in response.body[:4096]:
                 return State((receipt.state,) if receipt.state else (), "", receipt.status_iri)
             root = _parse(response.body, "status document", receipt.status_iri, self.redact)
