@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from ..errors import DepositError, Problem
 from .secrets import Credentials, Redactor
-from .sword_packages import METS_DSPACE_SIP, Package
+from .sword_packages import Package
 from .transport import Response, Transport
 
 ATOM = "http://www.w3.org/2005/Atom"
