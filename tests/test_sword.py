@@ -379,3 +379,13 @@ def test_the_same_package_into_another_collection_is_a_new_deposit(packages):
         assert deposit(server, str(packages / "mets" / "CO24017"), "--collection", "A").exit_code == 0
         assert deposit(server, str(packages / "mets" / "CO24017"), "--collection", "B").exit_code == 0
         assert sorted(d.collection for d in server.deposits.values()) == ["a", "b"]
+
+
+def test_an_unwritable_state_folder_is_a_usage_error_before_anything_is_sent(packages, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be\n")
+    with SwordServer() as server:
+        result = deposit(server, str(packages / "mets" / "CO24017"), "--collection", COLLECTION,
+                         "--state", str(blocker / "records"))
+        assert result.exit_code == 2 and "cannot write deposit records to" in result.output
+        assert "--state" in result.output and not server.requests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import click
@@ -49,7 +50,7 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
     from ..deposit.secrets import credentials_for
     from ..deposit.sword import SwordClient, deposit
     from ..deposit.sword_packages import prepare
-    from ..errors import ArchiverError, ArchiverWarning, DepositError, Problem
+    from ..errors import ArchiverError, ArchiverWarning, DepositError, Problem, UsageError
 
     def located(error: ArchiverError, source: str) -> ArchiverError:
         # Name the package (or the server) a deposit error is about, where the library left it open.
@@ -58,6 +59,16 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
                               for p in error.problems]
         return error
 
+    folder = records.state_folder(state_dir)
+    try:
+        # Checked before anything is sent: a deposit that cannot be recorded would be made again.
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(f"cannot write deposit records to {folder}: {error.strerror or error}",
+                         hint="give a writable folder with --state DIR (or ARCHIVER_STATE_DIR)") from None
     try:
         client = SwordClient(service_url, credentials_for(service_url), timeout=timeout, on_behalf_of=on_behalf_of)
         service = client.service_document()
@@ -65,7 +76,6 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
     except ArchiverError as error:
         raise located(error, "--sword") from None
     redact = client.redact
-    folder = records.state_folder(state_dir)
     tally = Tally(as_json=report_format == "json")
     for path in packages:
         try:
