@@ -266,3 +266,12 @@ def test_redaction_covers_url_encoded_and_folded_forms():
     redact = Redactor(Credentials("u", "p@ss w rd+/"), "http://repo.example/sd")
     for form in ("p@ss w rd+/", "p%40ss%20w%20rd%2B%2F", "p%40ss%20w%20rd%2B/", "p%40ss+w+rd%2B%2F", "p@ss\n  w rd+/"):
         assert redact(f"echo: {form} end") == "echo: *** end", form
+
+
+def test_a_password_across_the_cut_of_a_long_error_body_is_not_half_shown(packages_dir):
+    secret = "a-rather-long-secret-pw"
+    body = ("e" * 290 + " " + secret + " and more").encode()
+    with ScriptedServer(echoing("500 Internal Server Error", body, "text/plain")) as server:
+        result = run(server.base + SERVICE, str(packages_dir), password=secret)
+    assert result.exit_code == 8 and "HTTP 500" in result.output
+    assert "a-rather" not in result.output and "***" in result.output

@@ -159,7 +159,8 @@ class SwordClient:
                 kind = (root.get("href") or "").rsplit("/", 1)[-1]
                 detail = "; ".join(_fold(x) for x in (kind, summary, verbose) if x.strip())
             except etree.XMLSyntaxError:
-                detail = _fold(body[:600].decode("utf-8", "replace"))[:300]
+                # Redacted before it is cut, so that no cut can leave part of a secret standing.
+                detail = self.redact(_fold(body[:4096].decode("utf-8", "replace")))[:300]
         message = f"{where}: HTTP {response.status} {response.reason}" + (f": {detail}" if detail else "")
         if response.status == 413 and size is not None:
             message += f"; the package is {size:,} bytes, and the service document " + (
