@@ -275,3 +275,9 @@ def test_a_password_across_the_cut_of_a_long_error_body_is_not_half_shown(packag
         result = run(server.base + SERVICE, str(packages_dir), password=secret)
     assert result.exit_code == 8 and "HTTP 500" in result.output
     assert "a-rather" not in result.output and "***" in result.output
+
+
+def test_a_server_closing_without_an_answer_is_a_clean_exit_8(packages_dir):
+    with ScriptedServer(lambda conn, head, stopped: None) as server:
+        result = run(server.base + SERVICE, str(packages_dir))
+    assert result.exit_code == 8 and "closed the connection without an answer" in result.output, result.output

@@ -182,6 +182,11 @@ class Transport:
                             {k.lower(): v for k, v in answer.getheaders()}, data, url)
         except DepositError:
             raise
+        except http.client.RemoteDisconnected:
+            if deadline.passed:
+                raise self._late(where) from None
+            raise DepositError(self.redact(f"{where}: the server closed the connection without an answer"),
+                               hint="the repository may have stopped or refused the upload; try again later") from None
         except http.client.HTTPException as error:
             if deadline.passed:
                 raise self._late(where) from None
