@@ -281,3 +281,26 @@ def test_a_server_closing_without_an_answer_is_a_clean_exit_8(packages_dir):
     with ScriptedServer(lambda conn, head, stopped: None) as server:
         result = run(server.base + SERVICE, str(packages_dir))
     assert result.exit_code == 8 and "closed the connection without an answer" in result.output, result.output
+
+
+def test_a_connection_that_is_never_accepted_is_cut_off_at_the_deadline(packages_dir):
+    import socket
+    # A listening socket whose accept queue is full: the kernel leaves further handshakes unanswered.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(full.getsockname())
+            fillers.append(filler)
+        try:
+            started = time.monotonic()
+            result = run(f"http://127.0.0.1:{full.getsockname()[1]}{SERVICE}", str(packages_dir), "--timeout", "2")
+            elapsed = time.monotonic() - started
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.exit_code == 8 and "no complete answer within 2 s" in result.output, result.output
+    assert elapsed < 6

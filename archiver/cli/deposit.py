@@ -32,7 +32,7 @@ reason; a deposit that fails half-way is deleted from the server, or its Edit-IR
               help="The repository's SWORD v2 service document (http or https).")
 @click.option("--collection", default=None, metavar="NAME",
               help="Collection title or IRI from the service document (needed when it offers several).")
-@click.option("--timeout", default=120.0, show_default=True, type=float, callback=_timeout,
+@click.option("--timeout", default=120.0, show_default=True, type=float, callback=_timeout, metavar="SECONDS",
               help="Seconds one request may take in all: connecting, sending the package, the answer.")
 @click.option("--on-behalf-of", default=None, metavar="USER",
               help="Deposit for another user (a mediated deposit; the collection must allow it).")
