@@ -28,6 +28,7 @@ from archiver.errors import DepositError
 
 IDS = ("CO23081", "CO24017", "CO24102")
 DC = "{http://purl.org/dc/terms/}"
+SD = "{https://www.softwareheritage.org/schema/2018/deposit}"
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +98,14 @@ def test_every_simplezip_kind_is_deposited_and_stored_as_sent(swh, packages, con
     sent = {f"{path} ({p.name})": p for path in paths for p in prepare(path)}
     origins = [d["origin_url"] for d in swh.deposits()]
     assert origins.count(f"{swh_deposit.PROVIDER}CO23081") == 2
+    client = SwordClient(swh.service_url, Credentials(swh_deposit.USER, swh_deposit.PASSWORD), timeout=60)
     for entry in results:
         assert entry["deposit"] == "deposited" and entry["states"] == ["deposited"]
         ident = deposit_id(entry["edit_iri"])
+        # Its status API (the status IRI of the receipt): complete, under the package's name.
+        status = etree.fromstring(client.request("GET", entry["state_iri"]).body)
+        assert status.findtext(f"{SD}deposit_status") == "deposited"
+        assert status.findtext(f"{SD}deposit_external_id") == sent[entry["source"]].name
         stored = json.loads(swh.private(f"{ident}/meta/"))
         package = sent[entry["source"]]
         # The server's own record: the Slug as its external id, the Atom entry as sent.
