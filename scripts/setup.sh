@@ -130,6 +130,7 @@ PY
     rm -rf "$tmp" "$commonmeta"
     mv "$commonmeta.tmp" "$commonmeta"
 fi
+
 # swh-deposit, Software Heritage's SWORD 2.0 server (PyPI swh.deposit[server], GPL-3.0), for the
 # deposit tests against an independently written server (tests/swh_deposit.py starts and stops it):
 # its own venv, so Django and the swh stack stay out of archiver's, and PostgreSQL from Debian for
