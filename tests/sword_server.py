@@ -12,6 +12,8 @@ servers the client is proven against:
   status IRI under rel="alternate" as swh-deposit gives it.
 - swh-deposit's reading of a missing In-Progress header on the EM-IRI as false (completing early).
 - sword:error documents for 400/401/403/404/405/412/413/415.
+
+`ScriptedServer` is a raw socket server for the answers no HTTP library sends (issue 19).
 """
 
 from __future__ import annotations
