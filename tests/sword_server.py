@@ -61,6 +61,7 @@ class ServerConfig:
     mediation: bool = False
     fail: str | None = None                # "edit-media" or "se": answer that step with a 500
     refuse_delete: bool = False            # answer DELETE with 405
+    garbled_receipt: bool = False          # a 201 with a Location and a receipt that is not XML
     service_path: str = "/sword2/servicedocument"
 
 
@@ -221,7 +222,8 @@ class SwordServer:
             self.deposits[ident] = deposit
         deposit.in_progress = in_progress == "true"
         deposit.completed = not deposit.in_progress
-        return self.send(h, 201, self.receipt(ident), "application/atom+xml;type=entry",
+        receipt = b"<entry><title>oops" if self.config.garbled_receipt else self.receipt(ident)
+        return self.send(h, 201, receipt, "application/atom+xml;type=entry",
                          {"Location": f"{self.base}/sword2/edit/{ident}"})
 
     def take_content(self, h, body: bytes, deposit: Deposit):

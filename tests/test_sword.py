@@ -389,3 +389,18 @@ def test_an_unwritable_state_folder_is_a_usage_error_before_anything_is_sent(pac
                          "--state", str(blocker / "records"))
         assert result.exit_code == 2 and "cannot write deposit records to" in result.output
         assert "--state" in result.output and not server.requests
+
+
+def test_a_garbled_receipt_after_creation_still_removes_the_container(converted):
+    with SwordServer(ServerConfig(garbled_receipt=True)) as server:
+        result = deposit(server, str(converted / "CO23081"), "--collection", COLLECTION)
+        assert result.exit_code == 8 and "malformed deposit receipt" in result.output
+        assert "the incomplete deposit was removed (DELETE" in result.output
+        assert not server.deposits and server.deleted == ["d1"]
+
+
+def test_a_garbled_receipt_for_a_one_step_deposit_names_where_the_item_may_be(packages):
+    with SwordServer(ServerConfig(garbled_receipt=True)) as server:
+        result = deposit(server, str(packages / "mets" / "CO24017"), "--collection", COLLECTION)
+        assert result.exit_code == 8 and "malformed deposit receipt" in result.output
+        assert f"may have made the item all the same, at {server.base}/sword2/edit/d1" in result.output

@@ -221,8 +221,15 @@ class SwordClient:
         """The deposit receipt (section 10) of an answer; `created`: the Location is the Edit-IRI."""
         edit = em = se = statement = status_iri = None
         treatment = state = None
+        location = response.headers.get("location")
+        location = self.http.absolute(location, "Location") if location else None
         if response.body.strip():
-            root = _parse(response.body, "deposit receipt", response.url, self.redact)
+            try:
+                root = _parse(response.body, "deposit receipt", response.url, self.redact)
+            except DepositError as error:
+                # The container may exist all the same: say where, so that it can be removed.
+                error.created_at = location if created else None  # type: ignore[attr-defined]
+                raise
             for link in root.iter(f"{{{ATOM}}}link"):
                 rel, href, kind = link.get("rel"), link.get("href"), link.get("type")
                 if not rel or not href:
@@ -240,8 +247,6 @@ class SwordClient:
                     status_iri = self.http.absolute(href, "status IRI")
             treatment = _fold(root.findtext(f"{{{SWORD}}}treatment")) or None
             state = _fold(root.findtext(f"{{{SWH_DEPOSIT}}}deposit_status")) or None
-        location = response.headers.get("location")
-        location = self.http.absolute(location, "Location") if location else None
         return Receipt(status=response.status, location=location,
                        edit_iri=edit or (location if created else None), em_iri=em, se_iri=se,
                        statement_iri=statement, status_iri=status_iri, treatment=treatment, state=state)
@@ -315,10 +320,23 @@ def deposit(client: SwordClient, package: Package, collection: Collection) -> De
     result = DepositResult(package=package.name, collection=collection.title, packaging=package.packaging,
                            receipt=None)  # type: ignore[arg-type]
     if package.entry is None:
-        receipt = client.post_package(collection.href, package, in_progress=False, create=True)
+        try:
+            receipt = client.post_package(collection.href, package, in_progress=False, create=True)
+        except DepositError as error:
+            if getattr(error, "created_at", None):
+                # A complete deposit is not deleted behind the repository's back: it is named.
+                error.problems.append(Problem(client.redact(f"the server may have made the item all the same, "
+                                                            f"at {error.created_at}"),  # type: ignore[attr-defined]
+                                              hint="check it there before depositing again"))
+            raise
         result.steps.append(f"POST package to {collection.href}: {receipt.status}")
     else:
-        first = client.post_entry(collection.href, package.entry, in_progress=True, slug=package.name)
+        try:
+            first = client.post_entry(collection.href, package.entry, in_progress=True, slug=package.name)
+        except DepositError as error:
+            if getattr(error, "created_at", None):
+                raise _abandon(client, error.created_at, error) from None  # type: ignore[attr-defined]
+            raise
         result.steps.append(f"POST metadata to {collection.href}: {first.status}")
         try:
             receipt = _add_and_complete(client, package, first, result)
