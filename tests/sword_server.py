@@ -62,6 +62,7 @@ class ServerConfig:
     fail: str | None = None                # "edit-media" or "se": answer that step with a 500
     refuse_delete: bool = False            # answer DELETE with 405
     garbled_receipt: bool = False          # a 201 with a Location and a receipt that is not XML
+    broken_statement: bool = False         # the statement IRI answers 500
     service_path: str = "/sword2/servicedocument"
 
 
@@ -162,6 +163,8 @@ class SwordServer:
         if ident not in self.deposits:
             return self.error(h, 404, "ErrorBadRequest", f"no deposit {ident}")
         deposit = self.deposits[ident]
+        if kind == "statement" and method == "GET" and self.config.broken_statement:
+            return self.error(h, 500, "ErrorBadRequest", "the statement store is down")
         if kind == "statement" and method == "GET":
             return self.send(h, 200, self.statement(ident), "application/atom+xml;type=feed")
         if kind == "status" and method == "GET":

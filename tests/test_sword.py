@@ -404,3 +404,16 @@ def test_a_garbled_receipt_for_a_one_step_deposit_names_where_the_item_may_be(pa
         result = deposit(server, str(packages / "mets" / "CO24017"), "--collection", COLLECTION)
         assert result.exit_code == 8 and "malformed deposit receipt" in result.output
         assert f"may have made the item all the same, at {server.base}/sword2/edit/d1" in result.output
+
+
+def test_a_statement_that_cannot_be_read_leaves_the_deposit_made_and_says_why(converted):
+    with SwordServer(ServerConfig(broken_statement=True)) as server:
+        result = deposit(server, str(converted / "CO23081"), "--collection", COLLECTION, "--format", "json")
+        assert result.exit_code == 0, result.output
+        (entry,) = json.loads(result.stdout)["results"]
+        assert entry["deposit"] == "deposited" and server.deposits["d1"].completed
+        assert "HTTP 500" in entry["state_error"] and entry["states"] == []
+        assert [s.split(" to ")[0] for s in entry["steps"]] == ["POST metadata", "POST package",
+                                                                "POST In-Progress: false"]
+        text = deposit(server, str(converted / "CO23081"), "--collection", COLLECTION, "--again")
+        assert "state unknown (GET " in text.output and "HTTP 500" in text.output

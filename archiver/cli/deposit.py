@@ -127,12 +127,13 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
             edit_iri = result.receipt.edit_iri or result.receipt.location
             write_atomic(record_file, records.build(records.DEPOSITED, service_url, target.title, target.href,
                                                     package, edit_iri=edit_iri, states=states))
+            state = ", ".join(states) or (f"unknown ({result.state_error})" if result.state_error else "unknown")
             if report_format == "text":
                 click.echo(redact(f"{package.name}: deposited to {target.title!r} as "
-                                  f"{result.packaging.rsplit('/', 1)[-1]}; Edit-IRI {edit_iri}; "
-                                  f"state {', '.join(states) or 'unknown'}"))
+                                  f"{result.packaging.rsplit('/', 1)[-1]}; Edit-IRI {edit_iri}; state {state}"))
             tally.success(source, identifier=package.name, collection=redact(target.title),
                           packaging=result.packaging, deposit="deposited", edit_iri=redact(edit_iri or ""),
                           state_iri=redact((result.state.source if result.state else None) or ""),
-                          states=[redact(s) for s in states])
+                          states=[redact(s) for s in states], state_error=redact(result.state_error or ""),
+                          steps=[redact(step) for step in result.steps])
     tally.finish("deposit")

@@ -98,6 +98,8 @@ class DepositResult:
     packaging: str
     receipt: Receipt
     state: State | None = None
+    state_error: str | None = None
+    #: the requests made, in order (the JSON report lists them)
     steps: list[str] = field(default_factory=list)
 
 
@@ -347,7 +349,7 @@ def deposit(client: SwordClient, package: Package, collection: Collection) -> De
         result.state = client.state(receipt)
     except DepositError as error:
         # The deposit is made; only the report of its state is missing.
-        result.steps.append(f"state not read: {error.message}")
+        result.state_error = error.message
     return result
 
 
