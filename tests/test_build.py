@@ -317,7 +317,7 @@ def test_bad_records_are_reported_with_file_and_reason_and_never_stop_the_others
         assert name in stderr
     # nothing partial for a failed record, not even its canonical JSON
     assert not (out / "COBAD1").exists() and not (out / "COBAD2").exists()
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*good, "report.json"])
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*good, "report.html", "report.json"])
     # a failed source is never claimed: the next run tries it again
     (tmp_path / "renders.log").unlink()
     monkeypatch.delenv("FAKE_FAIL")
@@ -606,7 +606,7 @@ def test_a_corrected_identifier_leaves_no_record_under_the_old_one(tmp_path):
     code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0, stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "CO900000", "CO900002", "CO900011", "CO900012", "report.json"]
+        "CO900000", "CO900002", "CO900011", "CO900012", "report.html", "report.json"]
     # only what archiver wrote goes; a folder holding a file of someone else's stays, with that file
     assert names(out / "CO900002") == ["librarian-notes.txt"]
     assert load(out / "CO900011" / "CO900011.json").identifier == "CO900011"

@@ -15,32 +15,40 @@ from pathlib import Path
 import click
 
 from .common import fail_cleanly, write_atomic
+from .options import complete_formats, complete_shards, complete_styles, verbosity
 
 
 @click.command(epilog="""\b
 Example:
   archiver build samples/records samples/sources -o out/ --jobs 2
   archiver build records/ -o out/ --to jats,pdf --shard 2/4   # machine 2 of 4
-  # out/<identifier>/... for every record, out/report.json; a rerun redoes only what changed""")
+  archiver build records/ -o out/ --dry-run                    # what a run would build
+  # out/<identifier>/... for every record, out/report.json and out/report.html (open it in a
+  # browser); a rerun redoes only what changed""")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; each record gets OUT/<identifier>/.")
-@click.option("--to", "to", default=None, metavar="LIST",
+@click.option("--to", "to", default=None, metavar="LIST", shell_complete=complete_formats,
               help="Comma list of formats or groups (see `archiver formats`); default: all.")
-@click.option("--style", default="default", show_default=True, help="Brand from styles/ or a style folder.")
+@click.option("--style", default="default", show_default=True, shell_complete=complete_styles,
+              help="Brand from styles/ or a style folder.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes  [default: the CPUs this process may use]")
-@click.option("--shard", default=None, metavar="K/N",
+@click.option("--shard", default=None, metavar="K/N", shell_complete=complete_shards,
               help="Build only the K-th of N deterministic parts of the sources (CI matrix, job arrays).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: such records fail (exit 3).")
+@click.option("--dry-run", is_flag=True, help="Say which sources would be built and which are current; "
+                                              "write nothing.")
+@click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
+              help="Report on standard output as JSON (the report.json data) instead of a summary table.")
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
-            shard: str | None, strict: bool) -> None:
+            shard: str | None, strict: bool, dry_run: bool, report_format: str) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
     exit status is non-zero if any record failed."""
-    from .. import batch
+    from .. import batch, buildreport
     from ..writers import named_explicitly, resolve
 
     formats = resolve(to)
@@ -49,23 +57,35 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
                       named=named_explicitly(to))
+    if dry_run:
+        _say_plan(plan, out_dir, report_format)
+        return
     if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     outcomes = []
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
+    loud = verbosity() > 0
     with click.progressbar(length=len(plan.todo), label="building", file=sys.stderr,
-                           hidden=not show_bar) as bar:
+                           hidden=not show_bar or loud or report_format == "json") as bar:
         for outcome in batch.run(plan, jobs):
             outcomes.append(outcome)
             if outcome.status != "unchanged":
                 bar.update(1)
+            if loud and report_format == "text":
+                click.echo(f"{outcome.status}: {outcome.identifier or '-'} ({outcome.source})", err=True)
     elapsed = time.perf_counter() - started
 
     data = batch.report(outcomes, plan.settings)
     if parts:
         data["shard"] = f"{parts.index}/{parts.count}"
-    report_path = out_dir / f"report{parts.suffix if parts else ''}.json"
+    stem = f"report{parts.suffix if parts else ''}"
+    report_path = out_dir / f"{stem}.json"
     write_atomic(report_path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    page_path = out_dir / f"{stem}.html"
+    write_atomic(page_path, buildreport.render(data, _sizes(out_dir, data), f"Build report: {out_dir}"))
+    if report_format == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        sys.exit(batch.exit_code(outcomes))
 
     for outcome in sorted(outcomes, key=lambda o: (o.source, o.identifier or "")):
         for error in outcome.errors:
@@ -87,8 +107,40 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             ("jobs", jobs), ("seconds", f"{elapsed:.2f}"),
             ("records per second", f"{built / elapsed:.1f}" if built and elapsed else "-")]
     width = max(len(name) for name, _ in rows)
-    click.echo(f"build of {out_dir}" + (f" (shard {parts.index}/{parts.count})" if parts else ""))
-    for name, value in rows:
-        click.echo(f"  {name:<{width}}  {value}")
-    click.echo(f"  {'report':<{width}}  {report_path}")
+    if verbosity() >= 0:
+        click.echo(f"build of {out_dir}" + (f" (shard {parts.index}/{parts.count})" if parts else ""))
+        for name, value in rows:
+            click.echo(f"  {name:<{width}}  {value}")
+        click.echo(f"  {'report':<{width}}  {report_path}")
+        click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(batch.exit_code(outcomes))
+
+
+def _sizes(out_dir: Path, report: dict) -> dict[str, int]:
+    """Each reported output's size on disk (a file missing now is left out: the page says so)."""
+    sizes = {}
+    for record in report["records"]:
+        for name in record["outputs"]:
+            try:
+                sizes[name] = (out_dir / name).stat().st_size
+            except OSError:
+                continue
+    return sizes
+
+
+def _say_plan(plan, out_dir: Path, report_format: str) -> None:
+    """--dry-run: the sources a run would build and those whose outputs are current."""
+    todo = [source.key for source in plan.todo]
+    unchanged = sorted({outcome.source for outcome in plan.unchanged})
+    if report_format == "json":
+        click.echo(json.dumps({"dry_run": True, "output": str(out_dir), "build": todo, "unchanged": unchanged},
+                              ensure_ascii=False, indent=2))
+        return
+    if verbosity() >= 0:
+        for key in todo:
+            click.echo(f"would build: {key}")
+        if verbosity() > 0:
+            for key in unchanged:
+                click.echo(f"unchanged: {key}")
+        click.echo(f"dry run of {out_dir}: {len(todo)} source(s) to build, {len(unchanged)} unchanged; "
+                   "nothing written")

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from ..errors import ArchiverError, ArchiverWarning, UsageError
+from .options import verbosity
 
 log = logging.getLogger("archiver")
 
@@ -56,8 +57,8 @@ class Tally:
 
     def success(self, source: str, warnings: Iterable[ArchiverWarning] = (), **extra: Any) -> None:
         warnings = list(warnings)
-        for warning in warnings:
-            if not self.as_json:
+        if not self.as_json and verbosity() >= 0:
+            for warning in warnings:
                 click.echo(str(warning), err=True)
         if warnings and self.strict:
             self.exit_code = self.exit_code or 3
@@ -66,6 +67,8 @@ class Tally:
         else:
             self.ok += 1
             status = "ok"
+        if not self.as_json and verbosity() > 0:
+            click.echo(f"{status}: {source}", err=True)
         self.entries.append({"source": source, "status": status,
                              "warnings": [w.to_json() for w in warnings], **extra})
 
@@ -82,7 +85,7 @@ class Tally:
         if self.as_json:
             click.echo(json.dumps({"ok": self.ok, "failed": self.failed, "results": self.entries},
                                   ensure_ascii=False, indent=2))
-        else:
+        elif verbosity() >= 0:
             click.echo(f"{what}: {self.ok} ok, {self.failed} failed", err=True)
         sys.exit(self.exit_code)
 
