@@ -30,7 +30,8 @@ table{border-collapse:collapse;width:100%}#records{margin:1rem 0}
 .unchanged .status{color:#555}ul.problems{margin:0;padding-left:1.1rem}
 .error{color:#a40000}.warning{color:#7a4d00}.hint{color:#333;font-style:italic}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overflow-wrap:anywhere}
-.outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs .size{text-align:right;white-space:nowrap}
+.outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs td:nth-child(2){text-align:right;white-space:nowrap}
+.outputs td:nth-child(3){font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;overflow-wrap:anywhere}
 summary{cursor:pointer}
 """
 
@@ -119,10 +120,10 @@ def _outputs(outputs: Mapping[str, str], sizes: Mapping[str, int]) -> str:
         return ""
     names = sorted(outputs)
     total = sum(sizes.get(name, 0) for name in names)
+    # End tags of td and tr are left out (HTML allows it): 12 outputs a record, thousands of records.
     rows = "".join(
-        f'<tr><td><a href="{_attr(quote(name))}">{_text(name.rsplit("/", 1)[-1])}</a></td>'
-        f'<td class="size">{_size(sizes[name]) if name in sizes else "missing"}</td>'
-        f"<td><code>{_text(outputs[name])}</code></td></tr>" for name in names)
+        f'<tr><td><a href="{_attr(quote(name))}">{_text(name.rsplit("/", 1)[-1])}</a>'
+        f'<td>{_size(sizes[name]) if name in sizes else "missing"}<td>{_text(outputs[name])}' for name in names)
     return (f"<details><summary>{len(names)} file{'s' if len(names) != 1 else ''}, {_size(total)}</summary>"
             f'<table class="outputs">{rows}</table></details>')
 
