@@ -58,6 +58,7 @@ bench: setup
 	$(PY) bench/bench_epub.py
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_dask.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis

@@ -303,13 +303,22 @@ _broken_format: ConversionError | None = None
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
-    """Load the style, the record schema and every writer module once per worker."""
+    """A pool worker: dies with its parent, then loads what every record needs."""
+    _die_with(parent)
+    load_worker(settings)
+
+
+def load_worker(settings: Settings, refused: ConversionError | None = None) -> None:
+    """Load the style, the record schema and every writer module once per worker process (a pool's
+    or a Dask cluster's); a worker `refused` fails every record with that error instead."""
     global _settings, _style, _broken_format
     from .record import problems
     from .style import load_style
 
-    _die_with(parent)
     _settings = settings
+    if refused is not None:
+        _broken_format = refused
+        return
     _style = load_style(settings.style)
     problems({})  # compiles both record validators: the fast one and the one that explains
     for fmt in settings.formats:
@@ -376,7 +385,7 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
     return target
 
 
-def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
+def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
     read beside it, and their names), outcomes and manifest records."""
     from .convert import applicable, convert, decodable, read_assets
@@ -486,14 +495,20 @@ def _locked(manifest: Path) -> Iterator[None]:
         yield
 
 
-def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
+#: runs sources popped from a queue, yielding (source, result, an exception, or CRASHED)
+Engine = Callable[["Settings", list[Source], int, int], Iterator[tuple[Source, Any]]]
+
+
+def run(plan: Plan, jobs: int, engine: Engine | None = None) -> Iterator[Outcome]:
     """Yield the unchanged records, then each built or failed record as its worker finishes.
 
     Workers start once and at most `jobs * 4` sources are in flight, so memory stays flat whatever
     the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
     in flight with it; the pool restarts for the rest, and those sources are retried at the end, each
-    alone in a fresh worker, so only the culprit fails."""
+    alone in a fresh worker, so only the culprit fails. `engine` runs the sources elsewhere (a Dask
+    cluster: `archiver.daskengine`) under the same contract as the built-in pool."""
     settings = plan.settings
+    execute = engine or _execute
     with _locked(plan.manifest_path):
         for leftover in settings.out_dir.glob(f".{plan.manifest_path.name}.*.part"):
             leftover.unlink(missing_ok=True)
@@ -532,14 +547,14 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
         suspects: list[Source] = []
         try:
             while queue:
-                for source, result in _execute(settings, queue, jobs, window=jobs * 4):
-                    if result is _CRASHED:
+                for source, result in execute(settings, queue, jobs, jobs * 4):
+                    if result is CRASHED:
                         suspects.append(source)
                     else:
                         yield from settle(source, result)
             for suspect in suspects:
-                for source, result in _execute(settings, [suspect], 1, window=1):
-                    if result is _CRASHED:
+                for source, result in execute(settings, [suspect], 1, 1):
+                    if result is CRASHED:
                         result = (None, [_failed(source, None, ArchiverError(
                             f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
                             source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
@@ -554,19 +569,20 @@ def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
             settings.write(plan.manifest_path, _manifest_bytes(manifest))
 
 
-_CRASHED = object()
+#: the result of a source whose worker died while building it
+CRASHED = object()
 
 
 def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) -> Iterator[tuple[Source, Any]]:
     """Build sources popped from `queue` on a fresh pool, yielding (source, result or exception); if a
-    worker dies, yield (source, _CRASHED) for every source in flight and stop, leaving the rest queued."""
+    worker dies, yield (source, CRASHED) for every source in flight and stop, leaving the rest queued."""
     pool = _pool(settings, jobs, len(queue))
     in_flight: dict[cf.Future, Source] = {}
     try:
         while queue or in_flight:
             while queue and len(in_flight) < window:
                 source = queue.pop()
-                in_flight[pool.submit(_build_source, source)] = source
+                in_flight[pool.submit(build_source, source)] = source
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 try:
@@ -578,7 +594,7 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                 yield in_flight.pop(future), result
     except cf.process.BrokenProcessPool:
         for source in in_flight.values():
-            yield source, _CRASHED
+            yield source, CRASHED
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

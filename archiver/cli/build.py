@@ -37,18 +37,22 @@ Example:
 @click.option("--shard", default=None, metavar="K/N", shell_complete=complete_shards,
               help="Build only the K-th of N deterministic parts of the sources (CI matrix, job arrays).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: such records fail (exit 3).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
+                   "processes (needs archiver[dask]).")
 @click.option("--dry-run", is_flag=True, help="Say which sources would be built and which are current; "
                                               "write nothing.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
               help="Report on standard output as JSON (the report.json data) instead of a summary table.")
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
-            shard: str | None, strict: bool, dry_run: bool, report_format: str) -> None:
+            shard: str | None, strict: bool, scheduler: str | None, dry_run: bool, report_format: str) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
     exit status is non-zero if any record failed."""
     from .. import batch, buildreport
+    from ..errors import UsageError
     from ..writers import named_explicitly, resolve
 
     formats = resolve(to)
@@ -60,14 +64,21 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     if dry_run:
         _say_plan(plan, out_dir, report_format)
         return
+    if scheduler and jobs:
+        raise UsageError("--jobs and --scheduler exclude each other",
+                         hint="a Dask build runs on as many workers as the cluster has")
     if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     outcomes = []
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     loud = verbosity() > 0
-    with click.progressbar(length=len(plan.todo), label="building", file=sys.stderr,
-                           hidden=not show_bar or loud or report_format == "json") as bar:
-        for outcome in batch.run(plan, jobs):
+    with _engine(scheduler) as engine, click.progressbar(
+            length=len(plan.todo), label="building", file=sys.stderr,
+            hidden=not show_bar or loud or report_format == "json") as bar:
+        if engine is not None:
+            engine.start(plan.settings)
+            jobs = engine.workers()
+        for outcome in batch.run(plan, jobs, engine):
             outcomes.append(outcome)
             if outcome.status != "unchanged":
                 bar.update(1)
@@ -104,7 +115,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     rows = [("records built", counts["built"]), ("unchanged (skipped)", counts["unchanged"]),
             ("failed", counts["failed"]), ("with warnings", warned),
             ("sources", len(plan.todo) + len({o.source for o in plan.unchanged})),
-            ("jobs", jobs), ("seconds", f"{elapsed:.2f}"),
+            ("Dask workers" if scheduler else "jobs", jobs), ("seconds", f"{elapsed:.2f}"),
             ("records per second", f"{built / elapsed:.1f}" if built and elapsed else "-")]
     width = max(len(name) for name, _ in rows)
     if verbosity() >= 0:
@@ -114,6 +125,21 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(batch.exit_code(outcomes))
+
+
+def _engine(scheduler: str | None):
+    """The Dask engine for --scheduler (a context that closes it), else none: the built-in pool."""
+    import contextlib
+
+    if not scheduler:
+        return contextlib.nullcontext(None)
+    try:
+        from ..daskengine import DaskEngine
+    except ImportError:
+        from ..errors import UsageError
+        raise UsageError("--scheduler needs Dask, which is not installed",
+                         hint="pip install 'archiver[dask]'") from None
+    return DaskEngine(scheduler)
 
 
 def _sizes(out_dir: Path, report: dict) -> dict[str, int]:
