@@ -4,14 +4,14 @@ One static, self-contained HTML5 page (inline CSS and a few lines of script, no 
 file), so it can be mailed, archived or opened from a shared drive: a summary of the batch at the top,
 then one row per record with its status, its errors and warnings (codes, JSON pointers or lines,
 hints) and its output files with their sizes and SHA-256 digests. Failed records come first, then
-those with warnings. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top)
+those with warnings; the page is made a record at a time, never held whole. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top)
 hide the other rows; without script every row shows. The page is deterministic: no timings, no clock.
 """
 
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote
 
 FILTERS = {"all": "All records", "failed": "Failed", "warned": "With warnings"}
@@ -49,42 +49,41 @@ window.addEventListener('hashchange',apply);apply();})();
 """
 
 
-def render(report: Mapping[str, Any], sizes: Mapping[str, int], title: str) -> str:
-    """The page for `report` (as `batch.report` makes it, with the CLI's additions such as `shard`);
-    `sizes` gives each output's size in bytes by its name relative to OUT (missing: not on disk)."""
-    records = list(report.get("records", []))
-    counts = dict(report.get("counts", {}))
-    warned = sum(1 for r in records if r.get("warnings"))
-    failed = counts.get("failed", 0)
-    ordered = sorted(records, key=lambda r: (r.get("status") != "failed", not r.get("warnings"),
-                                             r.get("source") or "", r.get("identifier") or ""))
-    meta = [f"archiver {report.get('archiver_version', '?')}", f"style {report.get('style', '?')}",
-            "formats: " + ", ".join(report.get("formats", []))]
-    if report.get("shard"):
-        meta.append(f"shard {report['shard']}")
-    summary = [("records", len(records)), ("built", counts.get("built", 0)),
-               ("unchanged", counts.get("unchanged", 0)), ("failed", failed), ("with warnings", warned)]
-    filter_counts = {"all": len(records), "failed": failed, "warned": warned}
-    parts = ['<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-             f"<title>{_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n",
-             f"<h1>{_text(title)}</h1>\n<p class=\"meta\">{_text(' · '.join(meta))}</p>\n",
-             '<ul class="summary">',
-             "".join(f'<li class="count-{quote(name.replace(" ", "-"))}"><b>{value}</b> {_text(name)}</li>'
-                     for name, value in summary),
-             '</ul>\n<nav aria-label="Filter the records">',
-             "".join(f'<a href="#{name}">{_text(label)} ({filter_counts[name]})</a>'
-                     for name, label in FILTERS.items()),
-             f'<span>showing <b id="shown">{len(records)}</b></span></nav>\n</header>\n<main>\n',
-             '<table id="records">\n<thead><tr><th scope="col">Record</th><th scope="col">Status</th>'
-             '<th scope="col">Source</th><th scope="col">Errors and warnings</th><th scope="col">Outputs</th>'
-             "</tr></thead>\n<tbody>\n"]
-    parts.extend(_row(record, sizes) for record in ordered)
-    parts.append(f"</tbody>\n</table>\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n")
-    return "".join(parts)
+def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterable[Mapping[str, Any]],
+           size_of: Callable[[str], int | None], title: str) -> Iterator[str]:
+    """The page in pieces, a record at a time. `head` is the report without its records (as
+    `batch.report_head` makes it, with the CLI's additions such as `shard`); `summary` its counts
+    (built, unchanged, failed) and `warned`; `records` in the page's order (failed first, then those
+    with warnings); `size_of` an output's size in bytes by its name relative to OUT (None: not there)."""
+    built, unchanged, failed = (summary.get(k, 0) for k in ("built", "unchanged", "failed"))
+    total, warned = built + unchanged + failed, summary.get("warned", 0)
+    meta = [f"archiver {head.get('archiver_version', '?')}", f"style {head.get('style', '?')}",
+            "formats: " + ", ".join(head.get("formats", []))]
+    if head.get("shard"):
+        meta.append(f"shard {head['shard']}")
+    counts = [("records", total), ("built", built), ("unchanged", unchanged), ("failed", failed),
+              ("with warnings", warned)]
+    filter_counts = {"all": total, "failed": failed, "warned": warned}
+    yield "".join([
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n",
+        f"<h1>{_text(title)}</h1>\n<p class=\"meta\">{_text(' · '.join(meta))}</p>\n",
+        '<ul class="summary">',
+        "".join(f'<li class="count-{quote(name.replace(" ", "-"))}"><b>{value}</b> {_text(name)}</li>'
+                for name, value in counts),
+        '</ul>\n<nav aria-label="Filter the records">',
+        "".join(f'<a href="#{name}">{_text(label)} ({filter_counts[name]})</a>' for name, label in FILTERS.items()),
+        f'<span>showing <b id="shown">{total}</b></span></nav>\n</header>\n<main>\n',
+        '<table id="records">\n<thead><tr><th scope="col">Record</th><th scope="col">Status</th>'
+        '<th scope="col">Source</th><th scope="col">Errors and warnings</th><th scope="col">Outputs</th>'
+        "</tr></thead>\n<tbody>\n"])
+    for record in records:
+        yield _row(record, size_of)
+    yield f"</tbody>\n</table>\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
 
 
-def _row(record: Mapping[str, Any], sizes: Mapping[str, int]) -> str:
+def _row(record: Mapping[str, Any], size_of: Callable[[str], int | None]) -> str:
     status = str(record.get("status", "?"))
     identifier = record.get("identifier")
     exit_code = f" (exit {record['exit_code']})" if record.get("exit_code") else ""
@@ -96,7 +95,7 @@ def _row(record: Mapping[str, Any], sizes: Mapping[str, int]) -> str:
             f'data-warned="{1 if record.get("warnings") else 0}"{anchor}>'
             f"<td>{_text(identifier or '-')}</td><td><span class=\"status\">{_text(status)}</span>{exit_code}</td>"
             f"<td><code>{_text(record.get('source', ''))}</code></td><td>{problem_cell}</td>"
-            f"<td>{_outputs(record.get('outputs', {}), sizes)}</td></tr>\n")
+            f"<td>{_outputs(record.get('outputs', {}), size_of)}</td></tr>\n")
 
 
 def _error(error: Mapping[str, Any]) -> str:
@@ -115,11 +114,12 @@ def _warning(warning: Mapping[str, Any]) -> str:
     return f'<li class="warning"><b>{_text(warning.get("code", "warning"))}</b>{pointer} {_text(warning.get("message", ""))}</li>'
 
 
-def _outputs(outputs: Mapping[str, str], sizes: Mapping[str, int]) -> str:
+def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None]) -> str:
     if not outputs:
         return ""
     names = sorted(outputs)
-    total = sum(sizes.get(name, 0) for name in names)
+    sizes = {name: size for name in names if (size := size_of(name)) is not None}
+    total = sum(sizes.values())
     # End tags of td and tr are left out (HTML allows it): 12 outputs a record, thousands of records.
     rows = "".join(
         f'<tr><td><a href="{_attr(quote(name))}">{_text(name.rsplit("/", 1)[-1])}</a>'

@@ -62,11 +62,19 @@ def test_dask_outputs_equal_the_pools_byte_for_byte_and_the_manifest_is_shared(t
     assert code == 0 and report["counts"]["unchanged"] == 6
 
 
-@pytest.mark.slow
-def test_a_lost_worker_is_retried_and_a_record_that_kills_two_workers_fails(tmp_path, monkeypatch):
+@pytest.fixture
+def crashing_format():
+    """The stand-in format, registered here for the run (workers register it on importing it) and
+    unregistered after, so that no other test's "every format" includes it."""
     from dask_formats import CRASHING
 
-    monkeypatch.setitem(FORMATS, "crashing", CRASHING)  # in this process; workers register it on import
+    FORMATS[CRASHING.name] = CRASHING
+    yield
+    FORMATS.pop(CRASHING.name, None)
+
+
+@pytest.mark.slow
+def test_a_lost_worker_is_retried_and_a_record_that_kills_two_workers_fails(tmp_path, monkeypatch, crashing_format):
     src = sources(tmp_path, 6)
     monkeypatch.setenv("DASK_POISON", "CO800004")
     monkeypatch.setenv("DASK_KILL_ONCE", "CO800001")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail_cleanly, write_atomic
+from .common import fail_cleanly, write_atomic, write_atomic_chunks
 from .options import complete_formats, complete_shards, complete_styles, verbosity
 
 
@@ -69,52 +69,43 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
                          hint="a Dask build runs on as many workers as the cluster has")
     if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    outcomes = []
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     loud = verbosity() > 0
-    with _engine(scheduler) as engine, click.progressbar(
+    with batch.session(plan) as state, _engine(scheduler) as engine, click.progressbar(
             length=len(plan.todo), label="building", file=sys.stderr,
             hidden=not show_bar or loud or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
             jobs = engine.workers()
-        for outcome in batch.run(plan, jobs, engine):
-            outcomes.append(outcome)
+        for outcome in batch.run(plan, jobs, state, engine):
             if outcome.status != "unchanged":
                 bar.update(1)
             if loud and report_format == "text":
                 click.echo(f"{outcome.status}: {outcome.identifier or '-'} ({outcome.source})", err=True)
-    elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        counts = state.counts()
+        head = batch.report_head(plan.settings, counts)
+        if parts:
+            head["shard"] = f"{parts.index}/{parts.count}"
+        stem = f"report{parts.suffix if parts else ''}"
+        report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
+        write_atomic_chunks(report_path, [*batch.report_json(head, state.outcomes()), "\n"])
+        summary = {**counts, "warned": state.warned()}
+        write_atomic_chunks(page_path, buildreport.render(head, summary, state.outcomes(failed_first=True),
+                                                          _size_in(out_dir), f"Build report: {out_dir}"))
+        exit_code = state.first_failure_exit_code()
+        if report_format == "json":
+            for chunk in batch.report_json(head, state.outcomes()):
+                click.echo(chunk, nl=False)
+            click.echo()
+            sys.exit(exit_code)
+        for outcome in state.outcomes():
+            _say_errors(outcome)
 
-    data = batch.report(outcomes, plan.settings)
-    if parts:
-        data["shard"] = f"{parts.index}/{parts.count}"
-    stem = f"report{parts.suffix if parts else ''}"
-    report_path = out_dir / f"{stem}.json"
-    write_atomic(report_path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
-    page_path = out_dir / f"{stem}.html"
-    write_atomic(page_path, buildreport.render(data, _sizes(out_dir, data), f"Build report: {out_dir}"))
-    if report_format == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        sys.exit(batch.exit_code(outcomes))
-
-    for outcome in sorted(outcomes, key=lambda o: (o.source, o.identifier or "")):
-        for error in outcome.errors:
-            where = error.get("source", outcome.source)
-            if "line" in error:
-                where += f":{error['line']}"
-            if "pointer" in error:
-                where += f" {error['pointer']}"
-            hint = f" (hint: {error['hint']})" if error.get("hint") else ""
-            message = error["message"]
-            text = message if message.startswith(where) else f"{where}: {message}"
-            click.echo(f"error: {text}{hint}", err=True)
-    counts = data["counts"]
-    warned = sum(1 for o in outcomes if o.warnings)
     built = counts["built"] + counts["failed"]
     rows = [("records built", counts["built"]), ("unchanged (skipped)", counts["unchanged"]),
-            ("failed", counts["failed"]), ("with warnings", warned),
-            ("sources", len(plan.todo) + len({o.source for o in plan.unchanged})),
+            ("failed", counts["failed"]), ("with warnings", summary["warned"]),
+            ("sources", len(plan.todo) + len(plan.unchanged)),
             ("Dask workers" if scheduler else "jobs", jobs), ("seconds", f"{elapsed:.2f}"),
             ("records per second", f"{built / elapsed:.1f}" if built and elapsed else "-")]
     width = max(len(name) for name, _ in rows)
@@ -124,7 +115,20 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             click.echo(f"  {name:<{width}}  {value}")
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
-    sys.exit(batch.exit_code(outcomes))
+    sys.exit(exit_code)
+
+
+def _say_errors(outcome: dict) -> None:
+    for error in outcome["errors"]:
+        where = error.get("source", outcome["source"])
+        if "line" in error:
+            where += f":{error['line']}"
+        if "pointer" in error:
+            where += f" {error['pointer']}"
+        hint = f" (hint: {error['hint']})" if error.get("hint") else ""
+        message = error["message"]
+        text = message if message.startswith(where) else f"{where}: {message}"
+        click.echo(f"error: {text}{hint}", err=True)
 
 
 def _engine(scheduler: str | None):
@@ -142,22 +146,20 @@ def _engine(scheduler: str | None):
     return DaskEngine(scheduler)
 
 
-def _sizes(out_dir: Path, report: dict) -> dict[str, int]:
-    """Each reported output's size on disk (a file missing now is left out: the page says so)."""
-    sizes = {}
-    for record in report["records"]:
-        for name in record["outputs"]:
-            try:
-                sizes[name] = (out_dir / name).stat().st_size
-            except OSError:
-                continue
-    return sizes
+def _size_in(out_dir: Path):
+    """An output's size on disk by its name in the report (None: not there now; the page says so)."""
+    def size(name: str) -> int | None:
+        try:
+            return (out_dir / name).stat().st_size
+        except OSError:
+            return None
+    return size
 
 
 def _say_plan(plan, out_dir: Path, report_format: str) -> None:
     """--dry-run: the sources a run would build and those whose outputs are current."""
     todo = [source.key for source in plan.todo]
-    unchanged = sorted({outcome.source for outcome in plan.unchanged})
+    unchanged = [source.key for source in plan.unchanged]
     if report_format == "json":
         click.echo(json.dumps({"dry_run": True, "output": str(out_dir), "build": todo, "unchanged": unchanged},
                               ensure_ascii=False, indent=2))

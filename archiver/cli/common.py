@@ -93,8 +93,12 @@ class Tally:
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write a file so that it is either complete or absent: a temporary name in the same folder,
     flushed to disk, then renamed over the target."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    write_atomic_chunks(path, [data])
+
+
+def write_atomic_chunks(path: Path, chunks: Iterable[bytes | str]) -> None:
+    """`write_atomic` for content made piece by piece (a report of a whole batch), so it is never
+    held in memory whole."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except FileNotFoundError:  # the folder is made on the first write into it, not tried on every one
@@ -102,7 +106,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
