@@ -200,6 +200,18 @@ def test_build_dry_run_writes_nothing_and_says_what_it_would_build(batch_sources
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
 
 
+def test_build_status_lists_what_the_state_holds(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    run("build", str(batch_sources), "-o", str(out), "--to", "bibtex")
+    code, stdout, stderr = run("build", "-o", str(out), "--status", "--format", "json")
+    held = json.loads(stdout)["records"]
+    assert code == 0 and sorted(r["identifier"] for r in held) == ["CO23081", "CO24017", "CO24102"]  # not BAD01
+    assert all(r["outputs"] == 2 for r in held if r["identifier"] != "CO24017")  # .json and .bib
+    code, stdout, stderr = run("build", "-o", str(out), "--status")
+    assert code == 0 and "3 record(s) from 3 source(s)" in stderr and "CO23081" in stdout
+    assert run("build", "-o", str(out))[0] == 2  # no sources and no --status
+
+
 def test_convert_and_package_dry_runs_write_nothing(tmp_path):
     out = tmp_path / "out"
     code, stdout, _ = run("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "jats,bib", "--dry-run")

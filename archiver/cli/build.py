@@ -23,9 +23,10 @@ Example:
   archiver build samples/records samples/sources -o out/ --jobs 2
   archiver build records/ -o out/ --to jats,pdf --shard 2/4   # machine 2 of 4
   archiver build records/ -o out/ --dry-run                    # what a run would build
+  archiver build -o out/ --status                              # what out/ holds
   # out/<identifier>/... for every record, out/report.json and out/report.html (open it in a
   # browser); a rerun redoes only what changed""")
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; each record gets OUT/<identifier>/.")
 @click.option("--to", "to", default=None, metavar="LIST", shell_complete=complete_formats,
@@ -40,13 +41,16 @@ Example:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
                    "processes (needs archiver[dask]).")
+@click.option("--status", is_flag=True, help="Say what OUT's build state holds (every shard's): sources, "
+                                             "records and outputs; build nothing.")
 @click.option("--dry-run", is_flag=True, help="Say which sources would be built and which are current; "
                                               "write nothing.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
               help="Report on standard output as JSON (the report.json data) instead of a summary table.")
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
-            shard: str | None, strict: bool, scheduler: str | None, dry_run: bool, report_format: str) -> None:
+            shard: str | None, strict: bool, scheduler: str | None, status: bool, dry_run: bool,
+            report_format: str) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
@@ -55,6 +59,11 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     from ..errors import UsageError
     from ..writers import named_explicitly, resolve
 
+    if status:
+        _say_status(out_dir, report_format)
+        return
+    if not sources:
+        raise UsageError("no SOURCES to build", hint="name record files or folders, or use --status")
     formats = resolve(to)
     parts = batch.Shard.parse(shard) if shard else None
     found = batch.discover(sources, out_dir)
@@ -154,6 +163,32 @@ def _size_in(out_dir: Path):
         except OSError:
             return None
     return size
+
+
+def _say_status(out_dir: Path, report_format: str) -> None:
+    """--status: every state in OUT, a line per record."""
+    from ..buildstate import BuildState
+
+    rows = []
+    for path in sorted(out_dir.glob(".archiver-state*.sqlite")):
+        suffix = path.name[len(".archiver-state"):-len(".sqlite")]
+        state = BuildState(out_dir, suffix, readonly=True, others=False)
+        try:
+            for key in state.keys():
+                for identifier, record in sorted(state.entry_here(key)["records"].items()):
+                    rows.append({"state": path.name, "source": key, "identifier": identifier,
+                                 "outputs": len(record["outputs"]), "warnings": len(record.get("warnings", [])),
+                                 "archiver_version": record.get("archiver_version")})
+        finally:
+            state.close()
+    if report_format == "json":
+        click.echo(json.dumps({"output": str(out_dir), "records": rows}, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['identifier']:<20} {row['outputs']:>3} files  {row['warnings']:>2} warnings  {row['source']}")
+    sources = len({(row["state"], row["source"]) for row in rows})
+    click.echo(f"{out_dir}: {len(rows)} record(s) from {sources} source(s) in "
+               f"{len({row['state'] for row in rows})} build state(s)", err=True)
 
 
 def _say_plan(plan, out_dir: Path, report_format: str) -> None:
