@@ -59,6 +59,7 @@ bench: setup
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_dask.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis

@@ -136,28 +136,27 @@ class Plan:
 def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
     """Files named, plus every file inside folders named (hidden files, files that are never sources
     such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
-    duplicates."""
-    from .ingest import NOT_SOURCE_SUFFIXES, is_sidecar
+    duplicates. Each file is resolved once."""
+    from .ingest import NOT_SOURCE_SUFFIXES, sidecars
 
     out = out_dir.resolve()
     cwd = Path.cwd().resolve()
-    found: dict[str, Source] = {}
+    found: dict[str, tuple[Source, Path]] = {}
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                           and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES)
-                           and out not in p.resolve().parents)
+            files = [(p, p.resolve()) for p in sorted(path.rglob("*"))
+                     if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                     and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES) and p.is_file()]
+            files = [(p, real) for p, real in files if not real.is_relative_to(out)]
         else:
-            files = [path]
-        for file in files:
+            files = [(path, path.resolve())]
+        for file, real in files:
             absolute = Path(os.path.abspath(file))
             key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
-            found.setdefault(key, Source(key, file))
-    resolved = {source.path.resolve() for source in found.values()}
-    return sorted((source for source in found.values() if not is_sidecar(source.path, resolved)),
-                  key=lambda s: s.key)
+            found.setdefault(key, (Source(key, file), real))
+    skipped = sidecars({real for _, real in found.values()})
+    return sorted((source for source, real in found.values() if real not in skipped), key=lambda s: s.key)
 
 
 def _sha256_file(path: Path) -> str | None:
@@ -524,8 +523,10 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
         outcomes = _check_duplicates(source, outcomes, entries, state, contested)
         if fingerprint and entries and all(o.status == "built" for o in outcomes):
             state.put(source.key, {**fingerprint, "records": entries})
-            earlier = _earlier_outputs(state.earlier(source.key))
-            state.forget_earlier(source.key)
+            previous = state.earlier(source.key)
+            if previous is not None:
+                state.forget_earlier(source.key)
+            earlier = _earlier_outputs(previous)
             _remove_stale(settings.out_dir, earlier, entries)
             superseded.update((i, outputs) for i, outputs in earlier.items() if i not in entries)
         return keep(outcomes)

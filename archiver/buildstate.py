@@ -197,9 +197,9 @@ class BuildState:
             fields = {name: record[name] for name in _RECORD_FIELDS if name in record}
             self._db.execute("INSERT INTO records VALUES (?, ?, ?)", (key, str(identifier), json.dumps(fields)))
             outputs = record.get("outputs")
-            for name, digest in (outputs.items() if isinstance(outputs, dict) else ()):
-                self._db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
-                                 (key, str(identifier), str(name), _text(digest)))
+            self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
+                                 ((key, str(identifier), str(name), _text(digest))
+                                  for name, digest in (outputs.items() if isinstance(outputs, dict) else ())))
 
     def drop(self, key: str) -> None:
         for table, column in (("sources", "key"), ("records", "source"), ("outputs", "source")):
@@ -238,8 +238,8 @@ class BuildState:
         """Move the source's entry out of the state, before its record is rebuilt (so the state
         never claims a file that the rebuild is replacing), keeping it for `earlier`."""
         entry = self.entry(key)
-        self.drop(key)
         if entry is not None:
+            self.drop(key)
             self._db.execute("INSERT OR REPLACE INTO earlier VALUES (?, ?)", (key, json.dumps(entry)))
 
     def earlier(self, key: str) -> Any:
