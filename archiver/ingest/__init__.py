@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
@@ -126,11 +127,71 @@ def ingest_date() -> str:
     return (source_date_epoch() or datetime.now(timezone.utc)).date().isoformat()
 
 
+#: how much of a source recognising its kind reads
+SNIFF_BYTES = 65536
+_SPACE = re.compile(rb"[ \t\r\n\f]*")
+_NAME = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_HTML_DOCTYPE = re.compile(rb"<!doctype[ \t\r\n\f]+html[ \t\r\n\f>]", re.I)
+_JATS_SIGNS = re.compile(rb"<front[ \t\r\n>]|\bdtd-version=|\barticle-type=|xmlns:(?:xlink|mml|ali)=")
+
+
+def first_element(data: bytes) -> tuple[bytes | None, bool, bool]:
+    """(name of the first element, whether an HTML DOCTYPE came before it, whether the prolog ran past
+    the bounded prefix) of a markup source. Declarations, processing instructions, comments and the
+    DOCTYPE are skipped with `find`, each search starting where the last ended, so the work is linear in
+    the prefix whatever it holds (no pattern here can backtrack)."""
+    head = data[:SNIFF_BYTES]
+    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    html_doctype = False
+    while True:
+        position = _SPACE.match(head, position).end()
+        if head.startswith(b"<!--", position):
+            end, step = head.find(b"-->", position + 4), 3
+        elif head.startswith(b"<?", position):
+            end, step = head.find(b"?>", position + 2), 2
+        elif head[position:position + 9].lower() == b"<!doctype":
+            html_doctype = html_doctype or _HTML_DOCTYPE.match(head, position) is not None
+            close = head.find(b">", position)
+            subset = head.find(b"[", position, close if close >= 0 else len(head))
+            if subset >= 0:  # an internal subset: it ends at "]" then ">"
+                close = head.find(b"]", subset)
+                close = head.find(b">", close) if close >= 0 else -1
+            end, step = close, 1
+        else:
+            match = _NAME.match(head, position)
+            return (match[1] if match else None), html_doctype, False
+        if end < 0:
+            return None, html_doctype, True
+        position = end + step
+
+
+def markup_kind(data: bytes) -> str | None:
+    """"jats", "html" or None (not markup this decides) from the source's first element: an HTML DOCTYPE
+    or <html>/<head>/<body> is a page; <article> is JATS only with JATS's own signs (<front>,
+    dtd-version, article-type, its namespaces) in the prefix, else a page's <article>; a prolog of
+    comments longer than the prefix is a saved page (no JATS writer emits 64 KiB of comments)."""
+    element, html_doctype, unfinished = first_element(data)
+    if html_doctype or unfinished:
+        return "html"
+    if element is None:
+        return None
+    local = element.rpartition(b":")[2].lower()
+    if local in (b"html", b"head", b"body"):
+        return "html"
+    if local == b"article":
+        return "jats" if _JATS_SIGNS.search(data[:SNIFF_BYTES]) else "html"
+    return None
+
+
 def detect(data: bytes, name: str) -> str:
     if not data.strip():
         raise InputError("the file is empty", source=name, hint="give a file with a commentary in it")
+    decided = markup_kind(data)
+    if decided:
+        return decided
     for kind in READERS:
-        if reader(kind).sniff(data, name):
+        # JATS is markup_kind's to decide (its reader's own test is a pattern, not bounded work)
+        if kind != "jats" and reader(kind).sniff(data, name):
             return kind
     raise InputError("not a source archiver recognises", source=name,
                      hint=f"give --from KIND (one of: {', '.join(READERS)}) if you know what it is")

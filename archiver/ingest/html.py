@@ -23,7 +23,7 @@ from urllib.parse import unquote, urljoin
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
-from . import Draft, Neighbour, image_type
+from . import Draft, Neighbour, image_type, markup_kind
 from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
                       NOTES_HEADING, SYNOPSIS, TITLE_LINE, attribute_bios, finish, note_inlines)
 from .pagetext import decode, looks_like_heading
@@ -44,10 +44,7 @@ _GENERIC_CONTENT = ("//*[@itemprop='articleBody']", "//article//*[contains(conca
 
 
 def sniff(data: bytes, name: str) -> bool:
-    if name.lower().endswith((".html", ".htm", ".xhtml")):
-        return True
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in data[:65536].lower()
+    return name.lower().endswith((".html", ".htm", ".xhtml")) or markup_kind(data) == "html"
 
 
 #: a saved page's images come from the files saved beside it ("Web Page, complete") or from the page
