@@ -39,11 +39,19 @@ def _fold_spaces(text: str) -> str:
     return _SPACE_RUNS.sub(" ", _OTHER_SPACES.sub(" ", text))
 
 
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
+                        re.I)
+
+
 def parse_date(text: str) -> tuple[str, bool]:
     """An ISO 8601 date from a common written form, and whether a missing day or month was completed
     (to the first). Numeric dates are read day first (31/05/2023) unless only month first makes sense
     (05/31/2023)."""
     raw = clean_text(str(text))
+    # An ISO 8601 date-time is dated as its own zone has it ("2015-03-17T23:27:40-07:00" is the 17th
+    # where the page was published, though the 18th in UTC): its date part, never converted.
+    if stamp := _DATE_TIME.fullmatch(raw):
+        raw = stamp[1]
     value = raw.lower().replace(",", " ").replace(".", " ")
     value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
     # "31.05.2023" is a numeric date, not three words; a leading weekday ("Wednesday, 31 May") says nothing.
@@ -157,3 +165,82 @@ def _author_with_affiliation(text: str) -> dict:
     if affiliation.strip():
         author["affiliations"] = [{"name": affiliation.strip()}]
     return author
+
+
+# Bylines as pages print them ------------------------------------------------------------------------
+
+#: words that end a job title printed after a name ("Ben Silverman Games Editor")
+_TITLE_ENDS = {"editor", "editors", "writer", "reporter", "correspondent", "columnist", "contributor",
+               "producer", "analyst", "critic", "blogger", "intern", "director", "chief", "manager", "fellow",
+               "officer", "researcher", "journalist", "staff"}
+#: words that may stand before those in a job title
+_TITLE_WORDS = _TITLE_ENDS | {
+    "senior", "junior", "staff", "contributing", "managing", "executive", "associate", "assistant", "deputy",
+    "foreign", "national", "political", "politics", "business", "features", "feature", "opinion", "digital",
+    "entertainment", "music", "film", "food", "travel", "style", "culture", "games", "gaming", "sports",
+    "science", "health", "tech", "technology", "news", "city", "metro", "legal", "investigative", "special",
+    "white", "house", "global", "economics", "economy", "security", "defense", "defence", "research",
+    "visiting", "nonresident", "non-resident", "principal", "editorial", "social", "media", "video", "photo",
+    "web", "weekend", "markets", "money", "education", "environment", "climate", "medical", "in", "at-large",
+    "of", "&", "and", "the"}
+_DEGREES = re.compile(r"(?:,?\s+|,\s*)(?:M\.?A|M\.?S|M\.?Sc|B\.?A|B\.?Sc|Ph\.?\s?D|M\.?D|M\.?P\.?H|R\.?N|D\.?O|"
+                      r"D\.?D\.?S|MBA|J\.?D|LL\.?M|DPhil|Ed\.?D|Psy\.?D|MFA|CPA|R\.?D|L\.?D|MSW|LCSW|FACP|"
+                      r"FRCP|MBBS|DrPH|PharmD|FAAP|CNM|NP|PA-C)\.?(?=$|[\s,])")
+_BY = re.compile(r"^(?:written\s+)?by[:\s]\s*", re.I)
+#: words that make a name an organisation's (a group author), not a person's
+ORGANISATION_WORDS = re.compile(
+    r"\b(foundation|institute|institution|university|college|school|centre|center|council|committee|"
+    r"association|society|agency|ministry|department|office|commission|organi[sz]ation|corporation|"
+    r"company|inc|ltd|llc|gmbh|press|news|times|post|journal|magazine|staff|editors|editorial|team|board|"
+    r"group|project|network|coalition|alliance|trust|bank|government|contributors|wikipedia|reuters|"
+    r"associated|afp|bbc|npr|blog|labs?|authority|service|services|federation|union|league|"
+    r"partnership|initiative|programme|program|observatory|secretariat|bureau|club)\b", re.I)
+
+
+def clean_person(text: str) -> str:
+    """A byline name without what pages print around it: "By", degrees ("Brenda Goodman, MA"), a job
+    title ("Ben Silverman Games Editor", "Jane Doe, Senior Fellow")."""
+    name = _BY.sub("", clean_text(text))
+    name = _DEGREES.sub("", name).strip(" ,")
+    head, comma, tail = name.partition(",")
+    if comma and tail.strip() and all(w.lower().strip(".") in _TITLE_WORDS for w in tail.split()):
+        name = head.strip()
+    words = name.split(" ")
+    if len(words) >= 3 and words[-1].lower() in _TITLE_ENDS:
+        while len(words) > 2 and words[-1].lower() in _TITLE_WORDS:
+            words.pop()
+        name = " ".join(words)
+    return name
+
+
+def is_organisation(name: str) -> bool:
+    return bool(ORGANISATION_WORDS.search(name))
+
+
+def author_from_name(text: str, inverted: bool = False) -> dict | None:
+    """One author from a byline name: an organisation keeps its name whole; a person is cleaned and
+    split. `inverted`: the name may be written "Family, Given" (Dublin Core, Highwire), particles after
+    the given name included ("Jong, Michiel de" is Michiel de Jong)."""
+    raw = clean_text(text)
+    if not raw:
+        return None
+    name = clean_person(raw)
+    if is_organisation(name) and not _DEGREES.search(raw):
+        return organisation(name)
+    if inverted and name.count(",") == 1:
+        family, given = (part.strip() for part in name.split(","))
+        words = given.split(" ")
+        particles = []
+        while len(words) > 1 and words[-1].lower() in PARTICLES:
+            particles.insert(0, words.pop())
+        if family and words and len(family.split()) <= 3 and len(words) <= 3:
+            family = " ".join(particles + [family])
+            return {"name": f"{' '.join(words)} {family}", "given": " ".join(words), "family": family}
+    if not name or "," in name:
+        return None
+    return split_name(name)
+
+
+def organisation(name: str) -> dict:
+    """A group author: its name only, never split into given and family names."""
+    return {"name": clean_text(name)}

@@ -4,7 +4,9 @@ A reader is a module (or, written "module:NAME", an object in a module) with
     sniff(data: bytes, name: str) -> bool          # does this look like my kind? (content first)
     read(data: bytes, name: str) -> list[Draft]    # one Draft per article found
 A reader that sets `USES_NEIGHBOURS = True` is also given `neighbour=`, a function returning the bytes of
-a file next to the source by relative path (a manuscript's sidecar metadata and images), or None.
+a file next to the source by relative path (a manuscript's sidecar metadata and images), or None; one
+that sets `USES_COLLECTION = True` is given `collection=`, the collection's defaults (or None), which
+decide how it makes identifiers; `ingest` fills every record's missing values from the collection.
 Readers return record JSON without `provenance` (which `ingest` adds), typed warnings and, for figures
 they carry, the image bytes (`Draft.assets`, relative path -> bytes, written by the CLI next to the record);
 they raise `InputError` for a source they cannot read and `RecordInvalid` (with JSON pointers) for values
@@ -23,6 +25,7 @@ from pathlib import Path, PurePath
 from typing import Any, Callable
 
 from .. import __version__
+from ..collection import Collection
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid, UsageError
 from ..record import Record, problems
 from ..reproducible import source_date_epoch
@@ -198,26 +201,30 @@ def detect(data: bytes, name: str) -> str:
 
 
 def read_source(data: bytes, name: str, kind: str | None = None,
-                neighbour: Neighbour | None = None) -> list[Ingested]:
-    """Every record in one source, validated, with provenance filled in, and its image files."""
+                neighbour: Neighbour | None = None, collection: Collection | None = None) -> list[Ingested]:
+    """Every record in one source, validated, with provenance filled in, and its image files; what a
+    record lacks is taken from the collection's defaults, when given, and named in its provenance."""
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     check_size(len(data), name)
     try:
-        return _read_source(data, name, kind, neighbour)
+        return _read_source(data, name, kind, neighbour, collection)
     except RecursionError:
         # pandoc's AST or a record nested thousands deep (">" repeated, "[[[[..."): no article is.
         raise InputError("the source is nested too deeply to be a commentary", source=name,
                          hint="check that this is the right file") from None
 
 
-def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None) -> list[Ingested]:
+def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None,
+                 collection: Collection | None) -> list[Ingested]:
     kind = kind or detect(data, name)
     chosen = reader(kind)
+    options: dict[str, Any] = {}
     if getattr(chosen, "USES_NEIGHBOURS", False):
-        drafts = chosen.read(data, name, neighbour=neighbour)
-    else:
-        drafts = chosen.read(data, name)
+        options["neighbour"] = neighbour
+    if getattr(chosen, "USES_COLLECTION", False):
+        options["collection"] = collection
+    drafts = chosen.read(data, name, **options)
     if not drafts:
         raise InputError("no record in it", source=name, hint="give at least one record")
     digest = hashlib.sha256(data).hexdigest()
@@ -226,6 +233,10 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
         record_data = dict(draft.data)
         # What this run did is a fact no source may override; a source's own remark is kept as the note.
         provenance = dict(record_data.get("provenance") or {})
+        if collection is not None:
+            taken = collection.fill(record_data)
+            if taken:
+                provenance["collection"] = collection.provenance(taken)
         provenance.update({"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
                            "archiver_version": __version__, "ingested": ingest_date()})
         record_data["provenance"] = provenance

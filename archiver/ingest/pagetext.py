@@ -128,11 +128,11 @@ def _title_line(lines, start, parts, site, source, warnings) -> int | None:
         if match and (site is None or site.identifier.fullmatch(match[1])):
             parts["identifier"], parts["title"] = match[1], match[2].strip()
             return i
+    # a page's text names its site's identifier only on the title line; a file name counts when it has
+    # the site's identifier form (CO23081.pagetext.txt), never otherwise ("page.txt" is no identifier)
     stem = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}?(?=\.|$)", PurePath(source).name)
-    if stem and site and site.identifier.fullmatch(stem[0]):
-        parts["identifier"] = stem[0]
-        warnings.append(ArchiverWarning("W001", f"identifier {stem[0]} taken from the file name", source,
-                                        "/identifier"))
+    parts["identifiers"] = {"source": None, "file": stem[0] if stem and site and site.identifier.fullmatch(stem[0])
+                            else None}
     return None
 
 
