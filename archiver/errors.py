@@ -124,4 +124,5 @@ WARNING_CODES: dict[str, str] = {
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
     "W010": "a character no font of the brand can draw is left blank in the PDF",
+    "W011": "the body is empty or far shorter than the source's article text",
 }

@@ -15,6 +15,11 @@ MONTHS = {name: number for number, names in enumerate([
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
+# German and French month names: pages of European publishers print their dates in their own language
+MONTHS.update({name: number for number, names in enumerate([
+    ("januar", "jänner", "janvier"), ("februar", "février", "fevrier"), ("märz", "mars"), ("avril",),
+    ("mai",), ("juni", "juin"), ("juli", "juillet"), ("août", "aout"), ("septembre",), ("okt", "oktober", "octobre"),
+    ("novembre",), ("dez", "dezember", "décembre", "decembre")], start=1) for name in names})
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 # White space is folded in two passes, each a scan the regex engine does fast (one character class; a
@@ -186,7 +191,8 @@ _TITLE_WORDS = _TITLE_ENDS | {
 _DEGREES = re.compile(r"(?:,?\s+|,\s*)(?:M\.?A|M\.?S|M\.?Sc|B\.?A|B\.?Sc|Ph\.?\s?D|M\.?D|M\.?P\.?H|R\.?N|D\.?O|"
                       r"D\.?D\.?S|MBA|J\.?D|LL\.?M|DPhil|Ed\.?D|Psy\.?D|MFA|CPA|R\.?D|L\.?D|MSW|LCSW|FACP|"
                       r"FRCP|MBBS|DrPH|PharmD|FAAP|CNM|NP|PA-C)\.?(?=$|[\s,])")
-_BY = re.compile(r"^(?:written\s+)?by[:\s]\s*", re.I)
+_BY = re.compile(r"^(?:(?:(?:written|posted|geschrieben|verfasst)\s*)?(?:by|von)[:\s]|(?:text|interview|autor|author)"
+                 r"(?:in)?\s*:)\s*", re.I)
 #: words that make a name an organisation's (a group author), not a person's
 ORGANISATION_WORDS = re.compile(
     r"\b(foundation|institute|institution|university|college|school|centre|center|council|committee|"

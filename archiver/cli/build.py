@@ -33,14 +33,18 @@ Example:
 @click.option("--shard", default=None, metavar="K/N",
               help="Build only the K-th of N deterministic parts of the sources (CI matrix, job arrays).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: such records fail (exit 3).")
+@click.option("--collection", "collection_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="A collection file (YAML or JSON) with the defaults of what the sources do not say; "
+                   "changing it rebuilds the records made from sources.")
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
-            shard: str | None, strict: bool) -> None:
+            shard: str | None, strict: bool, collection_file: Path | None) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
     exit status is non-zero if any record failed."""
     from .. import batch
+    from ..collection import load_collection
     from ..writers import named_explicitly, resolve
 
     formats = resolve(to)
@@ -48,7 +52,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
-                      named=named_explicitly(to))
+                      named=named_explicitly(to),
+                      collection=load_collection(collection_file) if collection_file else None)
     if jobs is None:  # the CPUs this process may use (a CI runner's limit), not the machine's
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     outcomes = []

@@ -21,7 +21,8 @@ from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
 Example:
   archiver ingest samples/sources -o records/
   archiver ingest export.csv cms.json -o records/ --format json > report.json
-  archiver ingest CO24033.docx --from manuscript -o records/ --strict""")
+  archiver ingest CO24033.docx --from manuscript -o records/ --strict
+  archiver ingest saved-pages/ crawl.warc.gz -o records/ --collection briefs.yaml""")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; each record becomes OUT/<identifier>.json, images go to OUT/images/.")
@@ -32,18 +33,24 @@ Example:
                                              "source with warnings.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
               help="Report on standard output as JSON instead of text on standard error.")
+@click.option("--collection", "collection_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="A collection file (YAML or JSON, schemas/collection.schema.json): publisher, series, "
+                   "language, rights, base URL and identifier rules for what the sources do not say.")
 @fail_cleanly
-def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str) -> None:
+def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str,
+            collection_file: Path | None) -> None:
     """Normalise sources (saved pages, page text, JATS, DOCX/ODT/Markdown manuscripts, loose JSON, YAML
     or CSV records) into canonical records, one per article. Folders are searched recursively.
 
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
+    from ..collection import load_collection
     from ..errors import ArchiverError, InputError, UsageError
     from ..ingest import NOT_SOURCE_SUFFIXES, READERS, check_size, folder_reader, is_sidecar, read_source
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
+    collection = load_collection(collection_file) if collection_file else None
     tally = Tally(strict=strict, as_json=report_format == "json")
     paths = expand_paths(sources, skip=NOT_SOURCE_SUFFIXES)
     given = {path.resolve() for path in paths}
@@ -57,7 +64,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
                 raise InputError("no such file", source=name, hint="check the path")
             check_size(path.stat().st_size, name)
             data = path.read_bytes()
-            results = read_source(data, name, kind, neighbour=folder_reader(path.parent))
+            results = read_source(data, name, kind, neighbour=folder_reader(path.parent), collection=collection)
             warnings = [warning for item in results for warning in item.warnings]
             outputs: dict[Path, bytes] = {}
             for item in results:

@@ -23,7 +23,7 @@ from ..normalize import clean_text
 from . import Draft, Neighbour, markup_kind
 from .article import finish
 from .htmlbody import BLOCK_TAGS, Article
-from .pagemeta import Meta, metadata
+from .pagemeta import Meta, is_dateline, metadata
 from .pagetext import decode
 from .sites import FURNITURE_CLASSES, Site, is_furniture, site_for
 
@@ -33,7 +33,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "em
 _HAS_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 #: the page's own markup of its article text, on sites without rules (first found wins)
 _GENERIC_CONTENT = tuple(
-    ["//*[@itemprop='articleBody']"] +
+    ["//*[contains(concat(' ', @itemprop, ' '), ' articleBody ')]"] +
     [f"//article//*[{_HAS_CLASS.format(name)}]" for name in ("entry-content", "post-content", "article-body",
                                                              "article__body", "article-content", "story-body",
                                                              "post-body", "body-content", "field--name-body")])
@@ -120,8 +120,10 @@ def _content(document, text: str, site: Site | None, base: str | None, source: s
 
 
 def _drop(element, source: str, warnings: list[ArchiverWarning]) -> None:
+    """Drop furniture; W006 names the text dropped (an empty share icon loses none, and says nothing)."""
     shown = clean_text(element.text_content())
-    warnings.append(ArchiverWarning("W006", "dropped page furniture: " + (shown[:60] or f"<{element.tag}>"), source))
+    if shown:
+        warnings.append(ArchiverWarning("W006", "dropped page furniture: " + shown[:60], source))
     element.drop_tree()
 
 
@@ -136,11 +138,11 @@ def _drop_furniture(content, source: str, warnings: list[ArchiverWarning]) -> No
         if element.getparent() is not None and not any(a in boxes for a in element.iterancestors()) \
                 and len(clean_text(element.text_content()).split()) <= 0.3 * total:
             _drop(element, source, warnings)
-    for element in list(content.iter(*BLOCK_TAGS, "div", "section", "aside")):
+    for element in list(content.iter(*BLOCK_TAGS, "li", "div", "section", "aside")):
         if element.getparent() is None:
             continue
         text = clean_text(element.text_content())
-        if is_furniture(text):
+        if is_furniture(text) or is_dateline(text):
             _drop(element, source, warnings)
 
 
@@ -148,8 +150,18 @@ def _article_words(document) -> int:
     """Words of the page's article text as its own markup bounds it (the longest of its <article>,
     `articleBody` and <main> elements), or of its <body>: what the record's body is measured against."""
     candidates = document.xpath("//article | //*[@itemprop='articleBody'] | //main")
-    counts = [len(clean_text(element.text_content()).split()) for element in candidates[:50]]
+    counts = [_words(element) - sum(_words(thread) for thread in element.xpath(_COMMENTS))
+              for element in candidates[:50]]
     return max(counts) if counts else 0
+
+
+#: a comment thread inside an article element is not the article's text
+_COMMENTS = (".//*[(contains(@id, 'comments') or contains(@class, 'comments') or contains(@class, 'comment-list'))"
+             " and not(ancestor::*[contains(@id, 'comments') or contains(@class, 'comments')])]")
+
+
+def _words(element) -> int:
+    return len(clean_text(element.text_content()).split())
 
 
 def _check_length(record: dict, reference: int, source: str, warnings: list[ArchiverWarning]) -> None:

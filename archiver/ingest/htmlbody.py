@@ -21,7 +21,8 @@ from . import Neighbour, image_type
 from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
                       NOTES_HEADING, SYNOPSIS, attribute_bios, note_inlines)
 from .pagetext import looks_like_heading
-from .sites import Site
+from .pagemeta import is_dateline
+from .sites import Site, is_furniture
 
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "figure", "table", "pre",
               "hr", "dl", "img"}
@@ -98,6 +99,11 @@ class Article:
         if self.state == "editor":
             self.parts["editor_note"], self.state = text, self.resume
             return
+        if tag == "p" and (is_furniture(text) or is_dateline(text)):
+            # loose text between the article's blocks ("by Danilo Dietsch", "Über uns"), which the
+            # element pass before the walk cannot see as an element of its own
+            self.warnings.append(ArchiverWarning("W006", "dropped page furniture: " + text[:60], self.source))
+            return
         if (match := EDITOR.match(text)) and tag == "p":
             if match[1]:
                 self.parts["editor_note"] = clean_text(match[1])
@@ -150,7 +156,11 @@ class Article:
     def blocks_of(self, element) -> list[dict]:
         tag = element.tag
         if tag in ("ul", "ol"):
-            items = [self.item_blocks(li) for li in element if li.tag == "li"]
+            kept = [li for li in element if li.tag == "li" and not is_furniture(clean_text(li.text_content()))]
+            if len(kept) < len([li for li in element if li.tag == "li"]):
+                self.warnings.append(ArchiverWarning("W006", "dropped page furniture: a list's share and "
+                                                     "navigation items", self.source))
+            items = [self.item_blocks(li) for li in kept]
             items = [item for item in items if item]
             return [{"type": "list", "ordered": tag == "ol", "items": items}] if items else []
         if tag == "blockquote":
@@ -363,24 +373,54 @@ class Article:
 
 # Helpers ---------------------------------------------------------------------------------------------
 
+#: wrappers that break a line (their text is a paragraph of its own); other inline elements run on
+_BLOCK_CONTAINERS = _CONTAINERS - {"span", "font"}
+
+
 def _blocks(element):
-    """The block-level elements of a container, in document order, looking through wrappers."""
+    """The block-level elements of a container, in document order, looking through wrappers. Loose
+    text and inline elements between blocks (a blog's `text <a>link</a> text<br><br>`) are gathered
+    into one paragraph per run; two line breaks end a run."""
+    run = _wrap("")
     if element.text and element.text.strip() and element.tag in _CONTAINERS - {"li"}:
-        yield _wrap(element.text)
+        run.text = element.text
     for child in element:
         if not isinstance(child.tag, str):
-            continue
-        if child.tag in _BLOCK_TAGS:
-            yield child
-        elif child.tag in _CONTAINERS and any(isinstance(d.tag, str) and d.tag in _BLOCK_TAGS
-                                              for d in child.iterdescendants()):
-            yield from _blocks(child)
-        elif clean_text(child.text_content()):
-            paragraph = _wrap("")
-            paragraph.append(_copy(child))
-            yield paragraph
+            pass
+        elif child.tag in _BLOCK_TAGS or (child.tag in _CONTAINERS and any(
+                isinstance(d.tag, str) and d.tag in _BLOCK_TAGS for d in child.iterdescendants())):
+            yield from _flush(run)
+            run = _wrap("")
+            yield from ([child] if child.tag in _BLOCK_TAGS else _blocks(child))
+        elif child.tag in _BLOCK_CONTAINERS:
+            yield from _flush(run)
+            run = _wrap("")
+            if clean_text(child.text_content()):
+                paragraph = _wrap("")
+                paragraph.append(_copy(child))
+                yield paragraph
+        elif child.tag == "br" and _double_break(child):
+            yield from _flush(run)
+            run = _wrap("")
+        else:
+            run.append(_copy(child))
         if child.tail and child.tail.strip() and element.tag in _CONTAINERS:
-            yield _wrap(child.tail)
+            if len(run):
+                run[-1].tail = (run[-1].tail or "") + child.tail
+            else:
+                run.text = (run.text or "") + child.tail
+    yield from _flush(run)
+
+
+def _flush(run):
+    if clean_text(run.text_content()):
+        yield run
+
+
+def _double_break(br) -> bool:
+    """A <br> right after another (nothing but white space between): a paragraph break."""
+    previous = br.getprevious()
+    return previous is not None and previous.tag == "br" and not (previous.tail or "").strip()
 
 
 def _wrap(text: str):

@@ -103,10 +103,13 @@ def metadata(meta: Meta, document, site: Site | None, source: str, warnings: lis
     """The record parts the page's metadata gives; problems found go to `problems`."""
     parts: dict[str, Any] = {}
     ld = meta.ld
-    heading = next((decoded(h.text_content()) for h in document.xpath("//h1")), None)
-    title = ld_text(ld.get("headline")) or meta.first("citation_title", "dc.title") \
-        or meta.first("og:title", "twitter:title") or ld_text(ld.get("name")) or heading or _page_title(document)
-    title = decoded(title)
+    heading = _heading(document)
+    titles = [decoded(t) for t in (ld_text(ld.get("headline")), meta.first("citation_title"), meta.first("dc.title"),
+                                   meta.first("og:title"), meta.first("twitter:title"), ld_text(ld.get("name"))) if t]
+    # the first title the page's own heading confirms (a JSON-LD headline may be a description; an
+    # og:title may end with the site's name), else the first given, else the heading or <title>
+    title = next((t for t in titles if heading and t.casefold() == heading.casefold()),
+                 titles[0] if titles else heading or _page_title(document))
     identifier = _ld_identifier(ld.get("identifier")) or meta.first("citation_technical_report_number")
     dc_identifier = meta.first("dc.identifier")
     if not identifier and dc_identifier and not _DOI.fullmatch(dc_identifier) and not _URL.fullmatch(dc_identifier):
@@ -124,12 +127,15 @@ def metadata(meta: Meta, document, site: Site | None, source: str, warnings: lis
                                                dc_identifier, _ld_identifier(ld.get("identifier")),
                                                ld_text(ld.get("sameAs")))
                 if value and (m := _DOI.fullmatch(value.strip()))), None)
-    parts["identifiers"] = {"source": identifier, "doi": doi, "canonical": url, "file": source}
+    parts["identifiers"] = {"source": identifier, "doi": doi, "canonical": url and url.split("#")[0], "file": source}
 
     parts["authors"] = authors(meta, document)
     _dates(meta, document, parts, source, problems)
     publisher = _publisher(meta, ld) or meta.first("citation_technical_report_institution", "citation_publisher",
                                                    "dc.publisher") or meta.first("og:site_name")
+    if title and publisher and heading != title:  # "Headline – Site Name": the site's part is not the title
+        title = re.sub(rf"\s+[|–—·-]\s+{re.escape(publisher)}$", "", title) or title
+    parts["title"] = title
     if publisher:
         parts["publisher"] = {"name": publisher}
         if site and site.publisher["name"] == publisher:
@@ -155,7 +161,7 @@ def metadata(meta: Meta, document, site: Site | None, source: str, warnings: lis
          if (t := clean_text(element.text_content())) and len(t) < 300 and "copyright" in t.lower()), None)
     links = {}
     if url:
-        links["source"] = url.strip()
+        links["source"] = url.strip().split("#")[0]  # "...#webpage": JSON-LD's node name, not the page's
     pdf = meta.first("citation_pdf_url")
     if pdf and _URL.fullmatch(pdf):
         links["pdf"] = pdf
@@ -164,6 +170,19 @@ def metadata(meta: Meta, document, site: Site | None, source: str, warnings: lis
     if links:
         parts["links"] = links
     return parts
+
+
+def _heading(document) -> str | None:
+    """The article's visible title: its headline markup, an <h1> that is not the site's logo link (<a
+    href="/">), else the first heading of its <article>."""
+    for expression in ("//*[@itemprop='headline']", "//article//*[@itemprop='name']", "//article//h1", "//h1",
+                       "//article//h2"):
+        for element in document.xpath(expression)[:5]:
+            if element.xpath("ancestor-or-self::a[@href='/'] | .//a[@href='/']"):
+                continue
+            if text := decoded(element.text_content()):
+                return text
+    return None
 
 
 def _page_title(document) -> str | None:
@@ -210,15 +229,81 @@ def authors(meta: Meta, document) -> list[dict]:
         found = [a for value in values for a in _names(value, inverted)]
         if found:
             return _unique(found)
-    for element in document.xpath("//*[@rel='author'] | //*[@itemprop='author'] | "
-                                  "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')] | "
-                                  "//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]")[:3]:
-        text = clean_text(element.text_content())
-        if text and len(text) <= 200:
-            found = _names(text, False)
-            if found:
-                return _unique(found)
+    for element in _marked(document, _BYLINE_MARKS):
+        text = clean_text(" ".join(element.itertext()))  # spans apart: "Heiko Sauer" "Do 9 Apr 2020"
+        if (date := DATE_IN_TEXT.search(text)) and date.start() > 0:
+            text = re.sub(r"\s+(?:[A-Z][a-z]{1,2}\.?,?\s*)?$", "", text[:date.start()])
+        if not text or len(text) > 200:
+            continue
+        marked_by = _BY_NAME.search(text)
+        if marked_by:
+            text = marked_by[1]
+        elif not _AUTHOR_MARK.search(_marks(element)):
+            continue  # an attribution or date line that names nobody "by" name
+        found = _names(_BYLINE_END.split(text)[0], False)
+        if found:
+            return _unique(found)
     return []
+
+
+#: a date line's own words taken for a byline ("Posted on", "Veröffentlicht am")
+_NOT_A_NAME = re.compile(r"\s*(?:posted|published|veröffentlicht|geschrieben|erstellt|updated|aktualisiert)"
+                         r"(?:\s+(?:on|am|by|von))?\s*:?\s*$", re.I)
+#: class, id, itemprop or rel words that mark a page's byline and its date line
+_BYLINE_MARKS = ("author", "byline", "attribution", "submitted", "posted")
+_DATE_MARKS = ("date", "posted", "submitted", "attribution", "published", "dateline", "timestamp")
+_AUTHOR_MARK = re.compile(r"author|byline")
+_BY_NAME = re.compile(r"(?:^|\b)(?:posted|written|published|gespeichert|verfasst|geschrieben)?\s*(?:by|von)\s*(.+)",
+                      re.I)
+#: where a byline's name ends: " at 12:55", " on 3 May", " | ", " · ", " —", a final full stop
+_BYLINE_END = re.compile(r"\s+(?:at|on|am|um|in)\s+(?=\d|[A-Z][a-z]+ \d)|\s*[|·•—–]\s*|\.\s*$|\s+-\s+")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+#: a written date inside a line of text ("Posted on Tuesday 15 October 2019 at 09:11 by ...")
+DATE_IN_TEXT = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH},?\s+\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
+                          rf"\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
+
+
+#: a byline printed in the text: "by Danilo Dietsch", "Posted by ..." (no digits, no sentence)
+_BYLINE_LINE = re.compile(r"(?:(?:posted|written|geschrieben|verfasst)\s+)?(?:by|von)\s+[^\d.!?:;]{2,60}", re.I)
+_NUMERIC_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d{4}-\d{2}-\d{2}\b")
+
+
+def is_dateline(text: str) -> bool:
+    """A short line of the date and byline the page's metadata already gives ("Tuesday 15 October
+    2019 by Bradley M. Kuhn", "31.01.2016 Hardware", "by Danilo Dietsch"): not body text."""
+    words = text.split()
+    if not words or len(words) > 12:
+        return False
+    if _BYLINE_LINE.fullmatch(text):
+        return True
+    date = DATE_IN_TEXT.search(text) or _NUMERIC_DATE.search(text)
+    return bool(date) and (date.start() <= 15 or re.search(r"\b(?:by|von)\s+[A-Z]", text) is not None) \
+        and not re.search(r"(?<![A-Z])[.!?]\s+\S", text)
+
+
+def _marks(element) -> str:
+    return " ".join(filter(None, (element.get(a) for a in ("class", "id", "itemprop", "rel")))).lower()
+
+
+def _marked(document, words: tuple[str, ...], limit: int = 30) -> list:
+    """Elements whose class, id, itemprop or rel holds one of `words`, in page order, outside
+    comment threads (whose authors and dates are not the article's)."""
+    condition = " or ".join(
+        f"contains(translate(concat(@class, ' ', @id, ' ', @itemprop, ' ', @rel), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+        f"'abcdefghijklmnopqrstuvwxyz'), '{word}')" for word in words)
+    found = document.xpath(f"//*[{condition}][not(ancestor-or-self::*[contains(translate(@class, 'COMENT', "
+                           f"'coment'), 'comment')])]")
+    return found[:limit]
+
+
+def _visible_dates(document) -> list[str]:
+    """The written dates of the page's date lines (class date, posted, submitted...), in page order."""
+    out = []
+    for element in _marked(document, _DATE_MARKS):
+        text = clean_text(element.text_content())
+        if text and len(text) <= 200 and (match := DATE_IN_TEXT.search(text)):
+            out.append(match[0])
+    return out
 
 
 def _ld_people(meta: Meta, value: Any) -> list[dict]:
@@ -243,8 +328,11 @@ def _ld_people(meta: Meta, value: Any) -> list[dict]:
 
 
 def _names(text: str, inverted: bool) -> list[dict]:
-    """The authors one byline string names ("By A and B", "A, B and C", "Family, Given")."""
-    text = decoded(text) or ""
+    """The authors one byline string names ("By A and B", "A, B and C", "Family, Given"); an address
+    ("name[at]site.net") names no one."""
+    text = re.sub(r"\s*\((?:https?://|mailto:)[^)]*\)", "", decoded(text) or "")  # "Name (http://site/)"
+    if "@" in text or "[at]" in text.lower() or _NOT_A_NAME.match(text):
+        return []
     text = re.sub(r"^(?:written\s+)?by[:\s]\s*", "", text, flags=re.I)
     head, _, tail = text.partition(",")
     if inverted or (not re.search(r"\s(?:and|&)\s|;", text) and text.count(",") == 1 and not is_organisation(text)
@@ -272,7 +360,8 @@ def _dates(meta: Meta, document, parts: dict, source: str, problems: list[Proble
               meta.first("dc.date", "dc.date.issued", "dcterms.issued", "dcterms.created"),
               meta.first("article:published_time", "og:published_time", "pubdate", "publishdate", "date"),
               ld_text(ld.get("dateCreated"))]
-    values += document.xpath("//time/@datetime") + [clean_text(t.text_content()) for t in document.iter("time")]
+    values += document.xpath("//time/@datetime | //*[@itemprop='datePublished']/@content")
+    values += _visible_dates(document) + [clean_text(t.text_content()) for t in document.iter("time")]
     unreadable: str | None = None
     for value in filter(None, values):
         try:

@@ -83,14 +83,22 @@ _FURNITURE_STARTS = re.compile(
     r"|pdf(?: version| download)?\s*(?:[:(|-](?s:.{0,100}))?"
     r"|(?:share|share this(?: article| story| page)?|share on \w+|tweet|email|print|follow us)(?: on \w+)?\s*:?"
     r"|(?:related|related (?:content|articles?|posts?|stories|reading|topics?)|read more|more on this topic"
-    r"|recommended(?: for you)?|you (?:may|might) also like|further reading)\s*(?::(?s:.{0,200}))?)", re.I)
+    r"|recommended(?: for you)?|you (?:may|might) also like|further reading)\s*(?::(?s:.{0,200}))?"
+    r"|(?:jump|skip) to (?:main )?(?:navigation|search|content)(?:,? (?:jump|skip) to (?:navigation|search))?"
+    r"|(?:posted|written|geschrieben|verfasst) (?:by|von) (?s:.{1,150})|more posts|ähnliche beiträge"
+    r"|(?:diesen (?:beitrag|artikel) )?(?:teilen|drucken|weiterempfehlen|merken|twittern|tweeten|pinnen|mailen)\s*:?|über uns|about us|kontakt|contact(?: us)?"
+    r"|impressum|datenschutz(?:erklärung)?|privacy policy|startseite|home"
+    r"|(?:titelbild|titelfoto|beitragsbild|fotos?|bild|header image|cover (?:photo|image)|photo|image)\s*:\s*[^.!?]{1,150}"
+    r"|(?:last )?(?:updated|aktualisiert)(?: on| am)?:? [\w.,:/ ]{4,40})", re.I)
 #: ... and by what they say, each sign searched on its own (no pattern spans two unbounded runs):
 #: newsletter boxes (both signs), consent boxes, the funders' disclaimers think tanks end their pages with
 _NEWSLETTER = (re.compile(r"\bnewsletters?\b", re.I), re.compile(r"\b(?:sign up|subscribe|inbox)\b", re.I))
 _FURNITURE_SIGNS = re.compile(
     r"\b(?:we|this (?:site|website)) uses? cookies\b|\bis a non-?profit organi[sz]ation (?:devoted to|based in)\b"
     r"|\bsupported by its donors\b|\bfinanced through the support of\b|\bfunders? (?:do|did) not\b"
-    r"|\bare solely those of (?:its|the) authors?\b", re.I)
+    r"|\bare solely those of (?:its|the) authors?\b|\bis a (?:registered )?(?:service ?|trade ?)mark of\b"
+    r"|\bfreuen uns\b.{0,60}\büber (?:eure |Ihre |deine )?spenden\b|\bplease consider (?:supporting|donating)\b"
+    r"|\bsupport (?:our|this) (?:work|journalism|reporting)\b", re.I)
 #: blocks longer than this (characters) are never furniture: article paragraphs may quote such words
 FURNITURE_MAX = 600
 
