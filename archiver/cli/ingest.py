@@ -87,7 +87,11 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
             tally.failure(name, ArchiverError(f"internal error: {type(error).__name__}: {error} (a bug: "
                                               "please report it with this source)", source=name))
             continue
-        tally.success(name, warnings, identifiers=[item.record.identifier for item in results])
+        skipped = next((item.skipped for item in results if item.skipped), "")
+        if skipped and report_format == "text":
+            click.echo(f"{name}: {skipped}", err=True)
+        tally.success(name, warnings, identifiers=[item.record.identifier for item in results],
+                      **({"skipped": skipped} if skipped else {}))
     tally.finish("ingest")
 
 

@@ -43,6 +43,9 @@ class Draft:
     assets: dict[str, bytes] = field(default_factory=dict)
     pointer: str = ""
     line: int | None = None
+    #: what a source holding many pages did not make records of ("3 pages skipped (not article
+    #: pages), 2 not 200"): a web archive's home and listing pages are counted, not failed
+    skipped: str = ""
 
 
 @dataclass
@@ -51,14 +54,16 @@ class Ingested:
     record: Record
     warnings: list[ArchiverWarning]
     assets: dict[str, bytes]
+    skipped: str = ""
 
 
 #: kind -> reader, in the order content sniffing tries them (most specific first): a JATS article
-#: (XML with an <article> root) before a saved HTML page; whole-page text (it needs the page's SYNOPSIS
+#: (XML with an <article> root) before a saved HTML page, then a web archive (WARC, WACZ); whole-page text (it needs the page's SYNOPSIS
 #: and COMMENTARY marker lines) before a manuscript, which claims any .md/.docx/.odt.
 READERS: dict[str, str] = {
     "jats": "archiver.ingest.jats",
     "html": "archiver.ingest.html",
+    "warc": "archiver.ingest.warc",
     "pagetext": "archiver.ingest.pagetext",
     "manuscript": "archiver.ingest.manuscript",
     "json": "archiver.ingest.loose:JSON",
@@ -68,6 +73,9 @@ READERS: dict[str, str] = {
 
 #: Largest source archiver reads (bytes): larger ones are refused before being read or parsed.
 MAX_SOURCE_BYTES = 32 * 1024 * 1024
+#: ... and largest web archive (.warc, .warc.gz, .wacz), which holds a whole crawl
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 Neighbour = Callable[[str], "bytes | None"]
 
@@ -119,8 +127,9 @@ def reader(kind: str) -> Any:
 
 
 def check_size(size: int, name: str) -> None:
-    if size > MAX_SOURCE_BYTES:
-        raise InputError(f"{size:,} bytes is larger than the {MAX_SOURCE_BYTES // 2**20} MiB archiver "
+    limit = MAX_ARCHIVE_BYTES if name.lower().endswith(ARCHIVE_SUFFIXES) else MAX_SOURCE_BYTES
+    if size > limit:
+        raise InputError(f"{size:,} bytes is larger than the {limit // 2**20} MiB archiver "
                          "reads", source=name, hint="a commentary source is far smaller: check that this is the "
                          "right file, or split it")
 
@@ -251,7 +260,7 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
             seen[identifier] = draft.pointer or (f"line {draft.line}" if draft.line else "/")
         found.extend(record_problems)
         if not record_problems:
-            results.append(Ingested(Record.from_json(record_data), draft.warnings, draft.assets))
+            results.append(Ingested(Record.from_json(record_data), draft.warnings, draft.assets, draft.skipped))
     if found:
         raise RecordInvalid(found)
     return results

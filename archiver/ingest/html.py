@@ -18,11 +18,12 @@ import re
 from pathlib import PurePath
 from typing import Any
 
+from ..collection import url_segment
 from ..errors import ArchiverWarning, InputError, Problem
 from ..normalize import clean_text
 from . import Draft, Neighbour, markup_kind
 from .article import finish
-from .htmlbody import BLOCK_TAGS, Article
+from .htmlbody import BLOCK_TAGS, Article, Captured
 from .pagemeta import Meta, is_dateline, metadata
 from .pagetext import decode
 from .sites import FURNITURE_CLASSES, Site, is_furniture, site_for
@@ -61,22 +62,25 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
 
 
 def read_page(text: str, source: str, warnings: list[ArchiverWarning], neighbour: Neighbour | None = None,
-              collection: Any = None, url: str | None = None) -> Draft:
+              collection: Any = None, url: str | None = None, captured: Captured | None = None) -> Draft:
     """One page's draft record. `url`: where the page was captured (a web archive's target URI), the
-    canonical URL when the page names none and the base of its relative links."""
+    canonical URL when the page names none, its "file name" and the base of its relative links;
+    `captured`: the archive's images by URL."""
     problems: list[Problem] = []
     document = _parse(text, source)
     meta = Meta(document)
     site = site_for(text)
     parts = metadata(meta, document, site, source, warnings, problems)
-    if url and not parts["identifiers"].get("canonical"):
-        parts["identifiers"]["canonical"] = url
+    if url:
+        parts["identifiers"]["file"] = url_segment(url)
+        parts["identifiers"]["canonical"] = parts["identifiers"].get("canonical") or url
     base = parts.get("links", {}).get("source") or url
     for element in document.xpath(" | ".join(f"//{tag}" for tag in _DROP_TAGS)):
         element.drop_tree()
     reference = _article_words(document)
     content = _content(document, text, site, base, source, warnings, reference)
-    article = Article(parts, site, source, warnings, base=base, neighbour=neighbour or (lambda relative: None))
+    article = Article(parts, site, source, warnings, base=base, neighbour=neighbour or (lambda relative: None),
+                      captured=captured)
     absent = []
     if content is None:
         absent.append(Problem(f"{source}: no article text found in the page", "/body", source,

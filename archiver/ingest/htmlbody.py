@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 from pathlib import PurePosixPath
+from typing import Callable
 from urllib.parse import unquote, urljoin
 
 from ..errors import ArchiverWarning
@@ -27,12 +28,20 @@ from .sites import Site, is_furniture
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "figure", "table", "pre",
               "hr", "dl", "img"}
 _BLOCK_TAGS = BLOCK_TAGS
+#: a web archive's captures: URL -> the bytes captured, or None
+Captured = Callable[[str], "bytes | None"]
 _CONTAINERS = {"div", "section", "article", "main", "header", "footer", "aside", "span", "center", "font", "li"}
 _STYLED = {"em": "emphasis", "i": "emphasis", "cite": "emphasis", "dfn": "emphasis", "var": "emphasis",
            "strong": "strong", "b": "strong", "sup": "superscript", "sub": "subscript"}
 
-def saved_image(src: str, neighbour: Neighbour) -> tuple[bytes | None, str]:
-    """The bytes of an image as the saved page holds it, or None and why not."""
+def saved_image(src: str, neighbour: Neighbour, base: str | None = None,
+                captured: Captured | None = None) -> tuple[bytes | None, str]:
+    """The bytes of an image as the saved page holds it, or None and why not. A page read from a web
+    archive (`captured`: URL -> bytes captured in the archive) finds its images by their URL."""
+    if captured is not None and src[:5].lower() != "data:":
+        url = urljoin(base or "", src.split("#", 1)[0])
+        data = captured(url)
+        return data, "is in the web archive" if data is not None else "was not captured in the web archive"
     if src[:5].lower() == "data:":
         header, _, payload = src.partition(",")
         if not header.lower().endswith(";base64"):
@@ -54,9 +63,9 @@ class Article:
     """Walks the article's block elements in order, filling abstract, sections, notes and bios."""
 
     def __init__(self, parts: dict, site: Site | None, source: str, warnings: list, base: str | None,
-                 neighbour: Neighbour):
+                 neighbour: Neighbour, captured: Captured | None = None):
         self.parts, self.site, self.source, self.warnings, self.base = parts, site, source, warnings, base
-        self.neighbour = neighbour
+        self.neighbour, self.captured = neighbour, captured
         #: figure id -> (image bytes, file type), placed once the record's identifier is known
         self.images: dict[str, tuple[bytes, str]] = {}
         self.state = "body"
@@ -220,7 +229,7 @@ class Article:
         if alt:
             figure["alt"] = alt
         src = (images[0].get("src") or "").strip() if images else ""
-        data, why = saved_image(src, self.neighbour) if src else (None, "is not in the page")
+        data, why = saved_image(src, self.neighbour, self.base, self.captured) if src else (None, "is not in the page")
         kind = image_type(data) if data is not None else None
         if data is not None and kind is None:
             why = f"{why} but is not a PNG or JPEG file"
