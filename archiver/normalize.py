@@ -248,5 +248,6 @@ def author_from_name(text: str, inverted: bool = False) -> dict | None:
 
 
 def organisation(name: str) -> dict:
-    """A group author: its name only, never split into given and family names."""
-    return {"name": clean_text(name)}
+    """A group author (record 1.1's `kind: organization`): its name only, never split into given and
+    family names."""
+    return {"name": clean_text(name), "kind": "organization"}

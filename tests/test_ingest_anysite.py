@@ -62,8 +62,8 @@ def test_og_site_name_is_the_publisher_and_article_published_time_the_date():
     ("By Jane Doe", {"name": "Jane Doe", "given": "Jane", "family": "Doe"}),
     ("Jane Doe, Senior Fellow", {"name": "Jane Doe", "given": "Jane", "family": "Doe"}),
     ("Ben Silverman Games Editor", {"name": "Ben Silverman", "given": "Ben", "family": "Silverman"}),
-    ("Wikimedia Foundation", {"name": "Wikimedia Foundation"}),
-    ("Reuters Staff", {"name": "Reuters Staff"}),
+    ("Wikimedia Foundation", {"name": "Wikimedia Foundation", "kind": "organization"}),
+    ("Reuters Staff", {"name": "Reuters Staff", "kind": "organization"}),
 ])
 def test_names_lose_titles_degrees_and_by_and_organisations_stay_whole(text, expected):
     assert author_from_name(text) == expected

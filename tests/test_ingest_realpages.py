@@ -52,6 +52,13 @@ def test_a_real_page_gives_the_record_its_reader_expects(entry):
     assert "W011" not in {w.code for w in item.warnings}  # nothing of the article was lost
 
 
+def test_organisations_are_authors_of_their_own_kind():
+    kinds = {entry["file"]: [a.kind for a in _read(entry).record.authors] for entry in EXPECTED
+             if entry["file"] in ("wikimedia-turkey.html", "wikipedia-tsne.html", "mozilla-hacks-fetch.html")}
+    assert kinds == {"wikimedia-turkey.html": ["organization"], "wikipedia-tsne.html": ["organization"],
+                     "mozilla-hacks-fetch.html": [None]}
+
+
 @pytest.mark.parametrize("entry", [e for e in EXPECTED if e["furniture"]], ids=lambda e: e["file"])
 def test_no_furniture_line_of_a_real_page_is_in_its_record(entry):
     page = (PAGES / entry["file"]).read_text(encoding="utf-8", errors="replace")
