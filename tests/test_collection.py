@@ -147,3 +147,16 @@ def test_a_bad_collection_file_stops_the_command_with_its_pointer(tmp_path):
                                        str(collection)])
     assert result.exit_code == 2 and "/series/issn" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_sample_collection_makes_a_record_of_its_real_page(tmp_path):
+    samples = Path(__file__).resolve().parent.parent / "samples" / "collection"
+    result = CliRunner().invoke(main, ["ingest", str(samples / "pages"), "-o", str(tmp_path), "--collection",
+                                       str(samples / "ebb.yaml")], env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "EBB-on-recent-controversial-events.json").read_text())
+    assert record["title"] == "On Recent Controversial Events"
+    assert record["authors"][0]["name"] == "Bradley M. Kuhn" and record["published"] == "2019-10-15"
+    assert record["publisher"]["country_code"] == "US" and record["series"]["name"] == "ebb.org blog"
+    assert record["links"]["source"] == "https://archive.example.org/ebb/EBB-on-recent-controversial-events/"
+    assert "/publisher" in record["provenance"]["collection"]["fields"]

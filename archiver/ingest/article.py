@@ -217,8 +217,9 @@ def finish(parts: dict[str, Any], site: Site | None, source: str, warnings: list
     missing = list(problems) + list(absent) + [
         Problem(f"the page gives no {what}", pointer, source, hint)
         for key, pointer, what, hint in (
-            ("identifier", "/identifier", "identifier", "give the page's identifier in its metadata "
-             "(citation_technical_report_number or dc.identifier), or save it under a file name that is one"),
+            ("identifier", "/identifier", "identifier", parts.get("identifier_hint") or "give the page's "
+             "identifier in its metadata (citation_technical_report_number or dc.identifier), or save it under "
+             "a file name that is one"),
             ("title", "/title", "title", "is this an article page? save the article page itself"),
             ("authors", "/authors", "author (byline)", "the page names no author in its metadata or byline; "
              "add citation_author or a byline"),

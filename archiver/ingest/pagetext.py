@@ -133,6 +133,8 @@ def _title_line(lines, start, parts, site, source, warnings) -> int | None:
     stem = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}?(?=\.|$)", PurePath(source).name)
     parts["identifiers"] = {"source": None, "file": stem[0] if stem and site and site.identifier.fullmatch(stem[0])
                             else None}
+    parts["identifier_hint"] = "add the 'CO23081 | Title' line, or name the file after the identifier " \
+                               "(CO23081.pagetext.txt)"
     return None
 
 
