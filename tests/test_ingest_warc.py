@@ -192,3 +192,28 @@ def test_ingest_and_build_take_archives(tmp_path):
     assert first.exit_code == 0, first.output
     assert "records built        3" in first.output
     assert "unchanged (skipped)  3" in runner.invoke(main, args).output
+
+
+def test_damaged_archives_give_records_or_a_clean_error_never_a_crash():
+    import random
+
+    from archiver.errors import ArchiverError
+    data = build()
+    rng = random.Random(14)
+    for _ in range(60):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        cut = bytes(damaged[:rng.randrange(len(damaged))]) if rng.random() < 0.3 else bytes(damaged)
+        try:
+            items = read_source(cut, "crawl.warc.gz", collection=COLLECTION)
+        except ArchiverError:
+            continue
+        assert all(item.record.identifier for item in items)
+
+
+def test_a_payload_that_inflates_past_the_source_limit_is_not_read(monkeypatch):
+    import archiver.ingest.warc as warc
+    monkeypatch.setattr(warc, "MAX_SOURCE_BYTES", 1000)  # the home page and the image fit, no article does
+    with pytest.raises(InputError, match=r"no article page in the archive \(1 pages skipped.*4 too large"):
+        read_source(build(), "crawl.warc.gz", collection=COLLECTION)

@@ -137,10 +137,11 @@ def _drop_furniture(content, source: str, warnings: list[ArchiverWarning]) -> No
         f"contains(translate(concat(' ', @class, ' ', @id, ' '), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
         f"'abcdefghijklmnopqrstuvwxyz'), '{name}')" for name in FURNITURE_CLASSES) + "]")
     total = len(clean_text(content.text_content()).split())
+    marked = set(boxes)
     for element in boxes:
         # a box holding much of the article is a wrapper that happens to carry such a class
-        if element.getparent() is not None and not any(a in boxes for a in element.iterancestors()) \
-                and len(clean_text(element.text_content()).split()) <= 0.3 * total:
+        if element.getparent() is not None and not any(a in marked for a in element.iterancestors()) \
+                and len(clean_text(element.text_content()).split()) <= max(0.3 * total, 30):
             _drop(element, source, warnings)
     for element in list(content.iter(*BLOCK_TAGS, "li", "div", "section", "aside")):
         if element.getparent() is None:

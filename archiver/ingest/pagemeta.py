@@ -27,6 +27,8 @@ _ORGANISATION_TYPES = {"organization", "newsmediaorganization", "corporation", "
                        "educationalorganization", "researchorganization", "ngo", "collegeoruniversity"}
 _DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", re.I)
 _URL = re.compile(r"https?://\S+")
+#: characters of a meta value read (a title or name is far shorter; a hostile page's megabyte is not read)
+_MAX_META = 4000
 #: how many JSON-LD objects a page may give before the rest are ignored (a hostile page's millions)
 _MAX_LD_NODES = 2000
 
@@ -38,7 +40,7 @@ class Meta:
         self.tags: dict[str, list[str]] = {}
         for element in document.iter("meta"):
             key = (element.get("name") or element.get("property") or element.get("itemprop") or "").strip().lower()
-            value = clean_text(element.get("content") or "")
+            value = clean_text((element.get("content") or "")[:_MAX_META])
             if key and value:
                 self.tags.setdefault(key, []).append(value)
         self.nodes: list[dict] = []
@@ -86,6 +88,7 @@ def decoded(text: str | None) -> str | None:
     """Text with the entities a page escaped twice ("&amp;#8217;" read as "&#8217;") decoded."""
     if not text:
         return None
+    text = text[:_MAX_META]
     value = clean_text(entities.unescape(text) if "&" in text else text)
     return value or None
 
@@ -186,7 +189,7 @@ def _heading(document) -> str | None:
 
 
 def _page_title(document) -> str | None:
-    title = next((clean_text(t.text_content()) for t in document.iter("title")), None)
+    title = next((clean_text(t.text_content()[:_MAX_META]) for t in document.iter("title")), None)
     # "Headline | Site" or "Headline - Site": the site's part is not the title
     return re.split(r"\s+[|–—-]\s+(?=[^|–—-]+$)", title)[0] if title else None
 

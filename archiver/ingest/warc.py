@@ -22,12 +22,12 @@ from pathlib import PurePath
 from typing import Any, Iterator
 
 from ..errors import ArchiverError, ArchiverWarning, InputError, Problem, RecordInvalid
-from . import Draft, image_type
+from . import MAX_SOURCE_BYTES, Draft, image_type
 from .pagetext import decode
 
 #: the suffixes of web archives (content is recognised too: a WARC record header, a WACZ's zip parts)
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
-#: a WACZ member larger than this is not read (a crawl's WARC parts are split well below it)
+#: a WACZ whose WARC files inflate past this is not read (a crawl's archives are split well below it)
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 _ARTICLE_SIGNS = re.compile(
     rb"""og:type["']\s+content=["']article|["']@type["']\s*:\s*\[?\s*["'](?:\w*Article|BlogPosting|Report)["']"""
@@ -76,7 +76,7 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
     for part, stream in _warcs(data, source):
         _load(stream, part, crawl)
     if not crawl.pages:
-        raise InputError(f"{source}: the archive holds no HTML page (status 200)", source=source,
+        raise InputError(f"the archive holds no HTML page (status 200)", source=source,
                          hint="give the WARC or WACZ of a crawl of the site's article pages")
     drafts, problems, skipped = [], [], 0
     for capture in crawl.pages:
@@ -96,6 +96,10 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
         raise RecordInvalid(problems)
     counts = {"pages skipped (not article pages)": skipped, **crawl.counts}
     summary = ", ".join(f"{number} {what}" for what, number in counts.items() if number)
+    if not drafts:
+        raise InputError(f"no article page in the archive ({summary})", source=source,
+                         hint="give the crawl of the site's article pages (home, listing and tag pages are "
+                              "skipped)")
     drafts[0].warnings[:0] = crawl.warnings  # the archive's own warnings, said once
     for draft in drafts:
         draft.skipped = summary
@@ -114,11 +118,12 @@ def _warcs(data: bytes, source: str) -> Iterator[tuple[str, io.BytesIO]]:
             if not members:
                 raise InputError(f"{source}: a zip without WARC files under archive/ is not a WACZ",
                                  source=source, hint="give the crawl's .wacz or its .warc.gz files")
+            total = sum(member.file_size for member in members)
+            if total > MAX_MEMBER_BYTES:  # what the zip says it inflates to, before inflating any of it
+                raise InputError(f"{source}: its WARC files hold {total:,} bytes, more than the "
+                                 f"{MAX_MEMBER_BYTES // 2**20} MiB archiver reads", source=source,
+                                 hint="split the crawl into smaller archives")
             for member in sorted(members, key=lambda m: m.filename):
-                if member.file_size > MAX_MEMBER_BYTES:
-                    raise InputError(f"{source}: {member.filename} holds {member.file_size:,} bytes, more than "
-                                     f"the {MAX_MEMBER_BYTES // 2**20} MiB archiver reads", source=source,
-                                     hint="split the crawl into smaller WARC files")
                 yield f"{source}/{member.filename}", io.BytesIO(wacz.read(member))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise InputError(f"{source}: not a readable WACZ ({exc})", source=source,
@@ -147,7 +152,11 @@ def _load(stream: io.BytesIO, part: str, crawl: _Crawl) -> None:
             if status != "200":
                 crawl.counts["not 200"] += 1
                 continue
-            payload = record.content_stream().read()
+            # a page or image is a source's size at most: a payload that inflates past it is not read
+            payload = record.content_stream().read(MAX_SOURCE_BYTES + 1)
+            if len(payload) > MAX_SOURCE_BYTES:
+                crawl.counts["too large"] = crawl.counts.get("too large", 0) + 1
+                continue
             if getattr(record.raw_stream, "limit", 0):
                 crawl.warnings.append(ArchiverWarning("W002", f"{part}: the record of {uri} is truncated (the "
                                                       "archive ends inside it); it was left out", part))
