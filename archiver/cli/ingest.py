@@ -28,7 +28,7 @@ Example:
               help="Output folder; each record becomes OUT/<identifier>.json, images go to OUT/images/.")
 @click.option("--from", "kind", default=None, metavar="KIND",
               help="Read every source as this kind instead of recognising it by content: "
-                   "manuscript, json, yaml, csv (and the page/JATS readers, when present).")
+                   "jats, html, warc, pagetext, manuscript, json, yaml, csv.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 3): nothing is written for a "
                                              "source with warnings.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
@@ -39,8 +39,9 @@ Example:
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str,
             collection_file: Path | None) -> None:
-    """Normalise sources (saved pages, page text, JATS, DOCX/ODT/Markdown manuscripts, loose JSON, YAML
-    or CSV records) into canonical records, one per article. Folders are searched recursively.
+    """Normalise sources (saved pages of any site, web archives, page text, JATS, DOCX/ODT/Markdown
+    manuscripts, loose JSON, YAML or CSV records) into canonical records, one per article. Folders are
+    searched recursively.
 
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
