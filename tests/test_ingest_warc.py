@@ -217,3 +217,29 @@ def test_a_payload_that_inflates_past_the_source_limit_is_not_read(monkeypatch):
     monkeypatch.setattr(warc, "MAX_SOURCE_BYTES", 1000)  # the home page and the image fit, no article does
     with pytest.raises(InputError, match=r"no article page in the archive \(1 pages skipped.*4 too large"):
         read_source(build(), "crawl.warc.gz", collection=COLLECTION)
+
+
+def test_real_pages_captured_in_an_archive_give_the_records_they_give_as_saved_files():
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+    pages = Path(__file__).parent / "data" / "realpages"
+    expected = {e["file"]: e for e in json.loads((pages / "expected.json").read_text(encoding="utf-8"))
+                if "collection" not in e}
+    chosen = ["mozilla-hacks-fetch.html", "globalvoices-nicaragua.html", "verfassungsblog-expertinnen.html",
+              "wikimedia-turkey.html", "netzfueralle-wahlkampf.html"]
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    for name in chosen:
+        body = (pages / name).read_bytes()
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                              ("Content-Encoding", "gzip")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(f"https://captured.example.org/{name[:-5]}/", "response",
+                                                      payload=io.BytesIO(gzip.compress(body)), http_headers=headers))
+    records = {item.record.title: item.record for item in read_source(out.getvalue(), "real.warc.gz")}
+    assert len(records) == len(chosen)
+    for name in chosen:
+        record = records[expected[name]["title"]]
+        assert [a.name for a in record.authors] == expected[name]["authors"]
+        assert record.published == expected[name]["published"]
+        assert record.identifier == expected[name]["identifier"]  # the page's canonical URL, not the capture's
+        assert record.provenance.archive.target_uri == f"https://captured.example.org/{name[:-5]}/"
