@@ -17,7 +17,7 @@ import codecs
 import re
 from pathlib import PurePath
 
-from ..errors import ArchiverWarning, InputError
+from ..errors import ArchiverWarning, InputError, RecordInvalid
 from ..normalize import clean_text
 from . import Draft
 from .article import (ABOUT, CATEGORIES, COMMENTARY, CREDIT, EDITOR, NOTE_LINE, NOTES_HEADING, SYNOPSIS, TITLE_LINE,
@@ -86,7 +86,11 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
     parts: dict = {}
     title_at = _title_line(lines, start, parts, site, source, warnings)
     head = lines[max(title_at - 6, 0) if title_at is not None else max(start - 8, 0):start]
-    parts["published"] = published_date([line for line in head if _DATE_LIKE.fullmatch(line)], source)
+    problems = []  # an unreadable date line is reported with whatever else the page lacks
+    try:
+        parts["published"] = published_date([line for line in head if _DATE_LIKE.fullmatch(line)], source)
+    except RecordInvalid as error:
+        problems = error.problems
     byline = [line for line in lines[(title_at + 1) if title_at is not None else start:start]
               if line and not _DATE_LIKE.fullmatch(line) and not _DOWNLOAD.fullmatch(line)
               and not EDITOR.fullmatch(line) and not line.startswith("•")]
@@ -107,7 +111,7 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
     categories = [_split_categories(m[1]) for line in lines if (m := CATEGORIES.fullmatch(line))]
     parts["categories"] = max(categories, key=len, default=[])
     parts["copyright"] = next((line for line in lines[end:] if _COPYRIGHT_LINE.fullmatch(line)), None)
-    return finish(parts, site, source, warnings)
+    return finish(parts, site, source, warnings, problems=problems)
 
 
 def _article_end(lines: list[str], start: int) -> int:
