@@ -89,7 +89,23 @@ def read_page(text: str, source: str, warnings: list[ArchiverWarning], neighbour
         article.read(content)
     record = finish(parts, site, source, warnings, collection=collection, problems=problems, absent=absent)
     _check_length(record, reference, source, warnings)
-    return Draft(record, warnings, assets=article.place_images(record))
+    return Draft(record, _once(warnings), assets=article.place_images(record))
+
+
+def _once(warnings: list[ArchiverWarning]) -> list[ArchiverWarning]:
+    """Each furniture line said once, with how often it was dropped (a page's 40 "Share" buttons)."""
+    counts: dict[str, int] = {}
+    for warning in warnings:
+        if warning.code == "W006":
+            counts[warning.message] = counts.get(warning.message, 0) + 1
+    out = []
+    for warning in warnings:
+        if warning.code != "W006":
+            out.append(warning)
+        elif (count := counts.pop(warning.message, 0)):
+            message = warning.message + (f" ({count} times)" if count > 1 else "")
+            out.append(ArchiverWarning("W006", message, warning.source, warning.pointer))
+    return out
 
 
 def _parse(text: str, source: str):
