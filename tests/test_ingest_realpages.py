@@ -1,4 +1,4 @@
-"""Real article pages from 24 publishers become the records a librarian expects (issue 14, point 7).
+"""Real article pages from 25 publishers become the records a librarian expects (issue 14, point 7).
 
 Each page's expected title, authors, date, publisher, identifier and first and last sentence are in
 tests/data/realpages/expected.json (read off the pages); no furniture line of the page is in its

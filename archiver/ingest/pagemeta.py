@@ -27,6 +27,8 @@ _ORGANISATION_TYPES = {"organization", "newsmediaorganization", "corporation", "
                        "educationalorganization", "researchorganization", "ngo", "collegeoruniversity"}
 _DOI = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", re.I)
 _URL = re.compile(r"https?://\S+")
+#: meta keys whose value may stand in a value= attribute
+_VALUE_KEYS = ("article:", "og:", "dc.", "dcterms.", "citation_")
 #: characters of a meta value read (a title or name is far shorter; a hostile page's megabyte is not read)
 _MAX_META = 4000
 #: how many JSON-LD objects a page may give before the rest are ignored (a hostile page's millions)
@@ -40,7 +42,11 @@ class Meta:
         self.tags: dict[str, list[str]] = {}
         for element in document.iter("meta"):
             key = (element.get("name") or element.get("property") or element.get("itemprop") or "").strip().lower()
-            value = clean_text((element.get("content") or "")[:_MAX_META])
+            # some CMSs write value= for content= (the Obama White House's article:published_time);
+            # taken only for the standards' own keys: a Blogger template's <meta name=author value>
+            # names the template's designer, not the post's author
+            raw = element.get("content") or (element.get("value") if key.startswith(_VALUE_KEYS) else None)
+            value = clean_text((raw or "")[:_MAX_META])
             if key and value:
                 self.tags.setdefault(key, []).append(value)
         self.nodes: list[dict] = []
