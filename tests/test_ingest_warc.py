@@ -214,7 +214,7 @@ def test_damaged_archives_give_records_or_a_clean_error_never_a_crash():
 
 def test_a_payload_that_inflates_past_the_source_limit_is_not_read(monkeypatch):
     import archiver.ingest.warc as warc
-    monkeypatch.setattr(warc, "MAX_SOURCE_BYTES", 1000)  # the home page and the image fit, no article does
+    monkeypatch.setattr(warc, "MAX_PAGE_BYTES", 1000)  # the home page and the image fit, no article does
     with pytest.raises(InputError, match=r"no article page in the archive \(1 pages skipped.*4 too large"):
         read_source(build(), "crawl.warc.gz", collection=COLLECTION)
 

@@ -22,11 +22,13 @@ from pathlib import PurePath
 from typing import Any, Iterator
 
 from ..errors import ArchiverError, ArchiverWarning, InputError, Problem, RecordInvalid
-from . import MAX_SOURCE_BYTES, Draft, image_type
+from . import Draft, image_type
 from .pagetext import decode
 
 #: the suffixes of web archives (content is recognised too: a WARC record header, a WACZ's zip parts)
 SUFFIXES = (".warc", ".warc.gz", ".wacz")
+#: a captured page or image larger than this (as its payload inflates) is not read: a saved page's limit
+MAX_PAGE_BYTES = 32 * 1024 * 1024
 #: a WACZ whose WARC files inflate past this is not read (a crawl's archives are split well below it)
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 _ARTICLE_SIGNS = re.compile(
@@ -153,8 +155,8 @@ def _load(stream: io.BytesIO, part: str, crawl: _Crawl) -> None:
                 crawl.counts["not 200"] += 1
                 continue
             # a page or image is a source's size at most: a payload that inflates past it is not read
-            payload = record.content_stream().read(MAX_SOURCE_BYTES + 1)
-            if len(payload) > MAX_SOURCE_BYTES:
+            payload = record.content_stream().read(MAX_PAGE_BYTES + 1)
+            if len(payload) > MAX_PAGE_BYTES:
                 crawl.counts["too large"] = crawl.counts.get("too large", 0) + 1
                 continue
             if getattr(record.raw_stream, "limit", 0):
