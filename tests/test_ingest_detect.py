@@ -50,3 +50,25 @@ def test_other_xml_is_left_to_the_other_readers():
     assert markup_kind(b"<?xml version='1.0'?><records/>") is None
     assert markup_kind(b"CO23081 Central Asia") is None
     assert first_element(b"  <x:article>") == (b"x:article", False, False)
+
+
+def test_an_article_after_100000_comments_is_a_page():
+    assert detect(b"<!-- c -->\n" * 100_000 + b"<article><h1>T</h1><p>Text</p></article>", "saved") == "html"
+
+
+class _Watched(bytes):
+    """Source bytes that record which slices of themselves detection asks for."""
+    asked: list
+
+    def __getitem__(self, key):
+        type(self).asked.append(key)
+        return bytes.__getitem__(self, key)
+
+
+def test_recognising_markup_looks_at_the_prefix_only():
+    _Watched.asked = []
+    data = _Watched(b"<!-- c -->" * 500_000 + b"<article/>")
+    assert markup_kind(data) == "html"
+    slices = [key for key in _Watched.asked if isinstance(key, slice)]
+    assert slices and all(key.start in (None, 0) and key.stop is not None and key.stop <= SNIFF_BYTES
+                          for key in slices)
