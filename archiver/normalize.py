@@ -70,11 +70,11 @@ def parse_date(text: str) -> tuple[str, bool]:
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())
         day, month = (second, first) if first <= 12 < second else (first, second)
-    elif match := re.fullmatch(r"(\d{1,2}) ([a-z]+) (\d{4})", value):
+    elif match := re.fullmatch(r"(\d{1,2}) ([^\W\d_]+) (\d{4})", value):  # letters: "märz", "décembre"
         day, month, year = int(match[1]), _month(match[2], raw), int(match[3])
-    elif match := re.fullmatch(r"([a-z]+) (\d{1,2}) (\d{4})", value):
+    elif match := re.fullmatch(r"([^\W\d_]+) (\d{1,2}) (\d{4})", value):
         month, day, year = _month(match[1], raw), int(match[2]), int(match[3])
-    elif match := re.fullmatch(r"([a-z]+) (\d{4})", value):
+    elif match := re.fullmatch(r"([^\W\d_]+) (\d{4})", value):
         month, day, year, completed = _month(match[1], raw), 1, int(match[2]), True
     elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
         year, month, day, completed = int(match[1]), int(match[2]), 1, True

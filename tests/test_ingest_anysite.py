@@ -166,3 +166,13 @@ def test_iso_date_times_of_every_form():
         assert parse_date(text) == ("2015-03-17", False)
     with pytest.raises(ValueError):
         parse_date("2015-02-30T10:00:00Z")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Samstag, 5. Oktober 2013", "2013-10-05"), ("12. März 2020", "2020-03-12"),
+    ("Publié le 3 décembre 2019", "2019-12-03"), ("Posted on Tuesday 15 October 2019 at 09:11", "2019-10-15"),
+])
+def test_date_lines_in_german_french_and_english(line, expected):
+    body = f"<p class='post-date'>{line}</p><p>{TEXT}</p>"
+    record, _ = read(page("<meta name='author' content='A B'>", body=body))
+    assert record.published == expected

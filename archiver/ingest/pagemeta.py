@@ -266,7 +266,7 @@ _BY_NAME = re.compile(r"(?:^|\b)(?:posted|written|published|gespeichert|verfasst
                       re.I)
 #: where a byline's name ends: " at 12:55", " on 3 May", " | ", " · ", " —", a final full stop
 _BYLINE_END = re.compile(r"\s+(?:at|on|am|um|in)\s+(?=\d|[A-Z][a-z]+ \d)|\s*[|·•—–]\s*|\.\s*$|\s+-\s+")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = r"(?:jan|j\u00e4n|feb|f\u00e9v|fev|mar|m\u00e4r|apr|avr|may|mai|jun|juin|jul|juil|aug|ao\u00fb|aou|sep|oct|okt|nov|dec|dez|d\u00e9c)\w*\.?"
 #: a written date inside a line of text ("Posted on Tuesday 15 October 2019 at 09:11 by ...")
 DATE_IN_TEXT = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+{_MONTH},?\s+\d{{4}}\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?"
                           rf"\s+\d{{4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
