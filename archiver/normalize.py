@@ -197,7 +197,7 @@ _BY = re.compile(r"^(?:(?:(?:written|posted|geschrieben|verfasst)\s*)?(?:by|von)
 ORGANISATION_WORDS = re.compile(
     r"\b(foundation|institute|institution|university|college|school|centre|center|council|committee|"
     r"association|society|agency|ministry|department|office|commission|organi[sz]ation|corporation|"
-    r"company|inc|ltd|llc|gmbh|press|news|times|post|journal|magazine|staff|editors|editorial|team|board|"
+    r"company|inc|ltd|llc|gmbh|press|news|times|journal|magazine|staff|editors|editorial|team|board|"
     r"group|project|network|coalition|alliance|trust|bank|government|contributors|wikipedia|reuters|"
     r"associated|afp|bbc|npr|blog|labs?|authority|service|services|federation|union|league|"
     r"partnership|initiative|programme|program|observatory|secretariat|bureau|club)\b", re.I)
@@ -220,7 +220,9 @@ def clean_person(text: str) -> str:
 
 
 def is_organisation(name: str) -> bool:
-    return bool(ORGANISATION_WORDS.search(name))
+    """A group's name: one of ORGANISATION_WORDS, or "The ..." ("The Washington Post"; "Post" alone is
+    also a surname, as in Emily Post)."""
+    return bool(ORGANISATION_WORDS.search(name)) or name.startswith("The ")
 
 
 def author_from_name(text: str, inverted: bool = False) -> dict | None:

@@ -64,6 +64,8 @@ def test_og_site_name_is_the_publisher_and_article_published_time_the_date():
     ("Ben Silverman Games Editor", {"name": "Ben Silverman", "given": "Ben", "family": "Silverman"}),
     ("Wikimedia Foundation", {"name": "Wikimedia Foundation", "kind": "organization"}),
     ("Reuters Staff", {"name": "Reuters Staff", "kind": "organization"}),
+    ("The Washington Post", {"name": "The Washington Post", "kind": "organization"}),
+    ("Emily Post", {"name": "Emily Post", "given": "Emily", "family": "Post"}),
 ])
 def test_names_lose_titles_degrees_and_by_and_organisations_stay_whole(text, expected):
     assert author_from_name(text) == expected
