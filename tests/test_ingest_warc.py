@@ -115,6 +115,8 @@ def test_provenance_names_the_archive_record():
     assert capture.record_id.startswith("<urn:uuid:") and capture.payload_digest.startswith("sha1:")
     assert capture.captured.endswith("Z")
     assert item.record.provenance.reader == "warc"
+    assert item.record.provenance.source_file == "crawl.warc.gz"
+    assert all(w.source == "crawl.warc.gz https://water.example.org/briefs/floods/" for w in item.warnings)
 
 
 def test_an_uncompressed_warc_reads_the_same():

@@ -83,13 +83,14 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
     drafts, problems, skipped = [], [], 0
     for capture in crawl.pages:
         warnings: list[ArchiverWarning] = []
-        text = _text(capture, source, warnings)
+        label = f"{source} {capture.uri}"  # what a page's warnings and problems are said of
+        text = _text(capture, label, warnings)
         try:
-            draft = _page(capture, text, source, warnings, crawl, collection)
+            draft = _page(capture, text, label, source, warnings, crawl, collection)
         except ArchiverError as error:
             if _ARTICLE_SIGNS.search(capture.payload[:262144]):
-                problems.extend(Problem(f"{capture.uri}: {p.message}", p.pointer, source, p.hint)
-                                for p in error.problems)
+                problems.extend(Problem(p.message if capture.uri in p.message else f"{capture.uri}: {p.message}",
+                                        p.pointer, source, p.hint) for p in error.problems)
             else:
                 skipped += 1
             continue
@@ -192,11 +193,10 @@ def _text(capture: _Capture, source: str, warnings: list[ArchiverWarning]) -> st
     return decode(capture.payload, source, warnings)
 
 
-def _page(capture: _Capture, text: str, source: str, warnings: list[ArchiverWarning], crawl: _Crawl,
-          collection: Any) -> Draft:
+def _page(capture: _Capture, text: str, label: str, source: str, warnings: list[ArchiverWarning],
+          crawl: _Crawl, collection: Any) -> Draft:
     from .html import read_page
-    draft = read_page(text, source, warnings, collection=collection, url=capture.uri,
-                      captured=crawl.images.get)
+    draft = read_page(text, label, warnings, collection=collection, url=capture.uri, captured=crawl.images.get)
     archive = {"file": source, "record_id": capture.record_id, "target_uri": capture.uri}
     if capture.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+Z", capture.date):
         archive["captured"] = capture.date
