@@ -6,6 +6,11 @@ A value taken from here rather than read from the page is reported with warning 
 `regions` lists the site's region categories: a page's flat category list is split into regions
 (record `coverage`) and topics (record `subjects`) with it. `series_categories` name the series and
 are neither. `furniture` are lines/classes of the site's page furniture that end the article.
+
+Below the site entries, the furniture every site may put inside its article text (issue 14, point 4),
+also as data: box classes (`FURNITURE_CLASSES`) and block texts (`is_furniture`: share rows, newsletter
+and consent boxes, "related" and "PDF version" lines, funders' disclaimers, donation appeals), each
+pattern matched whole with at most one bounded tail, so no page can make them backtrack.
 """
 
 from __future__ import annotations
