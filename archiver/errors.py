@@ -125,4 +125,6 @@ WARNING_CODES: dict[str, str] = {
             "(e.g. Crossref without a DOI)",
     "W010": "a character no font of the brand can draw is left blank in the PDF",
     "W011": "the body is empty or far shorter than the source's article text",
+    "W017": "a package differs from the one its deposit record says was deposited; it was not sent again "
+            "(deposit --again sends it as a new item)",
 }
