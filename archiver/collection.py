@@ -28,8 +28,6 @@ from .errors import Problem, UsageError
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "collection.schema.json"
 #: where an identifier is looked for, first to last, when the collection does not say
 IDENTIFIER_ORDER = ("source", "doi", "canonical", "file")
-#: a collection file is a few lines; anything larger is not one
-MAX_COLLECTION_BYTES = 1024 * 1024
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _PAGE_SUFFIX = re.compile(r"\.(?:s?html?|xhtml|php\d?|aspx?|jsp|cfm|pagetext\.txt|txt|md|markdown|docx|odt|json|"
                           r"ya?ml|csv|xml|warc(?:\.gz)?|wacz)$", re.I)
@@ -92,16 +90,13 @@ class Collection:
 def load_collection(path: Path) -> Collection:
     """The collection file at `path` (YAML or JSON), checked against its schema: UsageError naming each
     problem's JSON pointer."""
+    from . import bounded
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_COLLECTION_BYTES:
-            raise UsageError(f"{size:,} bytes is too large for a collection file", source=name,
-                             hint="a collection file holds a few defaults: check that this is the right file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read the collection file: {exc.strerror or exc}", source=name,
-                         hint="check the path given to --collection") from None
+        data = bounded.read(path, "collection", name)
+    except bounded.Refused as refused:  # a --collection that cannot be read is the command's usage
+        raise UsageError(str(refused.problems[0].message), source=name,
+                         hint=refused.problems[0].hint or "check the path given to --collection") from None
     values = _parse(data, name)
     errors = sorted(_validator().iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

@@ -44,8 +44,8 @@ def _fold_spaces(text: str) -> str:
     return _SPACE_RUNS.sub(" ", _OTHER_SPACES.sub(" ", text))
 
 
-_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?",
-                        re.I)
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
+                        r"(?:Z|[+-](\d{2})(?::?(\d{2}))?)?", re.I)
 
 
 def parse_date(text: str) -> tuple[str, bool]:
@@ -55,7 +55,10 @@ def parse_date(text: str) -> tuple[str, bool]:
     raw = clean_text(str(text))
     # An ISO 8601 date-time is dated as its own zone has it ("2015-03-17T23:27:40-07:00" is the 17th
     # where the page was published, though the 18th in UTC): its date part, never converted.
+    # Its time is checked first, as every timestamp's is.
     if stamp := _DATE_TIME.fullmatch(raw):
+        if not _real_time(stamp.groups()[1:]):
+            raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
         raw = stamp[1]
     value = raw.lower().replace(",", " ").replace(".", " ")
     value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
@@ -63,10 +66,12 @@ def parse_date(text: str) -> tuple[str, bool]:
     value = re.sub(r"^(\d{1,2}) (\d{1,2}) (\d{4})$", r"\1/\2/\3", re.sub(r"\s+", " ", value).strip())
     value = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]* ", "", value)
     completed = False
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ][0-9:]+(?:z|[+-][0-9:]+)?)?", value) or \
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, value) or \
         re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value)
     if match:
-        year, month, day = (int(g) for g in match.groups())
+        year, month, day = (int(g) for g in match.groups()[:3])
+        if not _real_time(match.groups()[3:] or (None,) * 5):  # "2023/05/31" has no time part
+            raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())
         day, month = (second, first) if first <= 12 < second else (first, second)
@@ -86,6 +91,15 @@ def parse_date(text: str) -> tuple[str, bool]:
         return date(year, month, day).isoformat(), completed
     except ValueError:
         raise ValueError(f"{raw!r} is not a real calendar date; write it as YYYY-MM-DD") from None
+
+
+# The time of a timestamp ("2023-05-31T10:00:00+08:00") is checked, then dropped: a record keeps dates.
+_TIME = r"(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:z|[+-](\d{2})(?::?(\d{2}))?)?)?"
+
+
+def _real_time(parts: tuple) -> bool:
+    hour, minute, second, offset_hours, offset_minutes = (int(p) if p else 0 for p in parts)
+    return hour <= 23 and minute <= 59 and second <= 60 and offset_hours <= 14 and offset_minutes <= 59
 
 
 def _month(name: str, raw: str) -> int:

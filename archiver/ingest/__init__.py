@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -71,10 +72,7 @@ READERS: dict[str, str] = {
     "csv": "archiver.ingest.loose:CSV",
 }
 
-#: Largest source archiver reads (bytes): larger ones are refused before being read or parsed.
-MAX_SOURCE_BYTES = 32 * 1024 * 1024
-#: ... and largest web archive (.warc, .warc.gz, .wacz), which holds a whole crawl
-MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+#: the suffixes of web archives, which hold a whole crawl: read under the "archive" byte limit
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 Neighbour = Callable[[str], "bytes | None"]
@@ -98,18 +96,20 @@ def image_type(data: bytes) -> str | None:
 
 
 def folder_reader(folder: Path) -> Neighbour:
-    """Files next to a source, by relative path (a manuscript's sidecar and images); nothing outside
-    its folder, nothing larger than a source may be."""
+    """Files next to a source, by relative path (a manuscript's sidecar and images); None for one that
+    is not there or lies outside the folder. One that is there but is no regular file, or is larger
+    than the sidecar limit, is refused (`bounded.Refused`), never read."""
+    from ..bounded import read as read_bounded
     root = folder.resolve()
 
     def read(relative: str) -> bytes | None:
         try:
             target = (root / relative).resolve()
-            if root not in target.parents or not target.is_file() or target.stat().st_size > MAX_SOURCE_BYTES:
+            if root not in target.parents or not os.path.lexists(target) or target.is_dir():
                 return None
-            return target.read_bytes()
         except (OSError, ValueError):
             return None
+        return read_bounded(target, "sidecar", str(folder / relative))
     return read
 
 
@@ -127,11 +127,18 @@ def reader(kind: str) -> Any:
 
 
 def check_size(size: int, name: str) -> None:
-    limit = MAX_ARCHIVE_BYTES if name.lower().endswith(ARCHIVE_SUFFIXES) else MAX_SOURCE_BYTES
-    if size > limit:
-        raise InputError(f"{size:,} bytes is larger than the {limit // 2**20} MiB archiver "
+    """Refuse source bytes over the source limit (a caller that did not read them through `bounded`)."""
+    from ..limits import ENVIRONMENT, byte_limit, describe
+    kind = byte_kind(name)
+    if size > byte_limit(kind):
+        raise InputError(f"{size:,} bytes is larger than the {describe(byte_limit(kind))} archiver "
                          "reads", source=name, hint="a commentary source is far smaller: check that this is the "
-                         "right file, or split it")
+                         f"right file, or split it (or set {ENVIRONMENT[kind]})")
+
+
+def byte_kind(name: str) -> str:
+    """The byte limit a source is read under (`limits.BYTE_LIMITS`): a web archive's, else a source's."""
+    return "archive" if name.lower().endswith(ARCHIVE_SUFFIXES) else "source"
 
 
 def ingest_date() -> str:
