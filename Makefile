@@ -18,6 +18,7 @@ setup:
 
 demo: setup
 	$(ARCHIVER) ingest samples/sources -o $(OUT)/records
+	$(ARCHIVER) ingest samples/collection/pages -o $(OUT)/records --collection samples/collection/ebb.yaml
 	$(ARCHIVER) validate $(OUT)/records samples/records
 	$(ARCHIVER) convert $(OUT)/records $(INVENTED_SAMPLES) -o $(OUT) --style rsis
 	@echo "demo: outputs are in $(OUT)/"

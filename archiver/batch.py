@@ -41,6 +41,7 @@ from . import __version__, bounded
 from .buildstate import BuildState
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
                      StrictWarnings, UsageError)
+from .collection import Collection
 from .writers import Format
 
 #: how often (seconds) the parent commits the state during a run (a commit is one sync of SQLite's
@@ -115,11 +116,17 @@ class Settings:
     #: formats named by name rather than through a group: for these an unmet precondition (Crossref
     #: without a DOI) is the record's error, for the others it only skips the format with W009
     named: frozenset[str] = frozenset()
+    #: the collection's defaults (--collection), given to every reader
+    collection: Collection | None = None
 
     def record_key(self) -> dict[str, Any]:
-        """The parts of a record's state entry that do not depend on the record."""
-        return {"archiver_version": __version__, "style_sha256": self.style_sha256,
-                "formats": sorted(f"{f.name}:{f.filename}" for f in self.formats)}
+        """The parts of a record's state entry that do not depend on the record (a changed collection
+        file rebuilds its records)."""
+        key = {"archiver_version": __version__, "style_sha256": self.style_sha256,
+               "formats": sorted(f"{f.name}:{f.filename}" for f in self.formats)}
+        # None without a collection: an entry from before collections existed reads the same
+        key["collection_sha256"] = self.collection.sha256 if self.collection is not None else None
+        return key
 
 
 @dataclass
@@ -185,8 +192,9 @@ def source_digest(path: Path, neighbours: Mapping[str, str | None], data: bytes 
     """SHA-256 of a source and of the files beside it that its reader read (`neighbours`: relative
     path -> SHA-256, None for one that was missing): the records are made from all of them, so a
     change to any rebuilds them, and so does a missing file that appears."""
+    from .ingest import byte_kind
     try:
-        digest = hashlib.sha256(bounded.read(path, "source") if data is None else data)
+        digest = hashlib.sha256(bounded.read(path, byte_kind(path.name)) if data is None else data)
     except bounded.Refused:
         return None
     for relative in sorted(neighbours):
@@ -251,14 +259,15 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
 # Planning ----------------------------------------------------------------------------------------
 
 def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
-         strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = ()) -> Plan:
+         strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = (),
+         collection: Collection | None = None) -> Plan:
     """Split the sources (of this shard) into those to build and those whose outputs are current."""
     from .style import load_style
 
     brand = load_style(style)
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
                         style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
-                        named=frozenset(named))
+                        named=frozenset(named), collection=collection)
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     suffix = shard.suffix if shard else ""
@@ -321,8 +330,8 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
-                  ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
+def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None],
+                  collection: Collection | None = None) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
     """(record, warnings, images the reader supplied) for each record of a source. A canonical record
     (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
     each file its reader reads beside the source (None: not there) goes into `neighbours`."""
@@ -352,7 +361,8 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         neighbours[relative] = _sha256(content)
         return content
 
-    return [(item.record, item.warnings, item.assets) for item in read_source(data, name, neighbour=neighbour)]
+    return [(item.record, item.warnings, item.assets)
+            for item in read_source(data, name, neighbour=neighbour, collection=collection)]
 
 
 def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
@@ -367,18 +377,19 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
     read beside it, and their names), outcomes and state records."""
     from .convert import applicable, convert, decodable, read_assets
+    from .ingest import byte_kind
 
     settings = _settings
     assert settings is not None and _style is not None, "worker not started"
     if _broken_format is not None:
         return None, [_failed(source, None, _broken_format)], {}
     try:
-        data = bounded.read(source.path, "source", source.key)
+        data = bounded.read(source.path, byte_kind(source.key), source.key)
     except bounded.Refused as error:
         return None, [_failed(source, None, error)], {}
     neighbours: dict[str, str | None] = {}
     try:
-        records = _read_records(data, source, neighbours)
+        records = _read_records(data, source, neighbours, settings.collection)
     except ArchiverError as error:
         return None, [_failed(source, None, error)], {}
     fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}

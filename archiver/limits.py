@@ -26,6 +26,8 @@ BYTE_LIMITS: dict[str, int] = {
     "manifest": 64 * MiB,   # a package's manifest: BagIt manifests and tag files, manifest-sha256.txt, mets.xml
     "inventory": 64 * MiB,  # an OCFL inventory.json
     "style": 4 * MiB,       # a file of a brand's style folder (style.json, CSS)
+    "archive": 512 * MiB,   # a web archive (.warc, .warc.gz, .wacz): a whole crawl
+    "collection": 1 * MiB,  # a collection file (--collection): a few defaults
 }
 
 #: shape of a record -> its largest value

@@ -15,6 +15,11 @@ MONTHS = {name: number for number, names in enumerate([
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
     ("oct", "october"), ("nov", "november"), ("dec", "december")], start=1) for name in names}
+# German and French month names: pages of European publishers print their dates in their own language
+MONTHS.update({name: number for number, names in enumerate([
+    ("januar", "jänner", "janvier"), ("februar", "février", "fevrier"), ("märz", "mars"), ("avril",),
+    ("mai",), ("juni", "juin"), ("juli", "juillet"), ("août", "aout"), ("septembre",), ("okt", "oktober", "octobre"),
+    ("novembre",), ("dez", "dezember", "décembre", "decembre")], start=1) for name in names})
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 # White space is folded in two passes, each a scan the regex engine does fast (one character class; a
@@ -39,11 +44,22 @@ def _fold_spaces(text: str) -> str:
     return _SPACE_RUNS.sub(" ", _OTHER_SPACES.sub(" ", text))
 
 
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?"
+                        r"(?:Z|[+-](\d{2})(?::?(\d{2}))?)?", re.I)
+
+
 def parse_date(text: str) -> tuple[str, bool]:
     """An ISO 8601 date from a common written form, as precise as the text ("May 2024" -> "2024-05",
     "2024" -> "2024": a missing day or month is never invented), and whether it is such a partial date.
     Numeric dates are read day first (31/05/2023) unless only month first makes sense (05/31/2023)."""
     raw = clean_text(str(text))
+    # An ISO 8601 date-time is dated as its own zone has it ("2015-03-17T23:27:40-07:00" is the 17th
+    # where the page was published, though the 18th in UTC): its date part, never converted.
+    # Its time is checked first, as every timestamp's is.
+    if stamp := _DATE_TIME.fullmatch(raw):
+        if not _real_time(stamp.groups()[1:]):
+            raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
+        raw = stamp[1]
     value = raw.lower().replace(",", " ").replace(".", " ")
     value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
     # "31.05.2023" is a numeric date, not three words; a leading weekday ("Wednesday, 31 May") says nothing.
@@ -59,11 +75,11 @@ def parse_date(text: str) -> tuple[str, bool]:
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())
         day, month = (second, first) if first <= 12 < second else (first, second)
-    elif match := re.fullmatch(r"(\d{1,2}) ([a-z]+) (\d{4})", value):
+    elif match := re.fullmatch(r"(\d{1,2}) ([^\W\d_]+) (\d{4})", value):  # letters: "märz", "décembre"
         day, month, year = int(match[1]), _month(match[2], raw), int(match[3])
-    elif match := re.fullmatch(r"([a-z]+) (\d{1,2}) (\d{4})", value):
+    elif match := re.fullmatch(r"([^\W\d_]+) (\d{1,2}) (\d{4})", value):
         month, day, year = _month(match[1], raw), int(match[2]), int(match[3])
-    elif match := re.fullmatch(r"([a-z]+) (\d{4})", value):
+    elif match := re.fullmatch(r"([^\W\d_]+) (\d{4})", value):
         month, day, year, completed = _month(match[1], raw), 1, int(match[2]), True
     elif match := re.fullmatch(r"(\d{4})[-/](\d{1,2})", value):  # "2024/05" is Highwire's form
         year, month, day, completed = int(match[1]), int(match[2]), 1, True
@@ -171,3 +187,86 @@ def _author_with_affiliation(text: str) -> dict:
     if affiliation.strip():
         author["affiliations"] = [{"name": affiliation.strip()}]
     return author
+
+
+# Bylines as pages print them ------------------------------------------------------------------------
+
+#: words that end a job title printed after a name ("Ben Silverman Games Editor")
+_TITLE_ENDS = {"editor", "editors", "writer", "reporter", "correspondent", "columnist", "contributor",
+               "producer", "analyst", "critic", "blogger", "intern", "director", "chief", "manager", "fellow",
+               "officer", "researcher", "journalist", "staff"}
+#: words that may stand before those in a job title
+_TITLE_WORDS = _TITLE_ENDS | {
+    "senior", "junior", "staff", "contributing", "managing", "executive", "associate", "assistant", "deputy",
+    "foreign", "national", "political", "politics", "business", "features", "feature", "opinion", "digital",
+    "entertainment", "music", "film", "food", "travel", "style", "culture", "games", "gaming", "sports",
+    "science", "health", "tech", "technology", "news", "city", "metro", "legal", "investigative", "special",
+    "white", "house", "global", "economics", "economy", "security", "defense", "defence", "research",
+    "visiting", "nonresident", "non-resident", "principal", "editorial", "social", "media", "video", "photo",
+    "web", "weekend", "markets", "money", "education", "environment", "climate", "medical", "in", "at-large",
+    "of", "&", "and", "the"}
+_DEGREES = re.compile(r"(?:,?\s+|,\s*)(?:M\.?A|M\.?S|M\.?Sc|B\.?A|B\.?Sc|Ph\.?\s?D|M\.?D|M\.?P\.?H|R\.?N|D\.?O|"
+                      r"D\.?D\.?S|MBA|J\.?D|LL\.?M|DPhil|Ed\.?D|Psy\.?D|MFA|CPA|R\.?D|L\.?D|MSW|LCSW|FACP|"
+                      r"FRCP|MBBS|DrPH|PharmD|FAAP|CNM|NP|PA-C)\.?(?=$|[\s,])")
+_BY = re.compile(r"^(?:(?:(?:written|posted|geschrieben|verfasst)\s*)?(?:by|von)[:\s]|(?:text|interview|autor|author)"
+                 r"(?:in)?\s*:)\s*", re.I)
+#: words that make a name an organisation's (a group author), not a person's
+ORGANISATION_WORDS = re.compile(
+    r"\b(foundation|institute|institution|university|college|school|centre|center|council|committee|"
+    r"association|society|agency|ministry|department|office|commission|organi[sz]ation|corporation|"
+    r"company|inc|ltd|llc|gmbh|press|news|times|journal|magazine|staff|editors|editorial|team|board|"
+    r"group|project|network|coalition|alliance|trust|bank|government|contributors|wikipedia|reuters|"
+    r"associated|afp|bbc|npr|blog|labs?|authority|service|services|federation|union|league|"
+    r"partnership|initiative|programme|program|observatory|secretariat|bureau|club)\b", re.I)
+
+
+def clean_person(text: str) -> str:
+    """A byline name without what pages print around it: "By", degrees ("Brenda Goodman, MA"), a job
+    title ("Ben Silverman Games Editor", "Jane Doe, Senior Fellow")."""
+    name = _BY.sub("", clean_text(text))
+    name = _DEGREES.sub("", name).strip(" ,")
+    head, comma, tail = name.partition(",")
+    if comma and tail.strip() and all(w.lower().strip(".") in _TITLE_WORDS for w in tail.split()):
+        name = head.strip()
+    words = name.split(" ")
+    if len(words) >= 3 and words[-1].lower() in _TITLE_ENDS:
+        while len(words) > 2 and words[-1].lower() in _TITLE_WORDS:
+            words.pop()
+        name = " ".join(words)
+    return name
+
+
+def is_organisation(name: str) -> bool:
+    """A group's name: one of ORGANISATION_WORDS, or "The ..." ("The Washington Post"; "Post" alone is
+    also a surname, as in Emily Post)."""
+    return bool(ORGANISATION_WORDS.search(name)) or name.startswith("The ")
+
+
+def author_from_name(text: str, inverted: bool = False) -> dict | None:
+    """One author from a byline name: an organisation keeps its name whole; a person is cleaned and
+    split. `inverted`: the name may be written "Family, Given" (Dublin Core, Highwire), particles after
+    the given name included ("Jong, Michiel de" is Michiel de Jong)."""
+    raw = clean_text(text)
+    if not raw:
+        return None
+    name = clean_person(raw)
+    if is_organisation(name) and not _DEGREES.search(raw):
+        return organisation(name)
+    if inverted and name.count(",") == 1:
+        family, given = (part.strip() for part in name.split(","))
+        words = given.split(" ")
+        particles = []
+        while len(words) > 1 and words[-1].lower() in PARTICLES:
+            particles.insert(0, words.pop())
+        if family and words and len(family.split()) <= 3 and len(words) <= 3:
+            family = " ".join(particles + [family])
+            return {"name": f"{' '.join(words)} {family}", "given": " ".join(words), "family": family}
+    if not name or "," in name:
+        return None
+    return split_name(name)
+
+
+def organisation(name: str) -> dict:
+    """A group author (record 1.1's `kind: organization`): its name only, never split into given and
+    family names."""
+    return {"name": clean_text(name), "kind": "organization"}

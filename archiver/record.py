@@ -247,12 +247,30 @@ class Links:
 
 
 @dataclass(frozen=True)
+class CollectionUse:
+    file: str
+    fields: list[str]
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveCapture:
+    file: str
+    record_id: str
+    target_uri: str
+    captured: str | None = None
+    payload_digest: str | None = None
+
+
+@dataclass(frozen=True)
 class Provenance:
     reader: str
     source_file: str | None = None
     source_sha256: str | None = None
     archiver_version: str | None = None
     ingested: str | None = None
+    collection: CollectionUse | None = None
+    archive: ArchiveCapture | None = None
     note: str | None = None
 
 
@@ -324,6 +342,7 @@ _JSON_ORDER: dict[type, tuple[str, ...]] = {
     Link: ("type", "url", "content"),
     Code: ("type", "text"),
     NoteRef: ("type", "note"),
+    CollectionUse: ("file", "sha256", "fields"),
 }
 
 

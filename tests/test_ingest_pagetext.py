@@ -454,3 +454,11 @@ def test_reader_called_directly_returns_one_draft_without_provenance():
     assert "provenance" not in draft.data
     assert json.dumps(draft.data, sort_keys=True) == json.dumps(sample, sort_keys=True)
     assert sorted(w.code for w in draft.warnings) == ["W001", "W001", "W001", "W003"]
+
+
+def test_an_unreadable_date_line_is_reported_with_the_other_problems():
+    from archiver.errors import RecordInvalid
+    text = PAGE.read_text(encoding="utf-8").replace("31 May 2023", "31 Maj 2023").replace("CO23081 | ", "")
+    with pytest.raises(RecordInvalid) as caught:
+        ingest(text.encode(), "page.pagetext.txt")
+    assert {"/published", "/identifier"} <= {p.pointer for p in caught.value.problems}

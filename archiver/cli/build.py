@@ -38,6 +38,9 @@ Example:
 @click.option("--shard", default=None, metavar="K/N", shell_complete=complete_shards,
               help="Build only the K-th of N deterministic parts of the sources (CI matrix, job arrays).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: such records fail (exit 3).")
+@click.option("--collection", "collection_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="A collection file (YAML or JSON) with the defaults of what the sources do not say; "
+                   "changing it rebuilds the records made from sources.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
                    "processes (needs archiver[dask]).")
@@ -50,13 +53,14 @@ Example:
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
             shard: str | None, strict: bool, scheduler: str | None, status: bool, dry_run: bool,
-            report_format: str) -> None:
+            report_format: str, collection_file: Path | None) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
     exit status is non-zero if any record failed."""
     from .. import batch, buildreport
     from ..errors import UsageError
+    from ..collection import load_collection
     from ..writers import named_explicitly, resolve
 
     if status:
@@ -70,7 +74,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
-                      named=named_explicitly(to))
+                      named=named_explicitly(to),
+                      collection=load_collection(collection_file) if collection_file else None)
     if dry_run:
         _say_plan(plan, out_dir, report_format)
         return

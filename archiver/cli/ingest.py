@@ -21,31 +21,39 @@ from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, 
 Example:
   archiver ingest samples/sources -o records/
   archiver ingest export.csv cms.json -o records/ --format json > report.json
-  archiver ingest CO24033.docx --from manuscript -o records/ --strict""")
+  archiver ingest CO24033.docx --from manuscript -o records/ --strict
+  archiver ingest saved-pages/ crawl.warc.gz -o records/ --collection briefs.yaml""")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; each record becomes OUT/<identifier>.json, images go to OUT/images/.")
 @click.option("--from", "kind", default=None, metavar="KIND",
               help="Read every source as this kind instead of recognising it by content: "
-                   "manuscript, json, yaml, csv (and the page/JATS readers, when present).")
+                   "jats, html, warc, pagetext, manuscript, json, yaml, csv.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 3): nothing is written for a "
                                              "source with warnings.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
               help="Report on standard output as JSON instead of text on standard error.")
+@click.option("--collection", "collection_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="A collection file (YAML or JSON, schemas/collection.schema.json): publisher, series, "
+                   "language, rights, base URL and identifier rules for what the sources do not say.")
 @fail_cleanly
-def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str) -> None:
-    """Normalise sources (saved pages, page text, JATS, DOCX/ODT/Markdown manuscripts, loose JSON, YAML
-    or CSV records) into canonical records, one per article. Folders are searched recursively.
+def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: bool, report_format: str,
+            collection_file: Path | None) -> None:
+    """Normalise sources (saved pages of any site, web archives, page text, JATS, DOCX/ODT/Markdown
+    manuscripts, loose JSON, YAML or CSV records) into canonical records, one per article. Folders are
+    searched recursively.
 
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
     from .. import bounded
+    from ..collection import load_collection
     from ..errors import ArchiverError, InputError, UsageError
-    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, folder_reader, is_sidecar, read_source
+    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, byte_kind, folder_reader, is_sidecar, read_source
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     writable_folder(out_dir)
+    collection = load_collection(collection_file) if collection_file else None
     tally = Tally(strict=strict, as_json=report_format == "json")
     paths = expand_paths(sources, skip=NOT_SOURCE_SUFFIXES)
     given = {path.resolve() for path in paths}
@@ -55,8 +63,8 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
         if kind in (None, "manuscript") and is_sidecar(path, given):
             continue
         try:
-            data = bounded.read(path, "source", name)
-            results = read_source(data, name, kind, neighbour=folder_reader(path.parent))
+            data = bounded.read(path, byte_kind(name), name)
+            results = read_source(data, name, kind, neighbour=folder_reader(path.parent), collection=collection)
             warnings = [warning for item in results for warning in item.warnings]
             outputs: dict[Path, bytes] = {}
             for item in results:
@@ -79,7 +87,11 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
             tally.failure(name, ArchiverError(f"internal error: {type(error).__name__}: {error} (a bug: "
                                               "please report it with this source)", source=name))
             continue
-        tally.success(name, warnings, identifiers=[item.record.identifier for item in results])
+        skipped = next((item.skipped for item in results if item.skipped), "")
+        if skipped and report_format == "text":
+            click.echo(f"{name}: {skipped}", err=True)
+        tally.success(name, warnings, identifiers=[item.record.identifier for item in results],
+                      **({"skipped": skipped} if skipped else {}))
     tally.finish("ingest")
 
 

@@ -4,7 +4,9 @@ A reader is a module (or, written "module:NAME", an object in a module) with
     sniff(data: bytes, name: str) -> bool          # does this look like my kind? (content first)
     read(data: bytes, name: str) -> list[Draft]    # one Draft per article found
 A reader that sets `USES_NEIGHBOURS = True` is also given `neighbour=`, a function returning the bytes of
-a file next to the source by relative path (a manuscript's sidecar metadata and images), or None.
+a file next to the source by relative path (a manuscript's sidecar metadata and images), or None; one
+that sets `USES_COLLECTION = True` is given `collection=`, the collection's defaults (or None), which
+decide how it makes identifiers; `ingest` fills every record's missing values from the collection.
 Readers return record JSON without `provenance` (which `ingest` adds), typed warnings and, for figures
 they carry, the image bytes (`Draft.assets`, relative path -> bytes, written by the CLI next to the record);
 they raise `InputError` for a source they cannot read and `RecordInvalid` (with JSON pointers) for values
@@ -17,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 from typing import Any, Callable
 
 from .. import __version__
+from ..collection import Collection
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid, UsageError
 from ..record import Record, problems
 from ..reproducible import source_date_epoch
@@ -40,6 +44,9 @@ class Draft:
     assets: dict[str, bytes] = field(default_factory=dict)
     pointer: str = ""
     line: int | None = None
+    #: what a source holding many pages did not make records of ("3 pages skipped (not article
+    #: pages), 2 not 200"): a web archive's home and listing pages are counted, not failed
+    skipped: str = ""
 
 
 @dataclass
@@ -48,14 +55,16 @@ class Ingested:
     record: Record
     warnings: list[ArchiverWarning]
     assets: dict[str, bytes]
+    skipped: str = ""
 
 
 #: kind -> reader, in the order content sniffing tries them (most specific first): a JATS article
-#: (XML with an <article> root) before a saved HTML page; whole-page text (it needs the page's SYNOPSIS
+#: (XML with an <article> root) before a saved HTML page, then a web archive (WARC, WACZ); whole-page text (it needs the page's SYNOPSIS
 #: and COMMENTARY marker lines) before a manuscript, which claims any .md/.docx/.odt.
 READERS: dict[str, str] = {
     "jats": "archiver.ingest.jats",
     "html": "archiver.ingest.html",
+    "warc": "archiver.ingest.warc",
     "pagetext": "archiver.ingest.pagetext",
     "manuscript": "archiver.ingest.manuscript",
     # metadata exports (crosswalk.py), each recognised by its own fields, before the loose JSON and CSV
@@ -70,6 +79,9 @@ READERS: dict[str, str] = {
     "yaml": "archiver.ingest.loose:YAML",
     "csv": "archiver.ingest.loose:CSV",
 }
+
+#: the suffixes of web archives, which hold a whole crawl: read under the "archive" byte limit
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 Neighbour = Callable[[str], "bytes | None"]
 
@@ -132,10 +144,16 @@ def reader(kind: str) -> Any:
 def check_size(size: int, name: str) -> None:
     """Refuse source bytes over the source limit (a caller that did not read them through `bounded`)."""
     from ..limits import ENVIRONMENT, byte_limit, describe
-    if size > byte_limit("source"):
-        raise InputError(f"{size:,} bytes is larger than the {describe(byte_limit('source'))} archiver "
+    kind = byte_kind(name)
+    if size > byte_limit(kind):
+        raise InputError(f"{size:,} bytes is larger than the {describe(byte_limit(kind))} archiver "
                          "reads", source=name, hint="a commentary source is far smaller: check that this is the "
-                         f"right file, or split it (or set {ENVIRONMENT['source']})")
+                         f"right file, or split it (or set {ENVIRONMENT[kind]})")
+
+
+def byte_kind(name: str) -> str:
+    """The byte limit a source is read under (`limits.BYTE_LIMITS`): a web archive's, else a source's."""
+    return "archive" if name.lower().endswith(ARCHIVE_SUFFIXES) else "source"
 
 
 def ingest_date() -> str:
@@ -143,37 +161,101 @@ def ingest_date() -> str:
     return (source_date_epoch() or datetime.now(timezone.utc)).date().isoformat()
 
 
+#: how much of a source recognising its kind reads
+SNIFF_BYTES = 65536
+_SPACE = re.compile(rb"[ \t\r\n\f]*")
+_NAME = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_HTML_DOCTYPE = re.compile(rb"<!doctype[ \t\r\n\f]+html[ \t\r\n\f>]", re.I)
+_JATS_SIGNS = re.compile(rb"<front[ \t\r\n>]|\bdtd-version=|\barticle-type=|xmlns:(?:xlink|mml|ali)=")
+
+
+def first_element(data: bytes) -> tuple[bytes | None, bool, bool]:
+    """(name of the first element, whether an HTML DOCTYPE came before it, whether the prolog ran past
+    the bounded prefix) of a markup source. Declarations, processing instructions, comments and the
+    DOCTYPE are skipped with `find`, each search starting where the last ended, so the work is linear in
+    the prefix whatever it holds (no pattern here can backtrack)."""
+    head = data[:SNIFF_BYTES]
+    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    html_doctype = False
+    while True:
+        position = _SPACE.match(head, position).end()
+        if head.startswith(b"<!--", position):
+            end, step = head.find(b"-->", position + 4), 3
+        elif head.startswith(b"<?", position):
+            end, step = head.find(b"?>", position + 2), 2
+        elif head[position:position + 9].lower() == b"<!doctype":
+            html_doctype = html_doctype or _HTML_DOCTYPE.match(head, position) is not None
+            close = head.find(b">", position)
+            subset = head.find(b"[", position, close if close >= 0 else len(head))
+            if subset >= 0:  # an internal subset: it ends at "]" then ">"
+                close = head.find(b"]", subset)
+                close = head.find(b">", close) if close >= 0 else -1
+            end, step = close, 1
+        else:
+            match = _NAME.match(head, position)
+            return (match[1] if match else None), html_doctype, False
+        if end < 0:
+            return None, html_doctype, True
+        position = end + step
+
+
+def markup_kind(data: bytes) -> str | None:
+    """"jats", "html" or None (not markup this decides) from the source's first element: an HTML DOCTYPE
+    or <html>/<head>/<body> is a page; <article> is JATS only with JATS's own signs (<front>,
+    dtd-version, article-type, its namespaces) in the prefix, else a page's <article>; a prolog of
+    comments longer than the prefix is a saved page (no JATS writer emits 64 KiB of comments)."""
+    element, html_doctype, unfinished = first_element(data)
+    if html_doctype or unfinished:
+        return "html"
+    if element is None:
+        return None
+    local = element.rpartition(b":")[2].lower()
+    if local in (b"html", b"head", b"body"):
+        return "html"
+    if local == b"article":
+        return "jats" if _JATS_SIGNS.search(data[:SNIFF_BYTES]) else "html"
+    return None
+
+
 def detect(data: bytes, name: str) -> str:
     if not data.strip():
         raise InputError("the file is empty", source=name, hint="give a file with a commentary in it")
+    decided = markup_kind(data)
+    if decided:
+        return decided
     for kind in READERS:
-        if reader(kind).sniff(data, name):
+        # JATS is markup_kind's to decide (its reader's own test is a pattern, not bounded work)
+        if kind != "jats" and reader(kind).sniff(data, name):
             return kind
     raise InputError("not a source archiver recognises", source=name,
                      hint=f"give --from KIND (one of: {', '.join(READERS)}) if you know what it is")
 
 
 def read_source(data: bytes, name: str, kind: str | None = None,
-                neighbour: Neighbour | None = None) -> list[Ingested]:
-    """Every record in one source, validated, with provenance filled in, and its image files."""
+                neighbour: Neighbour | None = None, collection: Collection | None = None) -> list[Ingested]:
+    """Every record in one source, validated, with provenance filled in, and its image files; what a
+    record lacks is taken from the collection's defaults, when given, and named in its provenance."""
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
     check_size(len(data), name)
     try:
-        return _read_source(data, name, kind, neighbour)
+        return _read_source(data, name, kind, neighbour, collection)
     except RecursionError:
         # pandoc's AST or a record nested thousands deep (">" repeated, "[[[[..."): no article is.
         raise InputError("the source is nested too deeply to be a commentary", source=name,
                          hint="check that this is the right file") from None
 
 
-def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None) -> list[Ingested]:
+def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour | None,
+                 collection: Collection | None) -> list[Ingested]:
     kind = kind or detect(data, name)
     chosen = reader(kind)
+    options: dict[str, Any] = {}
     if getattr(chosen, "USES_NEIGHBOURS", False):
-        drafts = chosen.read(data, name, neighbour=neighbour)
-    else:
-        drafts = chosen.read(data, name)
+        options["neighbour"] = neighbour
+    if getattr(chosen, "USES_COLLECTION", False):
+        options["collection"] = collection
+    drafts = chosen.read(data, name, **options)
     if not drafts:
         raise InputError("no record in it", source=name, hint="give at least one record")
     digest = hashlib.sha256(data).hexdigest()
@@ -182,6 +264,10 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
         record_data = dict(draft.data)
         # What this run did is a fact no source may override; a source's own remark is kept as the note.
         provenance = dict(record_data.get("provenance") or {})
+        if collection is not None:
+            taken = collection.fill(record_data)
+            if taken:
+                provenance["collection"] = collection.provenance(taken)
         provenance.update({"reader": kind, "source_file": PurePath(name).name, "source_sha256": digest,
                            "archiver_version": __version__, "ingested": ingest_date()})
         record_data["provenance"] = provenance
@@ -196,7 +282,7 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
             seen[identifier] = draft.pointer or (f"line {draft.line}" if draft.line else "/")
         found.extend(record_problems)
         if not record_problems:
-            results.append(Ingested(Record.from_json(record_data), draft.warnings, draft.assets))
+            results.append(Ingested(Record.from_json(record_data), draft.warnings, draft.assets, draft.skipped))
     if found:
         raise RecordInvalid(found)
     return results

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..collection import Collection, make_identifier
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import INSTITUTION_WORDS, parse_date, split_authors
 from ..record import SCHEMA_VERSION
@@ -201,18 +202,35 @@ def authors_from_byline(lines: list[str]) -> list[dict]:
     return authors
 
 
-def finish(parts: dict[str, Any], site: Site | None, source: str,
-           warnings: list[ArchiverWarning]) -> dict[str, Any]:
-    """The record JSON from the parts found; site facts filled in with W001; every missing required
-    field named in one InputError."""
-    missing = [Problem(f"the page gives no {what}", pointer, source, hint)
-               for key, pointer, what, hint in (
-                   ("identifier", "/identifier", "identifier (e.g. a 'CO23081 | Title' line)",
-                    "name the file after the identifier (CO23081.pagetext.txt) or add the title line"),
-                   ("title", "/title", "title", "is this a commentary page? save the article page itself"),
-                   ("authors", "/authors", "author (byline)", "the byline follows the title line"),
-                   ("published", "/published", "publication date", "a date line like '31 May 2023' follows the byline"))
-               if not parts.get(key)]
+def finish(parts: dict[str, Any], site: Site | None, source: str, warnings: list[ArchiverWarning],
+           collection: Collection | None = None, problems: list[Problem] | tuple = (),
+           absent: list[Problem] | tuple = ()) -> dict[str, Any]:
+    """The record JSON from the parts found; site facts filled in with W001; every problem of the page
+    in one error: `problems`, the values the reader could not normalise (RecordInvalid, exit 5), with
+    `absent`, what it did not find, and every missing required field (else InputError, exit 4). The collection's
+    defaults (filled later by `ingest`) stand in for what the page lacks, before any site rule."""
+    defaults = collection.values if collection else {}
+    candidates = dict(parts.get("identifiers") or {"file": source})
+    candidates["source"] = candidates.get("source") or parts.get("identifier")
+    made = make_identifier(candidates, collection)
+    if made:
+        parts["identifier"] = made[0]
+        if made[1] in ("canonical", "file") and not defaults.get("identifier"):
+            where = "the canonical URL" if made[1] == "canonical" else "the file name"
+            warnings.append(ArchiverWarning("W001", f"identifier {made[0]} taken from {where} (the page gives "
+                                            "none of its own)", source, "/identifier"))
+    missing = list(problems) + list(absent) + [
+        Problem(f"the page gives no {what}", pointer, source, hint)
+        for key, pointer, what, hint in (
+            ("identifier", "/identifier", "identifier", parts.get("identifier_hint") or "give the page's "
+             "identifier in its metadata (citation_technical_report_number or dc.identifier), or save it under "
+             "a file name that is one"),
+            ("title", "/title", "title", "is this an article page? save the article page itself"),
+            ("authors", "/authors", "author (byline)", "the page names no author in its metadata or byline; "
+             "add citation_author or a byline"),
+            ("published", "/published", "publication date", "add citation_publication_date or "
+             "article:published_time (or a date line like '31 May 2023' after the byline)"))
+        if not parts.get(key) and not any(p.pointer == pointer for p in problems)]
     record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     if site and not missing:
         series = site.series_for(parts["identifier"])
@@ -221,23 +239,27 @@ def finish(parts: dict[str, Any], site: Site | None, source: str,
             warnings.append(ArchiverWarning("W001", f"series name, number and url from the {site.key} site rules",
                                             source, "/series"))
     publisher = parts.get("publisher")
-    if not publisher and site:
+    if not publisher and site and "publisher" not in defaults:
         publisher = dict(site.publisher)
         warnings.append(ArchiverWarning("W001", f"publisher from the {site.key} site rules", source, "/publisher"))
-    if not publisher:
+    if not publisher and "publisher" not in defaults:
         missing.append(Problem("the page gives no publisher and no site rule knows it", "/publisher", source,
-                               "this does not look like a page of a known commentary series"))
+                               "name the publisher in a collection file (--collection FILE)"))
+    if missing and problems:
+        raise RecordInvalid(missing)
     if missing:
-        raise InputError(missing[0].message, problems=missing)
-    language = parts.get("language")
+        raise InputError(missing[0].message if len(missing) == 1 else f"{len(missing)} problems in the page",
+                         source=source, problems=missing)
+    language = parts.get("language") or defaults.get("language")
     if not language:
         language = site.language if site else "en"
         warnings.append(ArchiverWarning("W001", f"language {language!r} assumed", source, "/language"))
     record.update({"identifier": parts["identifier"], "title": parts["title"]})
     if parts.get("subtitle"):
         record["subtitle"] = parts["subtitle"]
-    record.update({"authors": parts["authors"], "published": parts["published"], "language": language,
-                   "publisher": publisher})
+    record.update({"authors": parts["authors"], "published": parts["published"], "language": language})
+    if publisher:  # else the collection's, filled by ingest
+        record["publisher"] = publisher
     for key in ("editor_note", "abstract"):
         if parts.get(key):
             record[key] = parts[key]
@@ -248,7 +270,8 @@ def finish(parts: dict[str, Any], site: Site | None, source: str,
         record["subjects"] = topics
     if regions:
         record["coverage"] = regions
-    rights = rights_from_footer(parts.get("copyright"), int(parts["published"][:4]), site, source, warnings)
+    rights = rights_from_footer(parts.get("copyright"), int(parts["published"][:4]),
+                                None if "rights" in defaults else site, source, warnings)
     if rights:
         record["rights"] = rights
     if parts.get("links"):

@@ -17,7 +17,7 @@ import codecs
 import re
 from pathlib import PurePath
 
-from ..errors import ArchiverWarning, InputError
+from ..errors import ArchiverWarning, InputError, RecordInvalid
 from ..normalize import clean_text
 from . import Draft
 from .article import (ABOUT, CATEGORIES, COMMENTARY, CREDIT, EDITOR, NOTE_LINE, NOTES_HEADING, SYNOPSIS, TITLE_LINE,
@@ -86,7 +86,11 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
     parts: dict = {}
     title_at = _title_line(lines, start, parts, site, source, warnings)
     head = lines[max(title_at - 6, 0) if title_at is not None else max(start - 8, 0):start]
-    parts["published"] = published_date([line for line in head if _DATE_LIKE.fullmatch(line)], source)
+    problems = []  # an unreadable date line is reported with whatever else the page lacks
+    try:
+        parts["published"] = published_date([line for line in head if _DATE_LIKE.fullmatch(line)], source)
+    except RecordInvalid as error:
+        problems = error.problems
     byline = [line for line in lines[(title_at + 1) if title_at is not None else start:start]
               if line and not _DATE_LIKE.fullmatch(line) and not _DOWNLOAD.fullmatch(line)
               and not EDITOR.fullmatch(line) and not line.startswith("•")]
@@ -107,7 +111,7 @@ def read_lines(lines: list[str], source: str, warnings: list[ArchiverWarning]) -
     categories = [_split_categories(m[1]) for line in lines if (m := CATEGORIES.fullmatch(line))]
     parts["categories"] = max(categories, key=len, default=[])
     parts["copyright"] = next((line for line in lines[end:] if _COPYRIGHT_LINE.fullmatch(line)), None)
-    return finish(parts, site, source, warnings)
+    return finish(parts, site, source, warnings, problems=problems)
 
 
 def _article_end(lines: list[str], start: int) -> int:
@@ -128,11 +132,13 @@ def _title_line(lines, start, parts, site, source, warnings) -> int | None:
         if match and (site is None or site.identifier.fullmatch(match[1])):
             parts["identifier"], parts["title"] = match[1], match[2].strip()
             return i
+    # a page's text names its site's identifier only on the title line; a file name counts when it has
+    # the site's identifier form (CO23081.pagetext.txt), never otherwise ("page.txt" is no identifier)
     stem = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}?(?=\.|$)", PurePath(source).name)
-    if stem and site and site.identifier.fullmatch(stem[0]):
-        parts["identifier"] = stem[0]
-        warnings.append(ArchiverWarning("W001", f"identifier {stem[0]} taken from the file name", source,
-                                        "/identifier"))
+    parts["identifiers"] = {"source": None, "file": stem[0] if stem and site and site.identifier.fullmatch(stem[0])
+                            else None}
+    parts["identifier_hint"] = "add the 'CO23081 | Title' line, or name the file after the identifier " \
+                               "(CO23081.pagetext.txt)"
     return None
 
 

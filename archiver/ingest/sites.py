@@ -6,6 +6,11 @@ A value taken from here rather than read from the page is reported with warning 
 `regions` lists the site's region categories: a page's flat category list is split into regions
 (record `coverage`) and topics (record `subjects`) with it. `series_categories` name the series and
 are neither. `furniture` are lines/classes of the site's page furniture that end the article.
+
+Below the site entries, the furniture every site may put inside its article text (issue 14, point 4),
+also as data: box classes (`FURNITURE_CLASSES`) and block texts (`is_furniture`: share rows, newsletter
+and consent boxes, "related" and "PDF version" lines, funders' disclaimers, donation appeals), each
+pattern matched whole with at most one bounded tail, so no page can make them backtrack.
 """
 
 from __future__ import annotations
@@ -69,6 +74,47 @@ SITES: tuple[Site, ...] = (
 FURNITURE_LINES = re.compile(
     r"(comments powered by disqus|popular links|connect with us|share this( article)?:?|related (posts|articles)"
     r"|you may also like|subscribe to .*|help us improve|privacy statement.*|get in touch|back to top)", re.I)
+
+#: Boxes any site puts inside its article text, by a word in their class or id (lower-cased)
+FURNITURE_CLASSES = ("share", "social", "newsletter", "subscribe", "signup", "sign-up", "related", "promo",
+                     "advert", "cookie", "consent", "donate", "breadcrumb", "comments", "pdf-download",
+                     "download-pdf", "recommended", "read-more", "more-stories", "disclaimer")
+
+#: Blocks any site puts inside its article text, by how their text starts (matched whole, one bounded
+#: tail: linear): "PDF version" and download lines, share rows, "related" lines
+_FURNITURE_STARTS = re.compile(
+    r"(?:download(?: the| this)?(?: full)? (?:pdf|report|brief|paper|article)\b(?s:.{0,80})"
+    r"|(?:view|read|get|open)(?: the| this)?(?: full)? pdf\b(?s:.{0,80})"
+    r"|pdf(?: version| download)?\s*(?:[:(|-](?s:.{0,100}))?"
+    r"|(?:share|share this(?: article| story| page)?|share on \w+|tweet|email|print|follow us)(?: on \w+)?\s*:?"
+    r"|(?:related|related (?:content|articles?|posts?|stories|reading|topics?)|read more|more on this topic"
+    r"|recommended(?: for you)?|you (?:may|might) also like|further reading)\s*(?::(?s:.{0,200}))?"
+    r"|(?:jump|skip) to (?:main )?(?:navigation|search|content)(?:,? (?:jump|skip) to (?:navigation|search))?"
+    r"|(?:posted|written|geschrieben|verfasst) (?:by|von) (?s:.{1,150})|more posts|ähnliche beiträge"
+    r"|(?:diesen (?:beitrag|artikel) )?(?:teilen|drucken|weiterempfehlen|merken|twittern|tweeten|pinnen|mailen)\s*:?|über uns|about us|kontakt|contact(?: us)?"
+    r"|impressum|datenschutz(?:erklärung)?|privacy policy|startseite|home"
+    r"|(?:titelbild|titelfoto|beitragsbild|fotos?|bild|header image|cover (?:photo|image)|photo|image)\s*:\s*[^.!?]{1,150}"
+    r"|(?:last )?(?:updated|aktualisiert)(?: on| am)?:? [\w.,:/ ]{4,40})", re.I)
+#: ... and by what they say, each sign searched on its own (no pattern spans two unbounded runs):
+#: newsletter boxes (both signs), consent boxes, the funders' disclaimers think tanks end their pages with
+_NEWSLETTER = (re.compile(r"\bnewsletters?\b", re.I), re.compile(r"\b(?:sign up|subscribe|inbox)\b", re.I))
+_FURNITURE_SIGNS = re.compile(
+    r"\b(?:we|this (?:site|website)) uses? cookies\b|\bis a non-?profit organi[sz]ation (?:devoted to|based in)\b"
+    r"|\bsupported by its donors\b|\bfinanced through the support of\b|\bfunders? (?:do|did) not\b"
+    r"|\bare solely those of (?:its|the) authors?\b|\bis a (?:registered )?(?:service ?|trade ?)mark of\b"
+    r"|\bfreuen uns\b.{0,60}\büber (?:eure |Ihre |deine )?spenden\b|\bplease consider (?:supporting|donating)\b"
+    r"|\bsupport (?:our|this) (?:work|journalism|reporting)\b", re.I)
+#: blocks longer than this (characters) are never furniture: article paragraphs may quote such words
+FURNITURE_MAX = 600
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a block of an article (its text, white space folded) is page furniture."""
+    if not text or len(text) > FURNITURE_MAX:
+        return False
+    return bool(_FURNITURE_STARTS.fullmatch(text) or FURNITURE_LINES.fullmatch(text)
+                or all(sign.search(text) for sign in _NEWSLETTER) or _FURNITURE_SIGNS.search(text))
+
 
 #: Countries an affiliation may end with, and their ISO 3166-1 codes.
 COUNTRIES: dict[str, str] = {
