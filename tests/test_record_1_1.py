@@ -422,3 +422,12 @@ def test_a_package_of_a_month_dated_record_is_dated_the_first_of_the_month(rich,
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert iso(package_datetime(with_date(rich, "2024-05"))) == "2024-05-01T00:00:00Z"
     assert iso(package_datetime(with_date(rich, "2023-05-31", modified="2024"))) == "2024-01-01T00:00:00Z"
+
+
+def test_a_link_with_a_second_hash_stays_a_valid_href():
+    """Found by EPUBCheck (RSC-020) on a generated author note linking to "mailto:$Q~f%22w$##7"."""
+    from archiver.writers.epub import _safe_url
+
+    assert _safe_url("mailto:$Q~f%22w$##7") == "mailto:$Q~f%22w$#%237"
+    assert _safe_url("https://a.example/x#y#z") == "https://a.example/x#y%23z"
+    assert _safe_url("https://a.example/x#y") == "https://a.example/x#y"

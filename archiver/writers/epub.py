@@ -98,6 +98,9 @@ def _safe_url(url: str) -> str | None:
     """`url` as a valid href, or None if it has no host or mail address (the schema lets any non-space
     character through, and EPUBCheck rejects an href that is not a URL: RSC-005, RSC-020)."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
+    # A URL has one fragment: a "#" after the first is a character of it (RSC-020 on "mailto:a##b").
+    before, mark, fragment = url.partition("#")
+    url = before + mark + fragment.replace("#", "%23")
     scheme, slashes, rest = url.partition("://")
     if not slashes:  # mailto:, which needs an address before any query or fragment
         return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
