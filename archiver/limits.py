@@ -26,6 +26,7 @@ BYTE_LIMITS: dict[str, int] = {
     "manifest": 64 * MiB,   # a package's manifest: BagIt manifests and tag files, manifest-sha256.txt, mets.xml
     "inventory": 64 * MiB,  # an OCFL inventory.json
     "style": 4 * MiB,       # a file of a brand's style folder (style.json, CSS)
+    "response": 8 * MiB,    # one answer of a SWORD server: service document, receipt, statement, error
 }
 
 #: shape of a record -> its largest value
