@@ -28,6 +28,7 @@ BYTE_LIMITS: dict[str, int] = {
     "style": 4 * MiB,       # a file of a brand's style folder (style.json, CSS)
     "archive": 512 * MiB,   # a web archive (.warc, .warc.gz, .wacz): a whole crawl
     "collection": 1 * MiB,  # a collection file (--collection): a few defaults
+    "response": 8 * MiB,    # one answer of a SWORD server: service document, receipt, statement, error
 }
 
 #: shape of a record -> its largest value

@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from archiver.cli import main
-from archiver.deposit import transport
 from archiver.deposit.secrets import Credentials, Redactor
 from sword_server import ScriptedServer, ServerConfig, SwordServer
 
@@ -128,8 +127,8 @@ def test_a_server_announcing_5_gb_is_refused_before_reading(packages_dir):
     assert "Traceback" not in result.output
 
 
-def test_an_endless_answer_without_a_length_stops_at_the_bound(packages_dir, monkeypatch):
-    monkeypatch.setattr(transport, "MAX_RESPONSE_BYTES", 256 * 1024)
+def test_an_endless_answer_without_a_length_stops_at_the_configured_bound(packages_dir, monkeypatch):
+    monkeypatch.setenv("ARCHIVER_MAX_RESPONSE_BYTES", "256KiB")
 
     def reply(conn, _head, stopped):
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n")

@@ -7,7 +7,8 @@ one origin, under one deadline, with bounded answers.
 - **One deadline per request**: connecting, sending, the status line and headers, and the body
   together must end within `timeout` seconds. A per-read timeout alone lets a server that sends one
   byte a second hold the client for ever; a watchdog shuts the socket down when the deadline passes.
-- **Bounded answers**: a body larger than `MAX_RESPONSE_BYTES` is refused, before it is read when
+- **Bounded answers**: a body larger than the "response" limit (limits.py, 8 MiB unless
+  ARCHIVER_MAX_RESPONSE_BYTES says otherwise) is refused, before it is read when
   the server announces its size, after that many bytes otherwise; more than http.client's 100 header
   lines, an over-long header line, or a body cut short are each a clean DepositError (exit 8).
 - Every message built from what the server sent passes through the Redactor (secrets.py).
@@ -24,10 +25,10 @@ import urllib.parse
 from dataclasses import dataclass
 
 from ..errors import DepositError
+from ..limits import ENVIRONMENT, byte_limit
 from .secrets import Credentials, Redactor
 
-#: the most bytes read from one answer (service documents, receipts, statements, error bodies)
-MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+LIMIT_VARIABLE = ENVIRONMENT["response"]
 MAX_REDIRECTS = 5
 USER_AGENT = "archiver-sword2"
 
@@ -149,6 +150,7 @@ class Transport:
         if body is None and method in ("POST", "PUT"):
             sent["Content-Length"] = "0"  # an empty POST says so (SWORD 2.0 profile 9.3)
         where = f"{method} {url}"
+        limit = byte_limit("response")
         deadline = _Deadline(self.timeout)
         connection = self._connection(url, deadline)
         try:
@@ -161,15 +163,15 @@ class Transport:
                 pass
             answer = connection.getresponse()
             announced = answer.getheader("Content-Length")
-            if announced and announced.strip().isdigit() and int(announced) > MAX_RESPONSE_BYTES:
+            if announced and announced.strip().isdigit() and int(announced) > limit:
                 raise DepositError(self.redact(f"{where}: the server announces an answer of {int(announced):,} "
-                                               f"bytes; archiver reads at most {MAX_RESPONSE_BYTES:,}"),
-                                   hint="the URL may not be a SWORD endpoint")
-            data = answer.read(MAX_RESPONSE_BYTES + 1)
-            if len(data) > MAX_RESPONSE_BYTES:
+                                               f"bytes; archiver reads at most {limit:,}"),
+                                   hint=f"the URL may not be a SWORD endpoint; {LIMIT_VARIABLE} raises the limit")
+            data = answer.read(limit + 1)
+            if len(data) > limit:
                 raise DepositError(self.redact(f"{where}: the server's answer is longer than the "
-                                               f"{MAX_RESPONSE_BYTES:,} bytes archiver reads"),
-                                   hint="the URL may not be a SWORD endpoint")
+                                               f"{limit:,} bytes archiver reads"),
+                                   hint=f"the URL may not be a SWORD endpoint; {LIMIT_VARIABLE} raises the limit")
             if announced and announced.strip().isdigit() and len(data) < int(announced):
                 if deadline.passed:
                     raise self._late(where)
