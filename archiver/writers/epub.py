@@ -161,7 +161,6 @@ class _Book:
         self.generated_ids = 0
         self.document = ""
         self.toc: list[_Heading] = []
-        self.has_table_headers = False
         self.citation = cite_as(record)  # the crosswalk's line, on the title page and the rights page
 
     # Entry point -------------------------------------------------------------------------------
@@ -251,7 +250,7 @@ class _Book:
         self.document = "text.xhtml"
         record = self.record
         html, body = self._page(record.title, "bodymatter")
-        main = _sub(body, "section", id="_text", class_="text")
+        main = _sub(body, "section", id="_text", class_="text", role="doc-chapter")
         main.set(EPUB_TYPE, "chapter")
         _sub(main, "h1", record.title)
         if record.abstract:
@@ -277,8 +276,9 @@ class _Book:
         items = _sub(section, "ol", class_="notes")
         rendered: list[tuple[etree._Element, str, str]] = []
         for note_id, (note, label) in self.notes.items():
+            # A note is a list item of the endnotes section and nothing more: SSV 1.1 and DPUB-ARIA 1.1
+            # deprecate `endnote` / `doc-endnote` on the item (EPUBCheck OPF-086b).
             item = _sub(items, "li", id=note_id)
-            item.set(EPUB_TYPE, "endnote")
             self._blocks(item, note.blocks, 1, None)
             rendered.append((item, note_id, label))
         # Backlinks last: references inside notes are only known once every note is rendered.
@@ -458,12 +458,16 @@ class _Book:
         if table.caption:
             self._inlines(_sub(element, "caption"), table.caption)
         if table.head:
-            self.has_table_headers = True
             head = _sub(element, "thead")
             for row in table.head:
                 tr = _sub(head, "tr")
                 for cell in row:
-                    self._inlines(_sub(tr, "th", scope="col"), cell)
+                    # An empty header cell (a corner cell) heads nothing: a header must have text
+                    # (WCAG 1.3.1; Ace's empty-table-header), so it is a plain cell.
+                    if plain_text(cell).strip():
+                        self._inlines(_sub(tr, "th", scope="col"), cell)
+                    else:
+                        self._inlines(_sub(tr, "td"), cell)
         body = _sub(element, "tbody")
         for row in table.rows:
             tr = _sub(body, "tr")
@@ -483,6 +487,10 @@ class _Book:
                 # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
+                if not plain_text(content).strip():
+                    # A link needs a name a screen reader can say (WCAG 2.4.4; Ace's link-name): one
+                    # whose text is empty shows its address.
+                    content = [node.url.removeprefix("mailto:")]
                 self._inlines(_link(parent, None, node.url), content)
                 for ref in trailing:
                     self._note_ref(parent, ref)
@@ -603,10 +611,10 @@ class _Book:
         pairs.append(("schema:accessModeSufficient", "textual"))
         if visual:
             pairs.append(("schema:accessModeSufficient", "textual,visual"))
+        # Values of the current schema.org accessibilityFeature vocabulary (W3C Publishing CG, as Ace checks
+        # it); table header cells are part of structuralNavigation there, `tableHeaders` is no value of it.
         features = ["alternativeText", "displayTransformability", "readingOrder", "structuralNavigation",
                     "tableOfContents"]
-        if self.has_table_headers:
-            features.append("tableHeaders")
         pairs += [("schema:accessibilityFeature", feature) for feature in sorted(features)]
         pairs.append(("schema:accessibilityHazard", "none"))
         summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table of "
@@ -617,6 +625,10 @@ class _Book:
                     "which has a text alternative.")
         pairs.append(("schema:accessibilitySummary", summary))
         pairs.append(("dcterms:conformsTo", CONFORMS_TO))
+        # EPUB Accessibility 1.1 section 5.2: a conformance claim names who evaluated it. The claim is the
+        # publisher's own (its book passes EPUBCheck and Ace as this tool writes it); no third-party
+        # credential or report exists, so certifierCredential and certifierReport stay absent.
+        pairs.append(("a11y:certifiedBy", self.record.publisher.name))
         return pairs
 
     def _cover_svg(self) -> bytes:
