@@ -19,7 +19,6 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from lxml import etree
 
@@ -27,6 +26,7 @@ from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
                       Section, Styled, Table, long_date, plain_text)
 from . import RenderContext
+from .urls import safe_url
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -80,30 +80,8 @@ def _append_text(parent: etree._Element, text: str) -> None:
 
 def _link(parent: etree._Element, text: str | None, url: str) -> etree._Element:
     """A link to `url`, or, when no valid URL can be made of it, a span holding the text alone."""
-    href = _safe_url(url)
+    href = safe_url(url)
     return _sub(parent, "a", text, href=href) if href else _sub(parent, "span", text)
-
-
-# Host of an http(s) URL as EPUBCheck's URL parser takes it: dot-separated labels of letters, digits
-# and inner hyphens (IDN labels too), or an IPv6 literal; optional user info and port around it.
-_URL_SAFE = "/:?#@!$&'()*+,;=%-._~"
-_AUTHORITY = re.compile(r"(?:[\w.~!$&'()*+,;=%:-]*@)?"
-                        r"(?:[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?|\[[0-9A-Fa-f:.]+\])"
-                        r"(?::[0-9]*)?")
-
-
-def _safe_url(url: str) -> str | None:
-    """`url` as a valid href, or None if it has no host or mail address (the schema lets any non-space
-    character through, and EPUBCheck rejects an href that is not a URL: RSC-005, RSC-020)."""
-    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
-    scheme, slashes, rest = url.partition("://")
-    if not slashes:  # mailto:, which needs an address before any query or fragment
-        return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
-    authority, path = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()
-    if not _AUTHORITY.fullmatch(authority):
-        return None
-    # Brackets belong to an IPv6 host only; anywhere else they are escaped.
-    return f"{scheme}://{quote(authority, safe=_URL_SAFE + '[]')}{quote(path, safe=_URL_SAFE)}"
 
 
 def _one_line(text: str) -> str:
