@@ -11,7 +11,12 @@ the page search engines and reference managers read citation metadata from:
 
 The CSS is the brand's `styles/<brand>/html.css`, its colour placeholders filled (`Style.css`), inlined
 so the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
-mailto URLs. Output links are relative, because the page lives in the record's output folder.
+mailto URLs. Links to the other outputs are relative, because the page lives in the record's output
+folder; but every address a harvester reads (`citation_pdf_url`, `citation_abstract_html_url`, the
+canonical link, `og:url`, the JSON-LD `url`, `sameAs`, `license` and `contentUrl`) is absolute, taken
+from the record's links (which a collection's base URL fills in at ingest): a harvester resolves no
+relative address against a page it found elsewhere (Google Scholar's inclusion guidelines ask for
+absolute URLs), so without an absolute one the tag is left out rather than wrong.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..citation import (CSL_STYLES, DEFAULT_STYLE, cite_as, date_parts, doi_url,
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Section, Styled,
                       Table, long_date)
 from . import FORMATS, RenderContext
+from .urls import absolute_url
 
 STYLE_LABELS = {"chicago": "Chicago (author-date)", "apa": "APA", "harvard": "Harvard", "mla": "MLA"}
 _INLINE_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
@@ -132,9 +138,13 @@ def outputs(record: Record, context: RenderContext) -> list[tuple[str, str]]:
 
 
 def pdf_url(record: Record) -> str | None:
-    if record.links and record.links.pdf:
-        return record.links.pdf
-    return FORMATS["pdf"].output_name(record) if "pdf" in FORMATS else None
+    """The absolute address of the commentary's PDF (`links.pdf`), or None."""
+    return absolute_url(record.links.pdf) if record.links else None
+
+
+def page_url(record: Record) -> str | None:
+    """The absolute address of the commentary's page on the web (the publisher's, else the handle's)."""
+    return absolute_url(web_url(record))
 
 
 def highwire(record: Record) -> list[tuple[str, str]]:
@@ -160,8 +170,8 @@ def highwire(record: Record) -> list[tuple[str, str]]:
         tags.append(("citation_doi", record.links.doi))
     if pdf_url(record):
         tags.append(("citation_pdf_url", pdf_url(record)))
-    if web_url(record):
-        tags.append(("citation_abstract_html_url", web_url(record)))
+    if page_url(record):
+        tags.append(("citation_abstract_html_url", page_url(record)))
     return tags
 
 
@@ -207,12 +217,12 @@ def json_ld(record: Record) -> dict[str, Any]:
         data["isPartOf"] = series
         if record.series.number:
             data["reportNumber"] = record.series.number
-    if web_url(record):
-        data["url"] = web_url(record)
-    if doi_url(record):
-        data["sameAs"] = doi_url(record)
-    if record.rights and record.rights.license:
-        data["license"] = record.rights.license
+    if page_url(record):
+        data["url"] = page_url(record)
+    if absolute_url(doi_url(record)):
+        data["sameAs"] = absolute_url(doi_url(record))
+    if record.rights and absolute_url(record.rights.license):
+        data["license"] = absolute_url(record.rights.license)
     if pdf_url(record):
         data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf_url(record), "encodingFormat": "application/pdf"}
     return data
@@ -228,8 +238,12 @@ def render(record: Record, context: RenderContext) -> bytes:
     head.append('<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">')
     head += [f'<meta name="DC.{name}" content="{_attr(" ".join(value.split()))}"'
              + (f' lang="{_attr(lang)}"' if lang else "") + ">" for name, value, lang in elements(record)]
-    if web_url(record):
-        head.append(f'<link rel="canonical" href="{_attr(web_url(record))}">')
+    # Open Graph (ogp.me): the title, type and address a link preview shows.
+    head.append(f'<meta property="og:title" content="{_attr(" ".join(full_title(record).split()))}">')
+    head.append('<meta property="og:type" content="article">')
+    if page_url(record):
+        head.append(f'<link rel="canonical" href="{_attr(page_url(record))}">')
+        head.append(f'<meta property="og:url" content="{_attr(page_url(record))}">')
     # "<" escaped so no text in the data can close the script element
     ld = json.dumps(json_ld(record), ensure_ascii=False, indent=1).replace("<", "\\u003c")
     head.append(f'<script type="application/ld+json">\n{ld}\n</script>')
