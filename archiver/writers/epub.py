@@ -9,15 +9,13 @@ zipfile only; the same record, style and assets always give the same bytes (zip 
 Layout of the book (all under `EPUB/`): `cover.xhtml` (the brand's cover, drawn as `images/cover.svg`),
 `title.xhtml` (title page with the "Cite as" line), `text.xhtml` (synopsis and sectioned body),
 `notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the Author(s)), `rights.xhtml`,
-`nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`).
+`nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`). This module
+writes those content and navigation documents; `epubpackage` the package document and the zip
+container, `epubcover` the cover image.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import uuid
-import zipfile
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -26,32 +24,18 @@ from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
                       Section, Styled, Table, long_date, plain_text)
 from . import RenderContext
+from .epubcover import cover_svg
+from .epubpackage import container, package_document, rights_statement
 from .urls import safe_url
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
-OPF = "http://www.idpf.org/2007/opf"
-DC = "http://purl.org/dc/elements/1.1/"
-SVG = "http://www.w3.org/2000/svg"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 
-#: Namespace of the uuid5 from which a book without DOI or handle gets its `urn:uuid` identifier.
-IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archiver.invalid/commentary/")
-CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
 # Image types the book may carry, recognised by their bytes (a record's file extension may lie).
 IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
-
-
-def book_identifier(record: Record) -> str:
-    """The unique identifier of the book: the DOI, else the handle, else a uuid5 of the identifier."""
-    links = record.links
-    if links and links.doi:
-        return f"urn:doi:{links.doi}"
-    if links and links.handle:
-        return f"https://hdl.handle.net/{links.handle}"
-    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, record.identifier)}"
 
 
 def render(record: Record, context: RenderContext) -> bytes:
@@ -88,29 +72,11 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _file_as(author: Author) -> str:
-    if author.family and author.given:
-        return f"{author.family}, {author.given}"
-    return author.family or author.name
-
-
-def _group_position(number: str | None) -> str | None:
-    # The series number is printed as e.g. "081/2023"; group-position wants the position, a number.
-    match = re.search(r"\d+", number or "")
-    return str(int(match.group())) if match else None
-
-
 def _image_kind(data: bytes) -> tuple[str, str] | None:
     for signature, media_type, extension in IMAGE_SIGNATURES:
         if data.startswith(signature):
             return media_type, extension
     return None
-
-
-def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
-    year, month, day = (int(part) for part in (record.modified or record.published).split("-"))
-    # The zip format can only date files from 1980 to 2107.
-    return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
 
 # The book -------------------------------------------------------------------------------------------
@@ -157,12 +123,11 @@ class _Book:
         files: dict[str, bytes] = {f"EPUB/{name}": data for name, _, data in documents}
         files["EPUB/nav.xhtml"] = self._nav()
         files["EPUB/style.css"] = self.style.css("epub.css").encode("utf-8")
-        files["EPUB/images/cover.svg"] = self._cover_svg()
+        files["EPUB/images/cover.svg"] = cover_svg(record, self.style, self._cover_alt(), _names(record.authors))
         for path, (href, _) in self.images.items():
             files[f"EPUB/{href}"] = self.image_bytes[path]
-        files["EPUB/package.opf"] = self._package(spine)
-        files["META-INF/container.xml"] = CONTAINER
-        return _zip(files, _zip_time(record))
+        files["EPUB/package.opf"] = package_document(record, spine, list(self.images.values()))
+        return container(record, files)
 
     # Documents ---------------------------------------------------------------------------------
 
@@ -309,7 +274,7 @@ class _Book:
         section = _sub(body, "section", id="_rights", class_="rights")
         section.set(EPUB_TYPE, "copyright-page")
         _sub(section, "h1", "Rights")
-        _sub(section, "p", _rights_statement(record), class_="statement")
+        _sub(section, "p", rights_statement(record), class_="statement")
         rights = record.rights
         if rights and rights.license:
             licence = _sub(section, "p", "Licence: ", class_="licence")
@@ -492,190 +457,11 @@ class _Book:
         self.generated_ids += 1
         return f"_{kind}-{self.generated_ids}"
 
-    # Package, style and cover ------------------------------------------------------------------
-
-    def _package(self, spine: list[str]) -> bytes:
-        record = self.record
-        package = etree.Element(f"{{{OPF}}}package", nsmap={None: OPF})
-        package.set("version", "3.0")
-        package.set("unique-identifier", "pub-id")
-        package.set(XML_LANG, record.language)
-        metadata = etree.SubElement(package, f"{{{OPF}}}metadata", nsmap={"dc": DC})
-
-        def dc(name: str, text: str, **attrs: str) -> etree._Element:
-            element = etree.SubElement(metadata, f"{{{DC}}}{name}")
-            element.text = text
-            for key, value in attrs.items():
-                element.set(key, value)
-            return element
-
-        def meta(prop: str, text: str, **attrs: str) -> etree._Element:
-            element = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
-            for key, value in attrs.items():
-                element.set(key, value)
-            element.text = text
-            return element
-
-        identifier = book_identifier(record)
-        dc("identifier", identifier, id="pub-id")
-        links = record.links
-        others = [f"urn:doi:{links.doi}" if links and links.doi else None,
-                  f"https://hdl.handle.net/{links.handle}" if links and links.handle else None,
-                  record.identifier]
-        for other in others:
-            if other and other != identifier:
-                dc("identifier", other)
-        dc("title", record.title, id="main-title")
-        meta("title-type", "main", refines="#main-title")
-        if record.subtitle:
-            dc("title", record.subtitle, id="subtitle")
-            meta("title-type", "subtitle", refines="#subtitle")
-        for index, author in enumerate(record.authors, start=1):
-            creator_id = f"creator{index}"
-            dc("creator", author.name, id=creator_id)
-            meta("file-as", _file_as(author), refines=f"#{creator_id}")
-            meta("role", "aut", refines=f"#{creator_id}", scheme="marc:relators")
-            meta("display-seq", str(index), refines=f"#{creator_id}")
-        dc("date", record.published)
-        dc("language", record.language)
-        dc("publisher", record.publisher.name)
-        dc("rights", _rights_statement(record))
-        for subject in record.subjects or []:
-            dc("subject", subject)
-        for place in record.coverage or []:
-            dc("coverage", place)
-        if record.abstract:
-            dc("description", record.abstract)
-        source = links and (links.source or links.pdf)
-        if source:
-            dc("source", source)
-        dc("type", "Text")
-        if record.series:
-            meta("belongs-to-collection", record.series.name, id="series")
-            meta("collection-type", "series", refines="#series")
-            position = _group_position(record.series.number)
-            if position:
-                meta("group-position", position, refines="#series")
-            if record.series.issn:
-                meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
-        if record.rights and record.rights.license:
-            meta("dcterms:license", record.rights.license)
-        meta("dcterms:modified", f"{record.modified or record.published}T00:00:00Z")
-        for prop, value in self._accessibility():
-            meta(prop, value)
-
-        manifest = etree.SubElement(package, f"{{{OPF}}}manifest")
-        items = [("nav", "nav.xhtml", "application/xhtml+xml", "nav"),
-                 ("css", "style.css", "text/css", ""),
-                 ("cover-image", "images/cover.svg", "image/svg+xml", "cover-image")]
-        items += [(name.removesuffix(".xhtml"), name, "application/xhtml+xml", "") for name in spine]
-        items += [(f"img-{href.split('/')[-1].rsplit('.', 1)[0]}", href, media_type, "")
-                  for href, media_type in self.images.values()]
-        for item_id, href, media_type, properties in sorted(items, key=lambda item: item[1]):
-            item = etree.SubElement(manifest, f"{{{OPF}}}item", id=_xml_id(item_id), href=href)
-            item.set("media-type", media_type)
-            if properties:
-                item.set("properties", properties)
-        spine_element = etree.SubElement(package, f"{{{OPF}}}spine")
-        for name in spine:
-            etree.SubElement(spine_element, f"{{{OPF}}}itemref", idref=name.removesuffix(".xhtml"))
-        return etree.tostring(package, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-    def _accessibility(self) -> list[tuple[str, str]]:
-        visual = bool(self.images)
-        pairs = [("schema:accessMode", "textual")]
-        if visual:
-            pairs.append(("schema:accessMode", "visual"))
-        pairs.append(("schema:accessModeSufficient", "textual"))
-        if visual:
-            pairs.append(("schema:accessModeSufficient", "textual,visual"))
-        # Values of the current schema.org accessibilityFeature vocabulary (W3C Publishing CG, as Ace checks
-        # it); table header cells are part of structuralNavigation there, `tableHeaders` is no value of it.
-        features = ["alternativeText", "displayTransformability", "readingOrder", "structuralNavigation",
-                    "tableOfContents"]
-        pairs += [("schema:accessibilityFeature", feature) for feature in sorted(features)]
-        pairs.append(("schema:accessibilityHazard", "none"))
-        summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table of "
-                   "contents and landmarks, headings in order, the language of the text declared, "
-                   "endnotes linked both ways, and reflowable text without hazards.")
-        summary += (" Every image has a text alternative and a caption, so the text alone conveys the "
-                    "content." if visual else " The content is entirely textual apart from the cover, "
-                    "which has a text alternative.")
-        pairs.append(("schema:accessibilitySummary", summary))
-        pairs.append(("dcterms:conformsTo", CONFORMS_TO))
-        # EPUB Accessibility 1.1 section 5.2: a conformance claim names who evaluated it. The claim is the
-        # publisher's own (its book passes EPUBCheck and Ace as this tool writes it); no third-party
-        # credential or report exists, so certifierCredential and certifierReport stay absent.
-        pairs.append(("a11y:certifiedBy", self.record.publisher.name))
-        return pairs
-
-    def _cover_svg(self) -> bytes:
-        record, style = self.record, self.style
-        colours = style.colours
-        fonts = style.data.get("fonts", {})
-        sans = "serif" if "Serif" in fonts.get("heading", "") else "sans-serif"
-        svg = etree.Element(f"{{{SVG}}}svg", nsmap={None: SVG}, version="1.1", viewBox="0 0 600 800",
-                            width="600", height="800")
-        svg.set(XML_LANG, record.language)
-
-        def add(tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-            element = etree.SubElement(svg, f"{{{SVG}}}{tag}")
-            for key, value in attrs.items():
-                element.set(key.replace("_", "-"), value)
-            element.text = text
-            return element
-
-        add("title", self._cover_alt())
-        add("rect", x="0", y="0", width="600", height="800", fill=colours["background"])
-        add("rect", x="0", y="0", width="600", height="150", fill=colours["primary"])
-        logo = etree.SubElement(svg, f"{{{SVG}}}g", transform="translate(30 25)")
-        for shape in style.data.get("logo", []):
-            _logo_shape(logo, shape, colours["accent"], sans)
-        add("text", style.data.get("masthead") or style.label, x="150", y="88", fill=colours["background"],
-            font_family=sans, font_size="28", font_weight="bold")
-        y = 215
-        if record.series:
-            series = record.series.name + (f" {record.series.number}" if record.series.number else "")
-            add("text", series, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="22")
-        y += 75
-        for line in _wrap(record.title, 24, 6):
-            add("text", line, x="40", y=str(y), fill=colours["text"], font_family=sans, font_size="38",
-                font_weight="bold")
-            y += 50
-        add("rect", x="40", y=str(y - 10), width="120", height="6", fill=colours["accent"])
-        y += 40
-        for line in _wrap(_names(record.authors), 36, 4):
-            add("text", line, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="24")
-            y += 34
-        add("rect", x="0", y="740", width="600", height="60", fill=colours["primary"])
-        add("text", long_date(record.published), x="40", y="778", fill=colours["background"],
-            font_family=sans, font_size="20")
-        return etree.tostring(svg, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
 # Helpers of the book --------------------------------------------------------------------------------
-
-CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
-<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
-  <rootfiles>
-    <rootfile full-path="EPUB/package.opf" media-type="application/oebps-package+xml"/>
-  </rootfiles>
-</container>
-"""
-
 
 def _names(authors: list[Author]) -> str:
     names = [author.name for author in authors]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _rights_statement(record: Record) -> str:
-    rights = record.rights
-    if rights and rights.statement:
-        return rights.statement
-    year = (rights.year if rights and rights.year else None) or int(record.published[:4])
-    holder = (rights.holder if rights and rights.holder else None) or record.publisher.name
-    return f"© {year} {holder}. All rights reserved."
 
 
 def _without_note_refs(inlines: list, found: list) -> list:
@@ -704,64 +490,6 @@ def _nav_list(parent: etree._Element, entries: list[_Heading]) -> None:
             _nav_list(item, entry.children)
 
 
-def _logo_shape(group: etree._Element, shape: dict, default_colour: str, family: str) -> None:
-    colour = shape.get("colour", default_colour)
-    kind = shape["shape"]
-
-    def number(key: str) -> str:
-        return f"{float(shape.get(key, 0)):g}"
-
-    if kind == "rect":
-        etree.SubElement(group, f"{{{SVG}}}rect", x=number("x"), y=number("y"), width=number("w"),
-                         height=number("h"), fill=colour)
-    elif kind == "circle":
-        etree.SubElement(group, f"{{{SVG}}}circle", cx=number("x"), cy=number("y"), r=number("r"),
-                         fill=colour)
-    elif kind == "text":
-        size = float(shape.get("size", 20))
-        # (x, y) is the centre of the text: the baseline sits about a third of the size below it.
-        text = etree.SubElement(group, f"{{{SVG}}}text", x=number("x"), y=f"{float(shape.get('y', 0)) + size * 0.35:g}",
-                                fill=colour)
-        text.set("font-size", f"{size:g}")
-        text.set("font-family", family)
-        text.set("font-weight", "bold")
-        text.set("text-anchor", "middle")
-        text.text = shape.get("text", "")
-
-
-def _wrap(text: str, width: int, max_lines: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(".,;:") + "…"
-    return lines
-
-
-def _xml_id(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "-", text)
-    return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"_{cleaned}"
-
-
 def _xhtml(html: etree._Element) -> bytes:
     return etree.tostring(html, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>",
                           pretty_print=True)
-
-
-def _zip(files: dict[str, bytes], when: tuple[int, ...]) -> bytes:
-    """The OCF zip container: `mimetype` first and stored, then every file in name order."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        entries = [("mimetype", b"application/epub+zip")] + sorted(files.items())
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=when)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            stored = name == "mimetype" or name.endswith((".png", ".jpg"))
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compresslevel=None if stored else 9)
-    return buffer.getvalue()
