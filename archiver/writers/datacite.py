@@ -9,6 +9,10 @@ are a related item (`relationType="IsPublishedIn"`, the series title, `number` w
 series identifier and the handle go into `alternateIdentifiers`, whose `alternateIdentifierType` is
 free text: `publisher-id` (the JATS `pub-id-type` vocabulary) and `Handle`.
 
+An organisation author is a creator of `nameType="Organizational"` (its name only); each reference with
+a DOI or URL is a related identifier with `relationType="References"` (DataCite's own way of listing
+what a work cites).
+
 Without a DOI there is no DataCite record: `identifier` is the schema's first mandatory property and
 DataCite registers only DOIs in it, so XML without one is invalid against the XSD, and any other
 identifier there (the XSD would take `identifierType="publisher-id"`) is one DataCite refuses. No DOI
@@ -38,6 +42,11 @@ def missing(record: Record, style: Style) -> str | None:
 
 
 def creator(author: Author) -> dict[str, Any]:
+    if author.is_organization:
+        item: dict[str, Any] = {"name": author.name, "nameType": "Organizational"}
+        if author.affiliations:
+            item["affiliation"] = [{"name": name} for name in dict.fromkeys(a.name for a in author.affiliations)]
+        return item
     name = person_name(author)
     item: dict[str, Any] = {"name": name.inverted(), "nameType": "Personal"}
     if name.family is not None:
@@ -51,6 +60,19 @@ def creator(author: Author) -> dict[str, Any]:
         # DataCite's lists hold each value once (uniqueItems); a record may repeat one.
         item["affiliation"] = [{"name": name} for name in dict.fromkeys(a.name for a in author.affiliations)]
     return item
+
+
+def _related_references(record: Record) -> list[dict[str, Any]]:
+    """The works the record cites that have a DOI (else a URL), as `References` relations."""
+    found = []
+    for reference in record.references or []:
+        if reference.doi:
+            found.append({"relatedIdentifier": reference.doi, "relatedIdentifierType": "DOI",
+                          "relationType": "References"})
+        elif reference.url:
+            found.append({"relatedIdentifier": reference.url, "relatedIdentifierType": "URL",
+                          "relationType": "References"})
+    return found
 
 
 def to_datacite(record: Record) -> dict[str, Any]:
@@ -97,6 +119,9 @@ def to_datacite(record: Record) -> dict[str, Any]:
         data["relatedItems"] = [related]
     if descriptions:
         data["descriptions"] = descriptions
+    references = _related_references(record)
+    if references:
+        data["relatedIdentifiers"] = references
     if record.coverage:
         data["geoLocations"] = [{"geoLocationPlace": place} for place in dict.fromkeys(record.coverage)]
     rights = record.rights

@@ -12,7 +12,7 @@ import zipfile
 
 from lxml import etree
 
-from ..record import Author, Record
+from ..record import Author, Record, first_day
 
 OPF = "http://www.idpf.org/2007/opf"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -99,7 +99,8 @@ def package_document(record: Record, spine: list[str], images: list[tuple[str, s
             meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
     if record.rights and record.rights.license:
         meta("dcterms:license", record.rights.license)
-    meta("dcterms:modified", "{:04d}-{:02d}-{:02d}T00:00:00Z".format(*_last_date(record)))
+    # dcterms:modified must be a full UTC timestamp: a year or month gives its first day.
+    meta("dcterms:modified", f"{first_day(record.modified or record.published).isoformat()}T00:00:00Z")
     for prop, value in accessibility_metadata(record, visual=bool(images)):
         meta(prop, value)
 
@@ -186,16 +187,9 @@ CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _last_date(record: Record) -> tuple[int, int, int]:
-    """The record's last date (modified, else published) as a full date: `dcterms:modified` and zip
-    timestamps must name a day, so a date known to the month or year stands for its first day."""
-    parts = [int(part) for part in (record.modified or record.published).split("-")]
-    year, month, day = (parts + [1, 1])[:3]
-    return year, month, day
-
-
 def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
-    year, month, day = _last_date(record)
+    day_made = first_day(record.modified or record.published)
+    year, month, day = day_made.year, day_made.month, day_made.day
     # The zip format can only date files from 1980 to 2107.
     return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
