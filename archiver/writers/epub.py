@@ -269,7 +269,8 @@ class _Book:
                        role="doc-acknowledgments")
         section.set(EPUB_TYPE, "acknowledgments")
         _sub(section, "h1", "Acknowledgements")
-        self._blocks(section, self.record.acknowledgements, 2, None)
+        # under the page's h1, so a section in them is an h2 (heading order; Ace heading-order)
+        self._blocks(section, self.record.acknowledgements, 1, None)
         return _xhtml(html)
 
     def _references(self) -> bytes:
