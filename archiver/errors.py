@@ -125,4 +125,6 @@ WARNING_CODES: dict[str, str] = {
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
     "W010": "a character no font of the brand can draw is left blank in the PDF",
+    "W017": "a package differs from the one its deposit record says was deposited; it was not sent again "
+            "(deposit --again sends it as a new item)",
 }
