@@ -68,6 +68,10 @@ FN_KINDS = {**{fn_type: kind for kind, fn_type in FN_TYPES.items()}, "conflict":
             "supported-by": "funding", "current-aff": "present-address", "corresp": "corresponding"}
 #: `contrib/@specific-use` of an author whose record says `"kind": "person"` (absent kind: no mark)
 PERSON_MARK = "person"
+#: `publication-type` of a reference whose record gives no type (JATS4R requires the attribute and
+#: discourages "other"), marked `specific-use` so that the reader knows it was not the record's
+UNTYPED_PUBLICATION = "document"
+UNTYPED_MARK = "archiver-untyped"
 #: reference part -> child element of `element-citation` (title, container title, volume, ...)
 CITATION_PARTS = {"title": "article-title", "container_title": "source", "volume": "volume", "issue": "issue",
                   "pages": "page-range", "publisher": "publisher-name"}

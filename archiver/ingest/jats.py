@@ -24,7 +24,7 @@ from . import Draft
 from ..jatsmap import (CODE_TAG, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_PROVENANCE,
                        META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
                        NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES,
-                       XML_LANG, CITATION_PARTS, FN_KINDS, PERSON_MARK)
+                       XML_LANG, CITATION_PARTS, FN_KINDS, PERSON_MARK, UNTYPED_MARK)
 from ..record import MONTH_NAMES, SCHEMA_VERSION
 from ..validators.jats import parse
 
@@ -326,7 +326,9 @@ class _Reader:
                 content = _merge([part for index, run in enumerate(paragraphs) for part in ([" "] if index else []) + run])
             else:
                 continue
-            if "".join(_text(child).split()):
+            if not self.ours:
+                content = _squeezed(content)
+            if content:
                 notes.append({"kind": kind, "content": content})
         return notes or None
 
@@ -346,14 +348,16 @@ class _Reader:
         # archiver puts the parts in element-citation only; a foreign mixed-citation may hold them itself
         source = element if element is not None or self.ours else mixed
         parts = self.citation_parts(source) if source is not None else {}
-        kind = (mixed if mixed is not None else source)
+        typed = mixed if mixed is not None else source
         citation = self.inlines(mixed) if mixed is not None else _formatted_citation(parts)
         if not self.ours:
-            citation = _merge([" ".join(part.split()) if isinstance(part, str) else part for part in citation])
-        if not citation or (not self.ours and not "".join(str(part) for part in citation).strip()):
+            citation = _squeezed(citation)
+        if not citation:
             return None  # a foreign reference with no text is no reference
         reference: dict[str, Any] = {"id": ref.get("id") or self.new_id("r"), "citation": citation}
-        publication_type = kind.get("publication-type") if kind is not None else None
+        publication_type = typed.get("publication-type") if typed is not None else None
+        if typed is not None and typed.get("specific-use") == UNTYPED_MARK:
+            publication_type = None  # archiver's stand-in for a reference the record gives no type
         _put(reference, "type", publication_type if self.ours else _CSL_TYPES.get(publication_type or ""))
         reference.update(parts)
         return reference
@@ -367,11 +371,10 @@ class _Reader:
                 return text
             return " ".join(text.split()) or None
 
-        group = source.find("person-group[@person-group-type='author']")
-        if group is None:
-            group = source.find("person-group")
-        names = [name for child in _elements(group) if (name := self.reference_name(child, value))] \
-            if group is not None else []
+        # the authors: never the editors or translators a typed person-group names
+        groups = source.xpath("person-group[@person-group-type='author'] | person-group[not(@person-group-type)]")
+        names = [name for child in _elements(groups[0]) if (name := self.reference_name(child, value))] \
+            if groups else []
         if names:
             parts["authors"] = names
         for field, tag in CITATION_PARTS.items():
@@ -379,6 +382,8 @@ class _Reader:
         if "pages" not in parts and value(source.find("fpage")):
             last = value(source.find("lpage"))
             parts["pages"] = value(source.find("fpage")) + (f"-{last}" if last else "")
+        if "pages" not in parts:  # an article number (eLife's e06003) stands where pages would
+            _put(parts, "pages", value(source.find("elocation-id")))
         dated = source.find("date")
         _put(parts, "issued", self.date(dated) if dated is not None else _partial_date(source))
         doi = value(source.find("pub-id[@pub-id-type='doi']"))
@@ -578,6 +583,18 @@ def _partial_date(element: etree._Element) -> str | None:
     if not day.isdigit() or not 1 <= int(day) <= 31:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def _squeezed(inlines: list[Any]) -> list[Any]:
+    """A foreign run of inlines with its source layout gone: white space runs folded to one space,
+    none at the start or end; nothing left when there is no text at all."""
+    out = [re.sub(r"\s+", " ", part) if isinstance(part, str) else part for part in inlines]
+    if out and isinstance(out[0], str):
+        out[0] = out[0].lstrip()
+    if out and isinstance(out[-1], str):
+        out[-1] = out[-1].rstrip()
+    out = _merge(out)
+    return out if "".join(str(part) for part in out).strip() else []
 
 
 def _formatted_citation(parts: dict[str, Any]) -> list[Any]:

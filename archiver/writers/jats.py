@@ -19,7 +19,7 @@ from ..jatsmap import (ALI, CODE_TAG, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBI
                        KWD_TOPICS, META_CITATION, META_EMPTY, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
                        META_SCHEMA_VERSION, META_SERIES_NUMBER, NAME_STYLES, NOTES_EDITOR, SELF_URI_PDF,
                        SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, WRAPPER, XLINK, XML_LANG,
-                       CITATION_PARTS, FN_TYPES, PERSON_MARK)
+                       CITATION_PARTS, FN_TYPES, PERSON_MARK, UNTYPED_MARK, UNTYPED_PUBLICATION)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
                       Record, Reference, Section, Styled, Table, walk)
 from . import RenderContext
@@ -345,7 +345,8 @@ class _Builder:
     def reference(self, ref: etree._Element, reference: Reference) -> None:
         """The citation as printed in `mixed-citation`; its parts, when the record has any, in an
         `element-citation` beside it (the two forms of one reference: `citation-alternatives`)."""
-        kind = {"publication-type": clean(reference.type)} if reference.type else None
+        kind = ({"publication-type": clean(reference.type)} if reference.type else
+                {"publication-type": UNTYPED_PUBLICATION, "specific-use": UNTYPED_MARK})
         parts = [value for name in ("doi", "url", "authors", "issued", *CITATION_PARTS)
                  if (value := getattr(reference, name)) is not None]
         holder = _sub(ref, "citation-alternatives") if parts else ref
@@ -371,7 +372,9 @@ class _Builder:
         if reference.doi is not None:
             _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
         if reference.url is not None:
-            _sub(element, "ext-link", reference.url, {"ext-link-type": "uri", HREF: clean(reference.url)})
+            # JATS4R (accessibility): link text says what is linked, never the bare URL
+            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
+                 {"ext-link-type": "uri", HREF: clean(reference.url)})
 
     # Body -------------------------------------------------------------------------------------------
 
