@@ -515,6 +515,15 @@ def test_notes_link_both_ways():
             assert origin.get("role") == "doc-noteref" and origin.get("href").endswith("#" + fragment)
 
 
+def test_urls_are_made_valid_or_refused():
+    from archiver.writers.urls import safe_url
+
+    assert safe_url("mailto:$Q~f%22w$##7") == "mailto:$Q~f%22w$#%237"  # one fragment (EPUBCheck RSC-020)
+    assert safe_url("https://example.org/a b#x#y") == "https://example.org/a%20b#x%23y"
+    assert safe_url("https://example.org/[x]") == "https://example.org/%5Bx%5D"
+    assert safe_url("http://W[z8`") is None and safe_url("mailto:#x") is None
+
+
 def test_link_that_is_no_url_keeps_its_text_only():
     text = xhtml_documents(book(validate(EDGE), assets=EDGE_ASSETS))["EPUB/text.xhtml"]
     for words in ("no host", "no address"):

@@ -22,6 +22,9 @@ _AUTHORITY = re.compile(r"(?:[\w.~!$&'()*+,;=%:-]*@)?"
 def safe_url(url: str) -> str | None:
     """`url` as a valid URL, or None if it has no host or mail address."""
     url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
+    # A URL has one fragment: a "#" after the first is a character of it (RSC-020 otherwise).
+    head, hash_, fragment = url.partition("#")
+    url = head + hash_ + fragment.replace("#", "%23")
     scheme, slashes, rest = url.partition("://")
     if not slashes:  # mailto:, which needs an address before any query or fragment
         return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
