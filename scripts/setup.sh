@@ -131,6 +131,21 @@ PY
     mv "$commonmeta.tmp" "$commonmeta"
 fi
 
+# DAISY Ace 1.4.6 (the EPUB accessibility checker the tests run), from the npm registry into vendor/node,
+# its whole dependency tree pinned by scripts/ace/package-lock.json (`npm ci`). No browser is
+# downloaded (PUPPETEER_SKIP_DOWNLOAD, and no install scripts run): Ace drives Debian's chromium,
+# which the tests name in PUPPETEER_EXECUTABLE_PATH. Reinstalled only when the lock file changes.
+ace="$VENDOR/node"
+if [ ! -f "$ace/node_modules/@daisy/ace-core/package.json" ] || ! cmp -s scripts/ace/package-lock.json "$ace/package-lock.json"; then
+    echo "setup: installing @daisy/ace-cli (pinned by scripts/ace/package-lock.json) from the npm registry"
+    rm -rf "$ace.tmp"
+    mkdir -p "$ace.tmp"
+    cp scripts/ace/package.json scripts/ace/package-lock.json "$ace.tmp/"
+    (cd "$ace.tmp" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --silent --no-audit --no-fund --ignore-scripts >/dev/null)
+    rm -rf "$ace"
+    mv "$ace.tmp" "$ace"
+fi
+
 # swh-deposit, Software Heritage's SWORD 2.0 server (PyPI swh.deposit[server], GPL-3.0), for the
 # deposit tests against an independently written server (tests/swh_deposit.py starts and stops it):
 # its own venv, so Django and the swh stack stay out of archiver's, and PostgreSQL from Debian for

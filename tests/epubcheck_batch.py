@@ -2,7 +2,7 @@
 
 EPUBCheck's command line takes one book per call and a JVM start costs seconds, so this script starts
 the JVM once through JPype and calls `com.adobe.epubcheck.tool.EpubChecker.run(args)` per book, with
-the same arguments as the command line (`--failonwarnings --json report.json book.epub`).
+the same arguments as the command line (`--failonwarnings --usage --json report.json book.epub`).
 
 Usage: python tests/epubcheck_batch.py OUT.json BOOK.epub... ; writes
 {book: {"status": exit status, "messages": [{"severity", "id", "message", "locations"}...]}}.
@@ -38,7 +38,8 @@ def main(out: str, books: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for index, book in enumerate(books):
             report = Path(tmp) / f"report{index}.json"
-            status = int(checker_class().run(["--failonwarnings", "--quiet", "--json", str(report), book]))
+            # --usage adds EPUBCheck's advice, deprecated vocabulary among it (OPF-086b), to the report.
+            status = int(checker_class().run(["--failonwarnings", "--usage", "--quiet", "--json", str(report), book]))
             data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else {}
             messages = [{"severity": m.get("severity"), "id": m.get("ID"), "message": m.get("message"),
                          "locations": [f"{loc.get('path')}:{loc.get('line')}" for loc in m.get("locations", [])]}

@@ -386,34 +386,113 @@ def test_oai_dc_check_bites(records, style, oai_dc_schema, breakage):
 
 # DataCite 4.5 --------------------------------------------------------------------------------------
 
+DATACITE_XSD = ROOT / "schemas" / "datacite" / "kernel-4.5"
+DATACITE_NS = {"d": "http://datacite.org/schema/kernel-4"}
+
+
+@pytest.fixture(scope="module")
+def datacite_schema():
+    """DataCite's official 4.5 XSD, its pinned digests checked first (schemas/datacite/README.md)."""
+    import hashlib
+
+    from lxml import etree
+
+    for line in (DATACITE_XSD / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((DATACITE_XSD / name).read_bytes()).hexdigest() == digest, f"{name} is not DataCite's"
+    return etree.XMLSchema(etree.parse(str(DATACITE_XSD / "metadata.xsd"), etree.XMLParser(no_network=True)))
+
+
+def assert_datacite_valid(schema, data: bytes) -> None:
+    from lxml import etree
+
+    tree = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+    assert schema.validate(tree), "\n".join(f"line {e.line}: {e.message}" for e in schema.error_log)
+
+
+def with_doi(record: Record, doi: str = "10.5555/test.1") -> Record:
+    links = record.links or Links()
+    return dataclasses.replace(record, links=dataclasses.replace(links, doi=doi))
+
+
 @pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
-def test_datacite_validates(records, name):
+def test_datacite_validates(records, style, datacite_schema, name):
     from datacite import schema45
 
     from archiver.writers.datacite import to_datacite
 
-    for record in (records[name], messy(records[name])):
+    for record in (with_doi(records[name]), with_doi(messy(records[name]))):
         assert schema45.validate(to_datacite(record)), list(schema45.validator.iter_errors(to_datacite(record)))
+        assert_datacite_valid(datacite_schema, render("datacite", record, style))
 
 
-def test_datacite_identifiers_without_and_with_doi(records, style):
+def test_datacite_xml_of_any_record_validates_against_the_xsd(datacite_schema, style):
+    from hypothesis import HealthCheck, given, settings
+
+    import strategies
+    from archiver.record import validate
+
+    @settings(max_examples=30, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=strategies.records(), doi=strategies.doi)
+    def check(data, doi):
+        assert_datacite_valid(datacite_schema, render("datacite", with_doi(validate(data), doi), style))
+
+    check()
+
+
+@pytest.mark.parametrize("old, new", [
+    (b'<identifier identifierType="DOI">10.5555/co24017</identifier>', b""),         # mandatory identifier
+    (b'resourceTypeGeneral="Report"', b'resourceTypeGeneral="Commentary"'),          # controlled list
+    (b"<publicationYear>2024</publicationYear>", b"<publicationYear>2024</publicationYear><series/>"),  # unknown
+])
+def test_datacite_xsd_check_bites(records, style, datacite_schema, old, new):
     from lxml import etree
 
-    ns = {"d": "http://datacite.org/schema/kernel-4"}
-    without = etree.fromstring(render("datacite", records["CO23081"], style))
-    assert without.findall("d:identifier", ns) == []
-    assert [(e.get("alternateIdentifierType"), e.text) for e in without.iterfind(".//d:alternateIdentifier", ns)] \
-        == [("publisher-id", "CO23081")]
-    assert without.findtext(".//d:relatedItem/d:number", namespaces=ns) == "081/2023"
-    with_doi = etree.fromstring(render("datacite", records["CO24017"], style))
-    assert [(e.get("identifierType"), e.text) for e in with_doi.iterfind("d:identifier", ns)] == [("DOI", "10.5555/co24017")]
+    data = render("datacite", records["CO24017"], style)
+    assert old in data
+    tree = etree.fromstring(data.replace(old, new, 1), etree.XMLParser(no_network=True, resolve_entities=False))
+    assert not datacite_schema.validate(tree)
+
+
+def test_datacite_identifiers(records, style):
+    from lxml import etree
+
+    root = etree.fromstring(render("datacite", records["CO24017"], style))
+    assert [(e.get("identifierType"), e.text) for e in root.iterfind("d:identifier", DATACITE_NS)] \
+        == [("DOI", "10.5555/co24017")]
+    assert [(e.get("alternateIdentifierType"), e.text) for e in root.iterfind(".//d:alternateIdentifier", DATACITE_NS)] \
+        == [("publisher-id", "CO24017"), ("Handle", "10356/900017")]
+    assert root.findtext(".//d:relatedItem/d:number", namespaces=DATACITE_NS) == "017/2024"
+
+
+def test_datacite_without_doi_is_a_clear_conversion_error(records, style):
+    from archiver.errors import ConversionError
+    from archiver.writers import FORMATS
+
+    assert "no DOI (/links/doi)" in FORMATS["datacite"].unmet(records["CO23081"], style)
+    with pytest.raises(ConversionError, match=r"CO23081: no DataCite metadata: the record has no DOI \(/links/doi\)"):
+        render("datacite", records["CO23081"], style)
+
+
+def test_datacite_without_doi_is_skipped_with_w009_in_the_cite_group(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+
+    result = CliRunner().invoke(main, ["convert", str(ROOT / "samples" / "records" / "CO23081.json"),
+                                       "-o", str(tmp_path), "--to", "cite"])
+    assert result.exit_code == 0, result.output
+    assert "W009" in result.output and "datacite not written" in result.output
+    written = {path.name for path in (tmp_path / "CO23081").iterdir()}
+    assert "CO23081.datacite.xml" not in written and "CO23081.dc.xml" in written
 
 
 def test_datacite_messy_names_and_partial_date(records, style):
     from lxml import etree
 
-    ns = {"d": "http://datacite.org/schema/kernel-4"}
-    root = etree.fromstring(render("datacite", messy(records["CO23081"]), style))
+    root = etree.fromstring(render("datacite", with_doi(messy(records["CO23081"])), style))
+    ns = DATACITE_NS
     creators = [(c.findtext("d:creatorName", namespaces=ns), c.findtext("d:familyName", namespaces=ns),
                  c.findtext("d:givenName", namespaces=ns)) for c in root.iterfind(".//d:creator", ns)]
     assert creators == [("李, 显龙", "李", "显龙"), ("Nguyễn, Thị Minh", "Nguyễn", "Thị Minh"),
@@ -443,7 +522,7 @@ def test_datacite_writer_refuses_invalid_metadata(records, style, monkeypatch):
     original = datacite.to_datacite
     monkeypatch.setattr(datacite, "to_datacite", lambda record: {**original(record), "publicationYear": 2023})
     with pytest.raises(ConversionError, match="DataCite 4.5 metadata is invalid"):
-        render("datacite", records["CO23081"], style)
+        render("datacite", records["CO24017"], style)
 
 
 # Crossref 5.5.0 ------------------------------------------------------------------------------------
@@ -632,15 +711,17 @@ def test_to_cite_writes_six_files_for_a_record_with_doi(tmp_path, crossref_brand
                               "CO24017.dc.xml", "CO24017.datacite.xml", "CO24017.crossref.xml"])
 
 
-def test_to_cite_without_doi_writes_five_and_warns(tmp_path, crossref_brand):
+def test_to_cite_without_doi_writes_four_and_warns(tmp_path, crossref_brand):
     out = tmp_path / "out"
     result = run_cli("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "cite",
                      "--style", str(crossref_brand))
     assert result.exit_code == 0, result.output
+    # a Crossref deposit and a DataCite record both describe a DOI
     assert "warning W009: crossref not written: the record has no DOI" in result.stderr
+    assert "warning W009: datacite not written: the record has no DOI" in result.stderr
     written = sorted(p.name for p in (out / "CO23081").iterdir())
-    assert "CO23081.crossref.xml" not in written and "CO23081.datacite.xml" in written
-    assert len([n for n in written if n != "CO23081.json"]) == 5
+    assert "CO23081.crossref.xml" not in written and "CO23081.datacite.xml" not in written
+    assert len([n for n in written if n != "CO23081.json"]) == 4
     strict = run_cli("convert", str(SAMPLES / "CO23081.json"), "-o", str(tmp_path / "strict"), "--to", "cite",
                      "--style", str(crossref_brand), "--strict")
     assert strict.exit_code == 3

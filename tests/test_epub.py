@@ -6,7 +6,9 @@ import copy
 import functools
 import io
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -155,20 +157,34 @@ def _draw(strategy, examples: int) -> list[dict]:
     return drawn
 
 
+#: what record 1.1 added, each a case the checked books must show (test_record_1_1.py asks for them)
+RECORD_1_1_CASES = {
+    "references": lambda d: bool(d.get("references")),
+    "acknowledgements": lambda d: bool(d.get("acknowledgements")),
+    "author notes": lambda d: bool(d.get("author_notes")),
+    "organisation author": lambda d: any(a.get("kind") == "organization" for a in d["authors"]),
+    "partial date": lambda d: len(d["published"]) < 10,
+}
+
+
 @functools.cache
 def generated_records(count: int, pool: int = 60) -> list[dict]:
-    """`count` generated records: for each image case the richest record showing it, then the richest
-    of the rest. Which records Hypothesis draws depends on the modules loaded, so each image case is
-    drawn on purpose (a filtered strategy) rather than hoped for among `pool` plain draws."""
+    """`count` generated records: for each image case and each record 1.1 case the richest record
+    showing it, then the richest of the rest. Which records Hypothesis draws depends on the modules
+    loaded, so each case is drawn on purpose (a filtered strategy) rather than hoped for among `pool`
+    plain draws."""
     strategy = records(images=supplied_images)
+    cases = {case: (lambda d, case=case: case in image_cases(d.get("body"))) for case in IMAGE_CASES}
+    cases.update(RECORD_1_1_CASES)
     drawn = _draw(strategy, pool)
-    for case in IMAGE_CASES:
-        drawn += _draw(strategy.filter(lambda d, case=case: case in image_cases(d.get("body"))), 3)
+    for shows in cases.values():
+        drawn += _draw(strategy.filter(shows), 3)
     unique = {json.dumps(d, sort_keys=True): d for d in drawn}
     richest = sorted(unique.values(), key=lambda d: -len(json.dumps(d)))
     chosen: list[dict] = []
-    for case in IMAGE_CASES:
-        chosen += [d for d in richest if case in image_cases(d.get("body")) and d not in chosen][:1]
+    for shows in cases.values():
+        if not any(shows(d) for d in chosen):
+            chosen += [d for d in richest if shows(d) and d not in chosen][:1]
     chosen += [d for d in richest if d not in chosen]
     return chosen[:count]
 
@@ -186,6 +202,16 @@ def break_book(data: bytes, how: str) -> bytes:
     elif how == "dangling-link":
         files["EPUB/text.xhtml"] = files["EPUB/text.xhtml"].replace(b'href="notes.xhtml#n1"',
                                                                     b'href="notes.xhtml#nowhere"', 1)
+    elif how == "deprecated-endnote":  # the epub:type SSV 1.1 retired (EPUBCheck usage OPF-086b)
+        files["EPUB/notes.xhtml"] = files["EPUB/notes.xhtml"].replace(b'<li id="n1">', b'<li id="n1" epub:type="endnote">', 1)
+    elif how == "chapter-without-role":  # epub:type="chapter" without its ARIA role (Ace)
+        files["EPUB/text.xhtml"] = files["EPUB/text.xhtml"].replace(b' role="doc-chapter"', b"", 1)
+    elif how == "retired-feature":  # an accessibilityFeature value not in the vocabulary (Ace)
+        files["EPUB/package.opf"] = files["EPUB/package.opf"].replace(
+            b"<meta property=\"schema:accessibilityHazard\"",
+            b"<meta property=\"schema:accessibilityFeature\">tableHeaders</meta>\n"
+            b"    <meta property=\"schema:accessibilityHazard\"", 1)
+    assert files != members(data), f"break_book({how!r}) changed nothing"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), files.pop("mimetype"))
@@ -194,13 +220,13 @@ def break_book(data: bytes, how: str) -> bytes:
     return buffer.getvalue()
 
 
-# EPUBCheck: every book of the session in one JVM -------------------------------------------------
+# The checked books: EPUBCheck and Ace each judge all of them in one batch -------------------------
 
 @pytest.fixture(scope="session")
-def epubcheck(tmp_path_factory) -> dict[str, dict]:
-    """EPUBCheck verdicts ({name: {"status", "messages"}}) on the samples in both brands, the edge
-    record and its weird-text twin, ten generated records and two broken books, from a single JVM (tests/epubcheck_batch.py)."""
-    folder = tmp_path_factory.mktemp("epubcheck")
+def checked_books(tmp_path_factory) -> dict[str, Path]:
+    """The books the validators judge, by name, written to files: the samples in both brands, the edge
+    record and its weird-text twin, ten generated records, and broken books (negative cases)."""
+    folder = tmp_path_factory.mktemp("books")
     books: dict[str, bytes] = {}
     for name in ("CO23081", "CO24017", "CO24102"):
         for style in ("rsis", "default"):
@@ -210,8 +236,8 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
     for index, data in enumerate(generated_records(10)):
         books[f"generated-{index}"] = book(validate(data), assets=generated_assets(data))
     good = books["CO24017-rsis"]
-    books["broken-no-nav"] = break_book(good, "no-nav")
-    books["broken-dangling-link"] = break_book(good, "dangling-link")
+    for how in ("no-nav", "dangling-link", "deprecated-endnote", "chapter-without-role", "retired-feature"):
+        books[f"broken-{how}"] = break_book(good, how)
     # A figure file that is a PNG in its first bytes only: the writer alone would ship it (PKG-021);
     # through load_assets, as every conversion goes, it is left out with W003 and the book is sound.
     corrupt = tmp_path_factory.mktemp("corrupt")
@@ -219,12 +245,19 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
     (corrupt / "images" / "CO24017-fig1.png").write_bytes(CORRUPT_PNG)
     books["broken-corrupt-image"] = book(sample("CO24017"), assets={"images/CO24017-fig1.png": CORRUPT_PNG})
     books["corrupt-image-left-out"] = book(sample("CO24017"), assets=load_assets(sample("CO24017"), corrupt)[0])
-    paths = []
+    paths = {}
     for name, data in books.items():
-        path = folder / f"{name}.epub"
-        path.write_bytes(data)
-        paths.append(str(path))
-    report = folder / "verdicts.json"
+        paths[name] = folder / f"{name}.epub"
+        paths[name].write_bytes(data)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def epubcheck(checked_books, tmp_path_factory) -> dict[str, dict]:
+    """EPUBCheck verdicts ({name: {"status", "messages"}}, usage messages included) on every checked
+    book, from a single JVM (tests/epubcheck_batch.py)."""
+    report = tmp_path_factory.mktemp("epubcheck") / "verdicts.json"
+    paths = [str(path) for path in checked_books.values()]
     run = subprocess.run([sys.executable, str(Path(__file__).parent / "epubcheck_batch.py"), str(report), *paths],
                          capture_output=True, text=True, timeout=600)
     if run.returncode != 0 or not report.is_file():
@@ -233,8 +266,33 @@ def epubcheck(tmp_path_factory) -> dict[str, dict]:
     return {Path(path).stem: verdict for path, verdict in verdicts.items()}
 
 
+ACE_MODULES = ROOT / "vendor" / "node" / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def ace(checked_books, tmp_path_factory) -> dict[str, dict]:
+    """DAISY Ace 1.4.6 verdicts ({name: {"outcome", "violations"}}) on the good books and the books
+    broken for Ace, from a single Node process and browser (tests/ace_batch.js, Debian's chromium)."""
+    chromium = shutil.which("chromium")
+    if not (ACE_MODULES / "@daisy" / "ace-core").is_dir() or not chromium or not shutil.which("node"):
+        pytest.fail("DAISY Ace is not installed (node, chromium and vendor/node): run `make setup`")
+    work = tmp_path_factory.mktemp("ace")
+    report = work / "verdicts.json"
+    paths = [str(checked_books[name]) for name in [*GOOD_BOOKS, *ACE_BROKEN]]
+    env = {**os.environ, "NODE_PATH": str(ACE_MODULES), "PUPPETEER_EXECUTABLE_PATH": chromium}
+    run = subprocess.run(["node", str(Path(__file__).parent / "ace_batch.js"), str(report), str(work), *paths],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=900, env=env)
+    if run.returncode != 0 or not report.is_file():
+        pytest.fail(f"Ace batch did not run:\n{run.stderr[-3000:]}")
+    verdicts = json.loads(report.read_text(encoding="utf-8"))
+    return {Path(path).stem: verdict for path, verdict in verdicts.items()}
+
+
 GOOD_BOOKS = [f"{n}-{s}" for n in ("CO23081", "CO24017", "CO24102") for s in ("rsis", "default")] + \
     ["edge", "weird-text", "corrupt-image-left-out"] + [f"generated-{i}" for i in range(10)]
+#: books broken so that Ace must report the rule named
+ACE_BROKEN = {"broken-chapter-without-role": "epub-type-has-matching-role",
+              "broken-retired-feature": "metadata-accessibilityfeature-invalid"}
 
 
 @pytest.mark.slow
@@ -253,6 +311,28 @@ def test_epubcheck_bites_on_broken_books(epubcheck, name, expected):
     verdict = epubcheck[name]
     assert verdict["status"] == 1
     assert expected <= {m["id"] for m in verdict["messages"]}
+
+
+@pytest.mark.slow
+def test_epubcheck_reports_deprecated_vocabulary(epubcheck):
+    # advice, not an error (status 0), but the good books carry no message at all, advice included
+    assert "OPF-086b" in {m["id"] for m in epubcheck["broken-deprecated-endnote"]["messages"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", GOOD_BOOKS)
+def test_ace_reports_no_violation(ace, name):
+    verdict = ace[name]
+    assert verdict["violations"] == [], json.dumps(verdict["violations"], indent=1, ensure_ascii=False)
+    assert verdict["outcome"] == "pass", verdict
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, rule", ACE_BROKEN.items())
+def test_ace_bites_on_broken_books(ace, name, rule):
+    verdict = ace[name]
+    assert verdict["outcome"] == "fail"
+    assert rule in {v["rule"] for v in verdict["violations"]}
 
 
 def test_checked_books_cover_every_node_type():
@@ -363,6 +443,8 @@ def test_accessibility_metadata_complete():
     (summary,) = metas(package, "schema:accessibilitySummary")
     assert len(summary) > 80
     assert metas(package, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert metas(package, "a11y:certifiedBy") == ["S. Rajaratnam School of International Studies"]
+    assert "tableHeaders" not in metas(package, "schema:accessibilityFeature")  # no value of the vocabulary
 
 
 @pytest.mark.parametrize("name, assets, visual", [
@@ -423,12 +505,23 @@ def test_notes_link_both_ways():
             target_doc, _, fragment = ref.get("href").rpartition("#")
             target = docs["EPUB/" + (target_doc or name.removeprefix("EPUB/"))]
             (note,) = target.xpath("//*[@id=$id]", id=fragment)
-            assert note.get(EPUB_TYPE) == "endnote"
+            # a list item of the endnotes section; the deprecated `endnote` type is on nothing (OPF-086b)
+            assert note.tag == f"{{{NS['h']}}}li" and note.get(EPUB_TYPE) is None
+            assert note.getparent().getparent().get(EPUB_TYPE) == "endnotes"
             back = note.find(".//h:a[@role='doc-backlink']", NS)
             back_doc, _, back_id = back.get("href").rpartition("#")
             home = docs["EPUB/" + (back_doc or "notes.xhtml")]
             (origin,) = home.xpath("//*[@id=$id]", id=back_id)
             assert origin.get("role") == "doc-noteref" and origin.get("href").endswith("#" + fragment)
+
+
+def test_urls_are_made_valid_or_refused():
+    from archiver.writers.urls import safe_url
+
+    assert safe_url("mailto:$Q~f%22w$##7") == "mailto:$Q~f%22w$#%237"  # one fragment (EPUBCheck RSC-020)
+    assert safe_url("https://example.org/a b#x#y") == "https://example.org/a%20b#x%23y"
+    assert safe_url("https://example.org/[x]") == "https://example.org/%5Bx%5D"
+    assert safe_url("http://W[z8`") is None and safe_url("mailto:#x") is None
 
 
 def test_link_that_is_no_url_keeps_its_text_only():

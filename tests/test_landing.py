@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_highwire_tags_parse_back(records, name):
     assert meta(doc, "citation_publication_date") == [record.published.replace("-", "/")]
     assert meta(doc, "citation_technical_report_institution") == [record.publisher.name]
     assert meta(doc, "citation_technical_report_number") == [record.series.number]
-    pdf = (record.links and record.links.pdf) or (FORMATS["pdf"].output_name(record) if "pdf" in FORMATS else None)
+    pdf = record.links and record.links.pdf  # the samples' links are absolute
     assert meta(doc, "citation_pdf_url") == ([pdf] if pdf else [])
 
 
@@ -66,6 +67,117 @@ def test_highwire_author_institutions_follow_their_author(records):
     ]
     assert meta(doc, "citation_pdf_url") == ["https://www.example.org/commentaries/co24017.pdf"]
     assert meta(doc, "citation_doi") == ["10.5555/co24017"]
+
+
+# Google Scholar's inclusion rules and absolute addresses ----------------------------------------------
+
+def absolute(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and url == url.strip()
+
+
+def harvested_urls(doc) -> dict[str, list[str]]:
+    """Every address in the page that a harvester reads, by where it stands."""
+    [script] = [s for s in doc.iter("script") if s.get("type") == "application/ld+json"]
+    ld = json.loads(script.text)
+    return {
+        "citation_pdf_url": meta(doc, "citation_pdf_url"),
+        "citation_abstract_html_url": meta(doc, "citation_abstract_html_url"),
+        "canonical": [link.get("href") for link in doc.iter("link") if link.get("rel") == "canonical"],
+        "og:url": [m.get("content") for m in doc.iter("meta") if m.get("property") == "og:url"],
+        "json-ld": [ld[key] for key in ("url", "sameAs", "license") if key in ld]
+        + ([ld["encoding"]["contentUrl"]] if "encoding" in ld else []),
+    }
+
+
+def check_scholar(doc) -> None:
+    """Google Scholar's inclusion guidelines, as a harvester parses the page: exactly one non-empty
+    citation_title and citation_publication_date (YYYY/MM/DD, or as much of it as is known), at least
+    one citation_author, and a citation_pdf_url only if absolute; every other harvested address too."""
+    titles, dates = meta(doc, "citation_title"), meta(doc, "citation_publication_date")
+    assert len(titles) == 1 and titles[0].strip(), f"citation_title: {titles}"
+    authors = meta(doc, "citation_author")
+    assert authors and all(a.strip() for a in authors), f"citation_author: {authors}"
+    assert len(dates) == 1 and re.fullmatch(r"\d{4}(/\d{2}(/\d{2})?)?", dates[0]), f"citation_publication_date: {dates}"
+    for where, urls in harvested_urls(doc).items():
+        assert all(absolute(url) for url in urls), f"{where}: not absolute: {urls}"
+
+
+@pytest.mark.parametrize("name", ["CO23081", "CO24017", "CO24102"])
+def test_scholar_required_tags_and_absolute_addresses(records, name):
+    from archiver.record import Links
+
+    record = records[name]
+    doc = parse(page(record))
+    check_scholar(doc)
+    urls = harvested_urls(doc)
+    links = record.links or Links()
+    assert urls["citation_pdf_url"] == ([links.pdf] if links.pdf else [])
+    assert urls["canonical"] == urls["og:url"] == urls["citation_abstract_html_url"] \
+        == ([links.source] if links.source else [])
+    assert [m.get("content") for m in doc.iter("meta") if m.get("property") == "og:title"] == [full_title(record)]
+
+
+def test_relative_links_are_left_out_rather_than_relative(records):
+    from archiver.record import Links
+
+    record = dataclasses.replace(records["CO23081"], links=Links(source="commentaries/co23081/", pdf="CO23081.pdf"))
+    doc = parse(page(record))
+    check_scholar(doc)
+    assert harvested_urls(doc) == {"citation_pdf_url": [], "citation_abstract_html_url": [], "canonical": [],
+                                   "og:url": [], "json-ld": []}
+    # the PDF beside the page is still offered to readers, by its file name
+    assert "CO23081.pdf" in {a.get("href") for a in doc.iter("a")}
+
+
+def test_no_links_means_no_addresses_and_a_handle_is_one(records):
+    from archiver.record import Links
+
+    bare = parse(page(dataclasses.replace(records["CO23081"], links=None)))
+    check_scholar(bare)
+    assert not any(harvested_urls(bare).values())
+    handled = parse(page(dataclasses.replace(records["CO23081"], links=Links(handle="10356/42"))))
+    check_scholar(handled)
+    assert harvested_urls(handled)["canonical"] == ["https://hdl.handle.net/10356/42"]
+
+
+def test_scholar_tags_of_any_record():
+    from hypothesis import HealthCheck, given, settings
+
+    import strategies
+    from archiver.record import validate
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategies.records(images=strategies.supplied_images))
+    def check(data):
+        record = validate(data)
+        assets = {strategies.PRESENT_IMAGE: (SAMPLES / "images" / "CO24017-fig1.png").read_bytes()}
+        doc = parse(FORMATS["html"].renderer()(record, RenderContext(style=load_style("default"), assets=assets)))
+        check_scholar(doc)
+        pdf = record.links and record.links.pdf
+        if pdf and re.fullmatch(r"https?://[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?:/[A-Za-z0-9._~/-]*)?", pdf):
+            assert meta(doc, "citation_pdf_url") == [pdf]  # a plain absolute URL is kept as it is
+
+    check()
+
+
+@pytest.mark.parametrize("breakage", [
+    (b'<meta name="citation_pdf_url" content="https://www.example.org/commentaries/co24017.pdf">',
+     b'<meta name="citation_pdf_url" content="co24017.pdf">'),                                  # relative PDF
+    (b'<meta name="citation_title"', b'<meta name="citation_subject"'),                          # no title
+    (b'<meta name="citation_publication_date" content="2024/02/05">',
+     b'<meta name="citation_publication_date" content="5 Feb 2024">'),                           # date format
+    (b'<link rel="canonical" href="https://www.example.org/commentaries/co24017/">',
+     b'<link rel="canonical" href="/commentaries/co24017/">'),                                   # relative canonical
+])
+def test_scholar_check_bites(records, breakage):
+    old, new = breakage
+    data = page(records["CO24017"])
+    assert old in data
+    with pytest.raises(AssertionError):
+        check_scholar(parse(data.replace(old, new, 1)))
 
 
 def test_dublin_core_meta_equals_the_oai_dc_record(records):

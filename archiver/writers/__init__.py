@@ -130,7 +130,7 @@ for _fmt in (
     Format("dc", "archiver.writers.dublincore", "render", "{id}.dc.xml", "application/xml",
            "Dublin Core as an OAI-PMH oai_dc record", aliases=("oai_dc", "dublincore")),
     Format("datacite", "archiver.writers.datacite", "render", "{id}.datacite.xml", "application/xml",
-           "DataCite Metadata Schema 4.5 XML"),
+           "DataCite Metadata Schema 4.5 XML; needs a DOI", precondition="missing"),
     Format("crossref", "archiver.writers.crossref", "render", "{id}.crossref.xml", "application/xml",
            "Crossref 5.5.0 deposit (report-paper); needs a DOI and a depositor in the style",
            precondition="missing"),

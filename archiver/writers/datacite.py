@@ -1,19 +1,24 @@
 """DataCite writer: DataCite Metadata Schema 4.5 XML, built and checked with the `datacite` package
 (`schema45.validate` on the JSON form, `schema45.tostring` for the XML), so the mapping is the one
-DataCite's own tooling defines.
+DataCite's own tooling defines. The tests validate every XML output against DataCite's official 4.5
+XSD (`schemas/datacite/kernel-4.5/`).
 
 A commentary is `resourceTypeGeneral="Report"`, `resourceType="Commentary"`; the series and its number
 are a related item (`relationType="IsPublishedIn"`, the series title, `number` with
-`numberType="Report"`), the schema's place for "number N of series S", and `SeriesInformation`.
+`numberType="Report"`), the schema's place for "number N of series S", and `SeriesInformation`. The
+series identifier and the handle go into `alternateIdentifiers`, whose `alternateIdentifierType` is
+free text: `publisher-id` (the JATS `pub-id-type` vocabulary) and `Handle`.
 
 An organisation author is a creator of `nameType="Organizational"` (its name only); each reference with
 a DOI or URL is a related identifier with `relationType="References"` (DataCite's own way of listing
 what a work cites).
 
-Without a DOI: DataCite's `identifier` element only admits `identifierType="DOI"`, so no identifier is
-invented. The record is written without one (DataCite's REST API accepts such metadata and mints a
-DOI under the member's prefix), and the series identifier goes into `alternateIdentifiers`, whose
-`alternateIdentifierType` is free text: `publisher-id`, the same vocabulary as JATS `pub-id-type`.
+Without a DOI there is no DataCite record: `identifier` is the schema's first mandatory property and
+DataCite registers only DOIs in it, so XML without one is invalid against the XSD, and any other
+identifier there (the XSD would take `identifierType="publisher-id"`) is one DataCite refuses. No DOI
+is invented either. `missing` says so without rendering; as for Crossref, `convert --to cite` (or all
+formats) then skips DataCite for that record with warning W009, and `--to datacite`, named explicitly,
+fails for that record.
 """
 
 from __future__ import annotations
@@ -23,14 +28,24 @@ from typing import Any
 from ..citation import date_parts, handle_url, person_name, web_url
 from ..errors import ConversionError
 from ..record import Author, Record
+from ..style import Style
 from . import RenderContext
+from .urls import safe_url
+
+
+def missing(record: Record, style: Style) -> str | None:
+    """Why the record cannot be written as DataCite metadata, or None."""
+    if not (record.links and record.links.doi):
+        return ("the record has no DOI (/links/doi); DataCite metadata describes a DOI, its mandatory "
+                "identifier, so there is nothing to register")
+    return None
 
 
 def creator(author: Author) -> dict[str, Any]:
     if author.is_organization:
         item: dict[str, Any] = {"name": author.name, "nameType": "Organizational"}
         if author.affiliations:
-            item["affiliation"] = [{"name": a.name} for a in author.affiliations]
+            item["affiliation"] = [{"name": name} for name in dict.fromkeys(a.name for a in author.affiliations)]
         return item
     name = person_name(author)
     item: dict[str, Any] = {"name": name.inverted(), "nameType": "Personal"}
@@ -42,7 +57,8 @@ def creator(author: Author) -> dict[str, Any]:
         item["nameIdentifiers"] = [{"nameIdentifier": author.orcid, "nameIdentifierScheme": "ORCID",
                                     "schemeUri": "https://orcid.org"}]
     if author.affiliations:
-        item["affiliation"] = [{"name": a.name} for a in author.affiliations]
+        # DataCite's lists hold each value once (uniqueItems); a record may repeat one.
+        item["affiliation"] = [{"name": name} for name in dict.fromkeys(a.name for a in author.affiliations)]
     return item
 
 
@@ -79,7 +95,7 @@ def to_datacite(record: Record) -> dict[str, Any]:
     if record.modified:
         data["dates"].append({"date": record.modified, "dateType": "Updated"})
     if record.subjects:
-        data["subjects"] = [{"subject": subject} for subject in record.subjects or []]
+        data["subjects"] = [{"subject": subject} for subject in dict.fromkeys(record.subjects)]
     alternates = [{"alternateIdentifier": record.identifier, "alternateIdentifierType": "publisher-id"}]
     if record.links and record.links.handle:
         alternates.append({"alternateIdentifier": record.links.handle, "alternateIdentifierType": "Handle"})
@@ -107,12 +123,14 @@ def to_datacite(record: Record) -> dict[str, Any]:
     if references:
         data["relatedIdentifiers"] = references
     if record.coverage:
-        data["geoLocations"] = [{"geoLocationPlace": place} for place in record.coverage]
+        data["geoLocations"] = [{"geoLocationPlace": place} for place in dict.fromkeys(record.coverage)]
     rights = record.rights
     if rights and (rights.statement or rights.license):
         entry: dict[str, Any] = {"rights": rights.statement or rights.license}
         if rights.license:
-            entry["rightsUri"] = rights.license
+            uri = safe_url(rights.license)
+            if uri:  # xs:anyURI: a licence no URL can be made of keeps its text only
+                entry["rightsUri"] = uri
         data["rightsList"] = [entry]
     url = web_url(record) or handle_url(record)
     if url:
@@ -123,6 +141,11 @@ def to_datacite(record: Record) -> dict[str, Any]:
 def render(record: Record, context: RenderContext) -> bytes:
     from datacite import schema45
 
+    reason = missing(record, context.style)
+    if reason:
+        raise ConversionError(f"{record.identifier}: no DataCite metadata: {reason}",
+                              hint="add links.doi to the record once the DOI is assigned, or leave datacite "
+                                   "out of --to")
     data = to_datacite(record)
     if not schema45.validate(data):
         problems = "; ".join(sorted(e.message for e in schema45.validator.iter_errors(data)))

@@ -11,49 +11,33 @@ Layout of the book (all under `EPUB/`): `cover.xhtml` (the brand's cover, drawn 
 `acknowledgements.xhtml` and `references.xhtml` (when the record has them: `doc-acknowledgments`,
 `doc-bibliography`), `notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the
 Author(s), with the author notes), `rights.xhtml`,
-`nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`).
+`nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`). This module
+writes those content and navigation documents; `epubpackage` the package document and the zip
+container, `epubcover` the cover image.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import uuid
-import zipfile
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from lxml import etree
 
 from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
-                      Section, Styled, Table, first_day, long_date, plain_text)
+                      Section, Styled, Table, long_date, plain_text)
 from . import RenderContext
+from .epubcover import cover_svg
+from .epubpackage import container, package_document, rights_statement
+from .urls import safe_url
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
-OPF = "http://www.idpf.org/2007/opf"
-DC = "http://purl.org/dc/elements/1.1/"
-SVG = "http://www.w3.org/2000/svg"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 
-#: Namespace of the uuid5 from which a book without DOI or handle gets its `urn:uuid` identifier.
-IDENTIFIER_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://archiver.invalid/commentary/")
-CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
 # Image types the book may carry, recognised by their bytes (a record's file extension may lie).
 IMAGE_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
-
-
-def book_identifier(record: Record) -> str:
-    """The unique identifier of the book: the DOI, else the handle, else a uuid5 of the identifier."""
-    links = record.links
-    if links and links.doi:
-        return f"urn:doi:{links.doi}"
-    if links and links.handle:
-        return f"https://hdl.handle.net/{links.handle}"
-    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, record.identifier)}"
 
 
 def render(record: Record, context: RenderContext) -> bytes:
@@ -82,49 +66,12 @@ def _append_text(parent: etree._Element, text: str) -> None:
 
 def _link(parent: etree._Element, text: str | None, url: str) -> etree._Element:
     """A link to `url`, or, when no valid URL can be made of it, a span holding the text alone."""
-    href = _safe_url(url)
+    href = safe_url(url)
     return _sub(parent, "a", text, href=href) if href else _sub(parent, "span", text)
-
-
-# Host of an http(s) URL as EPUBCheck's URL parser takes it: dot-separated labels of letters, digits
-# and inner hyphens (IDN labels too), or an IPv6 literal; optional user info and port around it.
-_URL_SAFE = "/:?#@!$&'()*+,;=%-._~"
-_AUTHORITY = re.compile(r"(?:[\w.~!$&'()*+,;=%:-]*@)?"
-                        r"(?:[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?|\[[0-9A-Fa-f:.]+\])"
-                        r"(?::[0-9]*)?")
-
-
-def _safe_url(url: str) -> str | None:
-    """`url` as a valid href, or None if it has no host or mail address (the schema lets any non-space
-    character through, and EPUBCheck rejects an href that is not a URL: RSC-005, RSC-020)."""
-    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
-    # A URL has one fragment: a "#" after the first is a character of it (RSC-020 on "mailto:a##b").
-    before, mark, fragment = url.partition("#")
-    url = before + mark + fragment.replace("#", "%23")
-    scheme, slashes, rest = url.partition("://")
-    if not slashes:  # mailto:, which needs an address before any query or fragment
-        return quote(url, safe=_URL_SAFE) if re.match(r"mailto:[^?#]", url) else None
-    authority, path = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()
-    if not _AUTHORITY.fullmatch(authority):
-        return None
-    # Brackets belong to an IPv6 host only; anywhere else they are escaped.
-    return f"{scheme}://{quote(authority, safe=_URL_SAFE + '[]')}{quote(path, safe=_URL_SAFE)}"
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _file_as(author: Author) -> str:
-    if author.family and author.given:
-        return f"{author.family}, {author.given}"
-    return author.family or author.name
-
-
-def _group_position(number: str | None) -> str | None:
-    # The series number is printed as e.g. "081/2023"; group-position wants the position, a number.
-    match = re.search(r"\d+", number or "")
-    return str(int(match.group())) if match else None
 
 
 def _image_kind(data: bytes) -> tuple[str, str] | None:
@@ -132,13 +79,6 @@ def _image_kind(data: bytes) -> tuple[str, str] | None:
         if data.startswith(signature):
             return media_type, extension
     return None
-
-
-def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
-    day_made = first_day(record.modified or record.published)
-    year, month, day = day_made.year, day_made.month, day_made.day
-    # The zip format can only date files from 1980 to 2107.
-    return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
 
 # The book -------------------------------------------------------------------------------------------
@@ -167,7 +107,6 @@ class _Book:
         self.generated_ids = 0
         self.document = ""
         self.toc: list[_Heading] = []
-        self.has_table_headers = False
         self.citation = cite_as(record)  # the crosswalk's line, on the title page and the rights page
 
     # Entry point -------------------------------------------------------------------------------
@@ -187,12 +126,11 @@ class _Book:
         files: dict[str, bytes] = {f"EPUB/{name}": data for name, _, data in documents}
         files["EPUB/nav.xhtml"] = self._nav()
         files["EPUB/style.css"] = self.style.css("epub.css").encode("utf-8")
-        files["EPUB/images/cover.svg"] = self._cover_svg()
+        files["EPUB/images/cover.svg"] = cover_svg(record, self.style, self._cover_alt(), _names(record.authors))
         for path, (href, _) in self.images.items():
             files[f"EPUB/{href}"] = self.image_bytes[path]
-        files["EPUB/package.opf"] = self._package(spine)
-        files["META-INF/container.xml"] = CONTAINER
-        return _zip(files, _zip_time(record))
+        files["EPUB/package.opf"] = package_document(record, spine, list(self.images.values()))
+        return container(record, files)
 
     # Documents ---------------------------------------------------------------------------------
 
@@ -258,7 +196,7 @@ class _Book:
         self.document = "text.xhtml"
         record = self.record
         html, body = self._page(record.title, "bodymatter")
-        main = _sub(body, "section", id="_text", class_="text")
+        main = _sub(body, "section", id="_text", class_="text", role="doc-chapter")
         main.set(EPUB_TYPE, "chapter")
         _sub(main, "h1", record.title)
         if record.abstract:
@@ -284,8 +222,9 @@ class _Book:
         items = _sub(section, "ol", class_="notes")
         rendered: list[tuple[etree._Element, str, str]] = []
         for note_id, (note, label) in self.notes.items():
+            # A note is a list item of the endnotes section and nothing more: SSV 1.1 and DPUB-ARIA 1.1
+            # deprecate `endnote` / `doc-endnote` on the item (EPUBCheck OPF-086b).
             item = _sub(items, "li", id=note_id)
-            item.set(EPUB_TYPE, "endnote")
             self._blocks(item, note.blocks, 1, None)
             rendered.append((item, note_id, label))
         # Backlinks last: references inside notes are only known once every note is rendered.
@@ -330,7 +269,8 @@ class _Book:
                        role="doc-acknowledgments")
         section.set(EPUB_TYPE, "acknowledgments")
         _sub(section, "h1", "Acknowledgements")
-        self._blocks(section, self.record.acknowledgements, 2, None)
+        # under the page's h1, so a section in them is an h2 (heading order; Ace heading-order)
+        self._blocks(section, self.record.acknowledgements, 1, None)
         return _xhtml(html)
 
     def _references(self) -> bytes:
@@ -386,7 +326,7 @@ class _Book:
         section = _sub(body, "section", id="_rights", class_="rights")
         section.set(EPUB_TYPE, "copyright-page")
         _sub(section, "h1", "Rights")
-        _sub(section, "p", _rights_statement(record), class_="statement")
+        _sub(section, "p", rights_statement(record), class_="statement")
         rights = record.rights
         if rights and rights.license:
             licence = _sub(section, "p", "Licence: ", class_="licence")
@@ -517,12 +457,16 @@ class _Book:
         if table.caption:
             self._inlines(_sub(element, "caption"), table.caption)
         if table.head:
-            self.has_table_headers = True
             head = _sub(element, "thead")
             for row in table.head:
                 tr = _sub(head, "tr")
                 for cell in row:
-                    self._inlines(_sub(tr, "th", scope="col"), cell)
+                    # An empty header cell (a corner cell) heads nothing: a header must have text
+                    # (WCAG 1.3.1; Ace's empty-table-header), so it is a plain cell.
+                    if plain_text(cell).strip():
+                        self._inlines(_sub(tr, "th", scope="col"), cell)
+                    else:
+                        self._inlines(_sub(tr, "td"), cell)
         body = _sub(element, "tbody")
         for row in table.rows:
             tr = _sub(body, "tr")
@@ -542,6 +486,10 @@ class _Book:
                 # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
+                if not plain_text(content).strip():
+                    # A link needs a name a screen reader can say (WCAG 2.4.4; Ace's link-name): one
+                    # whose text is empty shows its address.
+                    content = [node.url.removeprefix("mailto:")]
                 self._inlines(_link(parent, None, node.url), content)
                 for ref in trailing:
                     self._note_ref(parent, ref)
@@ -565,187 +513,11 @@ class _Book:
         self.generated_ids += 1
         return f"_{kind}-{self.generated_ids}"
 
-    # Package, style and cover ------------------------------------------------------------------
-
-    def _package(self, spine: list[str]) -> bytes:
-        record = self.record
-        package = etree.Element(f"{{{OPF}}}package", nsmap={None: OPF})
-        package.set("version", "3.0")
-        package.set("unique-identifier", "pub-id")
-        package.set(XML_LANG, record.language)
-        metadata = etree.SubElement(package, f"{{{OPF}}}metadata", nsmap={"dc": DC})
-
-        def dc(name: str, text: str, **attrs: str) -> etree._Element:
-            element = etree.SubElement(metadata, f"{{{DC}}}{name}")
-            element.text = text
-            for key, value in attrs.items():
-                element.set(key, value)
-            return element
-
-        def meta(prop: str, text: str, **attrs: str) -> etree._Element:
-            element = etree.SubElement(metadata, f"{{{OPF}}}meta", property=prop)
-            for key, value in attrs.items():
-                element.set(key, value)
-            element.text = text
-            return element
-
-        identifier = book_identifier(record)
-        dc("identifier", identifier, id="pub-id")
-        links = record.links
-        others = [f"urn:doi:{links.doi}" if links and links.doi else None,
-                  f"https://hdl.handle.net/{links.handle}" if links and links.handle else None,
-                  record.identifier]
-        for other in others:
-            if other and other != identifier:
-                dc("identifier", other)
-        dc("title", record.title, id="main-title")
-        meta("title-type", "main", refines="#main-title")
-        if record.subtitle:
-            dc("title", record.subtitle, id="subtitle")
-            meta("title-type", "subtitle", refines="#subtitle")
-        for index, author in enumerate(record.authors, start=1):
-            creator_id = f"creator{index}"
-            dc("creator", author.name, id=creator_id)
-            meta("file-as", _file_as(author), refines=f"#{creator_id}")
-            meta("role", "aut", refines=f"#{creator_id}", scheme="marc:relators")
-            meta("display-seq", str(index), refines=f"#{creator_id}")
-        dc("date", record.published)
-        dc("language", record.language)
-        dc("publisher", record.publisher.name)
-        dc("rights", _rights_statement(record))
-        for subject in record.subjects or []:
-            dc("subject", subject)
-        for place in record.coverage or []:
-            dc("coverage", place)
-        if record.abstract:
-            dc("description", record.abstract)
-        source = links and (links.source or links.pdf)
-        if source:
-            dc("source", source)
-        dc("type", "Text")
-        if record.series:
-            meta("belongs-to-collection", record.series.name, id="series")
-            meta("collection-type", "series", refines="#series")
-            position = _group_position(record.series.number)
-            if position:
-                meta("group-position", position, refines="#series")
-            if record.series.issn:
-                meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
-        if record.rights and record.rights.license:
-            meta("dcterms:license", record.rights.license)
-        # dcterms:modified must be a full UTC timestamp: a year or month gives its first day.
-        meta("dcterms:modified", f"{first_day(record.modified or record.published).isoformat()}T00:00:00Z")
-        for prop, value in self._accessibility():
-            meta(prop, value)
-
-        manifest = etree.SubElement(package, f"{{{OPF}}}manifest")
-        items = [("nav", "nav.xhtml", "application/xhtml+xml", "nav"),
-                 ("css", "style.css", "text/css", ""),
-                 ("cover-image", "images/cover.svg", "image/svg+xml", "cover-image")]
-        items += [(name.removesuffix(".xhtml"), name, "application/xhtml+xml", "") for name in spine]
-        items += [(f"img-{href.split('/')[-1].rsplit('.', 1)[0]}", href, media_type, "")
-                  for href, media_type in self.images.values()]
-        for item_id, href, media_type, properties in sorted(items, key=lambda item: item[1]):
-            item = etree.SubElement(manifest, f"{{{OPF}}}item", id=_xml_id(item_id), href=href)
-            item.set("media-type", media_type)
-            if properties:
-                item.set("properties", properties)
-        spine_element = etree.SubElement(package, f"{{{OPF}}}spine")
-        for name in spine:
-            etree.SubElement(spine_element, f"{{{OPF}}}itemref", idref=name.removesuffix(".xhtml"))
-        return etree.tostring(package, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-    def _accessibility(self) -> list[tuple[str, str]]:
-        visual = bool(self.images)
-        pairs = [("schema:accessMode", "textual")]
-        if visual:
-            pairs.append(("schema:accessMode", "visual"))
-        pairs.append(("schema:accessModeSufficient", "textual"))
-        if visual:
-            pairs.append(("schema:accessModeSufficient", "textual,visual"))
-        features = ["alternativeText", "displayTransformability", "readingOrder", "structuralNavigation",
-                    "tableOfContents"]
-        if self.has_table_headers:
-            features.append("tableHeaders")
-        pairs += [("schema:accessibilityFeature", feature) for feature in sorted(features)]
-        pairs.append(("schema:accessibilityHazard", "none"))
-        summary = ("This publication meets EPUB Accessibility 1.1 and WCAG 2.1 Level AA. It has a table of "
-                   "contents and landmarks, headings in order, the language of the text declared, "
-                   "endnotes linked both ways, and reflowable text without hazards.")
-        summary += (" Every image has a text alternative and a caption, so the text alone conveys the "
-                    "content." if visual else " The content is entirely textual apart from the cover, "
-                    "which has a text alternative.")
-        pairs.append(("schema:accessibilitySummary", summary))
-        pairs.append(("dcterms:conformsTo", CONFORMS_TO))
-        return pairs
-
-    def _cover_svg(self) -> bytes:
-        record, style = self.record, self.style
-        colours = style.colours
-        fonts = style.data.get("fonts", {})
-        sans = "serif" if "Serif" in fonts.get("heading", "") else "sans-serif"
-        svg = etree.Element(f"{{{SVG}}}svg", nsmap={None: SVG}, version="1.1", viewBox="0 0 600 800",
-                            width="600", height="800")
-        svg.set(XML_LANG, record.language)
-
-        def add(tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-            element = etree.SubElement(svg, f"{{{SVG}}}{tag}")
-            for key, value in attrs.items():
-                element.set(key.replace("_", "-"), value)
-            element.text = text
-            return element
-
-        add("title", self._cover_alt())
-        add("rect", x="0", y="0", width="600", height="800", fill=colours["background"])
-        add("rect", x="0", y="0", width="600", height="150", fill=colours["primary"])
-        logo = etree.SubElement(svg, f"{{{SVG}}}g", transform="translate(30 25)")
-        for shape in style.data.get("logo", []):
-            _logo_shape(logo, shape, colours["accent"], sans)
-        add("text", style.data.get("masthead") or style.label, x="150", y="88", fill=colours["background"],
-            font_family=sans, font_size="28", font_weight="bold")
-        y = 215
-        if record.series:
-            series = record.series.name + (f" {record.series.number}" if record.series.number else "")
-            add("text", series, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="22")
-        y += 75
-        for line in _wrap(record.title, 24, 6):
-            add("text", line, x="40", y=str(y), fill=colours["text"], font_family=sans, font_size="38",
-                font_weight="bold")
-            y += 50
-        add("rect", x="40", y=str(y - 10), width="120", height="6", fill=colours["accent"])
-        y += 40
-        for line in _wrap(_names(record.authors), 36, 4):
-            add("text", line, x="40", y=str(y), fill=colours["muted"], font_family=sans, font_size="24")
-            y += 34
-        add("rect", x="0", y="740", width="600", height="60", fill=colours["primary"])
-        add("text", long_date(record.published), x="40", y="778", fill=colours["background"],
-            font_family=sans, font_size="20")
-        return etree.tostring(svg, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
 # Helpers of the book --------------------------------------------------------------------------------
-
-CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
-<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
-  <rootfiles>
-    <rootfile full-path="EPUB/package.opf" media-type="application/oebps-package+xml"/>
-  </rootfiles>
-</container>
-"""
-
 
 def _names(authors: list[Author]) -> str:
     names = [author.name for author in authors]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _rights_statement(record: Record) -> str:
-    rights = record.rights
-    if rights and rights.statement:
-        return rights.statement
-    year = (rights.year if rights and rights.year else None) or int(record.published[:4])
-    holder = (rights.holder if rights and rights.holder else None) or record.publisher.name
-    return f"© {year} {holder}. All rights reserved."
 
 
 def _without_note_refs(inlines: list, found: list) -> list:
@@ -774,64 +546,6 @@ def _nav_list(parent: etree._Element, entries: list[_Heading]) -> None:
             _nav_list(item, entry.children)
 
 
-def _logo_shape(group: etree._Element, shape: dict, default_colour: str, family: str) -> None:
-    colour = shape.get("colour", default_colour)
-    kind = shape["shape"]
-
-    def number(key: str) -> str:
-        return f"{float(shape.get(key, 0)):g}"
-
-    if kind == "rect":
-        etree.SubElement(group, f"{{{SVG}}}rect", x=number("x"), y=number("y"), width=number("w"),
-                         height=number("h"), fill=colour)
-    elif kind == "circle":
-        etree.SubElement(group, f"{{{SVG}}}circle", cx=number("x"), cy=number("y"), r=number("r"),
-                         fill=colour)
-    elif kind == "text":
-        size = float(shape.get("size", 20))
-        # (x, y) is the centre of the text: the baseline sits about a third of the size below it.
-        text = etree.SubElement(group, f"{{{SVG}}}text", x=number("x"), y=f"{float(shape.get('y', 0)) + size * 0.35:g}",
-                                fill=colour)
-        text.set("font-size", f"{size:g}")
-        text.set("font-family", family)
-        text.set("font-weight", "bold")
-        text.set("text-anchor", "middle")
-        text.text = shape.get("text", "")
-
-
-def _wrap(text: str, width: int, max_lines: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(".,;:") + "…"
-    return lines
-
-
-def _xml_id(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "-", text)
-    return cleaned if re.match(r"[A-Za-z_]", cleaned) else f"_{cleaned}"
-
-
 def _xhtml(html: etree._Element) -> bytes:
     return etree.tostring(html, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>",
                           pretty_print=True)
-
-
-def _zip(files: dict[str, bytes], when: tuple[int, ...]) -> bytes:
-    """The OCF zip container: `mimetype` first and stored, then every file in name order."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        entries = [("mimetype", b"application/epub+zip")] + sorted(files.items())
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=when)
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            stored = name == "mimetype" or name.endswith((".png", ".jpg"))
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compresslevel=None if stored else 9)
-    return buffer.getvalue()

@@ -13,7 +13,12 @@ the page search engines and reference managers read citation metadata from:
 
 The CSS is the brand's `styles/<brand>/html.css`, its colour placeholders filled (`Style.css`), inlined
 so the page is one self-contained file. All record text is HTML-escaped; links keep only http(s) and
-mailto URLs. Output links are relative, because the page lives in the record's output folder.
+mailto URLs. Links to the other outputs are relative, because the page lives in the record's output
+folder; but every address a harvester reads (`citation_pdf_url`, `citation_abstract_html_url`, the
+canonical link, `og:url`, the JSON-LD `url`, `sameAs`, `license` and `contentUrl`) is absolute, taken
+from the record's links (which a collection's base URL fills in at ingest): a harvester resolves no
+relative address against a page it found elsewhere (Google Scholar's inclusion guidelines ask for
+absolute URLs), so without an absolute one the tag is left out rather than wrong.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from ..citation import (CSL_STYLES, DEFAULT_STYLE, cite_as, date_parts, doi_url,
 from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Reference, Section,
                       Styled, Table, long_date, plain_text)
 from . import FORMATS, RenderContext
+from .urls import absolute_url
 
 STYLE_LABELS = {"chicago": "Chicago (author-date)", "apa": "APA", "harvard": "Harvard", "mla": "MLA"}
 _INLINE_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
@@ -134,9 +140,13 @@ def outputs(record: Record, context: RenderContext) -> list[tuple[str, str]]:
 
 
 def pdf_url(record: Record) -> str | None:
-    if record.links and record.links.pdf:
-        return record.links.pdf
-    return FORMATS["pdf"].output_name(record) if "pdf" in FORMATS else None
+    """The absolute address of the commentary's PDF (`links.pdf`), or None."""
+    return absolute_url(record.links.pdf) if record.links else None
+
+
+def page_url(record: Record) -> str | None:
+    """The absolute address of the commentary's page on the web (the publisher's, else the handle's)."""
+    return absolute_url(web_url(record))
 
 
 def highwire(record: Record) -> list[tuple[str, str]]:
@@ -162,8 +172,8 @@ def highwire(record: Record) -> list[tuple[str, str]]:
         tags.append(("citation_doi", record.links.doi))
     if pdf_url(record):
         tags.append(("citation_pdf_url", pdf_url(record)))
-    if web_url(record):
-        tags.append(("citation_abstract_html_url", web_url(record)))
+    if page_url(record):
+        tags.append(("citation_abstract_html_url", page_url(record)))
     tags += [("citation_reference", _highwire_reference(reference)) for reference in record.references or []]
     return tags
 
@@ -226,12 +236,12 @@ def json_ld(record: Record) -> dict[str, Any]:
         data["isPartOf"] = series
         if record.series.number:
             data["reportNumber"] = record.series.number
-    if web_url(record):
-        data["url"] = web_url(record)
-    if doi_url(record):
-        data["sameAs"] = doi_url(record)
-    if record.rights and record.rights.license:
-        data["license"] = record.rights.license
+    if page_url(record):
+        data["url"] = page_url(record)
+    if absolute_url(doi_url(record)):
+        data["sameAs"] = absolute_url(doi_url(record))
+    if record.rights and absolute_url(record.rights.license):
+        data["license"] = absolute_url(record.rights.license)
     if pdf_url(record):
         data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf_url(record), "encodingFormat": "application/pdf"}
     if record.references:
@@ -243,10 +253,10 @@ def _json_ld_reference(reference: Reference) -> dict[str, Any]:
     item: dict[str, Any] = {"@type": "CreativeWork", "description": plain_text(reference.citation)}
     if reference.title:
         item["name"] = reference.title
-    if reference.doi_url():
-        item["sameAs"] = reference.doi_url()
-    if reference.url:
-        item["url"] = reference.url
+    if absolute_url(reference.doi_url()):
+        item["sameAs"] = absolute_url(reference.doi_url())
+    if absolute_url(reference.url):
+        item["url"] = absolute_url(reference.url)
     return item
 
 
@@ -260,8 +270,12 @@ def render(record: Record, context: RenderContext) -> bytes:
     head.append('<link rel="schema.DC" href="http://purl.org/dc/elements/1.1/">')
     head += [f'<meta name="DC.{name}" content="{_attr(" ".join(value.split()))}"'
              + (f' lang="{_attr(lang)}"' if lang else "") + ">" for name, value, lang in elements(record)]
-    if web_url(record):
-        head.append(f'<link rel="canonical" href="{_attr(web_url(record))}">')
+    # Open Graph (ogp.me): the title, type and address a link preview shows.
+    head.append(f'<meta property="og:title" content="{_attr(" ".join(full_title(record).split()))}">')
+    head.append('<meta property="og:type" content="article">')
+    if page_url(record):
+        head.append(f'<link rel="canonical" href="{_attr(page_url(record))}">')
+        head.append(f'<meta property="og:url" content="{_attr(page_url(record))}">')
     # "<" escaped so no text in the data can close the script element
     ld = json.dumps(json_ld(record), ensure_ascii=False, indent=1).replace("<", "\\u003c")
     head.append(f'<script type="application/ld+json">\n{ld}\n</script>')
@@ -317,7 +331,8 @@ def _references(body: _Body, record: Record) -> str:
         return ""
     items = []
     for reference in record.references:
-        added = "".join(f' <a href="{_attr(url)}">{escape(url)}</a>' for url in reference.links_to_add())
+        added = "".join(f' <a href="{_attr(url)}">{escape(url)}</a>' if url.startswith(_SAFE_SCHEMES)
+                        else f" {escape(url)}" for url in reference.links_to_add())
         items.append(f'<li id="{_attr(reference.id)}">{body.inlines(reference.citation)}{added}</li>')
     return ('<section class="references" role="doc-bibliography">\n<h2>References</h2>\n<ul class="references">\n'
             + "\n".join(items) + "\n</ul>\n</section>")
