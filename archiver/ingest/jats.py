@@ -21,9 +21,10 @@ from lxml import etree
 
 from ..errors import InputError
 from . import Draft
-from ..jatsmap import (CODE_TAG, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_PROVENANCE,
-                       META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
-                       NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES,
+from ..jatsmap import (ALT_PARAGRAPH, CODE_TAG, DERIVED, EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, LOST_FIGURE,
+                       META_EMPTY, META_GENERATED_IDS, META_OPENING, META_PROVENANCE, META_PUBLISHER_COUNTRY,
+                       META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER, META_STATEMENT, NAME_ORDERS,
+                       NOTES_EDITOR, SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TYPES, UNTITLED,
                        XML_LANG)
 from ..record import SCHEMA_VERSION
 from ..validators.jats import parse
@@ -93,6 +94,7 @@ class _Reader:
                 self.custom[name] = _text(custom.find("meta-value")) or ""
         self.ours = META_SCHEMA_VERSION in self.custom
         self.empty = set(self.custom.get(META_EMPTY, "").split())
+        self.generated = set(self.custom.get(META_GENERATED_IDS, "").split()) if self.ours else set()
         self.affs = {aff.get("id"): aff for aff in self.front.iter("aff") if aff.get("id")}
         back = root.find("back")
         self.fns = [fn for fn in back.iterfind("fn-group/fn")] if back is not None else []
@@ -124,7 +126,7 @@ class _Reader:
         _put(record, "abstract", self.abstract())
         body = self.root.find("body")
         if body is not None or self.fns:
-            record["body"] = {"blocks": self.blocks(body) if body is not None else []}
+            record["body"] = {"blocks": self.body_blocks(body) if body is not None else []}
             if self.fns or "/body/notes" in self.empty:
                 record["body"]["notes"] = [self.note(fn, number) for number, fn in enumerate(self.fns, 1)]
         for key, kinds in (("subjects", (KWD_TOPICS,)), ("coverage", (KWD_REGIONS,))):
@@ -265,7 +267,8 @@ class _Reader:
         if permissions is None:
             return None
         rights: dict[str, Any] = {}
-        _put(rights, "statement", _text(permissions.find("copyright-statement")))
+        _put(rights, "statement", self.custom.get(META_STATEMENT) if self.ours and META_STATEMENT in self.custom
+             else _text(permissions.find("copyright-statement")))
         _put(rights, "holder", _text(permissions.find("copyright-holder")))
         year = (_text(permissions.find("copyright-year")) or "").strip()
         if year.isdigit():
@@ -302,6 +305,22 @@ class _Reader:
 
     # Body -------------------------------------------------------------------------------------------
 
+    def body_blocks(self, body: etree._Element) -> list[dict[str, Any]]:
+        """The body's blocks; those before its first `sec` are the untitled opening section when the
+        writer says so (archiver's JATS) or, in a foreign article, when sections follow them."""
+        children = [child for child in _elements(body) if child.tag not in _NOT_BLOCKS]
+        first = next((i for i, child in enumerate(children) if child.tag == "sec"), len(children))
+        lead = [block for child in children[:first] for block in self.block(child)]
+        rest = [block for child in children[first:] for block in self.block(child)]
+        opening = self.custom.get(META_OPENING) if self.ours else ("" if lead and rest else None)
+        if opening is None:
+            return lead + rest
+        section: dict[str, Any] = {"type": "section"}
+        if opening:
+            section["id"] = opening
+        section.update(title=[], blocks=lead)
+        return [section, *rest]
+
     def blocks(self, container: etree._Element) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for child in _elements(container):
@@ -320,6 +339,14 @@ class _Reader:
             section["title"] = self.inlines(title) if title is not None else []
             section["blocks"] = self.blocks(element)
             return [section]
+        if tag == "boxed-text" and self.ours and element.get("content-type") == UNTITLED:
+            untitled: dict[str, Any] = {"type": "section"}
+            if element.get("id") not in self.generated:
+                _put(untitled, "id", element.get("id"))
+            untitled.update(title=[], blocks=self.blocks(element))
+            return [untitled]
+        if tag == "boxed-text" and self.ours and element.get("content-type") == LOST_FIGURE:
+            return [self.figure(element)]
         if tag == "boxed-text":
             return self.blocks(element)  # archiver's wrapper holds one section; a foreign box its blocks
         if tag == "list":
@@ -375,7 +402,10 @@ class _Reader:
                                                       if element.find("label") is not None else [])
         _put(figure, "credit", _text(element.find("attrib")))
         alt = element.find("graphic/alt-text")
-        _put(figure, "alt", _text(alt if alt is not None else element.find("alt-text")))
+        if alt is None:
+            alt = element.find(f"p[@content-type='{ALT_PARAGRAPH}']" if self.ours else "alt-text")
+        if alt is not None and not (self.ours and alt.get("content-type") == DERIVED):
+            figure["alt"] = _text(alt)
         _put(figure, "license", self.license(element.find("permissions")))
         return figure
 
