@@ -124,4 +124,6 @@ WARNING_CODES: dict[str, str] = {
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
     "W010": "a character no font of the brand can draw is left blank in the PDF",
+    "W012": "the JATS is valid but not JATS4R-conformant: the record lacks what JATS4R wants (rights with "
+            "copyright year and holder, ISO country codes, descriptive link text)",
 }
