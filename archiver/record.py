@@ -4,6 +4,11 @@ Every reader produces a `Record` and every writer consumes only a `Record`. Conv
 JSON is lossless: `Record.from_json(d).to_json() == d` for every valid `d` (an optional field that is
 absent stays absent; one that is present, even as an empty list, stays present).
 
+Schema 1.1 added organisation authors, dates as precise as the source (`YYYY`, `YYYY-MM`), the reference
+list, acknowledgements and author notes. A 1.0 record is read as it is, never upgraded: it keeps its
+`schema_version`, so the round trip above holds for both versions, and every 1.0 record is a 1.1 record
+in all but that label. Readers write 1.1.
+
 The body is a closed set of node types. Plain text inside a run of inlines is a `str`; every other node
 is a frozen dataclass whose `type` tag is its JSON `type`.
 """
@@ -11,6 +16,7 @@ is a frozen dataclass whose `type` tag is its JSON `type`.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import types
@@ -21,7 +27,9 @@ from typing import Any, Iterator, Union
 
 from .errors import Problem, RecordInvalid
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+#: Every version a record may say it follows (1.0 records are read as they are).
+SCHEMA_VERSIONS = ("1.0", "1.1")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "commentary.schema.json"
 
 
@@ -160,6 +168,49 @@ class Author:
     bio: str | None = None
     orcid: str | None = None
     email: str | None = None
+    kind: str | None = None
+
+    @property
+    def is_organization(self) -> bool:
+        """An organisation or group author: a name only, never split into given and family names."""
+        return self.kind == "organization"
+
+
+@dataclass(frozen=True)
+class ReferenceName:
+    """A name in a reference: family (and given) name, or a literal name that is never split."""
+    given: str | None = None
+    family: str | None = None
+    literal: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of the reference list: the citation as printed, and the parts the source gives."""
+    id: str
+    citation: list[Inline]
+    doi: str | None = None
+    url: str | None = None
+    type: str | None = None
+    title: str | None = None
+    authors: list[ReferenceName] | None = None
+    container_title: str | None = None
+    issued: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+
+
+#: Author-note kinds and the JATS `fn-type` of each (`corresponding` is JATS `corresp`, not a footnote).
+AUTHOR_NOTE_KINDS = ("competing-interests", "contributions", "corresponding", "funding", "present-address",
+                     "other")
+
+
+@dataclass(frozen=True)
+class AuthorNote:
+    kind: str
+    content: list[Inline]
 
 
 @dataclass(frozen=True)
@@ -216,6 +267,9 @@ class Record:
     rights: Rights | None = None
     links: Links | None = None
     provenance: Provenance | None = None
+    acknowledgements: list[Block] | None = None
+    author_notes: list[AuthorNote] | None = None
+    references: list[Reference] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Record":
@@ -231,7 +285,9 @@ class Record:
         return dumps(self.to_json())
 
     def figures(self) -> Iterator[Figure]:
-        return (node for node in walk(self.body.blocks if self.body else []) if isinstance(node, Figure))
+        """Every figure: the body's, then the acknowledgements' (a block list like the body's)."""
+        blocks = [*(self.body.blocks if self.body else []), *(self.acknowledgements or [])]
+        return (node for node in walk(blocks) if isinstance(node, Figure))
 
     def notes(self) -> list[Note]:
         return self.body.notes if self.body and self.body.notes else []
@@ -247,8 +303,8 @@ class Record:
 # Canonical key order of each JSON object: the schema's own order, with `type` first on nodes.
 _JSON_ORDER: dict[type, tuple[str, ...]] = {
     Record: ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
-             "modified", "language", "publisher", "editor_note", "abstract", "body", "subjects",
-             "coverage", "rights", "links", "provenance"),
+             "modified", "language", "publisher", "editor_note", "abstract", "body", "acknowledgements",
+             "author_notes", "references", "subjects", "coverage", "rights", "links", "provenance"),
     Section: ("type", "id", "title", "blocks"),
     Paragraph: ("type", "content"),
     ListBlock: ("type", "ordered", "items"),
@@ -330,6 +386,20 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "October", "November", "December")
 
 
+def date_parts(iso: str) -> list[int]:
+    """[year, month, day] of a record date, [year, month] or [year] of one given without its day or
+    month: a date is never completed with an invented day."""
+    return [int(part) for part in iso.split("-")]
+
+
+def first_day(iso: str) -> dt.date:
+    """The first day of the period a record date names ("2024-05" -> 2024-05-01): for the fields whose
+    own rules want a full date or timestamp (zip times, EPUB `dcterms:modified`, package dates). Never
+    for a field that can carry the date as given."""
+    year, month, day = (date_parts(iso) + [1, 1])[:3]
+    return dt.date(year, month, day)
+
+
 def long_date(iso: str) -> str:
     """A record date as every output prints it: "31 May 2023"; a date without its day or month prints
     only what is known ("June 2024")."""
@@ -383,6 +453,7 @@ _HINTS = {
     "minLength": "give a value, or leave the field out",
     "type": "use the type the schema names",
     "format": "use an ISO 8601 date (YYYY-MM-DD)",
+    "not": "leave the field out",
 }
 
 
@@ -412,8 +483,12 @@ def _problem_from_schema_error(error: Any, source: str | None) -> Problem:
         message = f"not a valid node: {_short(error.instance)}"
     elif error.validator == "pattern":
         message = f"{_short(error.instance)} is not of the expected form"
-    return Problem(message=message, pointer=pointer or "/", source=source,
-                   hint=_HINTS.get(str(error.validator)))
+    elif error.validator == "not":  # a field a version or a kind of author excludes: the schema says why
+        message = error.schema.get("description", message)
+    hint = _HINTS.get(str(error.validator))
+    if list(error.absolute_schema_path)[:1] == ["then"]:  # the top-level rule a 1.0 record keeps
+        hint = 'keep to schema 1.0, or write "schema_version": "1.1" to use what 1.1 added'
+    return Problem(message=message, pointer=pointer or "/", source=source, hint=hint)
 
 
 def _is_type_tag_error(error: Any, node_type: Any) -> bool:
@@ -428,21 +503,20 @@ def _short(value: Any) -> str:
 
 
 def _reference_problems(data: dict[str, Any], source: str | None) -> list[Problem]:
-    """Node ids are unique and every note reference names an existing note."""
+    """Node and reference ids are unique and every note reference names an existing note (in the body,
+    the acknowledgements, the author notes and the reference list alike)."""
     found: list[Problem] = []
-    body = data.get("body")
-    if not isinstance(body, dict):
-        return found
     seen: dict[str, str] = {}
     refs: list[tuple[str, str]] = []
 
     def visit(node: Any, pointer: str) -> None:
         if isinstance(node, dict):
             node_id = node.get("id")
-            if isinstance(node_id, str) and ("type" in node or pointer.startswith("/body/notes/")):
+            if isinstance(node_id, str) and ("type" in node or pointer.startswith(("/body/notes/", "/references/"))):
                 if node_id in seen:
                     found.append(Problem(f"id {node_id!r} is used twice (first at {seen[node_id]})",
-                                         pointer + "/id", source, "give every section, figure, table and note its own id"))
+                                         pointer + "/id", source,
+                                         "give every section, figure, table, note and reference its own id"))
                 else:
                     seen[node_id] = pointer
             if node.get("type") == "note_ref":
@@ -453,8 +527,11 @@ def _reference_problems(data: dict[str, Any], source: str | None) -> list[Proble
             for index, child in enumerate(node):
                 visit(child, f"{pointer}/{index}")
 
-    visit(body, "/body")
-    notes = body.get("notes")
+    body = data.get("body")
+    for key in ("body", "acknowledgements", "author_notes", "references"):
+        if isinstance(data.get(key), (dict, list)):
+            visit(data[key], "/" + key)
+    notes = body.get("notes") if isinstance(body, dict) else None
     note_ids = {note.get("id") for note in notes if isinstance(note, dict)} if isinstance(notes, list) else set()
     for note_id, pointer in refs:
         if note_id not in note_ids:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import InputError, UsageError
-from ..record import Record
+from ..record import Record, first_day
 from ..reproducible import source_date_epoch
 
 #: the folder and file names a packager never treats as payload (editor and OS litter)
@@ -95,7 +95,7 @@ def package_datetime(record: Record | None = None) -> dt.datetime:
     if moment is not None:
         return moment
     if record is not None:
-        day = dt.date.fromisoformat(record.modified or record.published)
+        day = first_day(record.modified or record.published)  # a year or month: its first day
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     return dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
-from ..record import SCHEMA_VERSION, problems as schema_problems
+from ..record import SCHEMA_VERSION, SCHEMA_VERSIONS, problems as schema_problems
 from . import Draft
 
 TOP_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
@@ -112,7 +112,7 @@ class Normaliser:
         for key, value in (defaults or {}).items():
             fields.setdefault(key, value)
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-        if "schema_version" in fields and _text_value(fields["schema_version"]) != SCHEMA_VERSION:
+        if "schema_version" in fields and _text_value(fields["schema_version"]) not in SCHEMA_VERSIONS:
             self.problem("/schema_version", f"schema version {fields['schema_version']!r} is not {SCHEMA_VERSION}",
                          f"write {SCHEMA_VERSION!r} or leave the field out")
         for key in REQUIRED:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
-                      Section, Styled, Table, long_date, plain_text)
+                      Section, Styled, Table, first_day, long_date, plain_text)
 from . import RenderContext
 from .alttext import alt_text
 
@@ -131,7 +131,8 @@ def _image_kind(data: bytes) -> tuple[str, str] | None:
 
 
 def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
-    year, month, day = (int(part) for part in (record.modified or record.published).split("-"))
+    day_made = first_day(record.modified or record.published)
+    year, month, day = day_made.year, day_made.month, day_made.day
     # The zip format can only date files from 1980 to 2107.
     return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
@@ -575,7 +576,8 @@ class _Book:
                 meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
         if record.rights and record.rights.license:
             meta("dcterms:license", record.rights.license)
-        meta("dcterms:modified", f"{record.modified or record.published}T00:00:00Z")
+        # dcterms:modified must be a full UTC timestamp: a year or month gives its first day.
+        meta("dcterms:modified", f"{first_day(record.modified or record.published).isoformat()}T00:00:00Z")
         for prop, value in self._accessibility():
             meta(prop, value)
 

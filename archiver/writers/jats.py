@@ -300,10 +300,13 @@ class _Builder:
 
     @staticmethod
     def date(parent: etree._Element, tag: str, iso: str, attrib: dict[str, str]) -> None:
+        # A date is as precise as the record's: "2024-05" has no <day>, "2024" no <month> either.
         date = _sub(parent, tag, attrib={**attrib, "iso-8601-date": iso})
-        year, month, day = iso.split("-")
-        _sub(date, "day", day)
-        _sub(date, "month", month)
+        year, month, day = (iso.split("-") + [None, None])[:3]
+        if day is not None:
+            _sub(date, "day", day)
+        if month is not None:
+            _sub(date, "month", month)
         _sub(date, "year", year)
 
     @staticmethod
