@@ -368,7 +368,7 @@ def test_foreign_jats_reads_into_a_valid_record():
 <back><fn-group><fn id="f1"><label>1</label><p>A note.</p></fn></fn-group></back></article>"""
     record = read(doc, "foreign/pn5.xml")
     assert problems(record) == []
-    assert record["identifier"] == "pn5" and record["title"] == "On Rivers"
+    assert record["identifier"] == "10.1234-pn.5" and record["title"] == "On Rivers"  # from the DOI
     assert record["authors"] == [{"name": "Mei Tan", "given": "Mei", "family": "Tan",
                                   "affiliations": [{"name": "Water Lab", "country": "Singapore",
                                                     "country_code": "SG"}],
@@ -378,7 +378,7 @@ def test_foreign_jats_reads_into_a_valid_record():
     opening = record["body"]["blocks"][0]
     assert (opening["type"], opening["title"], "id" in opening) == ("section", [], False)
     assert opening["blocks"][0] == {"type": "paragraph", "content": [
-        "Intro with markup and a note", {"type": "note_ref", "note": "f1"}, ".\n"]}
+        "Intro with markup and a note", {"type": "note_ref", "note": "f1"}, "."]}
     assert opening["blocks"][1]["type"] == "list"
     assert record["body"]["blocks"][1]["title"] == ["Part"]
     assert record["body"]["notes"] == [{"id": "f1", "blocks": [{"type": "paragraph", "content": ["A note."]}]}]
