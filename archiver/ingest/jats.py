@@ -146,6 +146,8 @@ class _Reader(BodyReader, BackReader):
         self.own_url = None if self.ours else self.article_url()
         #: the translation sub-article whose body is the record's (when the article's own is empty)
         self.translation: etree._Element | None = None
+        #: notes made from a publisher's footnotes inside the text (`p/fn`), in reading order
+        self.inline_notes: list[dict[str, Any]] = []
 
     # Messages ---------------------------------------------------------------------------------------
 
@@ -202,10 +204,11 @@ class _Reader(BodyReader, BackReader):
         _put(record, "editor_note", self.paragraphs(self.front.find(f"notes[@notes-type='{NOTES_EDITOR}']")))
         _put(record, "abstract", self.abstract())
         body = self.body_element()
-        if body is not None or self.fns:
+        if body is not None or self.fns or self.inline_notes:
             record["body"] = {"blocks": self.body_blocks(body) if body is not None else []}
-            if self.fns or "/body/notes" in self.empty:
+            if self.fns or self.inline_notes or "/body/notes" in self.empty:
                 record["body"]["notes"] = [self.note(fn, number) for number, fn in enumerate(self.fns, 1)]
+                record["body"]["notes"] += self.inline_notes
         if not self.ours:
             self.back_matter(record)
         for key, kinds in (("subjects", (KWD_TOPICS,)), ("coverage", (KWD_REGIONS,))):

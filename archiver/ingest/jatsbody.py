@@ -304,6 +304,10 @@ class BodyReader:
             rid = (element.get("rid") or "").split()
             if rid and rid[0] in self.note_ids:
                 return [{"type": "note_ref", "note": rid[0]}]
+        if tag == "fn" and not self.ours:  # a footnote in the text: a note, and its reference here
+            note = self.note(element, len(self.fns) + len(self.inline_notes) + 1)
+            self.inline_notes.append(note)
+            return [{"type": "note_ref", "note": note["id"]}]
         if tag in ("inline-graphic", "inline-formula", "private-char") and not self.ours:
             self.drop(element, "its text, if any, kept")
         return self.inlines(element)  # markup the record cannot hold: keep its text
