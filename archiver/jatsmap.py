@@ -8,7 +8,9 @@ marker of the wrapper elements that carry a block where the JATS content model f
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 XLINK = "http://www.w3.org/1999/xlink"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
@@ -79,3 +81,18 @@ NAME_ORDERS = {style: order for order, style in NAME_STYLES.items()}
 #: characters XML 1.0 cannot carry or the record schema forbids in text (C0 controls except tab,
 #: newline and carriage return, DEL, lone surrogates, U+FFFE and U+FFFF)
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+#: JATS4R's list of ISO 3166-1 country codes and English names (vendored with its rules, MIT)
+_COUNTRIES = Path(__file__).resolve().parent.parent / "schemas" / "jats4r-0.0.16" / "countries.xml"
+
+
+@functools.cache
+def iso_countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English country name, as JATS4R checks `<country country>`."""
+    from lxml import etree
+    return {element.get("country"): element.text for element in etree.parse(str(_COUNTRIES)).iter("country")}
+
+
+#: a Creative Commons licence URI in the form JATS4R recommends (https, trailing slash)
+CC_LICENSE = re.compile(r"^https://creativecommons\.org/(licenses/by(-sa|-nd|-nc|-nc-sa|-nc-nd)?/\d\.\d/([a-z]{2,3}/)?"
+                        r"|publicdomain/(zero|mark)/1\.0/)$")

@@ -36,7 +36,7 @@ from ..errors import ArchiverWarning, InputError
 from ..jatsmap import (EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_GENERATED_IDS,
                        META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION,
                        META_SERIES_NUMBER, META_STATEMENT, NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF,
-                       SELF_URI_SERIES, SELF_URI_SOURCE, XML_LANG)
+                       SELF_URI_SERIES, SELF_URI_SOURCE, XML_LANG, iso_countries)
 from ..record import SCHEMA_VERSION
 from ..validators.jats import parse
 from . import Draft, Neighbour
@@ -361,6 +361,9 @@ class _Reader(BodyReader, BackReader):
         if country is not None:
             _put(result, "country", self.value(country) or None)
             code = country.get("country")
+            if not self.ours and not code:  # the code of a country named as in ISO 3166-1 (JATS4R's list)
+                code = next((iso for iso, name in iso_countries().items()
+                             if name.lower() == (result.get("country") or "").lower()), None)
             _put(result, "country_code", code if self.ours or (code and re.match(r"^[A-Z]{2}$", code)) else None)
         return result
 
@@ -425,6 +428,10 @@ class _Reader(BodyReader, BackReader):
         if uri is None or self.ours:
             return uri
         uri = uri.strip()
+        # Creative Commons' own canonical form of its licence URIs (https, trailing slash)
+        uri = re.sub(r"^http://creativecommons\.org/", "https://creativecommons.org/", uri)
+        if uri.startswith("https://creativecommons.org/") and not uri.endswith("/"):
+            uri += "/"
         return uri if _URL.match(uri) else None
 
     def article_url(self) -> str | None:

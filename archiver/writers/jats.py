@@ -10,20 +10,18 @@ abstract), figures (`fig` with label, caption, `alt-text`, `graphic`, `attrib`) 
 
 from __future__ import annotations
 
-import functools
 import re
-from pathlib import Path
 
 from lxml import etree
 
 from ..citation import cite_as
 from ..errors import ArchiverWarning
-from ..jatsmap import (ALI, ALT_PARAGRAPH, CODE_TAG, DERIVED, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBIDDEN_CHARS,
+from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CODE_TAG, DERIVED, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBIDDEN_CHARS,
                        HREF, KWD_REGIONS, KWD_TOPICS, LOST_FIGURE, META_CITATION, META_EMPTY, META_GENERATED_IDS,
                        META_OPENING, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
                        META_SCHEMA_VERSION, META_SERIES_NUMBER, META_STATEMENT, NAME_STYLES, NOTES_EDITOR,
                        SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, WRAPPER, XLINK,
-                       XML_LANG)
+                       XML_LANG, iso_countries)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
                       Record, Rights, Section, Styled, Table, plain_text, walk)
 from . import RenderContext
@@ -35,8 +33,6 @@ _FREE_TO_READ = f"{{{ALI}}}free_to_read"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 #: link text JATS4R takes for a bare URL (its accessibility rules)
 _URL_TEXT = re.compile(r"^(https?|s?ftp)://")
-#: the ISO 3166-1 codes JATS4R accepts on `<country>` (its own list, vendored with its rules)
-_COUNTRIES = Path(__file__).resolve().parent.parent.parent / "schemas" / "jats4r-0.0.16" / "countries.xml"
 
 #: Elements whose content model holds no text: only these get indentation, so that white space is
 #: never added to mixed content (a `<p>` holding only an `<italic>` keeps no stray spaces).
@@ -57,6 +53,10 @@ def render(record: Record, context: RenderContext | None) -> bytes:
     builder = _Builder(record)
     root = builder.article()
     _indent(root, 0)
+    if builder.url_texts:
+        count = len(builder.url_texts)
+        builder.gaps.append(f"{count} link{'s' if count > 1 else ''} whose text is a URL, not a description "
+                            f"(first: {builder.url_texts[0][:60]!r})")
     if builder.gaps and context is not None:
         context.warnings.append(ArchiverWarning(
             "W012", f"the JATS will not be JATS4R-conformant: the record has {'; '.join(builder.gaps)}"))
@@ -82,11 +82,6 @@ def copyright_statement(statement: str, year: int | None, holder: str | None) ->
     if year is not None and str(year) not in statement:
         return statement.replace("©", f"© {year}", 1) if "©" in statement else f"© {year} {statement}"
     return statement
-
-
-@functools.cache
-def iso_countries() -> frozenset[str]:
-    return frozenset(etree.parse(str(_COUNTRIES)).xpath("//country/@country"))
 
 
 def clean(text: str) -> str:
@@ -125,10 +120,16 @@ class _Builder:
         self.taken: set[str] | None = None
         self.opening: str | None = None
         self.statement: str | None = None
-        #: what the record lacks for JATS4R (warning W012)
+        #: what the record lacks for JATS4R (warning W012); the link texts that are bare URLs
         self.gaps: list[str] = []
+        self.url_texts: list[str] = []
         if (lacking := rights_lacking(record.rights)) is not None:
             self.gaps.append(lacking)
+        licences = [record.rights.license if record.rights else None] + [f.license for f in record.figures()]
+        for licence in licences:
+            if licence and "creativecommons.org" in licence and not CC_LICENSE.match(licence):
+                self.gaps.append(f"a Creative Commons licence URI not in the form JATS4R recommends ({licence}: "
+                                 "https, with a trailing slash)")
 
     # Front matter -----------------------------------------------------------------------------------
 
@@ -494,7 +495,7 @@ class _Builder:
                     # JATS4R: a link says what it links to, in its text or else in xlink:title
                     attrib[TITLE] = clean(node.url)
                     if text:
-                        self.gaps.append(f"a link whose text is a URL ({text[:60]!r}), not a description")
+                        self.url_texts.append(text)
                 self.inlines(_sub(parent, "ext-link", attrib=attrib), node.content)
             elif isinstance(node, Code):
                 _sub(parent, CODE_TAG, node.text)
