@@ -18,7 +18,8 @@ from archiver.ingest import read_source
 from archiver.record import Record
 from archiver.style import load_style
 from archiver.writers import RenderContext
-from archiver.writers.jats import render, rights_lacking
+from archiver.writers.jats import render
+from archiver.writers.jats4r import rights_lacking
 
 from conftest import ROOT
 from strategies import records

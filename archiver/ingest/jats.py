@@ -7,7 +7,8 @@ the `archiver-empty-fields` pointers. A publisher's article is mapped as far as 
 and every guess or loss is a warning naming the file and the XML line (`file.xml:12`): a missing
 `xml:lang` is "en" (W001), an article with no author gets its publisher as organisation author (W001),
 what the record cannot hold is W002 naming the element. The body is in `archiver/ingest/jatsbody.py`,
-the back matter (references, acknowledgements, author notes) in `archiver/ingest/jatsback.py`.
+the back matter (references, acknowledgements, author notes) in `archiver/ingest/jatsback.py`, the
+contributors in `archiver/ingest/jatspeople.py`.
 
 Choices for a publisher's article, in order of preference:
 - identifier: `article-id[@pub-id-type='publisher-id']` when it fits the record's identifier pattern,
@@ -35,18 +36,18 @@ from lxml import etree
 from ..errors import ArchiverWarning, InputError
 from ..jatsmap import (EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_GENERATED_IDS,
                        META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION,
-                       META_SERIES_NUMBER, META_STATEMENT, NAME_ORDERS, NOTES_EDITOR, SELF_URI_PDF,
-                       SELF_URI_SERIES, SELF_URI_SOURCE, XML_LANG, iso_countries)
+                       META_SERIES_NUMBER, META_STATEMENT, NOTES_EDITOR, SELF_URI_PDF,
+                       SELF_URI_SERIES, SELF_URI_SOURCE, XML_LANG)
 from ..record import SCHEMA_VERSION
 from ..validators.jats import parse
 from . import Draft, Neighbour
 from .jatsback import BackReader
 from .jatsbody import BodyReader, elements, text_of
+from .jatspeople import PeopleReader
 
 _LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
 _HEAD = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>\s*)*"
                    rb"<(?:[A-Za-z_][\w.-]*:)?article[\s>/]", re.S)
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _URL = re.compile(r"^https?://\S+$")
@@ -113,7 +114,7 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
         target[key] = value
 
 
-class _Reader(BodyReader, BackReader):
+class _Reader(BodyReader, BackReader, PeopleReader):
     def __init__(self, root: etree._Element, source_name: str, neighbour: Neighbour | None):
         self.root = root
         self.source = source_name
@@ -300,73 +301,6 @@ class _Reader(BodyReader, BackReader):
         _put(publisher, "parent", self.custom.get(META_PUBLISHER_PARENT))
         return publisher
 
-    def publisher_as_author(self, publisher: dict[str, Any]) -> list[dict[str, Any]]:
-        """An unsigned article (an editorial): its publisher is its author, as an organisation."""
-        if "name" not in publisher:
-            raise InputError("the article names no author and no publisher", source=self.source,
-                             hint='add a <contrib contrib-type="author"> (a <collab> for an organisation) '
-                                  "to the article's <contrib-group>, or a <publisher-name> to its <journal-meta>")
-        self.warn("W001", f"the article names no author; its publisher {publisher['name']!r} is given as the "
-                  "author (an organisation)", self.meta)
-        return [{"name": publisher["name"], "kind": "organization"}]
-
-    def author(self, contrib: etree._Element, index: int) -> dict[str, Any]:
-        collab = contrib.find("collab")
-        name = contrib.find("name")
-        if name is None and contrib.find("name-alternatives/name") is not None:
-            name = contrib.find("name-alternatives/name")
-        string_name = contrib.find("string-name")
-        if collab is not None and name is None and not self.ours:
-            author: dict[str, Any] = {"name": self.clean(_own_text(collab)), "kind": "organization"}
-        else:
-            given = self.value(name.find("given-names")) if name is not None else None
-            family = self.value(name.find("surname")) if name is not None else None
-            styled = string_name if string_name is not None and string_name.get("name-style") else name
-            order = NAME_ORDERS.get(styled.get("name-style")) if styled is not None else None
-            display = self.value(string_name)
-            if display is None:
-                parts = [family, given] if order == "family-first" else [given, family]
-                display = " ".join(part for part in parts if part) or self.clean(text_of(contrib)) or "Anonymous"
-            author = {"name": display}
-            _put(author, "given", given)
-            _put(author, "family", family)
-            if self.ours or given is not None or family is not None:
-                _put(author, "name_order", order)
-        affiliations = [self.affiliation(self.affs[rid]) for xref in contrib.iterfind("xref[@ref-type='aff']")
-                        for rid in (xref.get("rid") or "").split() if rid in self.affs]
-        affiliations += [self.affiliation(aff) for aff in contrib.iterfind("aff")]
-        if affiliations or f"/authors/{index}/affiliations" in self.empty:
-            author["affiliations"] = affiliations
-        _put(author, "bio", self.paragraphs(contrib.find("bio")))
-        orcid = text_of(contrib.find("contrib-id[@contrib-id-type='orcid']"))
-        if orcid is not None and not self.ours:
-            match = _ORCID.search(orcid.strip())
-            orcid = f"https://orcid.org/{match.group(1)}" if match and author.get("kind") != "organization" else None
-        _put(author, "orcid", orcid)
-        email = self.value(contrib.find("email"))
-        _put(author, "email", email if self.ours or (email and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)) else None)
-        return author
-
-    def affiliation(self, aff: etree._Element) -> dict[str, Any]:
-        if self.ours:
-            name = text_of(aff.find("institution"))
-        else:  # every institution, institution-wrap and address part, in order; no label or country
-            skip = {"label", "country", "sup", "institution-id", "email", "fn", "xref", "ext-link", "uri"}
-            if aff.find("institution[@content-type='original']") is not None and \
-                    aff.xpath("institution[not(@content-type='original')]"):
-                skip.add("original")  # SciELO's untagged original string, beside its tagged parts
-            name = self.clean(_parts_text(aff, skip).strip(" ,;")) or self.clean(text_of(aff))
-        result: dict[str, Any] = {"name": name}
-        country = aff.find(".//country")
-        if country is not None:
-            _put(result, "country", self.value(country) or None)
-            code = country.get("country")
-            if not self.ours and not code:  # the code of a country named as in ISO 3166-1 (JATS4R's list)
-                code = next((iso for iso, name in iso_countries().items()
-                             if name.lower() == (result.get("country") or "").lower()), None)
-            _put(result, "country_code", code if self.ours or (code and re.match(r"^[A-Z]{2}$", code)) else None)
-        return result
-
     def published(self) -> str | None:
         dates = self.meta.findall("pub-date")
         preferred = [d for d in dates if d.get("date-type", d.get("pub-type")) in ("pub", "epub", "epub-ppub")] \
@@ -485,38 +419,6 @@ class _Reader(BodyReader, BackReader):
                 self.translation = sub
                 return translated
         return body
-
-
-def _own_text(element: etree._Element, skip: tuple[str, ...] = ("contrib-group", "contrib", "xref")) -> str:
-    """The text of an element without the text of the children named in `skip` (their tails kept)."""
-    parts = [element.text or ""]
-    for child in element:
-        if isinstance(child.tag, str) and child.tag not in skip:
-            parts.append(_own_text(child, skip))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def _parts_text(element: etree._Element, skip: set[str]) -> str:
-    """The text of an affiliation's parts in order; parts the source does not separate get ", "."""
-    separators = [element.text or ""]
-    parts = []
-    for child in element:
-        if isinstance(child.tag, str) and child.tag not in skip and child.get("content-type") not in skip:
-            parts.append(_parts_text(child, skip) if len(child) else (child.text or ""))
-        separators.append(child.tail or "")
-    if not len(element):
-        return element.text or ""
-    if all(not separator.strip() for separator in separators):
-        return ", ".join(" ".join(part.split()) for part in parts if part.strip())
-    out = [separators[0]]
-    index = 0
-    for child in element:
-        index += 1
-        if isinstance(child.tag, str) and child.tag not in skip and child.get("content-type") not in skip:
-            out.append(_parts_text(child, skip) if len(child) else (child.text or ""))
-        out.append(child.tail or "")
-    return "".join(out)
 
 
 def _set_empty_head(record: dict[str, Any], pointer: str) -> None:

@@ -81,7 +81,7 @@ class BodyReader:
             return self.paragraph(element)
         if tag == "sec":
             section: dict[str, Any] = {"type": "section"}
-            _put(section, "id", element.get("id"))
+            put(section, "id", element.get("id"))
             title = element.find("title")
             section["title"] = self.inlines(title, trim=True) if title is not None else []
             section["blocks"] = self.blocks(element)
@@ -89,7 +89,7 @@ class BodyReader:
         if tag == "boxed-text" and self.ours and element.get("content-type") == UNTITLED:
             untitled: dict[str, Any] = {"type": "section"}
             if element.get("id") not in self.generated:
-                _put(untitled, "id", element.get("id"))
+                put(untitled, "id", element.get("id"))
             untitled.update(title=[], blocks=self.blocks(element))
             return [untitled]
         if tag == "boxed-text" and self.ours and element.get("content-type") == LOST_FIGURE:
@@ -165,20 +165,20 @@ class BodyReader:
         graphic = element.find(".//graphic")
         href = (graphic.get(HREF) or "").strip() if graphic is not None else ""
         if self.ours:
-            _put(figure, "image", href or None)
+            put(figure, "image", href or None)
             if href and self.neighbour is not None and (data := self.neighbour(href)) is not None:
                 self.assets[href] = data
         elif href or element.tag == "fig":
             self.foreign_image(figure, href, element)
         label = element.find("label")
         figure["caption"] = self.caption(element) or ([self.clean(text_of(label))] if label is not None else [])
-        _put(figure, "credit", self.clean(text_of(element.find("attrib"))))
+        put(figure, "credit", self.clean(text_of(element.find("attrib"))))
         alt = element.find(".//graphic/alt-text")
         if alt is None:
             alt = element.find(f"p[@content-type='{ALT_PARAGRAPH}']" if self.ours else "alt-text")
         if alt is not None and not (self.ours and alt.get("content-type") == DERIVED):
-            _put(figure, "alt", self.clean(text_of(alt)) or None)
-        _put(figure, "license", self.license(element.find("permissions")))
+            put(figure, "alt", self.clean(text_of(alt)) or None)
+        put(figure, "license", self.license(element.find("permissions")))
         return figure
 
     def foreign_image(self, figure: dict[str, Any], href: str, element: etree._Element) -> None:
@@ -232,7 +232,7 @@ class BodyReader:
 
     def table(self, element: etree._Element) -> dict[str, Any]:
         table: dict[str, Any] = {"type": "table", "id": element.get("id") or self.new_id("tab")}
-        _put(table, "caption", self.caption(element))
+        put(table, "caption", self.caption(element))
         grid = element.find(".//table")
         head = [self.row(tr) for tr in grid.iterfind("thead/tr")]
         if head:
@@ -249,7 +249,7 @@ class BodyReader:
         note: dict[str, Any] = {"id": fn.get("id") or self.new_id("fn")}
         label = text_of(fn.find("label"))
         if self.ours:
-            _put(note, "label", label if fn.get("symbol") is not None else None)
+            put(note, "label", label if fn.get("symbol") is not None else None)
         elif label is not None and label.strip() and label.strip() != str(number):
             note["label"] = self.clean(label)
         note["blocks"] = self.blocks(fn) or [{"type": "paragraph", "content": [self.clean(label or str(number))]}]
@@ -343,6 +343,7 @@ def _merge(inlines: list[Any]) -> list[Any]:
     return out
 
 
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
+def put(target: dict[str, Any], key: str, value: Any) -> None:
+    """Set `key` unless the value is None (an absent field stays absent)."""
     if value is not None:
         target[key] = value

@@ -23,9 +23,10 @@ from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CODE_TAG, DERIVED, DOCTYP
                        SELF_URI_PDF, SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, WRAPPER, XLINK,
                        XML_LANG, iso_countries)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
-                      Record, Rights, Section, Styled, Table, plain_text, walk)
+                      Record, Section, Styled, Table, plain_text, walk)
 from . import RenderContext
 from .alttext import alt_text
+from .jats4r import copyright_statement, rights_lacking
 
 _NSMAP = {"xlink": XLINK, "ali": ALI}
 _LICENSE_REF = f"{{{ALI}}}license_ref"
@@ -61,27 +62,6 @@ def render(record: Record, context: RenderContext | None) -> bytes:
         context.warnings.append(ArchiverWarning(
             "W012", f"the JATS will not be JATS4R-conformant: the record has {'; '.join(builder.gaps)}"))
     return _DECLARATION + etree.tostring(root, encoding="UTF-8", doctype=DOCTYPE) + b"\n"
-
-
-def rights_lacking(rights: Rights | None) -> str | None:
-    """What the record's rights lack for JATS4R's permissions rules, or None when nothing."""
-    if rights is None:
-        return "no rights (give them in the record or the collection file)"
-    has_copyright = rights.statement is not None or rights.holder is not None or rights.year is not None
-    if has_copyright and rights.year is None:
-        return "a copyright statement or holder without a year"
-    if has_copyright and rights.holder is None:
-        return "a copyright statement or year without a holder"
-    return None
-
-
-def copyright_statement(statement: str, year: int | None, holder: str | None) -> str:
-    """The statement, completed so that it names the copyright year and holder JATS writes beside it."""
-    if holder is not None and holder.lower() not in statement.lower():
-        return f"© {year} {holder}. {statement}" if year is not None else f"{holder}. {statement}"
-    if year is not None and str(year) not in statement:
-        return statement.replace("©", f"© {year}", 1) if "©" in statement else f"© {year} {statement}"
-    return statement
 
 
 def clean(text: str) -> str:
