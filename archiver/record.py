@@ -201,6 +201,19 @@ class Reference:
     pages: str | None = None
     publisher: str | None = None
 
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+    def links_to_add(self) -> list[str]:
+        """The DOI (as a doi.org URL) and URL of the work cited that its printed citation does not
+        already show as text or as a link: what an output adds after the citation, once."""
+        shown = plain_text(self.citation) + " " + " ".join(
+            node.url for node in walk_inlines(self.citation) if isinstance(node, Link))
+        wanted = [url for url in (self.doi_url(), self.url) if url]
+        if self.doi and self.doi in shown:
+            wanted = [url for url in wanted if url != self.doi_url()]
+        return [url for url in dict.fromkeys(wanted) if url not in shown]
+
 
 #: Author-note kinds and the JATS `fn-type` of each (`corresponding` is JATS `corresp`, not a footnote).
 AUTHOR_NOTE_KINDS = ("competing-interests", "contributions", "corresponding", "funding", "present-address",
@@ -367,6 +380,14 @@ def walk(blocks: list[Block]) -> Iterator[Block]:
         elif isinstance(block, ListBlock):
             for item in block.items:
                 yield from walk(item)
+
+
+def walk_inlines(inlines: list[Inline] | None) -> Iterator[Inline]:
+    """Every inline node of a run, depth first (strings included)."""
+    for node in inlines or []:
+        yield node
+        if isinstance(node, (Styled, Link)):
+            yield from walk_inlines(node.content)
 
 
 def plain_text(inlines: list[Inline] | None) -> str:

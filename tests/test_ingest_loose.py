@@ -35,10 +35,11 @@ def test_common_date_forms(text):
     assert one({**BASE, "date": text}).record.published == "2023-05-31"
 
 
-def test_missing_day_is_completed_with_w005():
-    item = one({**BASE, "date": "May 2023"})
-    assert item.record.published == "2023-05-01"
-    assert [(w.code, w.pointer) for w in item.warnings] == [("W005", "/date")]
+@pytest.mark.parametrize("text, iso", [("May 2023", "2023-05"), ("2023-05", "2023-05"), ("2023", "2023")])
+def test_a_date_without_its_day_or_month_is_kept_as_given(text, iso):
+    item = one({**BASE, "date": text})
+    assert item.record.published == iso and item.record.schema_version == "1.1"
+    assert item.warnings == []
 
 
 def test_byline_becomes_structured_authors():

@@ -41,8 +41,8 @@ from ..jatsmap import (EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY,
 from ..record import SCHEMA_VERSION
 from ..validators.jats import parse
 from . import Draft, Neighbour
-from .jatsback import BackReader
-from .jatsbody import BodyReader, elements, text_of
+from .jatsback import BackReader, _partial_date
+from .jatsbody import BodyReader, elements, put, text_of
 from .jatspeople import PeopleReader
 
 _LICENSE_REF = "{http://www.niso.org/schemas/ali/1.0/}license_ref"
@@ -210,8 +210,9 @@ class _Reader(BodyReader, BackReader, PeopleReader):
             if self.fns or self.inline_notes or "/body/notes" in self.empty:
                 record["body"]["notes"] = [self.note(fn, number) for number, fn in enumerate(self.fns, 1)]
                 record["body"]["notes"] += self.inline_notes
-        if not self.ours:
-            self.back_matter(record)
+        put(record, "acknowledgements", self.acknowledgements())
+        put(record, "author_notes", self.author_notes())
+        put(record, "references", self.references())
         for key, kinds in (("subjects", (KWD_TOPICS,)), ("coverage", (KWD_REGIONS,))):
             values = [self.value(kwd) for group in meta.iterfind("kwd-group")
                       if self.kwd_kind(group) in kinds for kwd in group.iterfind("kwd")]
@@ -314,16 +315,7 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         iso = element.get("iso-8601-date")
         if iso and (self.ours or re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", iso)):
             return iso
-        year = (text_of(element.find("year")) or "").strip()
-        month = (text_of(element.find("month")) or "").strip()
-        day = (text_of(element.find("day")) or "").strip()
-        if not re.match(r"^\d{4}$", year):
-            return None
-        if not (month.isdigit() and 1 <= int(month) <= 12):
-            return year
-        if not (day.isdigit() and 1 <= int(day) <= 31):
-            return f"{year}-{int(month):02d}"
-        return f"{year}-{int(month):02d}-{int(day):02d}"
+        return _partial_date(element)
 
     def paragraphs(self, container: etree._Element | None) -> str | None:
         """The text of the paragraphs of a container (an abstract, a bio, a note), one per line."""

@@ -228,7 +228,7 @@ class BodyReader:
             if content and part:
                 content.append(" ")
             content.extend(part)
-        return _merge(content) or None
+        return merge(content) or None
 
     def table(self, element: etree._Element) -> dict[str, Any]:
         table: dict[str, Any] = {"type": "table", "id": element.get("id") or self.new_id("tab")}
@@ -274,7 +274,7 @@ class BodyReader:
                 out.extend(self.inline(child))
             if child.tail:
                 out.append(child.tail)
-        out = _merge(out)
+        out = merge(out)
         if self.ours:
             return out
         # A publisher's source indentation is not text: runs of white space are one space, and a
@@ -284,7 +284,7 @@ class BodyReader:
             out[0] = out[0].lstrip()
         if trim and out and isinstance(out[-1], str):
             out[-1] = out[-1].rstrip()
-        return _merge(out)
+        return merge(out)
 
     def inline(self, element: etree._Element) -> list[Any]:
         tag = element.tag
@@ -329,7 +329,7 @@ class BodyReader:
         return None
 
 
-def _merge(inlines: list[Any]) -> list[Any]:
+def merge(inlines: list[Any]) -> list[Any]:
     """Adjacent strings joined, empty strings dropped: the record's canonical run of inlines."""
     out: list[Any] = []
     for node in inlines:

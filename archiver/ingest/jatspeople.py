@@ -35,27 +35,24 @@ class PeopleReader:
         return [{"name": publisher["name"], "kind": "organization"}]
 
     def author(self, contrib: etree._Element, index: int) -> dict[str, Any]:
-        collab = contrib.find("collab")
         name = contrib.find("name")
         if name is None and contrib.find("name-alternatives/name") is not None:
             name = contrib.find("name-alternatives/name")
         string_name = contrib.find("string-name")
-        if collab is not None and name is None and not self.ours:
-            author: dict[str, Any] = {"name": self.clean(_own_text(collab)), "kind": "organization"}
-        else:
-            given = self.value(name.find("given-names")) if name is not None else None
-            family = self.value(name.find("surname")) if name is not None else None
-            styled = string_name if string_name is not None and string_name.get("name-style") else name
-            order = NAME_ORDERS.get(styled.get("name-style")) if styled is not None else None
-            display = self.value(string_name)
-            if display is None:
-                parts = [family, given] if order == "family-first" else [given, family]
-                display = " ".join(part for part in parts if part) or self.clean(text_of(contrib)) or "Anonymous"
-            author = {"name": display}
-            _put(author, "given", given)
-            _put(author, "family", family)
-            if self.ours or given is not None or family is not None:
-                _put(author, "name_order", order)
+        given = self.value(name.find("given-names")) if name is not None else None
+        family = self.value(name.find("surname")) if name is not None else None
+        styled = string_name if string_name is not None and string_name.get("name-style") else name
+        order = NAME_ORDERS.get(styled.get("name-style")) if styled is not None else None
+        display = self.value(string_name)
+        if display is None:
+            parts = [family, given] if order == "family-first" else [given, family]
+            display = " ".join(part for part in parts if part) or self.clean(text_of(contrib)) or "Anonymous"
+        author: dict[str, Any] = {"name": display}
+        _put(author, "given", given)
+        _put(author, "family", family)
+        if self.ours or given is not None or family is not None:
+            _put(author, "name_order", order)
+        self.author_kind(contrib, author)
         affiliations = [self.affiliation(self.affs[rid]) for xref in contrib.iterfind("xref[@ref-type='aff']")
                         for rid in (xref.get("rid") or "").split() if rid in self.affs]
         affiliations += [self.affiliation(aff) for aff in contrib.iterfind("aff")]
@@ -92,16 +89,6 @@ class PeopleReader:
         return result
 
 
-def _own_text(element: etree._Element, skip: tuple[str, ...] = ("contrib-group", "contrib", "xref")) -> str:
-    """The text of an element without the text of the children named in `skip` (their tails kept)."""
-    parts = [element.text or ""]
-    for child in element:
-        if isinstance(child.tag, str) and child.tag not in skip:
-            parts.append(_own_text(child, skip))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
 def _parts_text(element: etree._Element, skip: set[str]) -> str:
     """The text of an affiliation's parts in order; parts the source does not separate get ", "."""
     separators = [element.text or ""]
@@ -115,9 +102,7 @@ def _parts_text(element: etree._Element, skip: set[str]) -> str:
     if all(not separator.strip() for separator in separators):
         return ", ".join(" ".join(part.split()) for part in parts if part.strip())
     out = [separators[0]]
-    index = 0
     for child in element:
-        index += 1
         if isinstance(child.tag, str) and child.tag not in skip and child.get("content-type") not in skip:
             out.append(_parts_text(child, skip) if len(child) else (child.text or ""))
         out.append(child.tail or "")

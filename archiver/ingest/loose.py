@@ -39,8 +39,10 @@ from ..record import SCHEMA_VERSION, SCHEMA_VERSIONS, problems as schema_problem
 from . import Draft
 
 TOP_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
-              "modified", "language", "publisher", "editor_note", "abstract", "body", "subjects",
-              "coverage", "rights", "links", "provenance")
+              "modified", "language", "publisher", "editor_note", "abstract", "body", "acknowledgements",
+              "author_notes", "references", "subjects", "coverage", "rights", "links", "provenance")
+#: schema 1.1 fields taken as the schema writes them (the schema check reports what is wrong)
+AS_GIVEN = ("acknowledgements", "author_notes", "references")
 ALIASES = {"author": "authors", "date": "published", "keywords": "subjects", "synopsis": "abstract"}
 LINK_SHORTCUTS = {"url": "source", "doi": "doi"}
 OBJECT_FIELDS = {
@@ -52,7 +54,7 @@ OBJECT_FIELDS = {
 }
 #: the sub-field a plain string stands for
 OBJECT_STRING = {"series": "name", "publisher": "name", "rights": "statement", "provenance": "note"}
-AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email")
+AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email", "kind")
 AFFILIATION_FIELDS = ("name", "country", "country_code")
 EXTRA_FIELDS = ("body_format",)
 KNOWN = (*TOP_FIELDS, *ALIASES, *LINK_SHORTCUTS, *EXTRA_FIELDS)
@@ -146,6 +148,9 @@ class Normaliser:
         for key in ("subjects", "coverage"):
             if key in fields:
                 self._put(out, key, self.terms(fields[key], fields.get(f"_{key}_at", f"/{key}")))
+        for key in AS_GIVEN:
+            if key in fields:
+                out[key] = fields[key]
         if "body" in fields:
             self._put(out, "body", self.body(fields["body"], fields.get("body_format")))
         elif "body_format" in fields:
@@ -235,12 +240,10 @@ class Normaliser:
             self.problem(pointer, f"expected a date, found {_kind(value)}", "write the date as YYYY-MM-DD")
             return None
         try:
-            iso, completed = parse_date(raw)
+            iso, _ = parse_date(raw)  # as precise as given: "May 2024" is "2024-05"
         except ValueError as error:
             self.problem(pointer, str(error), "write the date as YYYY-MM-DD, e.g. 2023-05-31")
             return None
-        if completed:
-            self.warn("W005", pointer, f"{clean_text(raw)!r} has no day (or month); {iso} assumed")
         return iso
 
     def terms(self, value: Any, pointer: str) -> list[str] | None:
@@ -315,8 +318,8 @@ class Normaliser:
             else:
                 self.problem(f"{pointer}/name", "the author has no name", "give the author's name")
                 return None
-        elif "given" not in out and "family" not in out:
-            split = split_name(out["name"])
+        elif "given" not in out and "family" not in out and out.get("kind") != "organization":
+            split = split_name(out["name"])  # an organisation's name is never split
             if "family" in split:
                 out.update({k: v for k, v in split.items() if k != "name"})
             else:
