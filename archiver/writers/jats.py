@@ -513,7 +513,10 @@ class _Builder:
             subtype = figure.image.rsplit(".", 1)[-1].lower().replace("jpg", "jpeg")
             graphic = _sub(fig, "graphic", attrib={HREF: clean(figure.image), "mimetype": "image",
                                                    "mime-subtype": subtype})
-            _sub(graphic, "alt-text", alt_text(figure, f"Figure {self.figures}"), None if figure.alt is not None else {"content-type": DERIVED})
+            alt = alt_text(figure, f"Figure {self.figures}")
+            _sub(graphic, "alt-text", alt, None if figure.alt is not None else {"content-type": DERIVED})
+            if " ".join(alt.split()) == " ".join(plain_text(figure.caption).split()):
+                self.gaps.append(f"figure {figure.id} whose alt text repeats its caption")
         if figure.credit is not None:
             _sub(fig, "attrib", figure.credit)
         if figure.license is not None:
