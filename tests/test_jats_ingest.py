@@ -228,7 +228,7 @@ def test_body_from_a_translation_when_the_main_body_is_empty():
 
 def test_what_the_record_cannot_hold_is_w002_naming_the_element():
     messages = [w.message for w in ingest("elife-02833-v2.xml").warnings if w.code == "W002"]
-    for element in ("<sub-article>", "<funding-group>"):
+    for element in ("<sub-article>", "<funding-group>", "<contrib>"):
         assert any(element in m for m in messages), (element, messages)
     messages = [w.message for w in ingest("peerj-cs-software.xml").warnings if w.code == "W002"]
     assert any("<supplementary-material>" in m for m in messages)
@@ -280,3 +280,17 @@ def _inlines(blocks):
                 yield from visit(node.get("content", []))
     for block in _walk(blocks):
         yield from visit(block.get("content", []) + block.get("caption", []))
+
+
+def test_cli_ingest_writes_the_image_found_beside_the_article(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(DATA / "peerj-cs-software.xml", source)
+    shutil.copy(PNG, source / "fig-1.png")
+    result = CliRunner().invoke(main, ["ingest", str(source / "peerj-cs-software.xml"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "images" / "cs-52-fig-1.png").read_bytes() == PNG.read_bytes()
+    assert "peerj-cs-software.xml:263: warning W003: figure fig-2" in result.output

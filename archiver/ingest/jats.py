@@ -233,6 +233,9 @@ class _Reader(BodyReader, BackReader, PeopleReader):
                 _set_empty_head(record, pointer)
         if not self.ours:
             self.place_images(record)
+            for contrib in meta.iterfind("contrib-group/contrib"):
+                if contrib.get("contrib-type", "author") != "author":
+                    self.drop(contrib, f"a contributor who is not an author ({contrib.get('contrib-type')})")
             for path in _UNHELD:
                 for element in self.root.iterfind(path):
                     if element is not self.translation:

@@ -27,7 +27,8 @@ class PeopleReader:
     def publisher_as_author(self, publisher: dict[str, Any]) -> list[dict[str, Any]]:
         """An unsigned article (an editorial): its publisher is its author, as an organisation."""
         if "name" not in publisher:
-            raise InputError("the article names no author and no publisher", source=self.source,
+            raise InputError(f"the article names no author and no publisher (line {self.meta.sourceline}: "
+                             "<article-meta>)", source=self.source,
                              hint='add a <contrib contrib-type="author"> (a <collab> for an organisation) '
                                   "to the article's <contrib-group>, or a <publisher-name> to its <journal-meta>")
         self.warn("W001", f"the article names no author; its publisher {publisher['name']!r} is given as the "
