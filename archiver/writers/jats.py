@@ -393,10 +393,6 @@ class _Builder:
     def references(self, root: etree._Element) -> None:
         if not self.record.references:
             return
-        # JATS4R wants each citation's contributors in a person-group inside it; the printed citation
-        # is the record's text, whose names are not marked.
-        self.gaps.append(f"{len(self.record.references)} reference(s) whose printed citation does not mark "
-                         "its authors (JATS4R: a person-group in each mixed-citation)")
         ref_list = _sub(self.back(root), "ref-list")
         _sub(ref_list, "title", "References")
         for reference in self.record.references:
@@ -566,7 +562,9 @@ class _Builder:
                 if not text or text == node.url or _URL_TEXT.match(text):
                     # JATS4R: a link says what it links to, in its text or else in xlink:title
                     attrib[TITLE] = clean(node.url)
-                    if text:
+                    # A printed citation may well show a URL (APA prints DOIs so): not the record's gap.
+                    if text and next(parent.iterancestors("mixed-citation"), None) is None \
+                            and parent.tag != "mixed-citation":
                         self.url_texts.append(text)
                 self.inlines(_sub(parent, "ext-link", attrib=attrib), node.content)
             elif isinstance(node, Code):
