@@ -215,13 +215,9 @@ class Reference:
         return [url for url in dict.fromkeys(wanted) if url not in shown]
 
 
-#: Author-note kinds and the JATS `fn-type` of each (`corresponding` is JATS `corresp`, not a footnote).
-AUTHOR_NOTE_KINDS = ("competing-interests", "contributions", "corresponding", "funding", "present-address",
-                     "other")
-
-
 @dataclass(frozen=True)
 class AuthorNote:
+    """A note about the authors, as printed; `kind` is one of the schema's author-note kinds."""
     kind: str
     content: list[Inline]
 

@@ -10,8 +10,7 @@ too and then stripped, so the text stays valid record text. Runs of inlines are 
 strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
 Schema 1.1 records (most draws) also carry organisation authors, dates as precise as a source gives
 them (year, year-month), references, acknowledgements and author notes; schema 1.0 records (some draws)
-keep to 1.0's rules. `records(new_in_1_1=False)` draws records without what 1.1 added apart from
-partial dates, for a writer that does not render it yet.
+keep to 1.0's rules.
 Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records_covering_every_node_type` checks that
 with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
 about 50 ms a record).
@@ -155,7 +154,7 @@ def _references(draw: st.DrawFn, note_ids: tuple[str, ...], ids: Any) -> list[di
 
 
 @st.composite
-def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image, new_in_1_1: bool = True) -> dict[str, Any]:
+def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str, Any]:
     """A valid record JSON dict; figures that have an image take its path from `images`
     (`supplied_images` for writers that embed images)."""
     version = draw(st.sampled_from(["1.1", "1.1", "1.1", "1.0"]))
@@ -171,8 +170,8 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image, new_in_1_1:
     author = st.fixed_dictionaries({"name": text}, optional={
         "given": text, "family": text, "name_order": st.sampled_from(["given-first", "family-first"]),
         "affiliations": st.lists(st.sampled_from(pool), max_size=2), "bio": text, "orcid": orcid,
-        "email": email, **({"kind": st.just("person")} if v11 and new_in_1_1 else {})})
-    if v11 and new_in_1_1:
+        "email": email, **({"kind": st.just("person")} if v11 else {})})
+    if v11:
         organization = st.fixed_dictionaries({"name": text, "kind": st.just("organization")}, optional={
             "affiliations": st.lists(st.sampled_from(pool), max_size=2), "bio": text, "email": email})
         author = st.one_of(author, author, organization)
@@ -207,7 +206,7 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image, new_in_1_1:
         if notes or draw(st.booleans()):
             body["notes"] = notes
         record["body"] = body
-    if v11 and new_in_1_1:
+    if v11:
         if draw(st.booleans()):
             record["acknowledgements"] = draw(blocks(note_ids, depth=1, min_size=1, max_size=2, images=images))
         if draw(st.booleans()):

@@ -14,7 +14,6 @@ import pytest
 from lxml import etree
 
 from archiver.ingest.jats import read_article
-from archiver.jatsmap import XLINK
 from archiver.record import Links, Record, load
 from archiver.validators.jats import validate_jats
 from archiver.writers import FORMATS, RenderContext
@@ -68,9 +67,9 @@ def test_jats_carries_every_new_field_dtd_valid_and_reads_back(rich, sample_data
     assert element.findtext("pub-id[@pub-id-type='doi']") == "10.5555/jcf.2023.045"
     date = element.find("date")
     assert (date.get("iso-8601-date"), [(c.tag, c.text) for c in date]) == ("2023-05", [("month", "05"), ("year", "2023")])
-    link = refs[2].find(".//element-citation/ext-link")  # JATS4R: descriptive text, the URL in href and title
-    assert (link.get(f"{{{XLINK}}}href"), link.get(f"{{{XLINK}}}title"), link.text) == \
-        ("https://www.example.org/sponge-cities-compared/",) * 2 + ("Sponge cities compared",)
+    link = refs[2].find(".//element-citation/ext-link")
+    assert (link.get("{http://www.w3.org/1999/xlink}href"), link.text) == (
+        "https://www.example.org/sponge-cities-compared/", "Web page of Sponge cities compared")  # JATS4R: not the URL
     assert read_article(data, "CO24102.xml") == sample_data["CO24102"]
 
 
@@ -133,12 +132,14 @@ FOREIGN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <ack><title>Acknowledgements</title><p>We thank the reviewers.</p></ack>
 <ref-list><title>References</title>
   <ref id="bib1"><element-citation publication-type="journal">
+    <person-group person-group-type="editor"><name><surname>Editor</surname></name></person-group>
     <person-group person-group-type="author"><name><surname>Acharya</surname><given-names>A</given-names></name>
       <collab>ASEAN</collab></person-group>
     <article-title>Security   communities</article-title><source>Journal of Peace</source>
     <year>2014</year><volume>3</volume><issue>2</issue><fpage>10</fpage><lpage>20</lpage>
     <pub-id pub-id-type="doi">10.1234/abc</pub-id></element-citation></ref>
-  <ref id="bib2"><mixed-citation publication-type="book"><person-group><string-name><surname>Lee</surname>
+  <ref id="bib2"><mixed-citation publication-type="book"><person-group person-group-type="editor"><name>
+    <surname>Editor</surname></name></person-group>, <person-group><string-name><surname>Lee</surname>
     <given-names>K</given-names></string-name></person-group> (<year>2020</year>). <source>A book</source>.
     <ext-link ext-link-type="uri" xlink:href="https://example.org/book">https://example.org/book</ext-link></mixed-citation></ref>
   <ref id="bib3"><mixed-citation>   </mixed-citation></ref>
@@ -160,7 +161,7 @@ def test_foreign_jats_back_matter_author_notes_collab_and_partial_date():
         "type": "article-journal", "authors": [{"given": "A", "family": "Acharya"}, {"literal": "ASEAN"}],
         "title": "Security communities", "container_title": "Journal of Peace", "volume": "3", "issue": "2",
         "pages": "10-20", "issued": "2014", "doi": "10.1234/abc"}
-    assert second["citation"][0] == "Lee K (2020). A book. "  # the source's layout folded, no space lost
+    assert second["citation"][0] == "Editor, Lee K (2020). A book. "  # the source's layout folded, no space lost
     assert second["citation"][1]["url"] == "https://example.org/book"
     assert (second["type"], second["authors"], second["issued"], second["container_title"], second["url"]) == (
         "book", [{"given": "K", "family": "Lee"}], "2020", "A book", "https://example.org/book")
@@ -412,3 +413,12 @@ def test_real_elife_back_matter_is_read_counted_against_the_source_and_round_tri
     out = render("jats", Record.from_json(rich), None)
     assert validate_jats(out, "rich") == []
     assert read_article(out, "rich.xml") == rich
+
+
+def test_a_package_of_a_month_dated_record_is_dated_the_first_of_the_month(rich, monkeypatch):
+    """Package formats need a full timestamp; without SOURCE_DATE_EPOCH it is derived, never the clock."""
+    from archiver.deposit import iso, package_datetime
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert iso(package_datetime(with_date(rich, "2024-05"))) == "2024-05-01T00:00:00Z"
+    assert iso(package_datetime(with_date(rich, "2023-05-31", modified="2024"))) == "2024-01-01T00:00:00Z"

@@ -96,11 +96,10 @@ class BackReader:
                 return text
             return " ".join(text.split()) or None
 
-        group = source.find("person-group[@person-group-type='author']")
-        if group is None:
-            group = source.find("person-group")
-        names = [name for child in elements(group) if (name := self.reference_name(child, value))] \
-            if group is not None else []
+        # the authors: never the editors or translators a typed person-group names
+        groups = source.xpath("person-group[@person-group-type='author'] | person-group[not(@person-group-type)]")
+        names = [name for child in elements(groups[0]) if (name := self.reference_name(child, value))] \
+            if groups else []
         if names:
             parts["authors"] = names
         for field, tag in CITATION_PARTS.items():
@@ -108,6 +107,8 @@ class BackReader:
         if "pages" not in parts and value(source.find("fpage")):
             last = value(source.find("lpage"))
             parts["pages"] = value(source.find("fpage")) + (f"-{last}" if last else "")
+        if "pages" not in parts:  # an article number (eLife's e06003) stands where pages would
+            put(parts, "pages", value(source.find("elocation-id")))
         dated = source.find("date")
         put(parts, "issued", self.date(dated) if dated is not None else _partial_date(source))
         doi = value(source.find("pub-id[@pub-id-type='doi']"))

@@ -427,9 +427,10 @@ class _Builder:
             self.date(element, "date", reference.issued, {})
         if reference.doi is not None:
             _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
-        if reference.url is not None:  # JATS4R: link text describes the object (the reader takes the href)
-            _sub(element, "ext-link", reference.title or reference.container_title or "Online version",
-                 {"ext-link-type": "uri", HREF: clean(reference.url), TITLE: clean(reference.url)})
+        if reference.url is not None:
+            # JATS4R (accessibility): link text says what is linked, never the bare URL
+            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
+                 {"ext-link-type": "uri", HREF: clean(reference.url)})
 
     # Body -------------------------------------------------------------------------------------------
 
