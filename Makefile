@@ -11,6 +11,7 @@ export SOURCE_DATE_EPOCH ?= 1700000000
 INVENTED_SAMPLES := samples/records/CO24017.json samples/records/CO24102.json
 
 .PHONY: setup demo test golden clean package build bench
+.PHONY: fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -58,6 +59,13 @@ bench: setup
 	$(PY) bench/bench_epub.py
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_hostile.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis
+
+# The fuzz suite with a larger budget than `make test` gives it (tests/test_fuzz.py): hostile sources of
+# every kind, asserting no exit 1, bounded time and memory, nothing outside OUT, no partial output.
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/test_fuzz.py -q

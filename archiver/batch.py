@@ -30,12 +30,13 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from . import __version__
+from . import __version__, bounded
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
                      StrictWarnings, UsageError)
 from .writers import Format
@@ -161,7 +162,11 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
 
 
 def _sha256_file(path: Path) -> str | None:
+    """The SHA-256 of an output or style file, streamed; None when it is missing or no regular file
+    (a FIFO put in its place must not hang the planning)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -182,8 +187,8 @@ def source_digest(path: Path, neighbours: Mapping[str, str | None], data: bytes 
     path -> SHA-256, None for one that was missing): the records are made from all of them, so a
     change to any rebuilds them, and so does a missing file that appears."""
     try:
-        digest = hashlib.sha256(path.read_bytes() if data is None else data)
-    except OSError:
+        digest = hashlib.sha256(bounded.read(path, "source") if data is None else data)
+    except bounded.Refused:
         return None
     for relative in sorted(neighbours):
         found = neighbours[relative]
@@ -205,7 +210,8 @@ def _sha256(data: bytes | None) -> str | None:
 
 
 def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
-    return {image: _sha256_file(base / image) for image in sorted(set(record_images))}
+    # as `convert.read_assets` reads them: an image it refuses (too large, a FIFO) hashes as missing
+    return {image: bounded.sha256(base / image, "image") for image in sorted(set(record_images))}
 
 
 # The manifest -------------------------------------------------------------------------------------
@@ -224,10 +230,10 @@ def load_manifest(out_dir: Path, own: Path, *, others_only: bool = False) -> dic
         if others_only and path == own:
             continue
         try:
-            data = json.loads(path.read_bytes())
+            data = json.loads(bounded.read(path, "manifest"))
             if data.get("manifest_version") == MANIFEST_VERSION and isinstance(data.get("sources"), dict):
                 sources.update(data["sources"])
-        except (OSError, ValueError, AttributeError):
+        except (ArchiverError, ValueError, AttributeError, RecursionError):
             continue
     return sources
 
@@ -241,6 +247,8 @@ def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
     try:
         return _matches(source, entry, settings)
     except (AttributeError, KeyError, TypeError):  # a damaged or hand-edited manifest entry: rebuild
+        return False
+    except ArchiverError:  # a file beside the source is now refused: the rebuild reports it
         return False
 
 
@@ -341,17 +349,17 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
     each file its reader reads beside the source (None: not there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
+    from .strictparse import BadData, loads
 
     name = source.key
     if source.path.suffix.lower() == ".json":
         try:
-            parsed = json.loads(data)
+            parsed = loads(data.decode("utf-8-sig"), name)
         except UnicodeDecodeError as exc:
             raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
                              hint="save the record as UTF-8 JSON") from None
-        except json.JSONDecodeError as exc:
-            raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, name, "fix the JSON syntax",
-                                         line=exc.lineno)]) from None
+        except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
+            raise RecordInvalid([bad.problem]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
             return [(validate(parsed, name), [], {})]
     nearby = folder_reader(source.path.parent)
@@ -386,10 +394,8 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
     if _broken_format is not None:
         return None, [_failed(source, None, _broken_format)], {}
     try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
-                           hint="check that the file exists and is readable")
+        data = bounded.read(source.path, "source", source.key)
+    except bounded.Refused as error:
         return None, [_failed(source, None, error)], {}
     neighbours: dict[str, str | None] = {}
     try:

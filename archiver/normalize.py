@@ -50,10 +50,12 @@ def parse_date(text: str) -> tuple[str, bool]:
     value = re.sub(r"^(\d{1,2}) (\d{1,2}) (\d{4})$", r"\1/\2/\3", re.sub(r"\s+", " ", value).strip())
     value = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]* ", "", value)
     completed = False
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ][0-9:]+(?:z|[+-][0-9:]+)?)?", value) or \
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, value) or \
         re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value)
     if match:
-        year, month, day = (int(g) for g in match.groups())
+        year, month, day = (int(g) for g in match.groups()[:3])
+        if not _real_time(match.groups()[3:] or (None,) * 5):  # "2023/05/31" has no time part
+            raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())
         day, month = (second, first) if first <= 12 < second else (first, second)
@@ -76,6 +78,15 @@ def parse_date(text: str) -> tuple[str, bool]:
     if completed:  # the day (and the month) the text did not give are left out
         return (iso[:7] if month else iso[:4]), True
     return iso, False
+
+
+# The time of a timestamp ("2023-05-31T10:00:00+08:00") is checked, then dropped: a record keeps dates.
+_TIME = r"(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:z|[+-](\d{2})(?::?(\d{2}))?)?)?"
+
+
+def _real_time(parts: tuple) -> bool:
+    hour, minute, second, offset_hours, offset_minutes = (int(p) if p else 0 for p in parts)
+    return hour <= 23 and minute <= 59 and second <= 60 and offset_hours <= 14 and offset_minutes <= 59
 
 
 def _month(name: str, raw: str) -> int:

@@ -475,15 +475,29 @@ _HINTS = {
 
 
 def problems(data: Any, source: str | None = None) -> list[Problem]:
-    """Every schema problem of a record's JSON data, plus the cross-references the schema cannot check."""
+    """Every schema problem of a record's JSON data, plus the cross-references, limits and dates the
+    schema cannot check (`recordcheck`; a record nested too deeply gets only that problem), at most
+    the problem limit of them."""
+    import itertools
+    from .limits import record_limit
+    from .recordcheck import check
+    beyond, too_deep = check(data, source)
+    if too_deep:
+        return beyond
     found: list[Problem] = []
     rejection = _passes_fast_check(data)
     if rejection is not None:
-        found = [_problem_from_schema_error(error, source) for error in _validator().iter_errors(data)]
+        limit = record_limit("problems")
+        found = [_problem_from_schema_error(error, source)
+                 for error in itertools.islice(_validator().iter_errors(data), limit + 1)]
+        if len(found) > limit:
+            found[limit:] = [Problem(f"more schema problems than the {limit} listed; archiver stopped looking",
+                                     "/", source, "fix these and validate again")]
         if not found:  # the two checkers disagree: never accept what either rejects
             found = [Problem(rejection, "/", source, "see schemas/commentary.schema.json")]
     if isinstance(data, dict):
         found.extend(_reference_problems(data, source))
+    found.extend(beyond)
     return sorted(found, key=lambda p: (p.pointer or "", p.message))
 
 
@@ -567,15 +581,11 @@ def validate(data: Any, source: str | None = None) -> Record:
 
 def load(path: Path) -> Record:
     """Read and validate a canonical record file."""
-    from .errors import InputError
+    from .bounded import read_text
+    from .strictparse import BadData, loads
+    text = read_text(path, "record")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", source=str(path),
-                         hint="give a readable UTF-8 JSON record file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, str(path),
-                                     "fix the JSON syntax", line=exc.lineno)]) from None
+        data = loads(text, str(path))
+    except BadData as bad:
+        raise RecordInvalid([bad.problem]) from None
     return validate(data, str(path))

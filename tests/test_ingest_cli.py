@@ -183,7 +183,8 @@ def test_every_problem_of_a_record_is_reported(tmp_path):
     code, out, _ = run(str(source), "-o", str(tmp_path / "out"), "--format", "json")
     pointers = sorted(p["pointer"] for p in json.loads(out)["results"][0]["problems"])
     assert code == 5
-    assert pointers == ["/authors/0", "/colour", "/date"]  # the identifier's form is checked once the rest is right
+    # the identifier's form is reported beside the other problems, not only once the rest is right (issue 19)
+    assert pointers == ["/authors/0", "/colour", "/date", "/identifier"]
 
 
 # Hostile input: a clear error, no traceback, nothing written ------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail_cleanly, write_atomic
+from .common import fail_cleanly, writable_folder, write_atomic
 
 
 @click.command(epilog="""\b
@@ -43,8 +43,9 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     from .. import batch
     from ..writers import named_explicitly, resolve
 
+    writable_folder(out_dir)
     formats = resolve(to)
-    parts = batch.Shard.parse(shard) if shard else None
+    parts = batch.Shard.parse(shard) if shard is not None else None
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -72,11 +73,13 @@ class Tally:
     def failure(self, source: str, error: ArchiverError) -> None:
         self.failed += 1
         self.exit_code = self.exit_code or error.exit_code
+        # a problem that names no file (a writer's failure) is the input's: say which, never "<input>"
+        problems = [p if p.source else dataclasses.replace(p, source=source) for p in error.problems]
         if not self.as_json:
-            for problem in error.problems:
+            for problem in problems:
                 click.echo(f"error: {problem}", err=True)
         self.entries.append({"source": source, "status": "failed", "exit_code": error.exit_code,
-                             "problems": [p.to_json() for p in error.problems]})
+                             "problems": [p.to_json() for p in problems]})
 
     def finish(self, what: str) -> None:
         if self.as_json:
@@ -107,6 +110,24 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def writable_folder(path: Path, option: str = "-o") -> Path:
+    """Refuse, before any work, an output folder that is no folder (`-o /dev/null`, a file) or that
+    cannot be written (read-only, under /proc): its nearest existing ancestor must take a new folder.
+    Nothing is left behind by the check; the folder itself is made on the first write."""
+    ancestor = path
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"{ancestor} is not a folder ({option})", source=str(path),
+                         hint=f"give {option} a folder (it is made when absent)")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=ancestor, prefix=".archiver-probe-"))
+    except OSError as exc:
+        raise UsageError(f"cannot write into {ancestor} ({option}): {exc.strerror or exc}", source=str(path),
+                         hint=f"give {option} a folder you can write to") from None
+    return path
 
 
 def inside(root: Path, *parts: str) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
+from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, write_atomic
 
 
 @click.command(epilog="""\b
@@ -28,11 +28,12 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     """Convert canonical records (files or folders of .json) into every output format."""
     from ..batch import remove_output
     from ..convert import applicable, convert, load_assets
-    from ..errors import ArchiverError, ArchiverWarning
+    from ..errors import ArchiverError, ArchiverWarning, ConversionError
     from ..record import load
     from ..style import load_style
     from ..writers import named_explicitly, resolve
 
+    writable_folder(out_dir)
     formats = resolve(to)
     named = named_explicitly(to)
     brand = load_style(style)
@@ -40,7 +41,8 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     for path in expand_paths(records, suffixes=(".json",)):
         try:
             record = load(path)
-            assets, warnings = load_assets(record, path.parent)
+            assets, read_warnings = load_assets(record, path.parent)
+            warnings = [ArchiverWarning(w.code, w.message, w.source or str(path), w.pointer) for w in read_warnings]
             wanted, skipped = applicable(record, formats, named, brand, str(path))
             warnings += skipped
             outputs, rendered = convert(record, wanted, brand, assets)
@@ -53,6 +55,11 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
                 remove_output(folder.parent, record.identifier, f"{record.identifier}/{name}")
         except ArchiverError as error:
             tally.failure(str(path), error)
+            continue
+        except OSError as error:
+            tally.failure(str(path), ConversionError(f"cannot write the outputs: {error.strerror or error}",
+                                                     source=str(path), hint="check the free space and "
+                                                     "permissions of the output folder"))
             continue
         tally.success(str(path), warnings, identifier=record.identifier, outputs=sorted(outputs))
     tally.finish("convert")

@@ -25,8 +25,9 @@ Example:
 def command(folders: tuple[Path, ...], fmt: str, out_dir: Path) -> None:
     """Package output folders (OUT/<identifier>/ as `archiver convert` writes them)."""
     from ..deposit import ensure_unique, open_record_folder
-    from .common import inside
+    from .common import inside, writable_folder
 
+    writable_folder(out_dir)
     records = [open_record_folder(path) for path in folders if not path.name.startswith(".")]
     ensure_unique(records)
     if fmt == "saf":
