@@ -294,3 +294,12 @@ def test_cli_ingest_writes_the_image_found_beside_the_article(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "images" / "cs-52-fig-1.png").read_bytes() == PNG.read_bytes()
     assert "peerj-cs-software.xml:263: warning W003: figure fig-2" in result.output
+
+
+def test_an_image_beside_the_article_that_is_no_regular_file_is_w003_not_read(tmp_path):
+    import os
+    shutil.copy(DATA / "peerj-cs-software.xml", tmp_path)
+    os.mkfifo(tmp_path / "fig-1.png")  # reading it would block forever
+    draft = ingest("peerj-cs-software.xml", folder=tmp_path)
+    assert any(w.code == "W003" and "fig-1.png" in w.message and "not a regular file" in w.message
+               for w in draft.warnings), draft.warnings

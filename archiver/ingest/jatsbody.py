@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin
 from lxml import etree
 
 from ..jatsmap import (ALT_PARAGRAPH, CODE_TAG, DERIVED, HREF, LOST_FIGURE, META_OPENING, STYLED_TYPES, UNTITLED)
+from ..bounded import Refused
 from . import image_type
 
 _STRING = etree.XPath("string()")
@@ -166,7 +167,7 @@ class BodyReader:
         href = (graphic.get(HREF) or "").strip() if graphic is not None else ""
         if self.ours:
             put(figure, "image", href or None)
-            if href and self.neighbour is not None and (data := self.neighbour(href)) is not None:
+            if href and (data := self.beside(href, element)) is not None:
                 self.assets[href] = data
         elif href or element.tag == "fig":
             self.foreign_image(figure, href, element)
@@ -191,7 +192,7 @@ class BodyReader:
             why = f"image {href!r} was not looked for beside the article"
         else:
             relative = PurePosixPath(unquote(href))
-            data = None if relative.is_absolute() or ".." in relative.parts else self.neighbour(str(relative))
+            data = None if relative.is_absolute() or ".." in relative.parts else self.beside(str(relative), element)
             kind = image_type(data) if data is not None else None
             if kind is not None:
                 self.images[figure["id"]] = (data, kind)
@@ -199,6 +200,16 @@ class BodyReader:
             why = (f"image {href!r} is not beside the article" if data is None else
                    f"image {href!r} is not a PNG or JPEG file (convert it, e.g. a TIFF, and put it beside the article)")
         self.warn("W003", f"figure {figure['id']}: {why}; caption and credit kept", element)
+
+    def beside(self, relative: str, element: etree._Element) -> bytes | None:
+        """The bytes of a file beside the article; None (with W003 saying why) for one that cannot be read."""
+        if self.neighbour is None:
+            return None
+        try:
+            return self.neighbour(relative)
+        except Refused as refused:  # a FIFO, a device, a file over the image limit: never read
+            self.warn("W003", f"image {relative!r}: {refused.message}; caption and credit kept", element)
+            return None
 
     def place_images(self, record: dict[str, Any]) -> None:
         """Name each image kept after the record (`images/<identifier>-<figure id>.<type>`)."""
