@@ -32,10 +32,10 @@ package: setup
 	@folders=$$(for d in $(OUT)/*/; do d=$${d%/}; [ -f "$$d/$${d##*/}.json" ] && echo "$$d"; done); \
 	if [ -z "$$folders" ]; then echo "package: no output folders in $(OUT)/ (run make demo first)" >&2; exit 2; fi; \
 	set -e; \
-	$(ARCHIVER) package $$folders --format saf -o $(PKG); \
-	$(ARCHIVER) package $$folders --format bagit -o $(PKG)/bagit; \
-	$(ARCHIVER) package $$folders --format mets -o $(PKG)/mets; \
-	$(ARCHIVER) package $$folders --format ocfl -o $(PKG)/ocfl; \
+	$(ARCHIVER) package $$folders --to saf -o $(PKG); \
+	$(ARCHIVER) package $$folders --to bagit -o $(PKG)/bagit; \
+	$(ARCHIVER) package $$folders --to mets -o $(PKG)/mets; \
+	$(ARCHIVER) package $$folders --to ocfl -o $(PKG)/ocfl; \
 	$(ARCHIVER) verify $(PKG)/saf $(PKG)/saf.zip $(PKG)/bagit/* $(PKG)/mets/* $(PKG)/ocfl
 
 # Regenerate golden files from the current code; review `git diff tests/` before committing.
@@ -60,6 +60,8 @@ bench: setup
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_dask.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis

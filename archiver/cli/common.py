@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from ..errors import ArchiverError, ArchiverWarning, UsageError
+from .options import verbosity
 
 log = logging.getLogger("archiver")
 
@@ -57,8 +58,8 @@ class Tally:
 
     def success(self, source: str, warnings: Iterable[ArchiverWarning] = (), **extra: Any) -> None:
         warnings = list(warnings)
-        for warning in warnings:
-            if not self.as_json:
+        if not self.as_json and verbosity() >= 0:
+            for warning in warnings:
                 click.echo(str(warning), err=True)
         if warnings and self.strict:
             self.exit_code = self.exit_code or 3
@@ -67,6 +68,8 @@ class Tally:
         else:
             self.ok += 1
             status = "ok"
+        if not self.as_json and verbosity() > 0:
+            click.echo(f"{status}: {source}", err=True)
         self.entries.append({"source": source, "status": status,
                              "warnings": [w.to_json() for w in warnings], **extra})
 
@@ -85,7 +88,7 @@ class Tally:
         if self.as_json:
             click.echo(json.dumps({"ok": self.ok, "failed": self.failed, "results": self.entries},
                                   ensure_ascii=False, indent=2))
-        else:
+        elif verbosity() >= 0:
             click.echo(f"{what}: {self.ok} ok, {self.failed} failed", err=True)
         sys.exit(self.exit_code)
 
@@ -93,8 +96,12 @@ class Tally:
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write a file so that it is either complete or absent: a temporary name in the same folder,
     flushed to disk, then renamed over the target."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    write_atomic_chunks(path, [data])
+
+
+def write_atomic_chunks(path: Path, chunks: Iterable[bytes | str]) -> None:
+    """`write_atomic` for content made piece by piece (a report of a whole batch), so it is never
+    held in memory whole."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except FileNotFoundError:  # the folder is made on the first write into it, not tried on every one
@@ -102,7 +109,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)

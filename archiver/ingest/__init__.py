@@ -101,6 +101,13 @@ def folder_reader(folder: Path) -> Neighbour:
     return read
 
 
+def sidecars(sources: set[Path]) -> set[Path]:
+    """The .json files among (resolved) `sources` that are sidecars of a manuscript also among them,
+    as `is_sidecar` decides it, in one pass (a batch of thousands: no look-up per file)."""
+    stems = {p.with_suffix("") for p in sources if p.suffix.lower() in MANUSCRIPT_SUFFIXES}
+    return {p for p in sources if p.suffix.lower() == ".json" and p.with_suffix("") in stems}
+
+
 def is_sidecar(path: Path, sources: set[Path]) -> bool:
     """A .json whose manuscript (same name, manuscript suffix) is among the (resolved) sources: it is
     read with its manuscript, not as a source of its own."""
