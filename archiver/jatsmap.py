@@ -8,7 +8,9 @@ marker of the wrapper elements that carry a block where the JATS content model f
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 XLINK = "http://www.w3.org/1999/xlink"
 ALI = "http://www.niso.org/schemas/ali/1.0/"
@@ -30,6 +32,14 @@ CODE_TAG = "monospace"
 #: `content-type` of a `<p>` or `<boxed-text>` that only carries one block where JATS forbids it
 #: (a figure in a footnote, a section after a paragraph or inside a quote); the reader unwraps it.
 WRAPPER = "archiver-wrap"
+#: `content-type` of a `<boxed-text>` that holds an untitled section's blocks (JATS4R: every `sec` has a
+#: title), and of one that holds a figure whose image is lost (JATS4R: every `fig` has a `graphic`)
+UNTITLED = "archiver-untitled-section"
+LOST_FIGURE = "archiver-figure-without-image"
+#: `content-type` of the `<p>` in a LOST_FIGURE box that carries the figure's alt text
+ALT_PARAGRAPH = "archiver-alt-text"
+#: `content-type` of an `<alt-text>` derived from the caption (the record has no alt text)
+DERIVED = "archiver-derived"
 
 #: `custom-meta` names; the first marks an article written by archiver (whose metadata is complete)
 META_SCHEMA_VERSION = "archiver-record-schema-version"
@@ -38,6 +48,14 @@ META_PUBLISHER_COUNTRY = "publisher-country-code"
 META_PUBLISHER_PARENT = "publisher-parent"
 #: space-separated JSON pointers of empty lists/objects the record holds and JATS cannot express
 META_EMPTY = "archiver-empty-fields"
+#: present when the blocks before the body's first `sec` are the record's untitled opening section;
+#: its value is that section's id (empty for none)
+META_OPENING = "archiver-opening-section"
+#: space-separated ids the writer gave wrapper elements (JATS4R wants an id on every `boxed-text`)
+META_GENERATED_IDS = "archiver-generated-ids"
+#: the record's copyright statement, when the one written was completed with the year or holder
+#: (JATS4R: the statement should not conflict with `copyright-year` and `copyright-holder`)
+META_STATEMENT = "archiver-copyright-statement"
 #: the formatted reference from the citation crosswalk (derived: the reader ignores it)
 META_CITATION = "citation"
 #: provenance field -> custom-meta name
@@ -79,3 +97,18 @@ CITATION_PARTS = {"title": "article-title", "container_title": "source", "volume
 #: characters XML 1.0 cannot carry or the record schema forbids in text (C0 controls except tab,
 #: newline and carriage return, DEL, lone surrogates, U+FFFE and U+FFFF)
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+#: JATS4R's list of ISO 3166-1 country codes and English names (vendored with its rules, MIT)
+_COUNTRIES = Path(__file__).resolve().parent.parent / "schemas" / "jats4r-0.0.16" / "countries.xml"
+
+
+@functools.cache
+def iso_countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English country name, as JATS4R checks `<country country>`."""
+    from lxml import etree
+    return {element.get("country"): element.text for element in etree.parse(str(_COUNTRIES)).iter("country")}
+
+
+#: a Creative Commons licence URI in the form JATS4R recommends (https, trailing slash)
+CC_LICENSE = re.compile(r"^https://creativecommons\.org/(licenses/by(-sa|-nd|-nc|-nc-sa|-nc-nd)?/\d\.\d/([a-z]{2,3}/)?"
+                        r"|publicdomain/(zero|mark)/1\.0/)$")

@@ -108,7 +108,8 @@ def _leaves(value, pointer=""):
         yield pointer, value
 
 
-NODE_TAGS = {"section": "sec", "paragraph": "p", "list": "list", "quote": "disp-quote", "figure": "fig",
+NODE_TAGS = {"section": "sec", "paragraph": "p", "list": "list", "quote": "disp-quote",
+             "figure": "*[self::fig or self::boxed-text[@content-type='archiver-figure-without-image']]",
              "table": "table-wrap", "emphasis": "italic", "strong": "bold", "superscript": "sup",
              "subscript": "sub", "link": "ext-link", "code": "monospace", "note_ref": "xref[@ref-type='fn']"}
 
@@ -374,15 +375,19 @@ def test_foreign_jats_reads_into_a_valid_record():
 <back><fn-group><fn id="f1"><label>1</label><p>A note.</p></fn></fn-group></back></article>"""
     record = read(doc, "foreign/pn5.xml")
     assert problems(record) == []
-    assert record["identifier"] == "pn5" and record["title"] == "On Rivers"
+    assert record["identifier"] == "10.1234-pn.5" and record["title"] == "On Rivers"  # from the DOI
     assert record["authors"] == [{"name": "Mei Tan", "given": "Mei", "family": "Tan",
                                   "affiliations": [{"name": "Water Lab", "country": "Singapore",
                                                     "country_code": "SG"}],
                                   "orcid": "https://orcid.org/0000-0002-1825-0097"}]
     assert record["published"] == "2021-04-03" and record["abstract"] == "First.\nSecond."
-    assert record["body"]["blocks"][0] == {"type": "paragraph", "content": [
-        "Intro with markup and a note", {"type": "note_ref", "note": "f1"}, ".\n"]}
-    assert record["body"]["blocks"][1]["type"] == "list"
+    # The blocks before the first <sec> are the untitled opening section.
+    opening = record["body"]["blocks"][0]
+    assert (opening["type"], opening["title"], "id" in opening) == ("section", [], False)
+    assert opening["blocks"][0] == {"type": "paragraph", "content": [
+        "Intro with markup and a note", {"type": "note_ref", "note": "f1"}, "."]}
+    assert opening["blocks"][1]["type"] == "list"
+    assert record["body"]["blocks"][1]["title"] == ["Part"]
     assert record["body"]["notes"] == [{"id": "f1", "blocks": [{"type": "paragraph", "content": ["A note."]}]}]
     assert "provenance" not in record
 

@@ -426,7 +426,7 @@ def test_a_package_of_a_month_dated_record_is_dated_the_first_of_the_month(rich,
 
 def test_a_link_with_a_second_hash_stays_a_valid_href():
     """Found by EPUBCheck (RSC-020) on a generated author note linking to "mailto:$Q~f%22w$##7"."""
-    from archiver.writers.epub import _safe_url
+    from archiver.writers.urls import safe_url as _safe_url
 
     assert _safe_url("mailto:$Q~f%22w$##7") == "mailto:$Q~f%22w$#%237"
     assert _safe_url("https://a.example/x#y#z") == "https://a.example/x#y%23z"

@@ -35,7 +35,8 @@ def dtd_path(vendor: Path = VENDOR) -> Path:
 
 
 @functools.cache
-def _dtd():
+def compiled_dtd():
+    """The Archiving 1.4 DTD, compiled once per process."""
     from lxml import etree
     return etree.DTD(str(dtd_path()))
 
@@ -71,7 +72,7 @@ def validate_jats(data: bytes, source: str | None = None) -> list[Problem]:
         found.append(Problem(f"entity reference &{node.name}; is not expanded (entities are never resolved: "
                              "they could read local files or explode in size)", source=source,
                              line=node.sourceline, hint="replace the entity with the characters it stands for"))
-    dtd = _dtd()
+    dtd = compiled_dtd()
     if not dtd.validate(root):
         for error in dtd.error_log:
             found.append(Problem(error.message, source=source, line=error.line or None,

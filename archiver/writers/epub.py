@@ -29,6 +29,7 @@ from . import RenderContext
 from .epubcover import cover_svg
 from .epubpackage import container, package_document, rights_statement
 from .urls import safe_url
+from .alttext import alt_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -439,7 +440,7 @@ class _Book:
                 media_type, extension = kind
                 self.images[figure.image] = (f"images/{figure.id}.{extension}", media_type)
                 self.image_bytes[figure.image] = data
-            alt = figure.alt or _one_line(plain_text(figure.caption)) or "Figure"
+            alt = alt_text(figure)
             _sub(element, "img", src=self.images[figure.image][0], alt=alt)
         caption = _sub(element, "figcaption")
         self._inlines(_sub(caption, "span", class_="caption"), figure.caption)

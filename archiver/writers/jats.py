@@ -12,22 +12,31 @@ the citation as printed in `mixed-citation`, its parts in an `element-citation` 
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from ..citation import cite_as
-from ..jatsmap import (ALI, CODE_TAG, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBIDDEN_CHARS, HREF, KWD_REGIONS,
-                       KWD_TOPICS, META_CITATION, META_EMPTY, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
-                       META_SCHEMA_VERSION, META_SERIES_NUMBER, NAME_STYLES, NOTES_EDITOR, SELF_URI_PDF,
-                       SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, WRAPPER, XLINK, XML_LANG,
-                       CITATION_PARTS, FN_TYPES, PERSON_MARK, UNTYPED_MARK, UNTYPED_PUBLICATION)
+from ..errors import ArchiverWarning
+from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CITATION_PARTS, CODE_TAG, DERIVED, DOCTYPE, DTD_VERSION,
+                       EVENT_REVISED, FN_TYPES, FORBIDDEN_CHARS, HREF, KWD_REGIONS, KWD_TOPICS, LOST_FIGURE,
+                       META_CITATION, META_EMPTY, META_GENERATED_IDS, META_OPENING, META_PROVENANCE,
+                       META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
+                       META_STATEMENT, NAME_STYLES, NOTES_EDITOR, PERSON_MARK, SELF_URI_PDF, SELF_URI_SERIES,
+                       SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, UNTYPED_MARK, UNTYPED_PUBLICATION, WRAPPER,
+                       XLINK, XML_LANG, iso_countries)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
-                      Record, Reference, Section, Styled, Table, walk)
+                      Record, Reference, Section, Styled, Table, plain_text, walk)
 from . import RenderContext
+from .alttext import alt_text
+from .jats4r import copyright_statement, rights_lacking
 
 _NSMAP = {"xlink": XLINK, "ali": ALI}
 _LICENSE_REF = f"{{{ALI}}}license_ref"
 _FREE_TO_READ = f"{{{ALI}}}free_to_read"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+#: link text JATS4R takes for a bare URL (its accessibility rules)
+_URL_TEXT = re.compile(r"^(https?|s?ftp)://")
 
 #: Elements whose content model holds no text: only these get indentation, so that white space is
 #: never added to mixed content (a `<p>` holding only an `<italic>` keeps no stray spaces).
@@ -40,10 +49,22 @@ author-notes ack ref-list ref citation-alternatives element-citation person-grou
 """.split())
 
 
-def render(record: Record, context: RenderContext) -> bytes:
-    """The record as a JATS 1.4 Archiving document (UTF-8, with XML declaration and DOCTYPE)."""
-    root = _Builder(record).article()
+def render(record: Record, context: RenderContext | None) -> bytes:
+    """The record as a JATS 1.4 Archiving document (UTF-8, with XML declaration and DOCTYPE).
+
+    A record that lacks what JATS4R wants (rights with copyright year and holder, ISO country codes,
+    descriptive link text) gets warning W012 in `context.warnings`, naming each gap: the article is
+    valid JATS, not JATS4R-conformant."""
+    builder = _Builder(record)
+    root = builder.article()
     _indent(root, 0)
+    if builder.url_texts:
+        count = len(builder.url_texts)
+        builder.gaps.append(f"{count} link{'s' if count > 1 else ''} whose text is a URL, not a description "
+                            f"(first: {builder.url_texts[0][:60]!r})")
+    if builder.gaps and context is not None:
+        context.warnings.append(ArchiverWarning(
+            "W012", f"the JATS will not be JATS4R-conformant: the record has {'; '.join(builder.gaps)}"))
     return _DECLARATION + etree.tostring(root, encoding="UTF-8", doctype=DOCTYPE) + b"\n"
 
 
@@ -79,6 +100,20 @@ class _Builder:
         self.note_marks = record.note_labels()
         self.empty: list[str] = []
         self.aff_ids = self._affiliation_ids()
+        self.generated: list[str] = []
+        self.taken: set[str] | None = None
+        self.opening: str | None = None
+        self.statement: str | None = None
+        #: what the record lacks for JATS4R (warning W012); the link texts that are bare URLs
+        self.gaps: list[str] = []
+        self.url_texts: list[str] = []
+        if (lacking := rights_lacking(record.rights)) is not None:
+            self.gaps.append(lacking)
+        licences = [record.rights.license if record.rights else None] + [f.license for f in record.figures()]
+        for licence in licences:
+            if licence and "creativecommons.org" in licence and not CC_LICENSE.match(licence):
+                self.gaps.append(f"a Creative Commons licence URI not in the form JATS4R recommends ({licence}: "
+                                 "https, with a trailing slash)")
 
     # Front matter -----------------------------------------------------------------------------------
 
@@ -95,7 +130,15 @@ class _Builder:
             _sub(notes, "p", record.editor_note)
         if record.body is not None:
             body = _sub(root, "body")
-            self.blocks(body, record.body.blocks, "sec", "/body/blocks")
+            blocks = record.body.blocks
+            if _opening_liftable(blocks):
+                # JATS4R: every sec has a title. The untitled opening section's blocks go straight
+                # into <body>, before the first <sec>, and META_OPENING says so to the reader.
+                self.opening = blocks[0].id or ""
+                self.blocks(body, blocks[0].blocks, "sec", "/body/blocks/0/blocks")
+                self.blocks(body, blocks[1:], "sec", "/body/blocks", start=1)
+            else:
+                self.blocks(body, blocks, "sec", "/body/blocks")
         self.acknowledgements(root)
         if record.body is not None:
             notes = record.body.notes
@@ -151,9 +194,14 @@ class _Builder:
             event = _sub(_sub(meta, "pub-history"), "event", attrib={"event-type": EVENT_REVISED})
             _sub(event, "event-desc", "Revised")
             self.date(event, "date", record.modified, {"date-type": "updated"})
-        if record.rights is not None:
-            self.permissions(meta, record.rights.statement, record.rights.year, record.rights.holder,
-                             record.rights.license)
+        rights = record.rights
+        if rights is not None:
+            statement = rights.statement
+            if statement is not None:
+                statement = copyright_statement(statement, rights.year, rights.holder)
+                if statement != rights.statement:
+                    self.statement = rights.statement
+            self.permissions(meta, statement, rights.year, rights.holder, rights.license)
         if links is not None:
             if links.source is not None:
                 _sub(meta, "self-uri", "Web page of the commentary",
@@ -215,6 +263,8 @@ class _Builder:
                 if affiliation.country is not None or affiliation.country_code is not None:
                     attrib = {"country": affiliation.country_code} if affiliation.country_code else None
                     _sub(aff, "country", affiliation.country, attrib)
+                    if affiliation.country_code not in iso_countries():
+                        self.gaps.append(f"affiliation {affiliation.name!r} without an ISO 3166-1 country code")
 
     def contributor(self, group: etree._Element, author: Author, index: int) -> None:
         contrib = _sub(group, "contrib", attrib={"contrib-type": "author"})
@@ -302,6 +352,12 @@ class _Builder:
                     entries.append((name, value))
         if self.empty:
             entries.append((META_EMPTY, " ".join(self.empty)))
+        if self.opening is not None:
+            entries.append((META_OPENING, self.opening))
+        if self.generated:
+            entries.append((META_GENERATED_IDS, " ".join(self.generated)))
+        if self.statement is not None:
+            entries.append((META_STATEMENT, self.statement))
         entries.append((META_CITATION, cite_as(record)))
         for name, value in entries:
             custom = _sub(group, "custom-meta")
@@ -378,13 +434,16 @@ class _Builder:
 
     # Body -------------------------------------------------------------------------------------------
 
-    def blocks(self, parent: etree._Element, blocks: list[Block], where: str, pointer: str) -> None:
+    def blocks(self, parent: etree._Element, blocks: list[Block], where: str, pointer: str, start: int = 0
+               ) -> None:
         """Blocks into a container whose content model is `where`:
         "sec" (body, sec, boxed-text: paragraph-level elements, then sections), "quote" (no sections),
-        "p" (fn: paragraphs only) or "item" (list-item: paragraphs and lists only)."""
-        last_flow = max((i for i, block in enumerate(blocks) if not isinstance(block, Section)), default=-1)
+        "p" (fn: paragraphs only) or "item" (list-item: paragraphs and lists only). `start` is the
+        index of the first block in the record's list (for JSON pointers)."""
+        # An untitled section is written as a box, which is paragraph-level: sections before it are boxed too.
+        last_flow = max((i for i, block in enumerate(blocks) if not _titled(block)), default=-1)
         for index, block in enumerate(blocks):
-            here = f"{pointer}/{index}"
+            here = f"{pointer}/{index + start}"
             if isinstance(block, Paragraph) or (where == "item" and isinstance(block, ListBlock)):
                 self.block(parent, block, here)
             elif where in ("p", "item"):
@@ -395,9 +454,12 @@ class _Builder:
     def block(self, parent: etree._Element, block: Block, pointer: str, sections: bool = True) -> None:
         if isinstance(block, Paragraph):
             self.inlines(_sub(parent, "p"), block.content)
+        elif isinstance(block, Section) and not block.title:
+            box = _sub(parent, "boxed-text", attrib={"id": block.id or self.new_id(), "content-type": UNTITLED})
+            self.blocks(box, block.blocks, "sec", pointer + "/blocks")
         elif isinstance(block, Section):
             if not sections:
-                parent = _sub(parent, "boxed-text", attrib={"content-type": WRAPPER})
+                parent = _sub(parent, "boxed-text", attrib={"id": self.new_id(), "content-type": WRAPPER})
             sec = _sub(parent, "sec", attrib={"id": block.id} if block.id else None)
             if block.title:
                 self.inlines(_sub(sec, "title"), block.title)
@@ -418,20 +480,40 @@ class _Builder:
         else:
             raise TypeError(f"unknown block node {type(block).__name__}")
 
+    def new_id(self) -> str:
+        """An id for a wrapper element, unlike every id of the record and of the affiliations."""
+        if self.taken is None:
+            self.taken = set(self.note_marks) | set(self.aff_ids.values())
+            if self.record.body is not None:
+                self.taken.update(block.id for block in self._all_blocks() if getattr(block, "id", None))
+        number = len(self.generated) + 1
+        while f"box{number}" in self.taken:
+            number += 1
+        self.taken.add(f"box{number}")
+        self.generated.append(f"box{number}")
+        return f"box{number}"
+
     def figure(self, parent: etree._Element, figure: Figure) -> None:
         self.figures += 1
-        fig = _sub(parent, "fig", attrib={"id": figure.id, "fig-type": "figure"})
-        _sub(fig, "label", f"Figure {self.figures}")
-        self.inlines(_sub(_sub(fig, "caption"), "p"), figure.caption)
         if figure.image is None:
+            # JATS4R: a fig has a graphic. A figure whose image is lost keeps its label, caption, alt
+            # text, credit and licence in a box instead.
+            fig = _sub(parent, "boxed-text", attrib={"id": figure.id, "content-type": LOST_FIGURE})
+            _sub(fig, "label", f"Figure {self.figures}")
+            self.inlines(_sub(_sub(fig, "caption"), "p"), figure.caption)
             if figure.alt is not None:
-                _sub(fig, "alt-text", figure.alt)
+                _sub(fig, "p", figure.alt, {"content-type": ALT_PARAGRAPH})
         else:
+            fig = _sub(parent, "fig", attrib={"id": figure.id, "fig-type": "figure"})
+            _sub(fig, "label", f"Figure {self.figures}")
+            self.inlines(_sub(_sub(fig, "caption"), "p"), figure.caption)
             subtype = figure.image.rsplit(".", 1)[-1].lower().replace("jpg", "jpeg")
             graphic = _sub(fig, "graphic", attrib={HREF: clean(figure.image), "mimetype": "image",
                                                    "mime-subtype": subtype})
-            if figure.alt is not None:
-                _sub(graphic, "alt-text", figure.alt)
+            alt = alt_text(figure, f"Figure {self.figures}")
+            _sub(graphic, "alt-text", alt, None if figure.alt is not None else {"content-type": DERIVED})
+            if " ".join(alt.split()) == " ".join(plain_text(figure.caption).split()):
+                self.gaps.append(f"figure {figure.id} whose alt text repeats its caption")
         if figure.credit is not None:
             _sub(fig, "attrib", figure.credit)
         if figure.license is not None:
@@ -448,13 +530,19 @@ class _Builder:
             self.rows(_sub(grid, "thead"), table.head, "th")
         elif table.head is not None:
             self.empty.append(pointer + "/head")
-        self.rows(_sub(grid, "tbody"), table.rows, "td")
+        # A table without a header row has its first column as row headers (JATS4R: a table has th
+        # cells, so that assistive technology can name each cell); the reader takes th and td alike.
+        self.rows(_sub(grid, "tbody"), table.rows, "td", row_headers=not table.head)
 
-    def rows(self, parent: etree._Element, rows: list[list[list[Inline]]], cell_tag: str) -> None:
+    def rows(self, parent: etree._Element, rows: list[list[list[Inline]]], cell_tag: str,
+             row_headers: bool = False) -> None:
         for row in rows:
             tr = _sub(parent, "tr")
-            for cell in row:
-                self.inlines(_sub(tr, cell_tag), cell)
+            for index, cell in enumerate(row):
+                if row_headers and index == 0:
+                    self.inlines(_sub(tr, "th", attrib={"scope": "row"}), cell)
+                else:
+                    self.inlines(_sub(tr, cell_tag, attrib={"scope": "col"} if cell_tag == "th" else None), cell)
 
     def footnote(self, group: etree._Element, note, pointer: str) -> None:
         fn = _sub(group, "fn", attrib={"id": note.id})
@@ -470,14 +558,33 @@ class _Builder:
             elif isinstance(node, Styled):
                 self.inlines(_sub(parent, STYLED_TAGS[node.type]), node.content)
             elif isinstance(node, Link):
-                self.inlines(_sub(parent, "ext-link", attrib={"ext-link-type": "uri", HREF: clean(node.url)}),
-                             node.content)
+                text = " ".join(plain_text(node.content).split())
+                attrib = {"ext-link-type": "uri", HREF: clean(node.url)}
+                if not text or text == node.url or _URL_TEXT.match(text):
+                    # JATS4R: a link says what it links to, in its text or else in xlink:title
+                    attrib[TITLE] = clean(node.url)
+                    # A printed citation may well show a URL (APA prints DOIs so): not the record's gap.
+                    if text and next(parent.iterancestors("mixed-citation"), None) is None \
+                            and parent.tag != "mixed-citation":
+                        self.url_texts.append(text)
+                self.inlines(_sub(parent, "ext-link", attrib=attrib), node.content)
             elif isinstance(node, Code):
                 _sub(parent, CODE_TAG, node.text)
             elif isinstance(node, NoteRef):
                 _sub(parent, "xref", self.note_marks[node.note], {"ref-type": "fn", "rid": node.note})
             else:
                 raise TypeError(f"unknown inline node {type(node).__name__}")
+
+
+def _titled(block: Block) -> bool:
+    return isinstance(block, Section) and bool(block.title)
+
+
+def _opening_liftable(blocks: list[Block]) -> bool:
+    """An untitled first section whose blocks can stand in <body> before the sections, with nothing
+    but titled sections after it (so the reader knows where it ends)."""
+    return bool(blocks) and isinstance(blocks[0], Section) and not blocks[0].title and \
+        not any(_titled(block) for block in blocks[0].blocks) and all(_titled(block) for block in blocks[1:])
 
 
 def _indent(element: etree._Element, depth: int) -> None:
