@@ -161,7 +161,7 @@ def test_dspace_finds_the_manifest_profile_and_dim_fields(mets_zip, converted):
     import json
     from archiver.deposit.saf import dc_values
     from archiver.record import load
-    reads = dspace_reads_up_to_files(mets_zip)
+    reads = dspace_reads(mets_zip)
     record = load(converted / "CO24017" / "CO24017.json")
     expected = [("dc", e, q, lang, " ".join(v.split())) for e, q, v, lang in dc_values(record)]
     assert reads["fields"] == expected
@@ -172,56 +172,34 @@ def test_dspace_finds_the_manifest_profile_and_dim_fields(mets_zip, converted):
 
 
 def test_every_file_lands_in_the_original_bundle(mets_zip):
-    reads = dspace_reads_up_to_files(mets_zip)
+    reads = dspace_reads(mets_zip)
     names = {n for n in zipfile.ZipFile(io.BytesIO(mets_zip)).namelist() if n != "mets.xml"}
     assert list(reads["bundles"]) == ["ORIGINAL"] and set(reads["bundles"]["ORIGINAL"]) == names
 
 
-def without(*places: str):
-    """A change to mets.xml removing ADMID from "files" and/or the item "div"."""
-    def change(root):
-        if "files" in places:
-            for node in root.iterfind(".//mets:file", NS):
-                node.attrib.pop("ADMID", None)
-        if "div" in places:
-            root.find("mets:structMap/mets:div", NS).attrib.pop("ADMID", None)
-    return change
+def test_every_file_admid_names_an_amdsec_with_a_stock_crosswalk(mets_zip):
+    reads = dspace_reads(mets_zip)
+    assert set(reads["admin"]) == set(reads["bundles"]["ORIGINAL"])
+    assert all(kinds == ["PREMIS"] for kinds in reads["admin"].values()), reads["admin"]
 
 
-def rejected_for(package: bytes, expected: str) -> None:
-    try:
-        dspace_reads(package)
-    except Rejected as rejection:
-        assert expected in str(rejection), rejection  # that departure and no other
-        raise
-
-
-@pytest.mark.xfail(strict=True, raises=Rejected, reason="mets.py gives each file ADMID the IDs of its techMD "
-                                                        "and digiprovMD sections; DSpace looks each token up as an "
-                                                        "amdSec ID and rejects the package "
-                                                        "(METSManifest.crosswalkBitstream)")
-def test_every_file_admid_names_an_amdsec(mets_zip):
-    rejected_for(edited(mets_zip, without("div")), 'mets:amdSec[@ID="tech-1"]')
-
-
-@pytest.mark.xfail(strict=True, raises=Rejected, reason="mets.py writes MDTYPE PREMIS:OBJECT / PREMIS:EVENT / "
-                                                        "PREMIS:AGENT; stock DSpace has a crosswalk named PREMIS "
-                                                        "only, and none is a MetadataValidationException "
-                                                        "(METSManifest.crosswalkXmd)")
-def test_the_item_admin_metadata_has_a_stock_crosswalk(mets_zip):
-    rejected_for(edited(mets_zip, without("files")), "MDTYPE=PREMIS:OBJECT")
-
-
-@pytest.mark.xfail(strict=True, reason="the item div holds an fptr for every file, so DSpace makes the first "
-                                       "(CO24017.bib) the item's primary bitstream")
 def test_the_primary_bitstream_is_the_pdf(mets_zip):
-    assert dspace_reads_up_to_files(mets_zip)["primary"] in (None, "CO24017.pdf")
+    assert dspace_reads(mets_zip)["primary"] == "CO24017.pdf"
 
 
-def dspace_reads_up_to_files(package: bytes) -> dict:
-    """dspace_reads, with the two known departures (the xfail tests above) set aside, so that the
-    rest of what DSpace reads is checked today."""
-    return dspace_reads(edited(package, without("files", "div")))
+def test_the_dspace_reader_rejects_file_admids_that_name_no_amdsec(mets_zip):
+    def name_the_techmd(root):
+        for node in root.iterfind(".//mets:file", NS):
+            node.set("ADMID", node.get("ADMID").replace("amd-", "tech-"))
+    with pytest.raises(Rejected, match=r'mets:amdSec\[@ID="tech-1"\]'):
+        dspace_reads(edited(mets_zip, name_the_techmd))
+
+
+def test_the_dspace_reader_rejects_an_mdtype_without_a_stock_crosswalk(mets_zip):
+    def old_mdtype(root):
+        root.find(".//mets:techMD/mets:mdWrap", NS).set("MDTYPE", "PREMIS:OBJECT")
+    with pytest.raises(Rejected, match="MDTYPE=PREMIS:OBJECT"):
+        dspace_reads(edited(mets_zip, old_mdtype))
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -237,7 +215,7 @@ def dspace_reads_up_to_files(package: bytes) -> dict:
 ])
 def test_the_dspace_reader_rejects_what_dspace_rejects(mets_zip, change, reason):
     with pytest.raises(Rejected, match=reason):
-        dspace_reads_up_to_files(edited(mets_zip, change))
+        dspace_reads(edited(mets_zip, change))
 
 
 def test_a_package_without_mets_xml_is_rejected(mets_zip):

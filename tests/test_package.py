@@ -401,7 +401,7 @@ def _other_digest(root):
     (lambda r: setattr(r.find(".//premis:objectIdentifierValue", NS), "text", "gone.pdf"),
      "gone.pdf is not a mets:file"),
     (lambda r: r.find(".//premis:object", NS).set(f"{{{XSI}}}type", "premis:bitstream"), "is not xsi:type premis:file"),
-    (_rename_top_level_object, "MDTYPE=PREMIS:OBJECT must hold one premis:object"),
+    (_rename_top_level_object, "MDTYPE=PREMIS in a techMD must hold one of premis:object"),
 ])
 def test_mets_check_bites(mets_document, break_it, expected):
     from archiver.deposit.mets import validate_mets

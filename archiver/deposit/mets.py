@@ -4,9 +4,13 @@ A package is a folder: the record's files (paths kept) and `mets.xml` with
 - `metsHdr` (CREATEDATE from SOURCE_DATE_EPOCH or the record, the creating software agent);
 - a `dmdSec` holding DSpace's DIM (the same qualified Dublin Core as the SAF `dublin_core.xml`, so the
   series number survives as `dc.relation.ispartofseries`);
-- an `amdSec`: per file a `techMD` with a PREMIS object (SHA-256 fixity, size, PRONOM format
-  registry key), and `digiprovMD` with the PREMIS creation and message-digest events and the agent;
-- `fileSec` (`fileGrp USE="CONTENT"`, CHECKSUM/CHECKSUMTYPE on every file) and a `structMap`.
+- per file an `amdSec` (the file's ADMID names it, as DSpace's METS ingester looks each ADMID token
+  up as an amdSec) with a `techMD` holding a PREMIS object (SHA-256 fixity, size, PRONOM format
+  registry key) and `digiprovMD`s with the PREMIS creation and message-digest events; one more
+  `amdSec` holds the PREMIS agent the events name. Every wrapper is MDTYPE `PREMIS`, the name of
+  DSpace's stock PREMIS crosswalk (an unknown MDTYPE makes DSpace reject the package);
+- `fileSec` (`fileGrp USE="CONTENT"`, CHECKSUM/CHECKSUMTYPE on every file) and a `structMap` whose
+  item div points at every file, the PDF first: DSpace makes the first `fptr` the primary bitstream.
 
 Zipped, the folder is a `http://purl.org/net/sword/package/METSDSpaceSIP` deposit. `validate_mets`
 validates the whole document against METS 1.12 together with PREMIS 3.0 (the Library of Congress
@@ -39,8 +43,8 @@ NSMAP = {"mets": METS_NS, "premis": PREMIS_NS, "xlink": XLINK_NS, "xsi": XSI_NS,
 VENDOR = Path(__file__).resolve().parents[2] / "vendor"
 SCHEMA_FILES = {METS_NS: VENDOR / "mets-schemas" / "mets.xsd", XLINK_NS: VENDOR / "mets-schemas" / "xlink.xsd",
                 PREMIS_NS: VENDOR / "premis-schemas" / "premis.xsd"}
-# Which PREMIS element each mdWrap MDTYPE must hold.
-PREMIS_WRAPPERS = {"PREMIS:OBJECT": "object", "PREMIS:EVENT": "event", "PREMIS:AGENT": "agent"}
+# Which PREMIS elements an MDTYPE="PREMIS" wrapper may hold, by the section it is in.
+PREMIS_WRAPPERS = {"techMD": ("object",), "digiprovMD": ("event", "agent")}
 PACKAGE_NAMESPACE = uuid.UUID("8d1f6a52-3c1e-5b8e-9a57-1f0c0b6f2a11")
 AGENT_NAME = f"archiver {__version__}"
 PUID_PATTERN = r"(x-)?fmt/\d+"
@@ -92,14 +96,14 @@ def build_mets(folder: RecordFolder) -> bytes:
         _sub(dim, f"{{{DIM_NS}}}field", " ".join(value.split()), mdschema="dc", element=element,
              qualifier=qualifier, lang=language)
 
-    amd = _sub(root, _m("amdSec"), ID="amd-1")
     files = []
     for index, name in enumerate(folder.files, start=1):
         data = folder.read(name)
         fmt = identify(name, data)
         sha256 = digests(folder.path / name)["sha256"]
         files.append((index, name, fmt, sha256, len(data)))
-        xml = _wrap(amd, "techMD", f"tech-{index}", "PREMIS:OBJECT")
+        amd = _sub(root, _m("amdSec"), ID=f"amd-{index}")
+        xml = _wrap(amd, "techMD", f"tech-{index}", "PREMIS")
         obj = _sub(xml, _p("object"), qualified={f"{{{XSI_NS}}}type": "premis:file"}, version="3.0")
         _identifier(obj, "object", "local", name)
         chars = _sub(obj, _p("objectCharacteristics"))
@@ -120,13 +124,11 @@ def build_mets(folder: RecordFolder) -> bytes:
             _sub(registry, _p("formatRegistryKey"), fmt.puid)
             _sub(registry, _p("formatRegistryRole"), "specification")
         _sub(obj, _p("originalName"), name)
-    event_number = 0
-    for index, name, _fmt, _sha, _size in files:
-        for event_type, detail, outcome in (
+        for number, (event_type, detail, outcome) in enumerate((
                 ("creation", f"{name} written by archiver convert for record {record.identifier}", "success"),
-                ("message digest calculation", "SHA-256 computed when the package was built", "success")):
-            event_number += 1
-            xml = _wrap(amd, "digiprovMD", f"event-{event_number}", "PREMIS:EVENT")
+                ("message digest calculation", "SHA-256 computed when the package was built", "success")),
+                start=2 * index - 1):
+            xml = _wrap(amd, "digiprovMD", f"event-{number}", "PREMIS")
             event = _sub(xml, _p("event"), version="3.0")
             event_id = uuid.uuid5(PACKAGE_NAMESPACE, f"{record.identifier}/{name}/{event_type}")
             _identifier(event, "event", "UUID", str(event_id))
@@ -141,7 +143,7 @@ def build_mets(folder: RecordFolder) -> bytes:
             link = _sub(event, _p("linkingObjectIdentifier"))
             _sub(link, _p("linkingObjectIdentifierType"), "local")
             _sub(link, _p("linkingObjectIdentifierValue"), name)
-    xml = _wrap(amd, "digiprovMD", "agent-1", "PREMIS:AGENT")
+    xml = _wrap(_sub(root, _m("amdSec"), ID="amd-agent"), "digiprovMD", "agent-1", "PREMIS")
     premis_agent = _sub(xml, _p("agent"), version="3.0")
     _identifier(premis_agent, "agent", "local", AGENT_NAME)
     _sub(premis_agent, _p("agentName"), AGENT_NAME)
@@ -149,15 +151,14 @@ def build_mets(folder: RecordFolder) -> bytes:
 
     group = _sub(_sub(root, _m("fileSec")), _m("fileGrp"), USE="CONTENT")
     for index, name, fmt, sha256, size in files:
-        events = f"event-{2 * index - 1} event-{2 * index} agent-1"
         node = _sub(group, _m("file"), ID=f"file-{index}", MIMETYPE=fmt.mimetype, SIZE=str(size),
-                    CHECKSUM=sha256, CHECKSUMTYPE="SHA-256", ADMID=f"tech-{index} {events}")
+                    CHECKSUM=sha256, CHECKSUMTYPE="SHA-256", ADMID=f"amd-{index}")
         _sub(node, _m("FLocat"), qualified={f"{{{XLINK_NS}}}type": "simple", f"{{{XLINK_NS}}}href": name},
              LOCTYPE="URL")
     struct = _sub(root, _m("structMap"), ID="struct-1", TYPE="LOGICAL", LABEL="DSpace Object")
-    div = _sub(struct, _m("div"), TYPE="DSpace Object Contents", DMDID="dmd-1", ADMID="amd-1",
-               LABEL=record.title)
-    for index, *_ in files:
+    div = _sub(struct, _m("div"), TYPE="DSpace Object Contents", DMDID="dmd-1", LABEL=record.title)
+    primary = f"{record.identifier}.pdf"
+    for index, *_ in sorted(files, key=lambda file: file[1] != primary):
         _sub(div, _m("fptr"), FILEID=f"file-{index}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -211,13 +212,14 @@ def premis_rules(root, source: str) -> list[Problem]:
         problems.append(Problem(message, source=source, line=node.sourceline))
 
     # Lax wildcard validation skips elements the schema does not declare, so a misspelt top-level
-    # PREMIS element would pass unseen: each wrapper must hold exactly the element it announces.
-    for wrap in root.iterfind(".//mets:mdWrap", ns):
-        wanted = PREMIS_WRAPPERS.get(wrap.get("MDTYPE", ""))
-        if wanted:
-            held = [child.tag for child in wrap.iterfind("mets:xmlData/*", ns)]
-            if held != [_p(wanted)]:
-                problem(f"mdWrap MDTYPE={wrap.get('MDTYPE')} must hold one premis:{wanted}", wrap)
+    # PREMIS element would pass unseen: each wrapper must hold exactly one element its section takes.
+    for wrap in root.iterfind(".//mets:mdWrap[@MDTYPE='PREMIS']", ns):
+        section = wrap.getparent().tag.rsplit("}", 1)[-1]
+        wanted = PREMIS_WRAPPERS.get(section, ())
+        held = [child.tag for child in wrap.iterfind("mets:xmlData/*", ns)]
+        if len(held) != 1 or held[0] not in {_p(name) for name in wanted}:
+            problem(f"mdWrap MDTYPE=PREMIS in a {section} must hold one of premis:{', premis:'.join(wanted) or '-'}",
+                    wrap)
     checksums = {}
     for node in root.iterfind(".//mets:file", ns):
         location = node.find("mets:FLocat", ns)
