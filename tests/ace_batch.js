@@ -58,7 +58,8 @@ async function main() {
       results[book] = { outcome: 'error', violations: [], error: String(err && err.message ? err.message : err) };
     }
   }
-  if (launching) await runner.close();
+  // A browser that never started has nothing to close; each book's verdict then carries the reason.
+  if (launching && await launching.then(() => true, () => false)) await runner.close();
   fs.writeFileSync(out, JSON.stringify(results, null, 1));
 }
 

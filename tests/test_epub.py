@@ -279,7 +279,9 @@ def ace(checked_books, tmp_path_factory) -> dict[str, dict]:
     work = tmp_path_factory.mktemp("ace")
     report = work / "verdicts.json"
     paths = [str(checked_books[name]) for name in [*GOOD_BOOKS, *ACE_BROKEN]]
-    env = {**os.environ, "NODE_PATH": str(ACE_MODULES), "PUPPETEER_EXECUTABLE_PATH": chromium}
+    # Ace gives Chromium 5 s to start by default: too little on a loaded machine (CI shares its cores).
+    env = {**os.environ, "NODE_PATH": str(ACE_MODULES), "PUPPETEER_EXECUTABLE_PATH": chromium,
+           "ACE_TIMEOUT_INITIAL": "120000"}
     run = subprocess.run(["node", str(Path(__file__).parent / "ace_batch.js"), str(report), str(work), *paths],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=900, env=env)
     if run.returncode != 0 or not report.is_file():
