@@ -28,6 +28,7 @@ from archiver.record import Paragraph as ParagraphNode, Table as TableNode
 from archiver.style import load_style
 from archiver.writers import FORMATS, RenderContext
 from archiver.writers import pdf as pdf_writer
+from archiver.writers.pdf import fonts as pdf_fonts, pdfa as pdf_pdfa, story as pdf_story
 
 from values import node_types
 
@@ -135,7 +136,7 @@ def test_pdfa_check_bites_on_a_non_embedded_font(records, tmp_path):
     canvas.save()
     record = records["CO23081"]
     path = tmp_path / "helvetica.pdf"
-    path.write_bytes(pdf_writer._to_pdfa(buffer.getvalue(), record, _context(record, "default")))
+    path.write_bytes(pdf_pdfa.to_pdfa(buffer.getvalue(), record, _context(record, "default")))
     report = pikepdf.pdfa.validate_written(path, "3b")
     assert report.verdict != "pass"
     assert any(finding.rule.startswith("ISO_19005_3:6.2.11.4") for finding in report.findings), report.findings
@@ -185,7 +186,7 @@ def test_trailing_advance_widths_are_in_font_units():
     from reportlab.pdfbase.ttfonts import TTFont
     face = TTFont("probe-mono", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf").face
     assert any(advance != 1233 for advance, _ in face.hmetrics[4:])  # the bug is still in reportlab
-    pdf_writer._fix_trailing_advances(face)
+    pdf_fonts.fix_trailing_advances(face)
     assert {advance for advance, _ in face.hmetrics[4:]} == {1233}  # DejaVu Sans Mono: 1233/2048 em
 
 
@@ -423,7 +424,7 @@ def test_a_paragraph_keeps_its_lines_only_for_the_width_they_were_broken_for():
     def fresh(width):
         return PlainParagraph(text, style).wrap(width, 1000)
 
-    paragraph = pdf_writer.Paragraph(text, style)
+    paragraph = pdf_story.Paragraph(text, style)
     for width in (300, 300, 150, 300):
         assert paragraph.wrap(width, 1000) == fresh(width)
         assert len(paragraph.blPara.lines) == round(fresh(width)[1] / style.leading)
