@@ -36,11 +36,11 @@ def main() -> None:
         pdf.render(record, context)
         start = time.process_time()
         for _ in range(args.repeat):
-            raw = pdf.layout(record, style, pdf.look_of(style), dict(assets), [])
+            raw, tags = pdf.layout(record, style, pdf.look_of(style), dict(assets), [])
         layout = (time.process_time() - start) / args.repeat * 1000
         start = time.process_time()
         for _ in range(args.repeat):
-            pdf.to_pdfa(raw, record, context)
+            pdf.to_pdfa(raw, record, context, tags)
         pdfa = (time.process_time() - start) / args.repeat * 1000
         start = time.process_time()
         for _ in range(args.repeat):

@@ -18,21 +18,22 @@ from ...style import Style
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 
 
-def _utf16_to_unicode_cmap(fontname: str, subset: list[int]) -> str:
-    """reportlab's ToUnicode CMap, with code points above U+FFFF written as UTF-16BE surrogate pairs.
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
+    surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
+    common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
+    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7)."""
+    entries = [f"<{index:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>"
+               for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(entries)} beginbfchar", *entries,
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
 
-    reportlab writes them as bare 5-digit hex, so an emoji or a CJK Extension B character (common in
-    Chinese and Japanese names) extracts as a wrong character."""
-    cmap = _reportlab_to_unicode_cmap(fontname, subset)
-    for index, code in enumerate(subset):
-        if code > 0xFFFF:
-            pair = chr(code).encode("utf-16-be").hex().upper()
-            cmap = cmap.replace(f"<{index:02X}> <{code:04X}>", f"<{index:02X}> <{pair}>")
-    return cmap
 
-
-_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
-ttfonts.makeToUnicodeCMap = _utf16_to_unicode_cmap
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The PDF's page furniture: the masthead band and logo of the first page, the running header of the
-others, the rules, and the footer with "page X of Y" (drawn once the page count is known).
+others, the rules, and the footer with "page X of Y" (drawn once the page count is known). All of it is
+marked as artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the story, not the furniture.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reportlab.platypus import BaseDocTemplate
 from ...record import Record, long_date
 from ...style import Style
 from .look import Look
+from .tags import MARKER, Tagger
 
 
 def _fill(template: str, record: Record) -> str:
@@ -29,13 +31,25 @@ def _fill(template: str, record: Record) -> str:
     return " ".join(filled.split())
 
 
-def numbered_canvas(furniture: "Furniture") -> type[Canvas]:
+def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
     class NumberedCanvas(Canvas):
-        """Holds every page until the end, so the footer can say "page X of Y" in one pass."""
+        """Holds every page until the end, so the footer can say "page X of Y" in one pass; carries the
+        document's `Tagger` for the flowables, and tells it of each link annotation as it is added."""
 
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
+            self.tags = tags
+            self.setNamedCB(MARKER, tags.marker)
+
+        def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+            result = super().linkRect(contents, destination, *args, **kwargs)
+            self.tags.annotation(self, "#" + destination)
+            return result
+
+        def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            super().linkURL(url, *args, **kwargs)
+            self.tags.annotation(self, url)
 
         def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._pages.append(dict(self.__dict__))
@@ -97,57 +111,60 @@ class Furniture:
         top, right, bottom, left = self.look.margins
         band = 24 * mm
         c = self.look.colours
-        canvas.saveState()
-        canvas.setFillColor(c["primary"])
-        canvas.rect(0, height - band, width, band, stroke=0, fill=1)
-        canvas.setFillColor(c["accent"])
-        canvas.rect(0, height - band - 1.2 * mm, width, 1.2 * mm, stroke=0, fill=1)
-        logo = band - 8 * mm
-        self.logo(canvas, left, height - band + 4 * mm, logo)
-        canvas.setFillColor(c["background"])
-        masthead = _fill(self.style.data.get("masthead", "{series}"), self.record)
-        self._text(canvas, left + logo + 5 * mm, height - band / 2 - 2.5 * mm, masthead.upper(),
-                   self.fonts.heading_bold, 17)
-        series = self.record.series
-        line1 = f"No. {series.number}" if series and series.number else self.record.identifier
-        if series and series.name.casefold() not in masthead.casefold():
-            line1 = f"{series.name} · {line1}"
-        self._text(canvas, width - right, height - band / 2 + 1 * mm, line1, self.fonts.heading_bold, 10, "right")
-        self._text(canvas, width - right, height - band / 2 - 4.5 * mm, long_date(self.record.published),
-                   self.fonts.heading, 9.5, "right")
-        canvas.restoreState()
+        with canvas.tags.artifact(canvas, "Header"):
+            canvas.saveState()
+            canvas.setFillColor(c["primary"])
+            canvas.rect(0, height - band, width, band, stroke=0, fill=1)
+            canvas.setFillColor(c["accent"])
+            canvas.rect(0, height - band - 1.2 * mm, width, 1.2 * mm, stroke=0, fill=1)
+            logo = band - 8 * mm
+            self.logo(canvas, left, height - band + 4 * mm, logo)
+            canvas.setFillColor(c["background"])
+            masthead = _fill(self.style.data.get("masthead", "{series}"), self.record)
+            self._text(canvas, left + logo + 5 * mm, height - band / 2 - 2.5 * mm, masthead.upper(),
+                       self.fonts.heading_bold, 17)
+            series = self.record.series
+            line1 = f"No. {series.number}" if series and series.number else self.record.identifier
+            if series and series.name.casefold() not in masthead.casefold():
+                line1 = f"{series.name} · {line1}"
+            self._text(canvas, width - right, height - band / 2 + 1 * mm, line1, self.fonts.heading_bold, 10, "right")
+            self._text(canvas, width - right, height - band / 2 - 4.5 * mm, long_date(self.record.published),
+                       self.fonts.heading, 9.5, "right")
+            canvas.restoreState()
 
     def later_page(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         width, height = self.look.pagesize
         top, right, bottom, left = self.look.margins
         c = self.look.colours
-        canvas.saveState()
         y = height - top + 6 * mm
-        canvas.setFillColor(c["primary"])
-        header = _fill(self.style.data.get("header", "{series}"), self.record)
-        self._text(canvas, left, y, header, self.fonts.heading_bold, 8)
-        canvas.setFillColor(c["muted"])
-        self._text(canvas, width - right, y, _shorten(self.record.title, 70), self.fonts.heading, 8, "right")
-        canvas.setStrokeColor(c["rule"])
-        canvas.setLineWidth(0.5)
-        canvas.line(left, y - 2 * mm, width - right, y - 2 * mm)
-        canvas.restoreState()
+        with canvas.tags.artifact(canvas, "Header"):
+            canvas.saveState()
+            canvas.setFillColor(c["primary"])
+            header = _fill(self.style.data.get("header", "{series}"), self.record)
+            self._text(canvas, left, y, header, self.fonts.heading_bold, 8)
+            canvas.setFillColor(c["muted"])
+            self._text(canvas, width - right, y, _shorten(self.record.title, 70), self.fonts.heading, 8, "right")
+            canvas.setStrokeColor(c["rule"])
+            canvas.setLineWidth(0.5)
+            canvas.line(left, y - 2 * mm, width - right, y - 2 * mm)
+            canvas.restoreState()
 
     def footer(self, canvas: Canvas, total: int) -> None:
         width, height = self.look.pagesize
         top, right, bottom, left = self.look.margins
         c = self.look.colours
         y = bottom - 10 * mm
-        canvas.saveState()
-        canvas.setStrokeColor(c["rule"])
-        canvas.setLineWidth(0.5)
-        canvas.line(left, y + 4 * mm, width - right, y + 4 * mm)
-        canvas.setFillColor(c["muted"])
-        self._text(canvas, left, y, _fill(self.style.data.get("footer", "{identifier}"), self.record),
-                   self.fonts.heading, 8)
-        self._text(canvas, width - right, y, f"Page {canvas.getPageNumber()} of {total}",
-                   self.fonts.heading, 8, "right")
-        canvas.restoreState()
+        with canvas.tags.artifact(canvas, "Footer"):
+            canvas.saveState()
+            canvas.setStrokeColor(c["rule"])
+            canvas.setLineWidth(0.5)
+            canvas.line(left, y + 4 * mm, width - right, y + 4 * mm)
+            canvas.setFillColor(c["muted"])
+            self._text(canvas, left, y, _fill(self.style.data.get("footer", "{identifier}"), self.record),
+                       self.fonts.heading, 8)
+            self._text(canvas, width - right, y, f"Page {canvas.getPageNumber()} of {total}",
+                       self.fonts.heading, 8, "right")
+            canvas.restoreState()
 
 
 def _shorten(text: str, length: int) -> str:

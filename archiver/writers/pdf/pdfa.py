@@ -1,5 +1,6 @@
-"""The archival envelope of the PDF: ISO 19005-3 (PDF/A-3, conformance level B) with an sRGB
-OutputIntent (6.2.3), XMP metadata in the dc/xmp/xmpRights/pdf/pdfaid schemas (6.6), the Info
+"""The archival envelope of the PDF: ISO 19005-3 (PDF/A-3, conformance level A: tagged, as `tags` makes
+it) and ISO 14289-1 (PDF/UA-1) with an sRGB OutputIntent (6.2.3), XMP metadata in the
+dc/xmp/xmpRights/pdf/pdfaid/pdfuaid schemas (6.6; PDF/UA 5), the structure tree (`tags.write`), the Info
 dictionary, and the record JSON, the CSL-JSON and the JATS XML embedded as associated files (6.8, `/AF`
 with `/AFRelationship`).
 
@@ -19,6 +20,8 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from ...citation import to_csl
 from ...record import Record
+from . import tags
+from .tags import Tagger
 
 SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
 PRODUCER = "archiver (reportlab + pikepdf)"
@@ -63,7 +66,7 @@ def _rights_text(record: Record) -> str:
     return "© " + " ".join(str(part) for part in (rights.year, rights.holder) if part)
 
 
-def to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
+def to_pdfa(raw: bytes, record: Record, context: Any, tagger: Tagger) -> bytes:
     import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
@@ -76,6 +79,7 @@ def to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
                 del page.obj["/Trans"]
             for annot in page.obj.get("/Annots", []):
                 annot.F = 4  # print flag: PDF/A wants every annotation printable
+            _end_clear_of_eol(page.obj.Contents)
         icc = pikepdf.Stream(pdf, b"")
         icc.write(_srgb_profile_deflated(), filter=Name.FlateDecode)
         icc.N = 3
@@ -93,6 +97,7 @@ def to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
             pdf.attachments[filename] = spec
             specs.append(spec.obj)
         pdf.Root.AF = Array(specs)
+        tags.write(pdf, tagger)
 
         subjects = [*(record.subjects or []), *(record.coverage or [])]
         info = pdf.docinfo
@@ -122,13 +127,25 @@ def to_pdfa(raw: bytes, record: Record, context: Any) -> bytes:
         return out.getvalue()
 
 
+def _end_clear_of_eol(stream: Any) -> None:
+    """A page's compressed content whose last byte is a CR reads, before `endstream`, as a CR LF
+    end-of-line to some checkers (page-validation's stream-length rule), which then count one byte
+    short: a trailing newline in the content (white space to PDF) gives it another last byte."""
+    from pikepdf import Name
+
+    while stream.read_raw_bytes().endswith(b"\r"):
+        stream.write(zlib.compress(stream.read_bytes() + b"\n"), filter=Name.FlateDecode)
+
+
 @functools.cache
 def _srgb_profile_deflated() -> bytes:
     return zlib.compress(SRGB_PROFILE.read_bytes())
 
 
 def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> bytes:
-    """The XMP packet: Dublin Core, XMP basic, XMP rights, Adobe PDF and PDF/A identification."""
+    """The XMP packet: Dublin Core, XMP basic, XMP rights, Adobe PDF, PDF/A and PDF/UA identification,
+    and the PDF/A extension schema that PDF/A-3 (6.6.2.3) asks for the pdfuaid namespace it does not
+    predefine."""
     def esc(text: str) -> str:
         return _xml_escape(text, {'"': "&quot;"})
 
@@ -170,7 +187,8 @@ def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> by
         f"<pdf:Producer>{PRODUCER}</pdf:Producer>",
         f"<pdf:Keywords>{esc('; '.join(subjects))}</pdf:Keywords>",
         "<pdfaid:part>3</pdfaid:part>",
-        "<pdfaid:conformance>B</pdfaid:conformance>",
+        "<pdfaid:conformance>A</pdfaid:conformance>",
+        "<pdfuaid:part>1</pdfuaid:part>",
     ]
     body = "\n   ".join(fields)
     packet = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
@@ -181,8 +199,25 @@ def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> by
     xmlns:xmp="http://ns.adobe.com/xap/1.0/"
     xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/"
     xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">
+    xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
+    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">
    {body}
+  </rdf:Description>
+  <rdf:Description rdf:about=""
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+   <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+    <pdfaSchema:schema>PDF/UA identification</pdfaSchema:schema>
+    <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
+    <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+    <pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+     <pdfaProperty:name>part</pdfaProperty:name>
+     <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+     <pdfaProperty:category>internal</pdfaProperty:category>
+     <pdfaProperty:description>The part of ISO 14289 the file conforms to</pdfaProperty:description>
+    </rdf:li></rdf:Seq></pdfaSchema:property>
+   </rdf:li></rdf:Bag></pdfaExtension:schemas>
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
