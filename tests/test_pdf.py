@@ -801,3 +801,40 @@ def test_a_hostile_image_file_is_placed_or_refused_never_a_crash(variant, flips,
         return
     assert width > 0 and height > 0
     placed(100.0, 100.0 * height / width)
+
+
+# Content too large for a page -------------------------------------------------------------------
+
+def _with_blocks(blocks):
+    from archiver.record import validate
+    data = json.loads((RECORDS / "CO24102.json").read_text(encoding="utf-8"))
+    data["body"] = {"blocks": blocks}
+    return validate(data)
+
+
+def _nested(kind: str, depth: int) -> dict:
+    node = {"type": "paragraph", "content": ["the innermost paragraph"]}
+    for _ in range(depth):
+        node = {"type": "list", "ordered": False, "items": [[node]]} if kind == "list" else \
+            {"type": "quote", "blocks": [node]}
+    return node
+
+
+@pytest.mark.parametrize("name,blocks", [
+    ("10,000 columns", [{"type": "table", "id": "t1", "rows": [[[f"c{i}"] for i in range(10000)]]}]),
+    ("a cell taller than a page", [{"type": "table", "id": "t1", "head": [[["Head"]]],
+                                    "rows": [[["word " * 20000]]]}]),
+    ("lists nested 60 deep", [_nested("list", 60)]),
+    ("quotes nested 40 deep", [_nested("quote", 40)]),
+    ("a heading taller than a page", [{"type": "section", "title": ["word " * 3000],
+                                       "blocks": [{"type": "paragraph", "content": ["x"]}]}]),
+])
+def test_content_too_large_for_a_page_is_split_or_shrunk(name, blocks, tmp_path):
+    # Each of these ended in reportlab's LayoutError or "negative availWidth" (exit 1, "a bug").
+    record = _with_blocks(blocks)
+    path = tmp_path / "large.pdf"
+    path.write_bytes(pdf_writer.render(record, _context(record, "rsis")))
+    text = _squash(_text(path))
+    assert "the innermost paragraph" in text if "nested" in name else "word word" in text or "c9999" in text
+    if name == "10,000 columns":
+        assert "Table 1. (columns 9991–10000 of 10000)" in text or "of 10000)" in text

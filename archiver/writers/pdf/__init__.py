@@ -102,7 +102,7 @@ def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes],
     if missing:
         warnings.append(ArchiverWarning(
             "W010", f"no font of the brand can draw {', '.join(f'U+{ord(c):04X}' for c in sorted(missing))}; "
-            "the PDF leaves them blank (give the brand a font that has them)"))
+            "the PDF draws a box for each, its text kept as ActualText (give the brand a font that has them)"))
     return buffer.getvalue(), tags
 
 

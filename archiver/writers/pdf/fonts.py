@@ -6,6 +6,7 @@ reportlab embeds (ISO 19005-3 6.2.11: ToUnicode maps of astral characters, trail
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from ...style import Style
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
+#: what is drawn, in the last-resort font, for each character no font of the brand has
+MISSING = "\u25a1"
 
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
@@ -51,25 +54,38 @@ class Fonts:
     #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
 
-    def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str]]:
+    def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
         """Split text into (run, font) so that every character is set in a font that has its glyph
-        (reportlab has no per-glyph fallback). A character no font has stays in `font` (drawn blank)
-        and is added to `missing`."""
+        (reportlab has no per-glyph fallback). A run of characters no font has comes with the font
+        None, for the caller to draw as MISSING (a .notdef glyph breaks PDF/A-3a 6.2.11.8) and its
+        characters are added to `missing`; white space no font has becomes a space, and U+FEFF and
+        invisible format characters no font has are left out (they have no glyph to draw, and
+        PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
         covered = self.covered.get(font, self.covered[self.body])
-        if all(ord(char) in covered or char.isspace() for char in set(text)):
+        if "\ufeff" not in text and all(ord(char) in covered or char == " " for char in set(text)):
             return [(text, font)] if text else []  # the common case: one font draws it all
-        runs: list[tuple[str, str]] = []
+        runs: list[tuple[str, str | None]] = []
         for char in text:
-            chosen = font
-            if ord(char) not in covered and not char.isspace():
-                chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), font)
-                if chosen == font:
+            chosen: str | None = font
+            if char == "\ufeff":
+                continue
+            if ord(char) not in covered and char != " ":
+                chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), None)
+                if chosen is None and char.isspace():
+                    char, chosen = " ", font
+                elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
+                    continue
+                elif chosen is None:
                     missing.add(char)
             if runs and runs[-1][1] == chosen:
                 runs[-1] = (runs[-1][0] + char, chosen)
             else:
                 runs.append((char, chosen))
         return runs
+
+    @property
+    def last_resort(self) -> str:
+        return self.fallbacks[-1][0]
 
 
 def font_files(style: Style) -> tuple[tuple[str, str], ...]:

@@ -3,7 +3,8 @@
 reportlab has no per-glyph font fallback, so every character the run's font cannot draw (CJK, for one)
 is wrapped in the font that can. Links and runs of text in a script of another language than the
 record's are wrapped in tagging markers (`tags.Tagger.inline`), so the structure tree holds them as
-`Link` elements (with their annotations) and `Span` elements with their `/Lang` (ISO 14289-1 7.2).
+`Link` elements (with their annotations) and `Span` elements with their `/Lang` (ISO 14289-1 7.2);
+characters no font has are drawn as boxes inside a `Span` whose `/ActualText` is the text (7.2, 7.21).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, Iterable
 from xml.sax.saxutils import escape as _xml_escape
 
 from ...record import Code, Link, NoteRef, Styled, plain_text
+from .fonts import MISSING
 from .look import Look
 from .tags import Tagger
 
@@ -52,8 +54,15 @@ class Markup:
         self.colour = look.colours["accent"].hexval()
 
     def _fonts(self, text: str, font: str) -> str:
-        return "".join(_xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>'
-                       for run, run_font in self.look.fonts.runs(text, font, self.missing))
+        out = []
+        for run, run_font in self.look.fonts.runs(text, font, self.missing):
+            if run_font is None:
+                # Glyphs no font has: a box for each, and the text itself for a screen reader or a copy.
+                opening, closing = self.tags.inline("Span", ActualText=run)
+                out.append(f'{opening}<font name="{self.look.fonts.last_resort}">{MISSING * len(run)}</font>{closing}')
+            else:
+                out.append(_xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>')
+        return "".join(out)
 
     def text(self, text: str, font: str) -> str:
         """Plain text, each run in a font that draws it, each run of another language in a Span."""
@@ -91,7 +100,7 @@ class Markup:
                 out.append(f'<font name="{mono}">{self.text(node.text, mono)}</font>')
             elif isinstance(node, NoteRef):
                 label = self.note_labels.get(node.note, "?")
-                out.append(f"<super>{self.link('#note-' + node.note, _xml_escape(label), f'Note {label}')}</super>")
+                out.append(f"<super>{self.link('#note-' + node.note, self.text(label, font), f'Note {label}')}</super>")
         return "".join(out)
 
     def linkify(self, text: str, font: str) -> str:
@@ -101,7 +110,7 @@ class Markup:
         for match in _URL.finditer(text):
             out.append(self.text(text[position:match.start()], font))
             url = match.group(0)
-            out.append(self.link(url, _xml_escape(url), url))
+            out.append(self.link(url, self.text(url, font), url))
             position = match.end()
         out.append(self.text(text[position:], font))
         return "".join(out)

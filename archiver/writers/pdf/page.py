@@ -16,6 +16,7 @@ from reportlab.platypus import BaseDocTemplate
 
 from ...record import Record, long_date
 from ...style import Style
+from .fonts import MISSING
 from .look import Look
 from .tags import MARKER, Tagger
 
@@ -79,7 +80,8 @@ class Furniture:
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
         """Draw one line of text with the same per-glyph font fallback as the body."""
-        runs = self.fonts.runs(text, font, self.missing)
+        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
+                for run, run_font in self.fonts.runs(text, font, self.missing)]
         width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
         if align == "right":
             x -= width

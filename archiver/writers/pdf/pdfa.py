@@ -79,7 +79,6 @@ def to_pdfa(raw: bytes, record: Record, context: Any, tagger: Tagger) -> bytes:
                 del page.obj["/Trans"]
             for annot in page.obj.get("/Annots", []):
                 annot.F = 4  # print flag: PDF/A wants every annotation printable
-            _end_clear_of_eol(page.obj.Contents)
         icc = pikepdf.Stream(pdf, b"")
         icc.write(_srgb_profile_deflated(), filter=Name.FlateDecode)
         icc.N = 3
@@ -98,6 +97,7 @@ def to_pdfa(raw: bytes, record: Record, context: Any, tagger: Tagger) -> bytes:
             specs.append(spec.obj)
         pdf.Root.AF = Array(specs)
         tags.write(pdf, tagger)
+        _end_clear_of_eol(pdf)
 
         subjects = [*(record.subjects or []), *(record.coverage or [])]
         info = pdf.docinfo
@@ -127,14 +127,22 @@ def to_pdfa(raw: bytes, record: Record, context: Any, tagger: Tagger) -> bytes:
         return out.getvalue()
 
 
-def _end_clear_of_eol(stream: Any) -> None:
-    """A page's compressed content whose last byte is a CR reads, before `endstream`, as a CR LF
-    end-of-line to some checkers (page-validation's stream-length rule), which then count one byte
-    short: a trailing newline in the content (white space to PDF) gives it another last byte."""
-    from pikepdf import Name
+def _end_clear_of_eol(pdf: Any) -> None:
+    """A stream whose data ends in a CR reads, before `endstream`, as ending in a CR LF end-of-line to
+    checkers of ISO 19005-3 6.1.7.1 (page-validation's stream-length rule), which then count one byte
+    short. Such a Flate stream (its last bytes are the Adler-32 of its content, so compressing again
+    never changes them; about one stream in 256) is written as hex on top, which ends in '>'."""
+    from pikepdf import Array, Name, Stream
 
-    while stream.read_raw_bytes().endswith(b"\r"):
-        stream.write(zlib.compress(stream.read_bytes() + b"\n"), filter=Name.FlateDecode)
+    for obj in pdf.objects:
+        filters = obj.get("/Filter") if isinstance(obj, Stream) else None
+        if filters is None or not obj.read_raw_bytes().endswith(b"\r"):
+            continue
+        if filters == Name.FlateDecode or (isinstance(filters, Array) and list(filters) == [Name.FlateDecode]):
+            parms = obj.get("/DecodeParms")
+            obj.write(obj.read_raw_bytes().hex().encode("ascii") + b">",
+                      filter=Array([Name.ASCIIHexDecode, Name.FlateDecode]),
+                      decode_parms=None if parms is None else Array([None, parms]))
 
 
 @functools.cache

@@ -35,13 +35,7 @@ MIN_COLUMN = 40.0
 
 
 class Grid(Table):
-    """A reportlab table in the brand's cell font (its default is the non-embedded Helvetica), whose
-    backgrounds and rules are artifacts and whose rows split across pages when taller than one."""
-
-    def __init__(self, look: Look, data: list[list[Any]], widths: list[float], commands: list[tuple],
-                 **kwargs: Any):
-        super().__init__(data, colWidths=widths, splitInRow=1, **kwargs)
-        self.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), look.fonts.body), *commands]))
+    """A reportlab table whose backgrounds and rules are artifacts."""
 
     def _drawBkgrnd(self) -> None:  # noqa: N802 - reportlab's name
         with self.canv.tags.artifact(self.canv):
@@ -50,6 +44,14 @@ class Grid(Table):
     def _drawLines(self) -> None:  # noqa: N802 - reportlab's name
         with self.canv.tags.artifact(self.canv):
             super()._drawLines()
+
+
+def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[tuple], **kwargs: Any) -> Grid:
+    """A table in the brand's cell font (reportlab's default is the non-embedded Helvetica), whose rows
+    split across pages when taller than one."""
+    table = Grid(data, colWidths=widths, splitInRow=1, **kwargs)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), look.fonts.body), *commands]))
+    return table
 
 
 # Flowables ------------------------------------------------------------------------------------------
@@ -108,7 +110,10 @@ class Heading(Paragraph):
         # A heading moves to the next frame whole, so it is one outline entry, unless no page holds it.
         if available_height < self.page_height:
             return []
-        return super().split(available_width, available_height)
+        # Taller than a page: split as a plain paragraph (its outline entry is lost, the text kept).
+        plain = Paragraph(self.text, self.style)
+        plain.struct = self.struct
+        return plain.split(available_width, available_height)
 
     def draw(self) -> None:
         self.canv.bookmarkPage(self.outline_key)
@@ -179,6 +184,8 @@ class Story:
         self.outline_level = -1
         #: how far nested lists and quotes have indented the column
         self.indent = 0.0
+        #: how many quotes (one-cell tables) the blocks being built are inside
+        self.in_cell = 0
 
     @contextmanager
     def inside(self, role: str, pointer: str | None = None, **attributes: Any) -> Iterator[Element]:
@@ -256,7 +263,7 @@ class Story:
             inner = [self.tagged("SYNOPSIS", "label", "H2"),
                      self.tagged(f"<i>{self.markup.text(text, st.fontName)}</i>", st)]
         pad = self.s["body"].fontSize
-        return Grid(self.look, [[inner]], [self.width - self.indent], [
+        return grid(self.look, [[inner]], [self.width - self.indent], [
             ("BACKGROUND", (0, 0), (-1, -1), self.look.colours["tint"]),
             ("LINEBEFORE", (0, 0), (0, -1), 3, self.look.colours["primary"]),
             ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -279,7 +286,7 @@ class Story:
             elif isinstance(block, Quote):
                 out += [self.quote(block, here), Spacer(1, self.s["body"].spaceAfter)]
             elif isinstance(block, Figure):
-                out.append(self.figure(block, here))
+                out.extend(self.figure(block, here))
             elif isinstance(block, TableNode):
                 out.extend(self.table(block, here))
         return out
@@ -308,20 +315,27 @@ class Story:
             return TaggedList(items, labels, bulletType="1", bulletFormat="%s.", **options)
         return TaggedList(items, labels, bulletType="bullet", start="•", **options)
 
+    def together(self, parts: list[Flowable]) -> list[Flowable]:
+        """`parts` kept on one page, except inside a quote's cell: a cell split across pages cannot
+        split a KeepTogether (reportlab gives it no canvas there)."""
+        return parts if self.in_cell else [KeepTogether(parts)]
+
     def quote(self, block: Quote, pointer: str) -> Flowable:
+        self.in_cell += 1
         with self.inside("BlockQuote", pointer):
             parts = self.blocks(block.blocks, 9, pointer + "/blocks", "quote")
             if block.attribution:
                 st = self.s["attribution"]
                 parts.append(self.tagged("— " + self.markup.inlines(block.attribution, st.fontName), st,
                                          pointer=pointer + "/attribution"))
-        return Grid(self.look, [[parts]], [self.width - self.indent], [
+        self.in_cell -= 1
+        return grid(self.look, [[parts]], [self.width - self.indent], [
             ("LINEBEFORE", (0, 0), (0, -1), 1.5, self.look.colours["accent"]),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 2),
         ])
 
-    def figure(self, figure: Figure, pointer: str) -> Flowable:
+    def figure(self, figure: Figure, pointer: str) -> list[Flowable]:
         self.figures += 1
         parts: list[Flowable] = []
         data = self.assets.get(figure.image) if figure.image else None
@@ -344,7 +358,7 @@ class Story:
                 parts.append(self.plain(f"Credit: {credit}", "credit", links=True))
             else:
                 parts.append(Spacer(1, self.s["credit"].spaceAfter))
-        return KeepTogether(parts)
+        return self.together(parts)
 
     def image(self, figure: Figure, data: bytes, element: Element) -> Flowable | None:
         """The figure's image scaled to the column, or None when its bytes cannot be decoded."""
@@ -376,11 +390,11 @@ class Story:
         for first in range(0, columns, per_group):
             last = min(first + per_group, columns)
             group = f" (columns {first + 1}–{last} of {columns})" if per_group < columns else ""
-            out.append(self._table_part(block, pointer, first, last, group, width))
+            out.extend(self._table_part(block, pointer, first, last, group, width))
         return out
 
     def _table_part(self, block: TableNode, pointer: str, first: int, last: int, group: str,
-                    width: float) -> Flowable:
+                    width: float) -> list[Flowable]:
         st = self.s["cell"]
         head, rows = block.head or [], block.rows
         parts: list[Flowable] = []
@@ -389,7 +403,7 @@ class Story:
                 cst = self.s["caption"]
                 caption = self.markup.inlines(block.caption or [], cst.fontName) + _xml_escape(group)
                 parts.append(self.tagged(f"<b>Table {self.tables}.</b> " + caption, cst, "Caption"))
-            grid: list[list[Paragraph]] = []
+            rows_out: list[list[Paragraph]] = []
             for kind, source, rows_of in (("TH", "head", head), ("TD", "rows", rows)):
                 for number, row in enumerate(rows_of):
                     with self.inside("TR", f"{pointer}/{source}/{number}"):
@@ -397,12 +411,16 @@ class Story:
                         for column in range(first, last):
                             cell = row[column] if column < len(row) else []
                             markup = self.markup.inlines(cell, st.fontName)
-                            attributes = {"A": {"O": "Table", "Scope": "Column"}} if kind == "TH" else {}
+                            role, scope = kind, "Column"
+                            if not head and column == 0:
+                                # No header row: the first column heads each row, as in the JATS.
+                                role, scope = "TH", "Row"
+                            attributes = {"A": {"O": "Table", "Scope": scope}} if role == "TH" else {}
                             paragraph = Paragraph(f"<b>{markup}</b>" if kind == "TH" else markup, st)
-                            paragraph.struct = Element(kind, self.parent, f"{pointer}/{source}/{number}/{column}",
+                            paragraph.struct = Element(role, self.parent, f"{pointer}/{source}/{number}/{column}",
                                                        **attributes)
                             cells.append(paragraph)
-                        grid.append(cells)
+                        rows_out.append(cells)
         commands: list[tuple] = [
             ("LINEABOVE", (0, 0), (-1, 0), 1, self.look.colours["primary"]),
             ("LINEBELOW", (0, -1), (-1, -1), 1, self.look.colours["primary"]),
@@ -414,10 +432,10 @@ class Story:
         if last - first > width // 60:
             # Narrow columns: less padding leaves the text more of them.
             commands += [("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
-        table = Grid(self.look, grid, [width / (last - first)] * (last - first), commands,
+        table = grid(self.look, rows_out, [width / (last - first)] * (last - first), commands,
                      repeatRows=len(head), hAlign="LEFT")
         parts += [table, Spacer(1, self.s["body"].spaceAfter)]
-        return KeepTogether(parts)
+        return self.together(parts)
 
     def back_heading(self, title: str) -> Heading:
         self.keys += 1
@@ -439,7 +457,7 @@ class Story:
                 text = self.markup.inlines(first.content, st.fontName) if first else ""
                 out.append(Anchor(f"note-{note.id}"))
                 with self.inside("Note", f"/body/notes/{number}", ID=f"note-{note.id}"):
-                    out.append(self.tagged(f"{_xml_escape(label)}.&nbsp;&nbsp;{text}", st))
+                    out.append(self.tagged(f"{self.markup.text(label, st.fontName)}.&nbsp;&nbsp;{text}", st))
                     out.extend(self.tagged(self.markup.inlines(p.content, st.fontName), st) for p in rest)
         return out
 
@@ -477,7 +495,7 @@ class Story:
         st = self.s["terms"]
         with self.inside("Sect", "/rights"):
             paragraphs = [self.tagged(self.markup.linkify(line, st.fontName), st) for line in lines]
-        table = Grid(self.look, [[paragraphs]], [self.width], [
+        table = grid(self.look, [[paragraphs]], [self.width], [
             ("LINEABOVE", (0, 0), (-1, 0), 0.75, self.look.colours["primary"]),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 6),
