@@ -11,6 +11,7 @@ export SOURCE_DATE_EPOCH ?= 1700000000
 INVENTED_SAMPLES := samples/records/CO24017.json samples/records/CO24102.json
 
 .PHONY: setup demo test golden clean package build bench
+.PHONY: fuzz
 
 setup:
 	@bash scripts/setup.sh
@@ -31,10 +32,10 @@ package: setup
 	@folders=$$(for d in $(OUT)/*/; do d=$${d%/}; [ -f "$$d/$${d##*/}.json" ] && echo "$$d"; done); \
 	if [ -z "$$folders" ]; then echo "package: no output folders in $(OUT)/ (run make demo first)" >&2; exit 2; fi; \
 	set -e; \
-	$(ARCHIVER) package $$folders --format saf -o $(PKG); \
-	$(ARCHIVER) package $$folders --format bagit -o $(PKG)/bagit; \
-	$(ARCHIVER) package $$folders --format mets -o $(PKG)/mets; \
-	$(ARCHIVER) package $$folders --format ocfl -o $(PKG)/ocfl; \
+	$(ARCHIVER) package $$folders --to saf -o $(PKG); \
+	$(ARCHIVER) package $$folders --to bagit -o $(PKG)/bagit; \
+	$(ARCHIVER) package $$folders --to mets -o $(PKG)/mets; \
+	$(ARCHIVER) package $$folders --to ocfl -o $(PKG)/ocfl; \
 	$(ARCHIVER) verify $(PKG)/saf $(PKG)/saf.zip $(PKG)/bagit/* $(PKG)/mets/* $(PKG)/ocfl
 
 # Regenerate golden files from the current code; review `git diff tests/` before committing.
@@ -58,6 +59,15 @@ bench: setup
 	$(PY) bench/bench_epub.py
 	$(PY) bench/bench_pdf.py --style rsis
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_hostile.py
+	$(PY) bench/bench_dask.py
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis
+
+# The fuzz suite with a larger budget than `make test` gives it (tests/test_fuzz.py): hostile sources of
+# every kind, asserting no exit 1, bounded time and memory, nothing outside OUT, no partial output.
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/test_fuzz.py -q

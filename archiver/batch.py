@@ -1,6 +1,6 @@
 """Batch builds: many sources -> ingest -> validate -> convert, in a pool of long-lived workers,
-incremental (a content-hash manifest), crash-safe (atomic files, a manifest that never claims an
-output before it is on disk), resumable and shardable (issue 8).
+incremental (content hashes in the build state), crash-safe (atomic files, a state that never claims
+an output before it is on disk), resumable and shardable (issue 8).
 
 The library prints nothing: `plan()` says what is stale, `run()` yields one `Outcome` per record as
 it completes, and the caller shows progress and writes the report.
@@ -9,15 +9,16 @@ Who writes the files: the workers do, through the `write` function they are give
 `write_atomic`: temporary name, fsync, rename). Each worker writes only its own record's folder, so
 the file system work (fsync is most of it) runs in parallel and no output bytes cross a pipe; a
 worker reports a record only after every one of its files is renamed into place, and only the parent
-writes the manifest, from those reports. So a kill at any moment leaves, for each file, either the
-old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the manifest
-claims only files that were complete when it was written. A complete file the manifest does not
-claim is rebuilt (to the same bytes) by the next run.
+writes the build state, from those reports. So a kill at any moment leaves, for each file, either the
+old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the state claims
+only files that were complete when it was committed. A complete file the state does not claim is
+rebuilt (to the same bytes) by the next run.
 
-Manifest (`OUT/.archiver-manifest.json`, one per shard): source key -> the SHA-256 of its bytes and,
-per record identifier, the SHA-256 of its figure images, of the style folder, the archiver version,
-the formats and each output's SHA-256. A record is up to date only if all of these still match and
-every output is on disk with its hash.
+The state (`archiver.buildstate`: SQLite in OUT, one per shard) holds per source the SHA-256 of its
+bytes and, per record identifier, the SHA-256 of its figure images, of the style folder, the archiver
+version, the formats and each output's SHA-256. A record is up to date only if all of these still
+match and every output is on disk with its hash. The parent keeps no list of the batch in memory: the
+outcomes of a run go into the state as they come, and the reports are streamed from there.
 """
 
 from __future__ import annotations
@@ -30,20 +31,21 @@ import json
 import multiprocessing
 import os
 import signal
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from . import __version__
+from . import __version__, bounded
+from .buildstate import BuildState
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
                      StrictWarnings, UsageError)
 from .writers import Format
 
-MANIFEST_VERSION = 2
-#: how often (seconds) the parent rewrites the manifest during a run (less often once the manifest is
-#: so big that rewriting it would cost more than 5 % of the time); it is always written at the end
-MANIFEST_FLUSH_INTERVAL = 0.5
+#: how often (seconds) the parent commits the state during a run (a commit is one sync of SQLite's
+#: write-ahead log); it always commits at the end and on the way out of an interrupted run
+STATE_COMMIT_INTERVAL = 0.25
 
 Writer = Callable[[Path, bytes], None]
 
@@ -115,7 +117,7 @@ class Settings:
     named: frozenset[str] = frozenset()
 
     def record_key(self) -> dict[str, Any]:
-        """The parts of a record's manifest entry that do not depend on the record."""
+        """The parts of a record's state entry that do not depend on the record."""
         return {"archiver_version": __version__, "style_sha256": self.style_sha256,
                 "formats": sorted(f"{f.name}:{f.filename}" for f in self.formats)}
 
@@ -123,12 +125,11 @@ class Settings:
 @dataclass
 class Plan:
     settings: Settings
-    manifest_path: Path
-    manifest: dict[str, Any]
+    #: "" or the shard's "-K-of-N": which state of OUT this run keeps
+    suffix: str
     todo: list[Source]
-    unchanged: list[Outcome]
-    #: the manifest entries of the sources in `todo`, as their last build left them
-    earlier: dict[str, Any] = field(default_factory=dict)
+    #: sources whose records are all current (their entries stay in the state)
+    unchanged: list[Source]
 
 
 # Discovery, sharding and fingerprints -------------------------------------------------------------
@@ -136,32 +137,35 @@ class Plan:
 def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
     """Files named, plus every file inside folders named (hidden files, files that are never sources
     such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
-    duplicates."""
-    from .ingest import NOT_SOURCE_SUFFIXES, is_sidecar
+    duplicates. Each file is resolved once."""
+    from .ingest import NOT_SOURCE_SUFFIXES, sidecars
 
     out = out_dir.resolve()
     cwd = Path.cwd().resolve()
-    found: dict[str, Source] = {}
+    found: dict[str, tuple[Source, Path]] = {}
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                           and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES)
-                           and out not in p.resolve().parents)
+            files = [(p, p.resolve()) for p in sorted(path.rglob("*"))
+                     if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                     and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES) and p.is_file()]
+            files = [(p, real) for p, real in files if not real.is_relative_to(out)]
         else:
-            files = [path]
-        for file in files:
+            files = [(path, path.resolve())]
+        for file, real in files:
             absolute = Path(os.path.abspath(file))
             key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
-            found.setdefault(key, Source(key, file))
-    resolved = {source.path.resolve() for source in found.values()}
-    return sorted((source for source in found.values() if not is_sidecar(source.path, resolved)),
-                  key=lambda s: s.key)
+            found.setdefault(key, (Source(key, file), real))
+    skipped = sidecars({real for _, real in found.values()})
+    return sorted((source for source, real in found.values() if real not in skipped), key=lambda s: s.key)
 
 
 def _sha256_file(path: Path) -> str | None:
+    """The SHA-256 of an output or style file, streamed; None when it is missing or no regular file
+    (a FIFO put in its place must not hang the planning)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
@@ -182,8 +186,8 @@ def source_digest(path: Path, neighbours: Mapping[str, str | None], data: bytes 
     path -> SHA-256, None for one that was missing): the records are made from all of them, so a
     change to any rebuilds them, and so does a missing file that appears."""
     try:
-        digest = hashlib.sha256(path.read_bytes() if data is None else data)
-    except OSError:
+        digest = hashlib.sha256(bounded.read(path, "source") if data is None else data)
+    except bounded.Refused:
         return None
     for relative in sorted(neighbours):
         found = neighbours[relative]
@@ -205,42 +209,22 @@ def _sha256(data: bytes | None) -> str | None:
 
 
 def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
-    return {image: _sha256_file(base / image) for image in sorted(set(record_images))}
+    # as `convert.read_assets` reads them: an image it refuses (too large, a FIFO) hashes as missing
+    return {image: bounded.sha256(base / image, "image") for image in sorted(set(record_images))}
 
 
-# The manifest -------------------------------------------------------------------------------------
+# The state ---------------------------------------------------------------------------------------
 
-def manifest_path(out_dir: Path, shard: Shard | None) -> Path:
-    return out_dir / f".archiver-manifest{shard.suffix if shard else ''}.json"
-
-
-def load_manifest(out_dir: Path, own: Path, *, others_only: bool = False) -> dict[str, Any]:
-    """Source entries from every manifest in OUT (the merged output of shards), this run's own last
-    (or left out).
-
-    A manifest that is unreadable is ignored: the worst case is a full rebuild, never a wrong skip."""
-    sources: dict[str, Any] = {}
-    for path in sorted(out_dir.glob(".archiver-manifest*.json"), key=lambda p: p == own):
-        if others_only and path == own:
-            continue
-        try:
-            data = json.loads(path.read_bytes())
-            if data.get("manifest_version") == MANIFEST_VERSION and isinstance(data.get("sources"), dict):
-                sources.update(data["sources"])
-        except (OSError, ValueError, AttributeError):
-            continue
-    return sources
-
-
-def _manifest_bytes(sources: dict[str, Any]) -> bytes:
-    return json.dumps({"manifest_version": MANIFEST_VERSION, "sources": sources},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _lock_path(out_dir: Path, suffix: str) -> Path:
+    return out_dir / f".archiver-state{suffix}.lock"
 
 
 def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
     try:
         return _matches(source, entry, settings)
-    except (AttributeError, KeyError, TypeError):  # a damaged or hand-edited manifest entry: rebuild
+    except (AttributeError, KeyError, TypeError):  # a damaged or hand-edited state entry: rebuild
+        return False
+    except ArchiverError:  # a file beside the source is now refused: the rebuild reports it
         return False
 
 
@@ -256,7 +240,9 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
             return False
         if _image_hashes(record.get("images", {}), source.path.parent) != record.get("images", {}):
             return False
-        for name, digest in record.get("outputs", {}).items():
+        if not record["outputs"]:  # every build writes at least the record: a damaged entry
+            return False
+        for name, digest in record["outputs"].items():
             if _sha256_file(settings.out_dir / name) != digest:
                 return False
     return True
@@ -275,24 +261,16 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
                         named=frozenset(named))
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
-    own = manifest_path(settings.out_dir, shard)
-    known = load_manifest(settings.out_dir, own)
-    todo: list[Source] = []
-    unchanged: list[Outcome] = []
-    manifest: dict[str, Any] = {}
-    earlier: dict[str, Any] = {}
-    for source in sources:
-        entry = known.get(source.key)
-        if _up_to_date(source, entry, settings):
-            manifest[source.key] = entry
-            for identifier, record in sorted(entry["records"].items()):
-                unchanged.append(Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
-                                         warnings=list(record.get("warnings", []))))
-        else:
-            todo.append(source)
-            if entry is not None:
-                earlier[source.key] = entry
-    return Plan(settings, own, manifest, todo, unchanged, earlier)
+    suffix = shard.suffix if shard else ""
+    state = BuildState(settings.out_dir, suffix, readonly=True)
+    try:
+        todo: list[Source] = []
+        unchanged: list[Source] = []
+        for source in sources:
+            (unchanged if _up_to_date(source, state.entry(source.key), settings) else todo).append(source)
+    finally:
+        state.close()
+    return Plan(settings, suffix, todo, unchanged)
 
 
 # The worker --------------------------------------------------------------------------------------
@@ -303,13 +281,22 @@ _broken_format: ConversionError | None = None
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
-    """Load the style, the record schema and every writer module once per worker."""
+    """A pool worker: dies with its parent, then loads what every record needs."""
+    _die_with(parent)
+    load_worker(settings)
+
+
+def load_worker(settings: Settings, refused: ConversionError | None = None) -> None:
+    """Load the style, the record schema and every writer module once per worker process (a pool's
+    or a Dask cluster's); a worker `refused` fails every record with that error instead."""
     global _settings, _style, _broken_format
     from .record import problems
     from .style import load_style
 
-    _die_with(parent)
     _settings = settings
+    if refused is not None:
+        _broken_format = refused
+        return
     _style = load_style(settings.style)
     problems({})  # compiles both record validators: the fast one and the one that explains
     for fmt in settings.formats:
@@ -341,17 +328,17 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
     each file its reader reads beside the source (None: not there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
+    from .strictparse import BadData, loads
 
     name = source.key
     if source.path.suffix.lower() == ".json":
         try:
-            parsed = json.loads(data)
+            parsed = loads(data.decode("utf-8-sig"), name)
         except UnicodeDecodeError as exc:
             raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
                              hint="save the record as UTF-8 JSON") from None
-        except json.JSONDecodeError as exc:
-            raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, name, "fix the JSON syntax",
-                                         line=exc.lineno)]) from None
+        except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
+            raise RecordInvalid([bad.problem]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
             return [(validate(parsed, name), [], {})]
     nearby = folder_reader(source.path.parent)
@@ -359,7 +346,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
     def neighbour(relative: str) -> bytes | None:
         try:
             relative.encode("utf-8")
-        except UnicodeEncodeError:  # a name no file can have; it could not be kept in the manifest
+        except UnicodeEncodeError:  # a name no file can have; it could not be kept in the state
             return None
         content = nearby(relative)
         neighbours[relative] = _sha256(content)
@@ -376,9 +363,9 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
     return target
 
 
-def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
+def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
-    read beside it, and their names), outcomes and manifest records."""
+    read beside it, and their names), outcomes and state records."""
     from .convert import applicable, convert, decodable, read_assets
 
     settings = _settings
@@ -386,10 +373,8 @@ def _build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome],
     if _broken_format is not None:
         return None, [_failed(source, None, _broken_format)], {}
     try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        error = InputError(f"cannot read {source.key}: {exc.strerror or exc}", source=source.key,
-                           hint="check that the file exists and is readable")
+        data = bounded.read(source.path, "source", source.key)
+    except bounded.Refused as error:
         return None, [_failed(source, None, error)], {}
     neighbours: dict[str, str | None] = {}
     try:
@@ -474,99 +459,127 @@ def _failed(source: Source, identifier: str | None, error: ArchiverError) -> Out
 # Running -----------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def _locked(manifest: Path) -> Iterator[None]:
-    """One run at a time per manifest (shards each have their own): a second run fails fast."""
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest.with_suffix(".lock"), "a+b") as handle:
+def _locked(lock: Path) -> Iterator[None]:
+    """One run at a time per state (shards each have their own): a second run fails fast."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise UsageError(f"another build is writing {manifest.parent}",
+            raise UsageError(f"another build is writing {lock.parent}",
                              hint="wait for it to finish, or give each concurrent run its own --shard") from None
         yield
 
 
-def run(plan: Plan, jobs: int) -> Iterator[Outcome]:
-    """Yield the unchanged records, then each built or failed record as its worker finishes.
+#: runs sources popped from a queue, yielding (source, result, an exception, or CRASHED)
+Engine = Callable[["Settings", list[Source], int, int], Iterator[tuple[Source, Any]]]
+
+
+@contextlib.contextmanager
+def session(plan: Plan) -> Iterator[BuildState]:
+    """A run's hold on OUT: the lock (one run at a time per state; shards each have their own) and
+    this shard's state, committed and closed on the way out, also on Ctrl-C."""
+    with _locked(_lock_path(plan.settings.out_dir, plan.suffix)):
+        state = BuildState(plan.settings.out_dir, plan.suffix)
+        try:
+            yield state
+        finally:
+            state.close()
+
+
+def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) -> Iterator[Outcome]:
+    """Yield the unchanged records, then each built or failed record as its worker finishes; each
+    outcome is also kept in `state` (`state.outcomes()` gives them in order for the reports).
 
     Workers start once and at most `jobs * 4` sources are in flight, so memory stays flat whatever
     the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
     in flight with it; the pool restarts for the rest, and those sources are retried at the end, each
-    alone in a fresh worker, so only the culprit fails."""
+    alone in a fresh worker, so only the culprit fails. `engine` runs the sources elsewhere (a Dask
+    cluster: `archiver.daskengine`) under the same contract as the built-in pool."""
     settings = plan.settings
-    with _locked(plan.manifest_path):
-        for leftover in settings.out_dir.glob(f".{plan.manifest_path.name}.*.part"):
-            leftover.unlink(missing_ok=True)
-        manifest = dict(plan.manifest)
-        claimed = {identifier: key for key, entry in manifest.items() for identifier in entry["records"]}
-        # identifier -> the outputs an earlier build wrote under it, for sources now built under
-        # another identifier (a corrected identifier); removed once the whole run has settled
-        superseded: dict[str, Any] = {}
-        last_flush, flush_cost = time.monotonic(), 0.0
+    execute = engine or _execute
+    state.start_run()
+    state.keep_only(source.key for source in (*plan.todo, *plan.unchanged))
+    for source in plan.todo:  # the state must not claim the files the rebuild is about to replace
+        state.set_aside(source.key)
+    # identifiers two sources of this run gave: neither is trusted
+    contested: set[str] = set()
+    # identifier -> the outputs an earlier build wrote under it, for sources now built under
+    # another identifier (a corrected identifier); removed once the whole run has settled
+    superseded: dict[str, Any] = {}
+    last_commit = time.monotonic()
 
-        def settle(source: Source, result: Any) -> list[Outcome]:
-            nonlocal last_flush, flush_cost
-            if isinstance(result, BaseException):
-                fingerprint, entries = None, {}
-                outcomes = [_failed(source, None, ArchiverError(
-                    f"internal error: {type(result).__name__}: {result}", source=source.key,
-                    hint="a bug in archiver: please report it with this source"))]
+    def keep(outcomes: list[Outcome]) -> list[Outcome]:
+        nonlocal last_commit
+        for outcome in outcomes:
+            state.add_outcome(outcome.to_json())
+        if time.monotonic() - last_commit >= STATE_COMMIT_INTERVAL:
+            state.commit()
+            last_commit = time.monotonic()
+        return outcomes
+
+    def settle(source: Source, result: Any) -> list[Outcome]:
+        if isinstance(result, BaseException):
+            fingerprint, entries = None, {}
+            outcomes = [_failed(source, None, ArchiverError(
+                f"internal error: {type(result).__name__}: {result}", source=source.key,
+                hint="a bug in archiver: please report it with this source"))]
+        else:
+            fingerprint, outcomes, entries = result
+        outcomes = _check_duplicates(source, outcomes, entries, state, contested)
+        if fingerprint and entries and all(o.status == "built" for o in outcomes):
+            state.put(source.key, {**fingerprint, "records": entries})
+            previous = state.earlier(source.key)
+            if previous is not None:
+                state.forget_earlier(source.key)
+            earlier = _earlier_outputs(previous)
+            _remove_stale(settings.out_dir, earlier, entries)
+            superseded.update((i, outputs) for i, outputs in earlier.items() if i not in entries)
+        return keep(outcomes)
+
+    for source in plan.unchanged:
+        entry = state.entry(source.key)
+        if state.entry_here(source.key) is None:  # current in another shard's state: keep it here too
+            state.put(source.key, entry)
+        yield from keep([Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
+                                 warnings=list(record.get("warnings", [])))
+                         for identifier, record in sorted(entry["records"].items())])
+    state.commit()
+    queue = list(reversed(plan.todo))
+    suspects: list[Source] = []
+    while queue:
+        for source, result in execute(settings, queue, jobs, jobs * 4):
+            if result is CRASHED:
+                suspects.append(source)
             else:
-                fingerprint, outcomes, entries = result
-            manifest.pop(source.key, None)
-            outcomes = _check_duplicates(source, outcomes, entries, claimed, manifest)
-            if fingerprint and entries and all(o.status == "built" for o in outcomes):
-                manifest[source.key] = {**fingerprint, "records": entries}
-                earlier = _earlier_outputs(plan.earlier.get(source.key))
-                _remove_stale(settings.out_dir, earlier, entries)
-                superseded.update((i, outputs) for i, outputs in earlier.items() if i not in entries)
-            if time.monotonic() - last_flush >= max(MANIFEST_FLUSH_INTERVAL, 20 * flush_cost):
-                started = time.monotonic()
-                settings.write(plan.manifest_path, _manifest_bytes(manifest))
-                last_flush = time.monotonic()
-                flush_cost = last_flush - started
-            return outcomes
-
-        yield from plan.unchanged
-        queue = list(reversed(plan.todo))
-        suspects: list[Source] = []
-        try:
-            while queue:
-                for source, result in _execute(settings, queue, jobs, window=jobs * 4):
-                    if result is _CRASHED:
-                        suspects.append(source)
-                    else:
-                        yield from settle(source, result)
-            for suspect in suspects:
-                for source, result in _execute(settings, [suspect], 1, window=1):
-                    if result is _CRASHED:
-                        result = (None, [_failed(source, None, ArchiverError(
-                            f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
-                            source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
-                    yield from settle(source, result)
-            elsewhere = load_manifest(settings.out_dir, plan.manifest_path, others_only=True)
-            still_claimed = {identifier for entry in [*elsewhere.values(), *manifest.values()]
-                                     for identifier in _identifiers(entry)}
-            for identifier in sorted(superseded.keys() - still_claimed):
-                _remove_superseded(settings.out_dir, identifier, superseded[identifier])
-        finally:
-            # Also on Ctrl-C: the manifest holds only settled records, so claiming them is safe.
-            settings.write(plan.manifest_path, _manifest_bytes(manifest))
+                yield from settle(source, result)
+    for suspect in suspects:
+        for source, result in execute(settings, [suspect], 1, 1):
+            if result is CRASHED:
+                result = (None, [_failed(source, None, ArchiverError(
+                    f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
+                    source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
+            yield from settle(source, result)
+    state.commit()
+    for identifier in sorted(superseded):
+        if not state.claimed_anywhere(identifier):
+            _remove_superseded(settings.out_dir, identifier, superseded[identifier])
 
 
-_CRASHED = object()
+#: the result of a source whose worker died while building it
+CRASHED = object()
 
 
 def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) -> Iterator[tuple[Source, Any]]:
     """Build sources popped from `queue` on a fresh pool, yielding (source, result or exception); if a
-    worker dies, yield (source, _CRASHED) for every source in flight and stop, leaving the rest queued."""
+    worker dies, yield (source, CRASHED) for every source in flight and stop, leaving the rest queued."""
     pool = _pool(settings, jobs, len(queue))
     in_flight: dict[cf.Future, Source] = {}
     try:
         while queue or in_flight:
             while queue and len(in_flight) < window:
                 source = queue.pop()
-                in_flight[pool.submit(_build_source, source)] = source
+                in_flight[pool.submit(build_source, source)] = source
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 try:
@@ -578,7 +591,7 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                 yield in_flight.pop(future), result
     except cf.process.BrokenProcessPool:
         for source in in_flight.values():
-            yield source, _CRASHED
+            yield source, CRASHED
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -593,7 +606,7 @@ def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:
 
 def _earlier_outputs(previous: Any) -> dict[str, dict[str, str]]:
     """identifier -> {output name: SHA-256} of a source's earlier build ({} when there was none, or
-    its manifest entry is damaged)."""
+    its state entry is damaged)."""
     try:
         earlier = {identifier: dict(record["outputs"]) for identifier, record in previous["records"].items()}
     except (AttributeError, KeyError, TypeError, ValueError):
@@ -602,15 +615,10 @@ def _earlier_outputs(previous: Any) -> dict[str, dict[str, str]]:
             if isinstance(identifier, str) and all(isinstance(name, str) for name in outputs)}
 
 
-def _identifiers(entry: Any) -> list[str]:
-    records = entry.get("records") if isinstance(entry, dict) else None
-    return list(records) if isinstance(records, dict) else []
-
-
 def _remove_stale(out_dir: Path, earlier: dict[str, dict[str, str]], entries: dict[str, Any]) -> None:
     """Remove the files an earlier build of these records wrote and this one did not (a figure
     dropped from the record or lost from beside its page, a format no longer asked for), so that
-    OUT/<identifier>/ holds what the report lists. Only files the manifest says archiver wrote are
+    OUT/<identifier>/ holds what the report lists. Only files the state says archiver wrote are
     removed; nothing else in OUT is touched."""
     for identifier, entry in entries.items():
         for name in sorted(earlier.get(identifier, {}).keys() - set(entry["outputs"])):
@@ -637,7 +645,7 @@ def remove_output(out_dir: Path, identifier: str, name: str) -> None:
         return
     path = (out_dir / name).resolve()
     folder = (out_dir / identifier).resolve()
-    if folder.parent != out_dir or folder not in path.parents:  # a hand-edited manifest: "../x"
+    if folder.parent != out_dir or folder not in path.parents:  # a hand-edited state: "../x"
         return
     path.unlink(missing_ok=True)
     for parent in path.parents:
@@ -646,8 +654,8 @@ def remove_output(out_dir: Path, identifier: str, name: str) -> None:
         parent.rmdir()
 
 
-def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any],
-                      claimed: dict[str, str], manifest: dict[str, Any]) -> list[Outcome]:
+def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str, Any], state: BuildState,
+                      contested: set[str]) -> list[Outcome]:
     """Two sources with one identifier would overwrite each other's folder: fail the later one and
     unclaim both, so neither is trusted until the identifiers are made unique."""
     checked = []
@@ -655,28 +663,35 @@ def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str
         if outcome.status != "built":
             checked.append(outcome)
             continue
-        owner = claimed.setdefault(outcome.identifier, source.key)
-        if owner != source.key:
-            manifest.pop(owner, None)
+        owner = state.owner(outcome.identifier)
+        if outcome.identifier in contested or (owner is not None and owner != source.key):
+            if owner is not None and owner != source.key:
+                state.drop(owner)
+            contested.add(outcome.identifier)
             entries.pop(outcome.identifier, None)
             outcome = _failed(source, outcome.identifier, InputError(
-                f"identifier {outcome.identifier} is also the identifier of {owner}; "
+                f"identifier {outcome.identifier} is also the identifier of {owner or 'another source'}; "
                 f"OUT/{outcome.identifier}/ holds whichever was written last", source=source.key,
                 hint="give every record its own identifier"))
         checked.append(outcome)
     return checked
 
 
-def report(outcomes: list[Outcome], settings: Settings) -> dict[str, Any]:
-    """The batch report (deterministic: sorted, no timings)."""
-    ordered = sorted(outcomes, key=lambda o: (o.source, o.identifier or ""))
-    counts = {status: sum(o.status == status for o in ordered) for status in ("built", "unchanged", "failed")}
+def report_head(settings: Settings, counts: dict[str, int]) -> dict[str, Any]:
+    """The batch report without its records (deterministic: no timings)."""
     return {"archiver_version": __version__, "style": settings.style,
-            "formats": [f.name for f in settings.formats], "counts": counts,
-            "records": [o.to_json() for o in ordered]}
+            "formats": [f.name for f in settings.formats], "counts": counts}
 
 
-def exit_code(outcomes: list[Outcome]) -> int:
-    """The exit status of the first failed record in source order (0 when none failed)."""
-    failed = sorted((o for o in outcomes if o.status == "failed"), key=lambda o: (o.source, o.identifier or ""))
-    return failed[0].exit_code if failed else 0
+def report_json(head: dict[str, Any], records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """report.json in pieces, record by record: the text `json.dumps(report, indent=2)` gives for
+    the head with `"records"` added at its end."""
+    text = json.dumps({**head, "records": []}, ensure_ascii=False, indent=2)
+    opening, closing = text.rsplit('"records": []', 1)
+    yield opening + '"records": ['
+    first = True
+    for record in records:
+        body = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield ("\n    " if first else ",\n    ") + body
+        first = False
+    yield ("]" if first else "\n  ]") + closing

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from .bounded import Refused, read
 from .errors import ArchiverError, ArchiverWarning, ConversionError
 from .record import Record
 from .style import Style
@@ -41,9 +42,10 @@ def read_assets(record: Record, base_dir: Path, supplied: Mapping[str, bytes] | 
                                             pointer=f"figure {figure.id}"))
             continue
         try:
-            assets[figure.image] = path.read_bytes()
-        except OSError:
-            warnings.append(ArchiverWarning("W003", f"image {figure.image} of figure {figure.id} is missing; "
+            assets[figure.image] = read(path, "image", figure.image)
+        except Refused as refused:
+            reason = "is missing" if refused.missing else f"is refused ({refused.message})"
+            warnings.append(ArchiverWarning("W003", f"image {figure.image} of figure {figure.id} {reason}; "
                                             "caption and credit kept", pointer=f"figure {figure.id}"))
     return assets, warnings
 

@@ -117,11 +117,14 @@ WARNING_CODES: dict[str, str] = {
     "W002": "a source node the record cannot hold was left out",
     "W003": "a figure's image is missing or cannot be decoded; caption and credit kept",
     "W004": "an author's name could not be split into given and family names",
-    "W005": "a date lacked its day or month and was completed",
+    "W005": "retired in schema 1.1, which keeps a date as precise as its source (was: a date lacked "
+            "its day or month and was completed)",
     "W006": "text was dropped as page furniture (menus, footers)",
     "W007": "a note reference points at no note text",
     "W008": "the source was not valid UTF-8; undecodable bytes were replaced with U+FFFD",
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
     "W010": "a character no font of the brand can draw is left blank in the PDF",
+    "W017": "a package differs from the one its deposit record says was deposited; it was not sent again "
+            "(deposit --again sends it as a new item)",
 }

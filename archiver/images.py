@@ -2,9 +2,13 @@
 
 A figure image that cannot be decoded is treated like a missing one (warning W003): EPUBCheck rejects a
 book holding one (PKG-021), a PDF cannot show it, and a package would carry it as if it were sound.
-The checks read every byte that matters without decoding more than needed: a PNG's chunks against
-their CRCs and its pixel rows inflated a piece at a time and counted, a JPEG decoded at an eighth of
-its size (which still reads every coded block), any other file decoded by Pillow.
+Before anything is decoded, the file's header gives its format and dimensions (a PNG's IHDR, a JPEG's
+frame header, Pillow's header parse for others), and an image that is empty or has more pixels than
+the pixel limit (`limits.RECORD_LIMITS["pixels"]`, README Limits) is refused: decoding it would take
+several bytes per pixel. Then the checks read every byte that matters without decoding more than
+needed: a PNG's chunks against their CRCs and its pixel rows inflated a piece at a time and counted, a
+JPEG decoded at an eighth of its size (which still reads every coded block), any other file decoded
+by Pillow.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ class PNG:
 
 
 def check(data: bytes) -> None:
-    """Raise ImageDamaged, with the reason, when the image file cannot be decoded."""
+    """Raise ImageDamaged, with the reason, when the image file cannot be decoded or is too large."""
+    dimensions(data)
     if data.startswith(PNG_SIGNATURE):
         if png(data).interlaced:  # Adam7 rows are counted by Pillow's decoder instead
             _decode(data)
@@ -48,6 +53,54 @@ def check(data: bytes) -> None:
         jpeg_size(data)
     else:
         _decode(data)
+
+
+def dimensions(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) read from the header alone; ImageDamaged when the header is damaged or
+    the image is empty or over the pixel limit."""
+    from .limits import ENVIRONMENT, record_limit
+
+    if data.startswith(PNG_SIGNATURE):
+        if len(data) < 33 or data[12:16] != b"IHDR":
+            raise ImageDamaged("PNG is truncated or has no header")
+        kind, (width, height) = "PNG", struct.unpack(">II", data[16:24])
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind, (width, height) = "JPEG", _jpeg_frame(data)
+    else:
+        with _opened(data) as probe:  # Pillow reads the header only, until load()
+            kind, (width, height) = probe.format or "image", probe.size
+    limit = record_limit("pixels")
+    if not width or not height or width * height > limit:
+        raise ImageDamaged(f"{kind} of {width}x{height} pixels: empty, or over the {limit:,} pixels archiver "
+                           f"decodes (set {ENVIRONMENT['pixels']} to allow more)")
+    return kind, width, height
+
+
+#: JPEG start-of-frame markers (ITU T.81 table B.1), which carry the image's height and width
+_SOF_MARKERS = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))
+
+
+def _jpeg_frame(data: bytes) -> tuple[int, int]:
+    """(width, height) from a JPEG's frame header, walking the marker segments before it."""
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            raise ImageDamaged("JPEG marker segments are damaged")
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            at += 2
+            continue
+        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        if marker in _SOF_MARKERS and length >= 7 and at + 9 <= len(data):
+            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            return width, height
+        if marker in (0xDA, 0xD9) or length < 2:  # scan data or the end before any frame header
+            break
+        at += 2 + length
+    raise ImageDamaged("JPEG has no frame header")
 
 
 # A conversion checks each figure file, then the PDF writer places it: kept for a record's few
@@ -73,10 +126,6 @@ def png(data: bytes) -> PNG:
     if b"IEND" not in chunks or len(chunks.get(b"IHDR", b"")) != 13:
         raise ImageDamaged("PNG is truncated or has no header")
     width, height, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
-    limit = _pixel_limit()
-    if not width or not height or width * height > limit:
-        # Pillow's own limit on what it decodes (a decompression bomb)
-        raise ImageDamaged(f"PNG of {width}x{height} pixels: empty, or over {limit}")
     if depth not in _PNG_DEPTHS.get(colour, ()) or compression or filtering or interlace > 1:
         raise ImageDamaged(f"PNG header is damaged (colour type {colour}, bit depth {depth})")
     palette = chunks.get(b"PLTE") if colour == 3 else None
@@ -143,11 +192,8 @@ def _opened(data: bytes):
 
     try:
         return Image.open(io.BytesIO(data))
+    except Image.UnidentifiedImageError:  # its own message names the buffer's address: not reproducible
+        raise ImageDamaged("not an image file Pillow recognises") from None
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageDamaged(str(exc)) from None
 
-
-def _pixel_limit() -> int:
-    from PIL import Image
-
-    return 2 * Image.MAX_IMAGE_PIXELS

@@ -60,6 +60,22 @@ EVENT_REVISED = "revised"
 NAME_STYLES = {"given-first": "western", "family-first": "eastern"}
 NAME_ORDERS = {style: order for order, style in NAME_STYLES.items()}
 
+#: record author-note kind -> JATS `fn/@fn-type` (a `corresponding` note is a `<corresp>`, not an `fn`)
+FN_TYPES = {"competing-interests": "coi-statement", "contributions": "con", "funding": "financial-disclosure",
+            "present-address": "present-address", "other": "other"}
+#: JATS `fn/@fn-type` -> record author-note kind, with the older or looser values publishers use
+FN_KINDS = {**{fn_type: kind for kind, fn_type in FN_TYPES.items()}, "conflict": "competing-interests",
+            "supported-by": "funding", "current-aff": "present-address", "corresp": "corresponding"}
+#: `contrib/@specific-use` of an author whose record says `"kind": "person"` (absent kind: no mark)
+PERSON_MARK = "person"
+#: `publication-type` of a reference whose record gives no type (JATS4R requires the attribute and
+#: discourages "other"), marked `specific-use` so that the reader knows it was not the record's
+UNTYPED_PUBLICATION = "document"
+UNTYPED_MARK = "archiver-untyped"
+#: reference part -> child element of `element-citation` (title, container title, volume, ...)
+CITATION_PARTS = {"title": "article-title", "container_title": "source", "volume": "volume", "issue": "issue",
+                  "pages": "page-range", "publisher": "publisher-name"}
+
 #: characters XML 1.0 cannot carry or the record schema forbids in text (C0 controls except tab,
 #: newline and carriage return, DEL, lone surrogates, U+FFFE and U+FFFF)
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")

@@ -40,9 +40,9 @@ def _fold_spaces(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[str, bool]:
-    """An ISO 8601 date from a common written form, and whether a missing day or month was completed
-    (to the first). Numeric dates are read day first (31/05/2023) unless only month first makes sense
-    (05/31/2023)."""
+    """An ISO 8601 date from a common written form, as precise as the text ("May 2024" -> "2024-05",
+    "2024" -> "2024": a missing day or month is never invented), and whether it is such a partial date.
+    Numeric dates are read day first (31/05/2023) unless only month first makes sense (05/31/2023)."""
     raw = clean_text(str(text))
     value = raw.lower().replace(",", " ").replace(".", " ")
     value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value)
@@ -50,10 +50,12 @@ def parse_date(text: str) -> tuple[str, bool]:
     value = re.sub(r"^(\d{1,2}) (\d{1,2}) (\d{4})$", r"\1/\2/\3", re.sub(r"\s+", " ", value).strip())
     value = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]* ", "", value)
     completed = False
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ][0-9:]+(?:z|[+-][0-9:]+)?)?", value) or \
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, value) or \
         re.fullmatch(r"(\d{4})/(\d{1,2})/(\d{1,2})", value)
     if match:
-        year, month, day = (int(g) for g in match.groups())
+        year, month, day = (int(g) for g in match.groups()[:3])
+        if not _real_time(match.groups()[3:] or (None,) * 5):  # "2023/05/31" has no time part
+            raise ValueError(f"{raw!r} has a time of day that does not exist; write the date as YYYY-MM-DD")
     elif match := re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", value):
         first, second, year = (int(g) for g in match.groups())
         day, month = (second, first) if first <= 12 < second else (first, second)
@@ -63,16 +65,28 @@ def parse_date(text: str) -> tuple[str, bool]:
         month, day, year = _month(match[1], raw), int(match[2]), int(match[3])
     elif match := re.fullmatch(r"([a-z]+) (\d{4})", value):
         month, day, year, completed = _month(match[1], raw), 1, int(match[2]), True
-    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+    elif match := re.fullmatch(r"(\d{4})[-/](\d{1,2})", value):  # "2024/05" is Highwire's form
         year, month, day, completed = int(match[1]), int(match[2]), 1, True
     elif match := re.fullmatch(r"(\d{4})", value):
-        year, month, day, completed = int(match[1]), 1, 1, True
+        year, month, day, completed = int(match[1]), 0, 1, True
     else:
         raise ValueError(f"{raw!r} is not a date archiver can read; write it as YYYY-MM-DD")
     try:
-        return date(year, month, day).isoformat(), completed
+        iso = date(year, month or 1, day).isoformat()
     except ValueError:
         raise ValueError(f"{raw!r} is not a real calendar date; write it as YYYY-MM-DD") from None
+    if completed:  # the day (and the month) the text did not give are left out
+        return (iso[:7] if month else iso[:4]), True
+    return iso, False
+
+
+# The time of a timestamp ("2023-05-31T10:00:00+08:00") is checked, then dropped: a record keeps dates.
+_TIME = r"(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:z|[+-](\d{2})(?::?(\d{2}))?)?)?"
+
+
+def _real_time(parts: tuple) -> bool:
+    hour, minute, second, offset_hours, offset_minutes = (int(p) if p else 0 for p in parts)
+    return hour <= 23 and minute <= 59 and second <= 60 and offset_hours <= 14 and offset_minutes <= 59
 
 
 def _month(name: str, raw: str) -> int:

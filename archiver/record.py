@@ -4,6 +4,11 @@ Every reader produces a `Record` and every writer consumes only a `Record`. Conv
 JSON is lossless: `Record.from_json(d).to_json() == d` for every valid `d` (an optional field that is
 absent stays absent; one that is present, even as an empty list, stays present).
 
+Schema 1.1 added organisation authors, dates as precise as the source (`YYYY`, `YYYY-MM`), the reference
+list, acknowledgements and author notes. A 1.0 record is read as it is, never upgraded: it keeps its
+`schema_version`, so the round trip above holds for both versions, and every 1.0 record is a 1.1 record
+in all but that label. Readers write 1.1.
+
 The body is a closed set of node types. Plain text inside a run of inlines is a `str`; every other node
 is a frozen dataclass whose `type` tag is its JSON `type`.
 """
@@ -11,6 +16,7 @@ is a frozen dataclass whose `type` tag is its JSON `type`.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import types
@@ -21,7 +27,9 @@ from typing import Any, Iterator, Union
 
 from .errors import Problem, RecordInvalid
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+#: Every version a record may say it follows (1.0 records are read as they are).
+SCHEMA_VERSIONS = ("1.0", "1.1")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "commentary.schema.json"
 
 
@@ -160,6 +168,58 @@ class Author:
     bio: str | None = None
     orcid: str | None = None
     email: str | None = None
+    kind: str | None = None
+
+    @property
+    def is_organization(self) -> bool:
+        """An organisation or group author: a name only, never split into given and family names."""
+        return self.kind == "organization"
+
+
+@dataclass(frozen=True)
+class ReferenceName:
+    """A name in a reference: family (and given) name, or a literal name that is never split."""
+    given: str | None = None
+    family: str | None = None
+    literal: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of the reference list: the citation as printed, and the parts the source gives."""
+    id: str
+    citation: list[Inline]
+    doi: str | None = None
+    url: str | None = None
+    type: str | None = None
+    title: str | None = None
+    authors: list[ReferenceName] | None = None
+    container_title: str | None = None
+    issued: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
+
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+    def links_to_add(self) -> list[str]:
+        """The DOI (as a doi.org URL) and URL of the work cited that its printed citation does not
+        already show as text or as a link: what an output adds after the citation, once."""
+        shown = plain_text(self.citation) + " " + " ".join(
+            node.url for node in walk_inlines(self.citation) if isinstance(node, Link))
+        wanted = [url for url in (self.doi_url(), self.url) if url]
+        if self.doi and self.doi in shown:
+            wanted = [url for url in wanted if url != self.doi_url()]
+        return [url for url in dict.fromkeys(wanted) if url not in shown]
+
+
+@dataclass(frozen=True)
+class AuthorNote:
+    """A note about the authors, as printed; `kind` is one of the schema's author-note kinds."""
+    kind: str
+    content: list[Inline]
 
 
 @dataclass(frozen=True)
@@ -216,6 +276,9 @@ class Record:
     rights: Rights | None = None
     links: Links | None = None
     provenance: Provenance | None = None
+    acknowledgements: list[Block] | None = None
+    author_notes: list[AuthorNote] | None = None
+    references: list[Reference] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Record":
@@ -231,7 +294,9 @@ class Record:
         return dumps(self.to_json())
 
     def figures(self) -> Iterator[Figure]:
-        return (node for node in walk(self.body.blocks if self.body else []) if isinstance(node, Figure))
+        """Every figure: the body's, then the acknowledgements' (a block list like the body's)."""
+        blocks = [*(self.body.blocks if self.body else []), *(self.acknowledgements or [])]
+        return (node for node in walk(blocks) if isinstance(node, Figure))
 
     def notes(self) -> list[Note]:
         return self.body.notes if self.body and self.body.notes else []
@@ -247,8 +312,8 @@ class Record:
 # Canonical key order of each JSON object: the schema's own order, with `type` first on nodes.
 _JSON_ORDER: dict[type, tuple[str, ...]] = {
     Record: ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
-             "modified", "language", "publisher", "editor_note", "abstract", "body", "subjects",
-             "coverage", "rights", "links", "provenance"),
+             "modified", "language", "publisher", "editor_note", "abstract", "body", "acknowledgements",
+             "author_notes", "references", "subjects", "coverage", "rights", "links", "provenance"),
     Section: ("type", "id", "title", "blocks"),
     Paragraph: ("type", "content"),
     ListBlock: ("type", "ordered", "items"),
@@ -313,6 +378,14 @@ def walk(blocks: list[Block]) -> Iterator[Block]:
                 yield from walk(item)
 
 
+def walk_inlines(inlines: list[Inline] | None) -> Iterator[Inline]:
+    """Every inline node of a run, depth first (strings included)."""
+    for node in inlines or []:
+        yield node
+        if isinstance(node, (Styled, Link)):
+            yield from walk_inlines(node.content)
+
+
 def plain_text(inlines: list[Inline] | None) -> str:
     """The text of a run of inlines, markup dropped (note references leave nothing)."""
     out: list[str] = []
@@ -328,6 +401,20 @@ def plain_text(inlines: list[Inline] | None) -> str:
 
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")
+
+
+def date_parts(iso: str) -> list[int]:
+    """[year, month, day] of a record date, [year, month] or [year] of one given without its day or
+    month: a date is never completed with an invented day."""
+    return [int(part) for part in iso.split("-")]
+
+
+def first_day(iso: str) -> dt.date:
+    """The first day of the period a record date names ("2024-05" -> 2024-05-01): for the fields whose
+    own rules want a full date or timestamp (zip times, EPUB `dcterms:modified`, package dates). Never
+    for a field that can carry the date as given."""
+    year, month, day = (date_parts(iso) + [1, 1])[:3]
+    return dt.date(year, month, day)
 
 
 def long_date(iso: str) -> str:
@@ -383,19 +470,34 @@ _HINTS = {
     "minLength": "give a value, or leave the field out",
     "type": "use the type the schema names",
     "format": "use an ISO 8601 date (YYYY-MM-DD)",
+    "not": "leave the field out",
 }
 
 
 def problems(data: Any, source: str | None = None) -> list[Problem]:
-    """Every schema problem of a record's JSON data, plus the cross-references the schema cannot check."""
+    """Every schema problem of a record's JSON data, plus the cross-references, limits and dates the
+    schema cannot check (`recordcheck`; a record nested too deeply gets only that problem), at most
+    the problem limit of them."""
+    import itertools
+    from .limits import record_limit
+    from .recordcheck import check
+    beyond, too_deep = check(data, source)
+    if too_deep:
+        return beyond
     found: list[Problem] = []
     rejection = _passes_fast_check(data)
     if rejection is not None:
-        found = [_problem_from_schema_error(error, source) for error in _validator().iter_errors(data)]
+        limit = record_limit("problems")
+        found = [_problem_from_schema_error(error, source)
+                 for error in itertools.islice(_validator().iter_errors(data), limit + 1)]
+        if len(found) > limit:
+            found[limit:] = [Problem(f"more schema problems than the {limit} listed; archiver stopped looking",
+                                     "/", source, "fix these and validate again")]
         if not found:  # the two checkers disagree: never accept what either rejects
             found = [Problem(rejection, "/", source, "see schemas/commentary.schema.json")]
     if isinstance(data, dict):
         found.extend(_reference_problems(data, source))
+    found.extend(beyond)
     return sorted(found, key=lambda p: (p.pointer or "", p.message))
 
 
@@ -412,8 +514,12 @@ def _problem_from_schema_error(error: Any, source: str | None) -> Problem:
         message = f"not a valid node: {_short(error.instance)}"
     elif error.validator == "pattern":
         message = f"{_short(error.instance)} is not of the expected form"
-    return Problem(message=message, pointer=pointer or "/", source=source,
-                   hint=_HINTS.get(str(error.validator)))
+    elif error.validator == "not":  # a field a version or a kind of author excludes: the schema says why
+        message = error.schema.get("description", message)
+    hint = _HINTS.get(str(error.validator))
+    if list(error.absolute_schema_path)[:1] == ["then"]:  # the top-level rule a 1.0 record keeps
+        hint = 'keep to schema 1.0, or write "schema_version": "1.1" to use what 1.1 added'
+    return Problem(message=message, pointer=pointer or "/", source=source, hint=hint)
 
 
 def _is_type_tag_error(error: Any, node_type: Any) -> bool:
@@ -428,21 +534,20 @@ def _short(value: Any) -> str:
 
 
 def _reference_problems(data: dict[str, Any], source: str | None) -> list[Problem]:
-    """Node ids are unique and every note reference names an existing note."""
+    """Node and reference ids are unique and every note reference names an existing note (in the body,
+    the acknowledgements, the author notes and the reference list alike)."""
     found: list[Problem] = []
-    body = data.get("body")
-    if not isinstance(body, dict):
-        return found
     seen: dict[str, str] = {}
     refs: list[tuple[str, str]] = []
 
     def visit(node: Any, pointer: str) -> None:
         if isinstance(node, dict):
             node_id = node.get("id")
-            if isinstance(node_id, str) and ("type" in node or pointer.startswith("/body/notes/")):
+            if isinstance(node_id, str) and ("type" in node or pointer.startswith(("/body/notes/", "/references/"))):
                 if node_id in seen:
                     found.append(Problem(f"id {node_id!r} is used twice (first at {seen[node_id]})",
-                                         pointer + "/id", source, "give every section, figure, table and note its own id"))
+                                         pointer + "/id", source,
+                                         "give every section, figure, table, note and reference its own id"))
                 else:
                     seen[node_id] = pointer
             if node.get("type") == "note_ref":
@@ -453,8 +558,11 @@ def _reference_problems(data: dict[str, Any], source: str | None) -> list[Proble
             for index, child in enumerate(node):
                 visit(child, f"{pointer}/{index}")
 
-    visit(body, "/body")
-    notes = body.get("notes")
+    body = data.get("body")
+    for key in ("body", "acknowledgements", "author_notes", "references"):
+        if isinstance(data.get(key), (dict, list)):
+            visit(data[key], "/" + key)
+    notes = body.get("notes") if isinstance(body, dict) else None
     note_ids = {note.get("id") for note in notes if isinstance(note, dict)} if isinstance(notes, list) else set()
     for note_id, pointer in refs:
         if note_id not in note_ids:
@@ -473,15 +581,11 @@ def validate(data: Any, source: str | None = None) -> Record:
 
 def load(path: Path) -> Record:
     """Read and validate a canonical record file."""
-    from .errors import InputError
+    from .bounded import read_text
+    from .strictparse import BadData, loads
+    text = read_text(path, "record")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", source=str(path),
-                         hint="give a readable UTF-8 JSON record file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordInvalid([Problem(f"not JSON: {exc.msg}", None, str(path),
-                                     "fix the JSON syntax", line=exc.lineno)]) from None
+        data = loads(text, str(path))
+    except BadData as bad:
+        raise RecordInvalid([bad.problem]) from None
     return validate(data, str(path))

@@ -53,12 +53,14 @@ class Style:
 
     def read_text(self, filename: str) -> str:
         """A text file of the brand (CSS, templates)."""
+        from .bounded import Refused, read_text
         path = self.folder / filename
         try:
-            return path.read_text(encoding="utf-8")
-        except OSError:
-            raise UsageError(f"style {self.name!r} has no {filename}", source=str(path),
-                             hint="add the file to the style folder") from None
+            return read_text(path, "style")
+        except Refused as refused:
+            what = f"has no {filename}" if refused.missing else f"cannot use {filename}: {refused.message}"
+            raise UsageError(f"style {self.name!r} {what}", source=str(path),
+                             hint="add the file to the style folder, as a regular file") from None
 
     def css(self, filename: str) -> str:
         """A CSS file of the brand with each `{{name}}` replaced by the colour of that name."""
@@ -98,9 +100,10 @@ def load_style(name_or_path: str = DEFAULT_STYLE) -> Style:
     if not path.is_file():
         raise UsageError(f"unknown style {name_or_path!r}",
                          hint=f"use one of: {', '.join(available_styles())}, or a folder with a style.json")
+    from .bounded import Refused, read_text
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_text(path, "style"))
+    except (Refused, ValueError, RecursionError) as exc:
         raise UsageError(f"style {name_or_path!r} is not readable JSON: {exc}", source=str(path)) from None
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -79,7 +79,8 @@ def timed_build(src: Path, out: Path, style: Path, jobs: int) -> tuple[float, li
     started = time.perf_counter()
     sources = batch.discover([str(src)], out)
     plan = batch.plan(sources, out, resolve(None), str(style), strict=False, write=write_atomic)
-    outcomes = list(batch.run(plan, jobs))
+    with batch.session(plan) as state:
+        outcomes = list(batch.run(plan, jobs, state))
     return time.perf_counter() - started, outcomes
 
 

@@ -130,4 +130,30 @@ PY
     rm -rf "$tmp" "$commonmeta"
     mv "$commonmeta.tmp" "$commonmeta"
 fi
+
+# swh-deposit, Software Heritage's SWORD 2.0 server (PyPI swh.deposit[server], GPL-3.0), for the
+# deposit tests against an independently written server (tests/swh_deposit.py starts and stops it):
+# its own venv, so Django and the swh stack stay out of archiver's, and PostgreSQL from Debian for
+# its database. Re-installed only when the pinned version changes.
+SWH_DEPOSIT_VERSION=3.0.1
+swh="$VENDOR/swh-deposit-$SWH_DEPOSIT_VERSION"
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing PostgreSQL (Debian) for the swh-deposit tests"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    else
+        echo "setup: please install the Debian package postgresql (as root)" >&2
+        exit 1
+    fi
+fi
+if [ ! -f "$swh/.installed" ]; then
+    echo "setup: installing swh.deposit[server]==$SWH_DEPOSIT_VERSION into $swh (a few minutes, once)"
+    rm -rf "$swh"
+    "$PYTHON" -m venv "$swh"
+    "$swh/bin/python" -m pip install -q --upgrade pip
+    "$swh/bin/python" -m pip install -q "swh.deposit[server]==$SWH_DEPOSIT_VERSION"
+    touch "$swh/.installed"
+fi
 echo "setup: ready ($VENV/bin/archiver)"

@@ -8,6 +8,9 @@ and tabs. Figure images are any path by default; `records(images=supplied_images
 Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF) are drawn
 too and then stripped, so the text stays valid record text. Runs of inlines are canonical: no two
 strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
+Schema 1.1 records (most draws) also carry organisation authors, dates as precise as a source gives
+them (year, year-month), references, acknowledgements and author notes; schema 1.0 records (some draws)
+keep to 1.0's rules.
 Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records_covering_every_node_type` checks that
 with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
 about 50 ms a record).
@@ -52,7 +55,11 @@ inline_text = _raw.map(_nonempty)
 uri = st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["https://", "http://"]),
                 st.text(URL_CHARS, min_size=1, max_size=20))
 link_url = st.one_of(uri, st.text(URL_CHARS, min_size=1, max_size=10).map(lambda s: "mailto:" + s))
-date = st.dates(min_value=__import__("datetime").date(1000, 1, 1)).map(lambda d: d.isoformat())
+full_date = st.dates(min_value=__import__("datetime").date(1000, 1, 1)).map(lambda d: d.isoformat())
+#: schema `date`: as precise as the source: YYYY-MM-DD, YYYY-MM or YYYY
+date = st.one_of(full_date, full_date.map(lambda d: d[:7]), full_date.map(lambda d: d[:4]))
+CSL_TYPES = ["article-journal", "book", "chapter", "report", "webpage", "dataset", "thesis", "legislation"]
+AUTHOR_NOTE_KINDS = ["competing-interests", "contributions", "corresponding", "funding", "present-address", "other"]
 country_code = st.from_regex(r"\A[A-Z]{2}\Z")
 identifier = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,15}\Z")
 orcid = st.from_regex(r"\Ahttps://orcid\.org/[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]\Z")
@@ -131,10 +138,28 @@ def _nodes(value: Any):
             yield from _nodes(child)
 
 
+def _reference_name() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(st.fixed_dictionaries({"family": text}, optional={"given": text}),
+                     st.fixed_dictionaries({"literal": text}))
+
+
+def _references(draw: st.DrawFn, note_ids: tuple[str, ...], ids: Any) -> list[dict[str, Any]]:
+    reference = st.fixed_dictionaries(
+        {"citation": inlines(note_ids, min_size=1)},
+        optional={"doi": doi, "url": uri, "type": st.sampled_from(CSL_TYPES), "title": text,
+                  "authors": st.lists(_reference_name(), min_size=1, max_size=3), "container_title": text,
+                  "issued": date, "volume": text, "issue": text, "pages": text, "publisher": text})
+    drawn = draw(st.lists(reference, min_size=1, max_size=3))
+    return [{"id": next(ids), **entry} for entry in drawn]
+
+
 @st.composite
 def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str, Any]:
     """A valid record JSON dict; figures that have an image take its path from `images`
     (`supplied_images` for writers that embed images)."""
+    version = draw(st.sampled_from(["1.1", "1.1", "1.1", "1.0"]))
+    v11 = version == "1.1"
+    record_date = date if v11 else full_date
     prefixes = st.sampled_from(ID_PREFIXES)
     note_count = draw(st.integers(0, 3))
     # Prefix + a number unique in the record: unique ids, some of them "aff1"-like to provoke clashes.
@@ -145,17 +170,21 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str
     author = st.fixed_dictionaries({"name": text}, optional={
         "given": text, "family": text, "name_order": st.sampled_from(["given-first", "family-first"]),
         "affiliations": st.lists(st.sampled_from(pool), max_size=2), "bio": text, "orcid": orcid,
-        "email": email})
+        "email": email, **({"kind": st.just("person")} if v11 else {})})
+    if v11:
+        organization = st.fixed_dictionaries({"name": text, "kind": st.just("organization")}, optional={
+            "affiliations": st.lists(st.sampled_from(pool), max_size=2), "bio": text, "email": email})
+        author = st.one_of(author, author, organization)
     record = draw(st.fixed_dictionaries(
-        {"schema_version": st.just("1.0"), "identifier": identifier, "title": text,
-         "authors": st.lists(author, min_size=1, max_size=3), "published": date,
+        {"schema_version": st.just(version), "identifier": identifier, "title": text,
+         "authors": st.lists(author, min_size=1, max_size=3), "published": record_date,
          "language": st.sampled_from(["en", "en-SG", "zh-Hans", "nl", "ja"]),
          "publisher": st.fixed_dictionaries({"name": text}, optional={
              "place": text, "country_code": country_code, "parent": text})},
         optional={
             "series": st.fixed_dictionaries({"name": text}, optional={
                 "number": text, "issn": st.from_regex(r"\A[0-9]{4}-[0-9]{3}[0-9X]\Z"), "url": uri}),
-            "subtitle": text, "modified": date, "editor_note": text, "abstract": text,
+            "subtitle": text, "modified": record_date, "editor_note": text, "abstract": text,
             "subjects": st.lists(text, max_size=3), "coverage": st.lists(text, max_size=3),
             "rights": st.fixed_dictionaries({}, optional={
                 "statement": text, "holder": text, "year": st.integers(1000, 9999), "license": uri}),
@@ -164,7 +193,7 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str
             "provenance": st.fixed_dictionaries({"reader": st.sampled_from(["pagetext", "jats", "manual"])},
                                                 optional={"source_file": text,
                                                           "source_sha256": st.from_regex(r"\A[0-9a-f]{64}\Z"),
-                                                          "archiver_version": text, "ingested": date,
+                                                          "archiver_version": text, "ingested": full_date,
                                                           "note": text}),
         }))
     if note_count or draw(st.booleans()):
@@ -176,8 +205,17 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str
                 note["label"] = draw(text)
         if notes or draw(st.booleans()):
             body["notes"] = notes
-        for node in _nodes(body):
-            if node.get("id") == PLACEHOLDER:
-                node["id"] = draw(prefixes) + str(next(numbers))
         record["body"] = body
+    if v11:
+        if draw(st.booleans()):
+            record["acknowledgements"] = draw(blocks(note_ids, depth=1, min_size=1, max_size=2, images=images))
+        if draw(st.booleans()):
+            note = st.fixed_dictionaries({"kind": st.sampled_from(AUTHOR_NOTE_KINDS),
+                                          "content": inlines(note_ids, min_size=1)})
+            record["author_notes"] = draw(st.lists(note, min_size=1, max_size=3))
+        if draw(st.booleans()):
+            record["references"] = _references(draw, note_ids, (draw(prefixes) + str(n) for n in numbers))
+    for node in _nodes([record.get("body"), record.get("acknowledgements")]):
+        if node.get("id") == PLACEHOLDER:
+            node["id"] = draw(prefixes) + str(next(numbers))
     return record

@@ -87,6 +87,27 @@ def build(*args: str) -> tuple[int, str, str, dict]:
     return result.exit_code, result.stdout, result.stderr, report
 
 
+def entries(out: Path) -> dict[str, dict]:
+    """The build state of OUT (unsharded) as {source key: entry}."""
+    from archiver.buildstate import BuildState
+    state = BuildState(out, "", readonly=True, others=False)
+    try:
+        return {key: state.entry_here(key) for key in state.keys()}
+    finally:
+        state.close()
+
+
+def replace_entries(out: Path, data: dict[str, dict]) -> None:
+    """Write `data` as OUT's whole build state (a hand-edited or damaged state)."""
+    from archiver.buildstate import BuildState
+    state = BuildState(out, "", others=False)
+    for key in state.keys():
+        state.drop(key)
+    for key, entry in data.items():
+        state.put(key, entry)
+    state.close()
+
+
 def by_id(report: dict) -> dict[str, dict]:
     return {r["identifier"] or r["source"]: r for r in report["records"]}
 
@@ -317,7 +338,7 @@ def test_bad_records_are_reported_with_file_and_reason_and_never_stop_the_others
         assert name in stderr
     # nothing partial for a failed record, not even its canonical JSON
     assert not (out / "COBAD1").exists() and not (out / "COBAD2").exists()
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*good, "report.json"])
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([*good, "report.html", "report.json"])
     # a failed source is never claimed: the next run tries it again
     (tmp_path / "renders.log").unlink()
     monkeypatch.delenv("FAKE_FAIL")
@@ -392,8 +413,7 @@ def test_two_sources_with_one_identifier_are_not_both_trusted(tmp_path):
     assert code == 4
     duplicates = [r for r in report["records"] if r["identifier"] == "CO900000"]
     assert sorted(r["status"] for r in duplicates) == ["built", "failed"]
-    manifest = json.loads((out / ".archiver-manifest.json").read_text())
-    assert not any("CO900000" in entry["records"] for entry in manifest["sources"].values())
+    assert not any("CO900000" in entry["records"] for entry in entries(out).values())
 
 
 def test_a_worker_that_dies_fails_its_record_and_the_run_completes(tmp_path, monkeypatch):
@@ -472,10 +492,11 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
     src, out = tmp_path / "src", tmp_path / "out"
     identifiers = make_records(src, 30)
     proc = start_build(tmp_path, src, out, delay=0.08)
-    # Kill once the manifest has claimed some records (it is first written about 0.5 s in, a run
-    # takes about 1.2 s), so the resume must both trust the claims and redo the rest.
+    # Kill once the state has claimed some records (the first commit of a built record comes about
+    # 0.25 s after the first record; a run takes about 1.2 s), so the resume must both trust the claims
+    # and redo the rest.
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (out / ".archiver-manifest.json").exists():
+    while time.monotonic() < deadline and not ((out / ".archiver-state.sqlite").exists() and entries(out)):
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole run: the parent and its workers
     proc.wait()
@@ -495,10 +516,10 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
         else:
             assert path.read_bytes() == expected[name], f"{name} is truncated or wrong"
     claimed: set[str] = set()
-    for key, entry in json.loads((out / ".archiver-manifest.json").read_text())["sources"].items():
+    for key, entry in entries(out).items():
         for identifier, record in entry["records"].items():
             for name, digest in record["outputs"].items():
-                assert sha(out / name) == digest, f"the manifest claims an incomplete {name}"
+                assert sha(out / name) == digest, f"the state claims an incomplete {name}"
             claimed.add(identifier)
     assert 0 < len(claimed) < 30
 
@@ -543,23 +564,37 @@ class _Context:
         colours = json.loads((ROOT / "styles" / "default" / "style.json").read_text())["colours"]
 
 
-def test_a_damaged_manifest_means_a_rebuild_never_a_wrong_skip(tmp_path):
+def test_a_damaged_state_means_a_rebuild_never_a_wrong_skip(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 3)
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
-    manifest = out / ".archiver-manifest.json"
-    data = json.loads(manifest.read_text())
-    first, second = sorted(data["sources"])[:2]
-    data["sources"][first]["records"] = ["not", "a", "mapping"]
-    data["sources"][second]["records"]["CO900001"]["outputs"] = None
-    manifest.write_text(json.dumps(data))
+    data = entries(out)
+    first, second = sorted(data)[:2]
+    data[first]["records"] = ["not", "a", "mapping"]
+    data[second]["records"]["CO900001"]["outputs"] = None
+    replace_entries(out, data)
     (tmp_path / "renders.log").unlink()
     code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0 and rendered(tmp_path) == ["CO900000", "CO900001"]
-    manifest.write_text("{ truncated")
+    (out / ".archiver-state.sqlite").write_bytes(b"not a database" * 100)
     (tmp_path / "renders.log").unlink()
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert rendered(tmp_path) == ALL[:3]
+
+
+def test_a_json_manifest_of_archiver_0_1_is_migrated_and_its_damage_rebuilds(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 3)
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    data = entries(out)
+    data[sorted(data)[0]]["records"] = ["not", "a", "mapping"]
+    (out / ".archiver-state.sqlite").unlink()
+    (out / ".archiver-manifest.json").write_text(json.dumps({"manifest_version": 2, "sources": data}))
+    (tmp_path / "renders.log").unlink()
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
+    assert code == 0 and rendered(tmp_path) == ["CO900000"]
+    assert [r["status"] for r in report["records"]] == ["built", "unchanged", "unchanged"]
+    assert not (out / ".archiver-manifest.json").exists() and sorted(entries(out)) == sorted(data)
 
 
 def test_a_hand_edited_manifest_cannot_make_a_rebuild_remove_other_files(tmp_path):
@@ -569,21 +604,19 @@ def test_a_hand_edited_manifest_cannot_make_a_rebuild_remove_other_files(tmp_pat
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     victim = tmp_path / "victim.txt"
     victim.write_text("mine")
-    manifest = out / ".archiver-manifest.json"
-    data = json.loads(manifest.read_text())
-    entry = data["sources"][str(src / "CO900000.json")]
+    data = entries(out)
+    entry = data[str(src / "CO900000.json")]
     entry["records"]["CO900000"]["outputs"].update({"CO900000/../../victim.txt": "0" * 64,
                                                     "CO900000/../CO900001/CO900001.json": "0" * 64})
     entry["sha256"] = "0" * 64  # so the record is rebuilt
-    manifest.write_text(json.dumps(data))
+    replace_entries(out, data)
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert victim.read_text() == "mine" and (out / "CO900001" / "CO900001.json").is_file()
     # a folder named as an output is left, and the run goes on
-    entry = json.loads(manifest.read_text())["sources"][str(src / "CO900001.json")]
+    entry = entries(out)[str(src / "CO900001.json")]
     entry["records"]["CO900001"]["outputs"]["CO900001/images"] = "0" * 64
     entry["sha256"] = "0" * 64
-    manifest.write_text(json.dumps({"manifest_version": batch.MANIFEST_VERSION,
-                                    "sources": {str(src / "CO900001.json"): entry}}))
+    replace_entries(out, {str(src / "CO900001.json"): entry})
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert (out / "CO900001" / "images" / "CO24017-fig1.png").is_file()
 
@@ -606,7 +639,7 @@ def test_a_corrected_identifier_leaves_no_record_under_the_old_one(tmp_path):
     code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0, stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "CO900000", "CO900002", "CO900011", "CO900012", "report.json"]
+        "CO900000", "CO900002", "CO900011", "CO900012", "report.html", "report.json"]
     # only what archiver wrote goes; a folder holding a file of someone else's stays, with that file
     assert names(out / "CO900002") == ["librarian-notes.txt"]
     assert load(out / "CO900011" / "CO900011.json").identifier == "CO900011"
@@ -674,13 +707,12 @@ def test_a_hand_edited_manifest_cannot_make_an_old_identifier_remove_files_outsi
     (tmp_path / "victim").mkdir()
     notes = tmp_path / "victim" / "notes.txt"
     notes.write_text("mine too")
-    manifest = out / ".archiver-manifest.json"
-    data = json.loads(manifest.read_text())
-    entry = data["sources"][str(src / "CO900000.json")]
+    data = entries(out)
+    entry = data[str(src / "CO900000.json")]
     entry["records"]["../victim"] = {"outputs": {"../victim/../victim.json": sha(record),
                                                  "../victim/notes.txt": sha(notes)}}
     entry["sha256"] = "0" * 64  # so the source is rebuilt and "../victim" looks superseded
-    manifest.write_text(json.dumps(data))
+    replace_entries(out, data)
     assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
     assert record.read_text() == "mine" and notes.read_text() == "mine too"
 
@@ -720,12 +752,11 @@ def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the parent and its workers
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in stderr
-    # No time-based flush happened yet (the first comes 0.5 s in): these claims come from the
-    # manifest written on the way out. Of the 4+ records written, at most one per worker may still
-    # have been on its way to the parent.
-    entries = json.loads((out / ".archiver-manifest.json").read_text())["sources"]
-    assert 2 <= len(entries) < 40
-    for entry in entries.values():
+    # These claims come from the state committed on the way out (and the time-based commits before).
+    # Of the 4+ records written, at most one per worker may still have been on its way to the parent.
+    claims = entries(out)
+    assert 2 <= len(claims) < 40
+    for entry in claims.values():
         for record in entry["records"].values():
             for name, digest in record["outputs"].items():
                 assert sha(out / name) == digest

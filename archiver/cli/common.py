@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -14,6 +15,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from ..errors import ArchiverError, ArchiverWarning, UsageError
+from .options import verbosity
 
 log = logging.getLogger("archiver")
 
@@ -56,8 +58,8 @@ class Tally:
 
     def success(self, source: str, warnings: Iterable[ArchiverWarning] = (), **extra: Any) -> None:
         warnings = list(warnings)
-        for warning in warnings:
-            if not self.as_json:
+        if not self.as_json and verbosity() >= 0:
+            for warning in warnings:
                 click.echo(str(warning), err=True)
         if warnings and self.strict:
             self.exit_code = self.exit_code or 3
@@ -66,23 +68,27 @@ class Tally:
         else:
             self.ok += 1
             status = "ok"
+        if not self.as_json and verbosity() > 0:
+            click.echo(f"{status}: {source}", err=True)
         self.entries.append({"source": source, "status": status,
                              "warnings": [w.to_json() for w in warnings], **extra})
 
     def failure(self, source: str, error: ArchiverError) -> None:
         self.failed += 1
         self.exit_code = self.exit_code or error.exit_code
+        # a problem that names no file (a writer's failure) is the input's: say which, never "<input>"
+        problems = [p if p.source else dataclasses.replace(p, source=source) for p in error.problems]
         if not self.as_json:
-            for problem in error.problems:
+            for problem in problems:
                 click.echo(f"error: {problem}", err=True)
         self.entries.append({"source": source, "status": "failed", "exit_code": error.exit_code,
-                             "problems": [p.to_json() for p in error.problems]})
+                             "problems": [p.to_json() for p in problems]})
 
     def finish(self, what: str) -> None:
         if self.as_json:
             click.echo(json.dumps({"ok": self.ok, "failed": self.failed, "results": self.entries},
                                   ensure_ascii=False, indent=2))
-        else:
+        elif verbosity() >= 0:
             click.echo(f"{what}: {self.ok} ok, {self.failed} failed", err=True)
         sys.exit(self.exit_code)
 
@@ -90,8 +96,12 @@ class Tally:
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write a file so that it is either complete or absent: a temporary name in the same folder,
     flushed to disk, then renamed over the target."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    write_atomic_chunks(path, [data])
+
+
+def write_atomic_chunks(path: Path, chunks: Iterable[bytes | str]) -> None:
+    """`write_atomic` for content made piece by piece (a report of a whole batch), so it is never
+    held in memory whole."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except FileNotFoundError:  # the folder is made on the first write into it, not tried on every one
@@ -99,7 +109,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
@@ -107,6 +118,24 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def writable_folder(path: Path, option: str = "-o") -> Path:
+    """Refuse, before any work, an output folder that is no folder (`-o /dev/null`, a file) or that
+    cannot be written (read-only, under /proc): its nearest existing ancestor must take a new folder.
+    Nothing is left behind by the check; the folder itself is made on the first write."""
+    ancestor = path
+    while not os.path.lexists(ancestor) and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UsageError(f"{ancestor} is not a folder ({option})", source=str(path),
+                         hint=f"give {option} a folder (it is made when absent)")
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=ancestor, prefix=".archiver-probe-"))
+    except OSError as exc:
+        raise UsageError(f"cannot write into {ancestor} ({option}): {exc.strerror or exc}", source=str(path),
+                         hint=f"give {option} a folder you can write to") from None
+    return path
 
 
 def inside(root: Path, *parts: str) -> Path:

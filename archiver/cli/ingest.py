@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .common import Tally, expand_paths, fail_cleanly, inside, write_atomic
+from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, write_atomic
 
 
 @click.command(epilog="""\b
@@ -39,11 +39,13 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
 
     Exit 0 when every source gave valid records; otherwise the exit code of the first failure
     (4 unreadable or unrecognised source, 5 a value that cannot be normalised, 3 warnings under --strict)."""
+    from .. import bounded
     from ..errors import ArchiverError, InputError, UsageError
-    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, check_size, folder_reader, is_sidecar, read_source
+    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, folder_reader, is_sidecar, read_source
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
+    writable_folder(out_dir)
     tally = Tally(strict=strict, as_json=report_format == "json")
     paths = expand_paths(sources, skip=NOT_SOURCE_SUFFIXES)
     given = {path.resolve() for path in paths}
@@ -53,10 +55,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
         if kind in (None, "manuscript") and is_sidecar(path, given):
             continue
         try:
-            if not path.is_file():
-                raise InputError("no such file", source=name, hint="check the path")
-            check_size(path.stat().st_size, name)
-            data = path.read_bytes()
+            data = bounded.read(path, "source", name)
             results = read_source(data, name, kind, neighbour=folder_reader(path.parent))
             warnings = [warning for item in results for warning in item.warnings]
             outputs: dict[Path, bytes] = {}

@@ -48,12 +48,7 @@ def command(paths: tuple[str, ...], jats: bool, report_format: str) -> None:
 
 
 def _check_jats(path: Path) -> None:
-    from ..errors import InputError
+    from ..bounded import read
     from ..validators.jats import check_jats
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", source=str(path),
-                         hint="give a readable JATS XML file") from None
-    check_jats(data, str(path))
+    check_jats(read(path, "source"), str(path))

@@ -25,7 +25,7 @@ Exit status 7 names every changed, missing or extra file.""")
 @fail_cleanly
 def command(paths: tuple[Path, ...], report_format: str) -> None:
     """Check that packages still hold exactly the files, and bytes, they list."""
-    from ..deposit.fixity import verify
+    from ..deposit.verify import verify
     from ..errors import PackageInvalid
 
     reports = [verify(path) for path in paths]

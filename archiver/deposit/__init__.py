@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import InputError, UsageError
-from ..record import Record
+from ..errors import InputError, PackageInvalid, UsageError
+from ..record import Record, first_day
 from ..reproducible import source_date_epoch
 
 #: the folder and file names a packager never treats as payload (editor and OS litter)
@@ -95,7 +95,7 @@ def package_datetime(record: Record | None = None) -> dt.datetime:
     if moment is not None:
         return moment
     if record is not None:
-        day = dt.date.fromisoformat(record.modified or record.published)
+        day = first_day(record.modified or record.published)  # a year or month: its first day
         return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     return dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -167,6 +167,22 @@ def write_zip(folder: Path, target: Path, moment: dt.datetime, prefix: str = "",
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def parse_xml(data: bytes, source: str):
+    """A package's XML, parsed without network, DTD or entity expansion; a DOCTYPE makes it invalid
+    (a package's XML needs none, and a reader that resolves it could be made to fetch or expand)."""
+    from lxml import etree
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise PackageInvalid(f"not well-formed XML: {exc}", source=source) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise PackageInvalid(f"the XML has a DOCTYPE ({docinfo.doctype or 'an internal subset'})",
+                             source=source, hint="a package's XML carries no DOCTYPE: re-package it")
+    return root
 
 
 def ensure_unique(folders: list[RecordFolder]) -> None:

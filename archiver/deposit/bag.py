@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import Problem
 from . import RecordFolder, building, copy_file, package_datetime
-from .fixity import (FixityReport, compare, digests, manifest_text, parse_manifest)
+from .fixity import FixityReport, compare, digests, manifest_text, read_manifest
 
 ALGORITHMS = ("sha256", "sha512")
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -73,27 +73,47 @@ def make_bag(folder: RecordFolder, target: Path) -> Path:
 
 
 def verify_bag(path: Path, report: FixityReport) -> None:
-    """Every payload and tag manifest of the bag against the files (changed, missing, extra named),
-    then bagit-python's own validation for what the manifests cannot show (Payload-Oxum, bagit.txt)."""
+    """The bag's declaration, every payload and tag manifest against the files (changed, missing,
+    extra named), `fetch.txt` against the manifests (never fetched), then bagit-python's own
+    validation for what the manifests cannot show (Payload-Oxum, the form of bagit.txt)."""
     import bagit
     from . import payload_files
+    from .bagrules import check_declaration, check_fetch, known_algorithm
+    check_declaration(path, report)
     manifests = sorted(path.glob("manifest-*.txt"))
     if not manifests:
         report.problems.append(Problem("bag has no payload manifest", source=str(path),
                                        hint="a bag needs at least one manifest-<algorithm>.txt"))
+    if not (path / "data").is_dir():
+        report.problems.append(Problem("bag has no payload folder data/ (RFC 8493 section 2.1.2)",
+                                       source=str(path), hint="restore data/ from another copy"))
     payload = [f"data/{name}" for name in payload_files(path / "data", include_hidden=True)] \
         if (path / "data").is_dir() else []
+    listed_payload: set[str] = set()
     for manifest in manifests:
         algorithm = manifest.stem.removeprefix("manifest-")
-        expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
-        report.problems.extend(problems)
+        expected = read_manifest(manifest, report) if known_algorithm(manifest, report) else None
+        if expected is None:
+            continue
+        outside = sorted(name for name in expected if not name.startswith("data/"))
+        for name in outside:  # RFC 8493 section 2.1.3: a payload manifest lists payload files only
+            report.problems.append(Problem(f"payload manifest lists {name}, which is not in data/",
+                                           source=str(manifest), hint="list only files under data/"))
+            del expected[name]
+        listed_payload.update(expected)
         compare(path, expected, algorithm, str(manifest), payload, report, what="payload file")
     for manifest in sorted(path.glob("tagmanifest-*.txt")):
         algorithm = manifest.stem.removeprefix("tagmanifest-")
-        expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
-        report.problems.extend(problems)
+        expected = read_manifest(manifest, report) if known_algorithm(manifest, report) else None
+        if expected is None:
+            continue
+        for name in sorted(name for name in expected if name.startswith("data/")):
+            report.problems.append(Problem(f"tag manifest lists payload file {name} (RFC 8493 section 2.2.1)",
+                                           source=str(manifest), hint="list payload files in manifest-*.txt only"))
+            del expected[name]
         listed = [name for name in expected if (path / name).is_file()]
         compare(path, expected, algorithm, str(manifest), listed, report, what="tag file")
+    check_fetch(path, listed_payload, report)
     if report.problems:
         return
     from . import quiet_logging
@@ -104,3 +124,6 @@ def verify_bag(path: Path, report: FixityReport) -> None:
         details = getattr(error, "details", None) or [error]
         for detail in details:
             report.problems.append(Problem(f"bagit: {detail}", source=str(path)))
+    except Exception as error:  # noqa: BLE001 - bagit-python on a hostile bag: its failure is a finding
+        report.problems.append(Problem(f"bagit-python cannot validate the bag: {type(error).__name__}: {error}",
+                                       source=str(path)))

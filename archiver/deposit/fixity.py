@@ -1,26 +1,27 @@
-"""Fixity: digests, sorted manifests, and the check that a package still holds exactly what it says.
+"""Fixity helpers every packager uses: digests, sorted manifests in `sha256sum` form (RFC 8493 section
+2.1.3 path encoding), the comparison of expected digests with the files present (changed, missing and
+extra files named, every one), the report it fills, and the build manifest (`manifest-sha256.txt`).
 
-`verify(path)` recognises a BagIt bag (RFC 8493 section 3: every payload file in every payload manifest,
-every tag manifest entry matching), an OCFL 1.1 object or storage root (the inventory manifest of
-section 3.5.3 against the content files, plus ocfl-py's validator), a METS package (each `mets:file`
-CHECKSUM), a DSpace SAF batch zip (see `saf.verify_zip`) and a build manifest (`manifest-sha256.txt` in
-`sha256sum` form). It returns every problem found (changed, missing and extra files named), never only
-the first.
+This module sits below the packagers and imports none of them; `verify.py` above them recognises a
+package and sends it to its packager's checker.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .. import bounded
 from ..errors import Problem
 
 #: name of the build manifest written next to packages that carry no fixity of their own
 BUILD_MANIFEST = "manifest-sha256.txt"
 _CHUNK = 1 << 20
+_HEX = re.compile(r"[0-9a-fA-F]{8,128}")
 
 
 def digests(path: Path, algorithms: Iterable[str] = ("sha256",)) -> dict[str, str]:
@@ -48,19 +49,40 @@ def manifest_text(entries: dict[str, str]) -> str:
 
 
 def parse_manifest(text: str, source: str) -> tuple[dict[str, str], list[Problem]]:
+    """Entries `path -> digest` of a manifest; a line that is no `digest  path`, whose digest is not
+    hexadecimal, or whose path leaves the package (RFC 8493 section 2.1.3: relative, no `..`), is a
+    problem (with its line) and no entry."""
     entries: dict[str, str] = {}
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         digest, _, name = line.partition(" ")
-        name = name.lstrip(" ").lstrip("*")
-        if not name or not digest:
+        name = decode_manifest_path(name.lstrip(" ").lstrip("*"))
+        if not name or not _HEX.fullmatch(digest):
             problems.append(Problem("not a `digest  path` line", source=source, line=number,
                                     hint="each line is a hex digest, two spaces, a path"))
             continue
-        entries[decode_manifest_path(name)] = digest.lower()
+        if name.startswith("/") or ".." in name.split("/") or "\0" in name:
+            problems.append(Problem(f"path {name!r} leaves the package", source=source, line=number,
+                                    hint="manifest paths are relative to the package and never use `..`"))
+            continue
+        entries[name] = digest.lower()
     return entries, problems
+
+
+def read_manifest(path: Path, report: "FixityReport") -> dict[str, str] | None:
+    """The entries of a manifest file read through the bounded reader, its bad lines reported; None
+    (the reason reported) when it cannot be read as text: too large, not UTF-8, not a regular file."""
+    try:
+        text = bounded.read_text(path, "manifest")
+    except bounded.Refused as refused:
+        report.problems.extend(Problem(f"{p.message}: not a manifest", source=p.source, hint=p.hint)
+                               for p in refused.problems)
+        return None
+    expected, problems = parse_manifest(text, str(path))
+    report.problems.extend(problems)
+    return expected
 
 
 @dataclass
@@ -100,54 +122,6 @@ def compare(root: Path, expected: dict[str, str], algorithm: str, source: str,
                                        hint="remove it, or re-package to include it"))
 
 
-def kind_of(path: Path) -> str:
-    if path.is_dir():
-        if (path / "bagit.txt").is_file():
-            return "bagit"
-        if (path / "0=ocfl_object_1.1").is_file() or (path / "0=ocfl_object_1.0").is_file():
-            return "ocfl-object"
-        if (path / "0=ocfl_1.1").is_file() or (path / "0=ocfl_1.0").is_file():
-            return "ocfl-root"
-        if (path / "mets.xml").is_file():
-            return "mets"
-        if (path / BUILD_MANIFEST).is_file():
-            return "manifest"
-    elif path.name == BUILD_MANIFEST:
-        return "manifest"
-    elif path.suffix.lower() == ".zip":
-        return "saf-zip"
-    return "unknown"
-
-
-def verify(path: Path) -> FixityReport:
-    """Check the fixity of a bag, an OCFL object or storage root, a METS package or a build manifest."""
-    kind = kind_of(path)
-    report = FixityReport(path=path, kind=kind)
-    if kind == "bagit":
-        from .bag import verify_bag
-        verify_bag(path, report)
-    elif kind == "ocfl-object":
-        from .ocfl import verify_object
-        verify_object(path, report)
-    elif kind == "ocfl-root":
-        from .ocfl import verify_root
-        verify_root(path, report)
-    elif kind == "mets":
-        from .mets import verify_mets_package
-        verify_mets_package(path, report)
-    elif kind == "saf-zip":
-        from .saf import verify_zip
-        verify_zip(path, report)
-    elif kind == "manifest":
-        verify_build_manifest(path.parent if path.is_file() else path, report)
-    else:
-        report.problems.append(Problem(
-            "not a package archiver can check", source=str(path),
-            hint="give a BagIt bag, an OCFL object or storage root, a METS package folder, a SAF "
-                 f"batch zip, or a folder with {BUILD_MANIFEST}"))
-    return report
-
-
 def write_build_manifest(folder: Path, exclude: tuple[str, ...] = ()) -> None:
     """Write `manifest-sha256.txt` covering every file below `folder`."""
     from . import payload_files
@@ -159,11 +133,18 @@ def write_build_manifest(folder: Path, exclude: tuple[str, ...] = ()) -> None:
 def verify_build_manifest(folder: Path, report: FixityReport) -> None:
     from . import payload_files
     source = folder / BUILD_MANIFEST
-    expected, problems = parse_manifest(source.read_text(encoding="utf-8"), str(source))
-    report.problems.extend(problems)
+    expected = read_manifest(source, report)
+    if expected is None:
+        return
     present = [name for name in payload_files(folder, include_hidden=True) if name != BUILD_MANIFEST]
     compare(folder, expected, "sha256", str(source), present, report)
 
 
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def load_json(path: Path, kind: str = "inventory"):
+    """JSON read through the bounded reader: `bounded.Refused` for a file it refuses, ValueError for
+    text that is not JSON or nests too deeply to parse."""
+    text = bounded.read_text(path, kind)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply to be an inventory") from None

@@ -24,9 +24,9 @@ import functools
 import uuid
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, bounded
 from ..errors import PackageInvalid, Problem
-from . import RecordFolder, building, copy_file, iso, package_datetime
+from . import RecordFolder, building, copy_file, iso, package_datetime, parse_xml
 from .fixity import FixityReport, digests
 from .pronom import identify
 
@@ -190,15 +190,6 @@ def mets_schema():
     return etree.XMLSchema(etree.fromstring(wrapper, parser))
 
 
-def parse_xml(data: bytes, source: str):
-    from lxml import etree
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise PackageInvalid(f"not well-formed XML: {exc}", source=source) from None
-
-
 def validate_mets(data: bytes, source: str) -> list[Problem]:
     """METS/PREMIS schema errors plus the rules the schemas cannot express, each with its line."""
     root = parse_xml(data, source)
@@ -273,8 +264,8 @@ def verify_mets_package(path: Path, report: FixityReport) -> None:
     from .fixity import compare
     source = path / "mets.xml"
     try:
-        root = parse_xml(source.read_bytes(), str(source))
-    except PackageInvalid as error:
+        root = parse_xml(bounded.read(source, "manifest"), str(source))
+    except (PackageInvalid, bounded.Refused) as error:
         report.problems.extend(error.problems)
         return
     report.problems.extend(premis_rules(root, str(source)))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
-from ..errors import PackageInvalid, Problem
+from ..errors import ArchiverError, PackageInvalid, Problem
 from . import RecordFolder, copy_file, iso, package_datetime, quiet_logging
 from .fixity import FixityReport, compare, digests, load_json
 
@@ -91,44 +92,88 @@ def add_record(folder: RecordFolder, root: Path) -> tuple[Path, str | None]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+#: the digest algorithms an inventory may use for its manifest (OCFL 1.1 section 3.5.1, E025)
+DIGEST_ALGORITHMS = ("sha512", "sha256")
+
+
+def inventory_shape(inventory: Any) -> str | None:
+    """What is wrong with an inventory's shape before its manifest can be compared with the files
+    (the OCFL 1.1 code first), or None. Checked here so that a hostile inventory is an invalid
+    package, not a crash: a manifest that is a list, an algorithm that is a path."""
+    if not isinstance(inventory, dict):
+        return "E033: the inventory is not a JSON object"
+    algorithm = inventory.get("digestAlgorithm")
+    if algorithm not in DIGEST_ALGORITHMS:
+        return f"E025: digestAlgorithm {_short(algorithm)} is not one of {', '.join(DIGEST_ALGORITHMS)}"
+    manifest = inventory.get("manifest")
+    if not isinstance(manifest, dict):
+        return "E041: the manifest is not a JSON object of digest -> content paths"
+    for digest, paths in manifest.items():
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            return f"E091: the manifest entry of {_short(digest)} is not a list of content paths"
+    if not isinstance(inventory.get("versions"), dict):
+        return "E044: the versions block is not a JSON object"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @quiet_logging()
 def verify_object(path: Path, report: FixityReport) -> None:
     """Inventory manifest against the content files (changed, missing, extra named), then ocfl-py's
-    validator (structure, inventories, sidecars)."""
+    validator (structure, inventories, sidecars): any error it logs makes the object invalid,
+    whatever it returns and whatever its logging is set to."""
     from . import payload_files
     inventory_path = path / "inventory.json"
     try:
         inventory = load_json(inventory_path)
-        algorithm = inventory["digestAlgorithm"]
-        manifest = inventory["manifest"]
-    except (OSError, ValueError, KeyError) as exc:
-        report.problems.append(Problem(f"unreadable inventory: {exc}", source=str(inventory_path),
+        wrong = inventory_shape(inventory)
+    except (ArchiverError, ValueError) as exc:
+        wrong = f"E033: unreadable inventory: {exc}"
+    if wrong is not None:
+        report.problems.append(Problem(wrong, source=str(inventory_path),
                                        hint="restore inventory.json from its version folder"))
-        return
-    expected = {content_path: digest.lower() for digest, paths in manifest.items() for content_path in paths}
-    versions = set(inventory.get("versions", {}))
-    present = [name for name in payload_files(path, include_hidden=True)
-               if name.split("/")[0] in versions and "/content/" in f"/{name}"]
-    compare(path, expected, algorithm, str(inventory_path), present, report, what="content file")
+    else:
+        expected = {content_path: digest.lower() for digest, paths in inventory["manifest"].items()
+                    for content_path in paths}
+        present = [name for name in payload_files(path, include_hidden=True)
+                   if name.split("/")[0] in inventory["versions"] and "/content/" in f"/{name}"]
+        compare(path, expected, inventory["digestAlgorithm"], str(inventory_path), present, report,
+                what="content file")
     ocfl = _quiet_ocfl()
-    passed, validator = ocfl.Object(spec_version=SPEC_VERSION).validate(objdir=str(path), log_warnings=False)
-    if not passed and not report.problems:
-        for message in validator.log.messages:
-            report.problems.append(Problem(f"ocfl-py: {message}", source=str(path)))
-        if not validator.log.messages:
-            report.problems.append(Problem("ocfl-py: object is invalid", source=str(path)))
+    try:
+        passed, validator = ocfl.Object(spec_version=SPEC_VERSION).validate(
+            objdir=str(path), log_warnings=False, log_errors=True)
+    except Exception as exc:  # noqa: BLE001 - ocfl-py on a hostile object: its failure is a finding
+        report.problems.append(Problem(f"ocfl-py cannot validate the object: {type(exc).__name__}: {exc}",
+                                       source=str(path)))
+        return
+    for message in validator.log.messages:
+        report.problems.append(Problem(f"ocfl-py: {message}", source=str(path)))
+    if (validator.log.num_errors or not passed) and not validator.log.messages:
+        report.problems.append(Problem(f"ocfl-py: the object is invalid ({validator.log.num_errors} error(s))",
+                                       source=str(path)))
 
 
 @quiet_logging()
 def verify_root(root: Path, report: FixityReport) -> None:
+    """The storage root's structure and hierarchy (ocfl-py: a folder holding files but no object
+    declaration is E072, an empty one E073), then every object in it."""
     ocfl = _quiet_ocfl()
     store = ocfl.StorageRoot(root=str(root))
     try:
-        store.open_root_fs()
-        store.check_root_structure()
-        object_paths = sorted(store.object_paths())
-    except Exception as exc:  # ocfl-py raises its own exception types for every structural fault
+        passed = store.validate(validate_objects=False, log_warnings=False, log_errors=True)
+        messages, errors = list(store.log.messages), store.log.num_errors
+        object_paths = sorted(store.object_paths()) if store.root_fs is not None else []
+    except Exception as exc:  # noqa: BLE001 - ocfl-py raises its own exception types for every structural fault
         report.problems.append(Problem(f"not a valid OCFL storage root: {exc}", source=str(root)))
         return
+    for message in messages:
+        report.problems.append(Problem(f"ocfl-py: {message}", source=str(root)))
+    if (errors or not passed) and not messages:
+        report.problems.append(Problem(f"ocfl-py: {errors} error(s) in the storage root", source=str(root)))
     for object_path in object_paths:
         verify_object(root / object_path, report)

@@ -16,7 +16,8 @@ from typing import Iterable
 from ..errors import PackageInvalid, Problem
 from ..record import Record
 from . import RecordFolder, building, copy_file, package_datetime, write_zip
-from .fixity import BUILD_MANIFEST, FixityReport, compare, parse_manifest, write_build_manifest
+from ..limits import ENVIRONMENT, byte_limit, describe
+from .fixity import BUILD_MANIFEST, FixityReport, compare, read_manifest, write_build_manifest
 
 #: file suffix -> (bundle, description); the first match wins, so longer suffixes come first
 FILE_ROLES: tuple[tuple[str, str, str], ...] = (
@@ -188,8 +189,9 @@ def verify_zip(path: Path, report: FixityReport) -> None:
                 try:
                     with archive.open(name) as entry:  # the CRC-32 is checked when the entry is read to its end
                         digests[name] = hashlib.file_digest(entry, "sha256").hexdigest()
-                    if PurePosixPath(name).name == "contents":
-                        contents[name] = archive.read(name)
+                    if PurePosixPath(name).name == "contents" or _is_metadata(name):
+                        with archive.open(name) as entry:  # a metadata file, read no further than its limit
+                            contents[name] = entry.read(byte_limit("manifest") + 1)
                 except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:  # zlib.error is a ValueError
                     report.problems.append(Problem(f"changed entry {name}: {error} (its CRC-32 or data is damaged)",
                                                    source=source, hint="the zip was altered or damaged; re-package"))
@@ -198,16 +200,39 @@ def verify_zip(path: Path, report: FixityReport) -> None:
                                        hint="the zip is truncated or damaged; re-package it"))
         return
     report.problems.extend(_layout_problems(digests, contents, source))
+    report.problems.extend(_metadata_problems(contents, source))
     manifest = path.with_suffix("") / BUILD_MANIFEST
     if manifest.is_file():
-        expected, problems = parse_manifest(manifest.read_text(encoding="utf-8"), str(manifest))
-        report.problems.extend(problems)
-        compare(path, expected, "sha256", str(manifest), digests, report, what="entry",
-                digest=lambda name, algorithm: digests[name])
+        expected = read_manifest(manifest, report)
+        if expected is not None:
+            compare(path, expected, "sha256", str(manifest), digests, report, what="entry",
+                    digest=lambda name, algorithm: digests[name])
     else:
         report.checked += len(digests)
         report.notes.append(f"no batch folder with {BUILD_MANIFEST} beside it: CRC-32 and layout checked, "
                             "not SHA-256")
+
+
+def _is_metadata(name: str) -> bool:
+    base = PurePosixPath(name).name
+    return base == "dublin_core.xml" or (base.startswith("metadata_") and base.endswith(".xml"))
+
+
+def _metadata_problems(contents: dict[str, bytes], source: str) -> list[Problem]:
+    """Each item's metadata XML (`dublin_core.xml`, `metadata_*.xml`) is within its limit, well-formed
+    and has no DOCTYPE (DSpace's importer would resolve its entities)."""
+    from . import parse_xml
+    problems: list[Problem] = []
+    for name in sorted(name for name in contents if _is_metadata(name)):
+        if len(contents[name]) > byte_limit("manifest"):
+            problems.append(Problem(f"{name} is larger than {describe(byte_limit('manifest'))}", source=source,
+                                    hint=f"re-package; to allow more, set {ENVIRONMENT['manifest']}"))
+            continue
+        try:
+            parse_xml(contents[name], f"{source}:{name}")
+        except PackageInvalid as error:
+            problems.extend(error.problems)
+    return problems
 
 
 def _layout_problems(names: Iterable[str], contents: dict[str, bytes], source: str) -> list[Problem]:

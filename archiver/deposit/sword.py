@@ -1,48 +1,45 @@
-"""A SWORD v2 client (SWORD 2.0 profile, http://swordapp.org/sword-v2/sword-v2-specifications/) on
-the standard library: service document discovery (section 6.1), deposit of a binary package
-(6.3.1, SimpleZip or METSDSpaceSIP) or of an Atom entry with DC terms metadata (6.3.3), adding the
-package to the media resource (6.7.2), completing a deposit with an empty POST and In-Progress:
-false (9.3), and reading the deposit receipt (10) and the Atom statement (11.1).
+"""A SWORD v2 client: the protocol of the SWORD 2.0 profile
+(http://swordapp.github.io/SWORDv2-Profile/SWORDProfile.html) over transport.py.
 
-Safety: only http and https; every IRI the server hands back must stay on the origin of the
-service document (no redirect, Edit-IRI or statement elsewhere, no proxy), so credentials and
-packages go nowhere else. Credentials come from ARCHIVER_SWORD_USER / ARCHIVER_SWORD_PASSWORD or
-the netrc file and never appear in an error message. Content-MD5 is the hex MD5 of the body, as
-the SWORD 2 server library (and DSpace) compare it.
+- Service document (6.1): collections with their acceptPackaging and mediation;
+  `sword:maxUploadSize` read in kB as the profile says (real servers, swh-deposit and the Simple
+  SWORD Server among them, advertise bytes: the check before sending is then loose, and the
+  server's 413 is the real answer, reported with both figures).
+- A METSDSpaceSIP package: one binary deposit to the Col-IRI with In-Progress: false (6.3.1).
+- Anything else: the Atom entry to the Col-IRI with In-Progress: true (6.3.3), the SimpleZip to the
+  EM-IRI (6.7.1; the `edit-media` link without an Atom feed type, whatever the order of the links,
+  6.4.1), then completion by an empty POST with In-Progress: false to the SE-IRI (9.3). If a step
+  after the first fails, the container is deleted through its Edit-IRI (6.8); where the server
+  refuses that, the error names the Edit-IRI left behind.
+- Headers per the profile: Content-Disposition `attachment; filename=…` (ASCII), Content-MD5 as the
+  hex MD5 of the body (6.3.1, 6.7.1), Packaging, In-Progress on every POST, On-Behalf-Of on every
+  request of a mediated deposit (8), Slug with the package name at creation.
+- The state after deposit: the Atom statement (rel sword:statement, type feed; 11) or, without one,
+  the status IRI (rel="alternate", as swh-deposit gives it), else the receipt's own state.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import hashlib
-import io
-import netrc
-import os
-import socket
-import urllib.error
-import urllib.parse
-import urllib.request
-import uuid
-import zipfile
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..errors import DepositError
+from ..errors import DepositError, Problem
+from .secrets import Credentials, Redactor
+from .sword_packages import Package
+from .transport import Response, Transport
 
 ATOM = "http://www.w3.org/2005/Atom"
 APP = "http://www.w3.org/2007/app"
 SWORD = "http://purl.org/net/sword/terms/"
-DCTERMS = "http://purl.org/dc/terms/"
-SIMPLE_ZIP = "http://purl.org/net/sword/package/SimpleZip"
-METS_DSPACE_SIP = "http://purl.org/net/sword/package/METSDSpaceSIP"
-STATEMENT_REL = "http://purl.org/net/sword/terms/statement"
-STATE_SCHEME = "http://purl.org/net/sword/terms/state"
+#: swh-deposit's namespace for the state in its receipts and status documents
+SWH_DEPOSIT = "https://www.softwareheritage.org/schema/2018/deposit"
+STATEMENT_REL = SWORD + "statement"
+SE_IRI_REL = SWORD + "add"
+STATE_SCHEME = SWORD + "state"
 ENTRY_TYPE = "application/atom+xml;type=entry"
-ENTRY_NAMESPACE = uuid.UUID("5b0c7a4e-1f43-5d4f-8a43-2e9c6a3d2f10")
-#: files that describe an SAF item to DSpace's importer, not content to deposit
-SAF_CONTROL_FILES = ("contents", "dublin_core.xml", "handle", "collections")
-MAX_ERROR_BODY = 64 * 1024
+FEED_TYPE = "application/atom+xml;type=feed"
+#: what else an Accept header takes: swh-deposit answers 406 to a request for atomsvc+xml alone
+ANY_XML = "application/xml;q=0.9, */*;q=0.1"
 
 HINTS = {
     400: "the server could not understand the request; check the package and its metadata",
@@ -51,36 +48,9 @@ HINTS = {
     404: "the collection or deposit IRI does not exist on the server; check the service document",
     405: "the server does not allow this operation on that IRI",
     412: "the server's MD5 of the upload differs from Content-MD5: the upload was damaged; try again",
-    413: "the package is larger than the server accepts (sword:maxUploadSize); split the batch",
+    413: "the package is larger than the server accepts; ask the repository manager, or deposit smaller items",
     415: "the collection does not accept this packaging or content type; see its acceptPackaging",
 }
-
-
-@dataclass(frozen=True)
-class Credentials:
-    user: str
-    password: str = dataclasses.field(repr=False)
-
-    def header(self) -> str:
-        token = base64.b64encode(f"{self.user}:{self.password}".encode("utf-8")).decode("ascii")
-        return f"Basic {token}"
-
-
-def credentials_for(url: str, environ: dict[str, str] | None = None) -> Credentials | None:
-    """From the environment, else from netrc (NETRC or ~/.netrc) for the URL's host; else none."""
-    environ = os.environ if environ is None else environ
-    user, password = environ.get("ARCHIVER_SWORD_USER"), environ.get("ARCHIVER_SWORD_PASSWORD")
-    if user and password is not None:
-        return Credentials(user, password)
-    path = environ.get("NETRC") or os.path.join(os.path.expanduser("~"), ".netrc")
-    host = urllib.parse.urlsplit(url).hostname or ""
-    try:
-        entry = netrc.netrc(path).authenticators(host)
-    except (FileNotFoundError, netrc.NetrcParseError, OSError):
-        return None
-    if entry and entry[0] and entry[2] is not None:
-        return Credentials(entry[0], entry[2])
-    return None
 
 
 @dataclass(frozen=True)
@@ -89,13 +59,14 @@ class Collection:
     href: str
     accept_packaging: tuple[str, ...] = ()
     accepts: tuple[str, ...] = ()
+    mediation: bool = False
 
 
 @dataclass(frozen=True)
 class ServiceDocument:
     url: str
     version: str | None
-    max_upload_size: int | None
+    max_upload_kb: int | None
     collections: tuple[Collection, ...]
 
 
@@ -107,13 +78,17 @@ class Receipt:
     em_iri: str | None
     se_iri: str | None
     statement_iri: str | None
+    status_iri: str | None
     treatment: str | None = None
+    state: str | None = None
 
 
 @dataclass(frozen=True)
-class Statement:
-    states: tuple[tuple[str, str], ...]
-    files: tuple[str, ...]
+class State:
+    """What the server says of the deposit: state terms (IRIs or words) and a description."""
+    terms: tuple[str, ...]
+    description: str = ""
+    source: str | None = None
 
 
 @dataclass
@@ -122,146 +97,110 @@ class DepositResult:
     collection: str
     packaging: str
     receipt: Receipt
-    statement: Statement | None = None
+    state: State | None = None
+    state_error: str | None = None
+    #: the requests made, in order (the JSON report lists them)
     steps: list[str] = field(default_factory=list)
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
-def check_service_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise DepositError(f"refusing {parts.scheme or 'a scheme-less'} URL for the service document",
-                           hint="give an http:// or https:// service document URL")
-    if not parts.hostname:
-        raise DepositError("the service document URL has no host", hint="give a full http(s) URL")
-    if parts.username or parts.password:
-        raise DepositError("the service document URL carries credentials",
-                           hint="remove them from the URL and set ARCHIVER_SWORD_USER / "
-                                "ARCHIVER_SWORD_PASSWORD or a netrc entry instead")
-
-
-class _SameOriginRedirect(urllib.request.HTTPRedirectHandler):
-    def __init__(self, origin: tuple[str, str]):
-        self.origin = origin
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if _origin(newurl) != self.origin:
-            raise DepositError(f"the server redirected to another site ({_origin(newurl)[1]}); not followed",
-                               hint="use the repository's own service document URL")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _parse(data: bytes, what: str, url: str):
+def _parse(data: bytes, what: str, url: str, redact: Redactor):
     from lxml import etree
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False, huge_tree=False)
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise DepositError(f"{url}: the server sent a malformed {what}: {exc}",
+        raise DepositError(redact(f"{url}: the server sent a malformed {what}: {exc}"),
                            hint="the URL may not be a SWORD v2 endpoint") from None
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _is_feed(media_type: str | None) -> bool:
+    kind = (media_type or "").replace(" ", "").lower()
+    return kind.startswith("application/atom+xml") and "type=entry" not in kind
 
 
 class SwordClient:
     """One conversation with one SWORD v2 server, rooted at its service document URL."""
 
-    def __init__(self, service_url: str, credentials: Credentials | None, timeout: float = 60.0):
-        check_service_url(service_url)
+    def __init__(self, service_url: str, credentials: Credentials | None, timeout: float = 120.0,
+                 on_behalf_of: str | None = None):
+        self.redact = Redactor(credentials, service_url)
+        self.http = Transport(service_url, credentials, timeout, self.redact)
         self.service_url = service_url
-        self.origin = _origin(service_url)
-        self.credentials = credentials
-        self.timeout = timeout
-        # No ProxyHandler settings from the environment: nothing leaves for anywhere but the origin.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                                   _SameOriginRedirect(self.origin))
+        self.on_behalf_of = on_behalf_of
+        self.max_upload_kb: int | None = None
 
-    def _redact(self, text: str) -> str:
-        if self.credentials:
-            for secret in (self.credentials.password, self.credentials.header().split(" ", 1)[1]):
-                if secret:
-                    text = text.replace(secret, "***")
-        return text
+    def request(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
+                size: int | None = None, mediated: bool = True) -> Response:
+        """One request; any answer from 400 up is a DepositError carrying the server's reason.
+        On-Behalf-Of goes with every request of a deposit, not with the service document's."""
+        headers = dict(headers or {})
+        if self.on_behalf_of and mediated:
+            headers["On-Behalf-Of"] = self.on_behalf_of
+        response = self.http.request(method, url, body, headers)
+        if response.status >= 400:
+            raise self._http_error(f"{method} {response.url}", response, size)
+        if response.status >= 300:
+            raise DepositError(self.redact(f"{method} {response.url}: unexpected HTTP {response.status} "
+                                           f"{response.reason}"), hint="the server does not follow SWORD v2")
+        return response
 
-    def _check_iri(self, iri: str, what: str) -> str:
-        absolute = urllib.parse.urljoin(self.service_url, iri)
-        if _origin(absolute) != self.origin:
-            raise DepositError(f"the server gave a {what} on another site ({_origin(absolute)[1]}); refused",
-                               hint="archiver only talks to the host of the service document")
-        return absolute
-
-    def request(self, method: str, url: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        url = self._check_iri(url, "URL")
-        request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
-        request.add_header("User-Agent", "archiver-sword2")
-        if self.credentials:
-            request.add_header("Authorization", self.credentials.header())
-        where = f"{method} {url}"
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-        except urllib.error.HTTPError as error:
-            raise self._http_error(where, error) from None
-        except urllib.error.URLError as error:
-            reason = error.reason.strerror if isinstance(error.reason, OSError) and error.reason.strerror \
-                else str(error.reason)
-            raise DepositError(self._redact(f"{where}: cannot reach the server: {reason}"),
-                               hint="check the URL and that the repository is up") from None
-        except (socket.timeout, TimeoutError):
-            raise DepositError(f"{where}: no answer within {self.timeout:g} s",
-                               hint="the repository is slow or down; try again later") from None
-        except (ConnectionError, OSError) as error:
-            raise DepositError(self._redact(f"{where}: connection failed: {error}"),
-                               hint="check the URL and that the repository is up") from None
-
-    def _http_error(self, where: str, error: urllib.error.HTTPError) -> DepositError:
-        try:
-            body = error.read(MAX_ERROR_BODY)
-        except OSError:
-            body = b""
+    def _http_error(self, where: str, response: Response, size: int | None) -> DepositError:
+        from lxml import etree
         detail = ""
-        if body:
-            from lxml import etree
+        body = response.body[:64 * 1024]
+        if body.strip():
             try:
                 root = etree.fromstring(body, etree.XMLParser(no_network=True, resolve_entities=False,
                                                                 load_dtd=False))
                 summary = root.findtext(f"{{{ATOM}}}summary") or root.findtext(f"{{{ATOM}}}title") or ""
                 verbose = root.findtext(f"{{{SWORD}}}verboseDescription") or ""
                 kind = (root.get("href") or "").rsplit("/", 1)[-1]
-                detail = ": " + "; ".join(" ".join(x.split()) for x in (kind, summary, verbose) if x.strip())
+                detail = "; ".join(_fold(x) for x in (kind, summary, verbose) if x.strip())
             except etree.XMLSyntaxError:
-                detail = ": " + " ".join(body[:300].decode("utf-8", "replace").split())
-        message = self._redact(f"{where}: HTTP {error.code} {error.reason}{detail}")
-        return DepositError(message, hint=HINTS.get(error.code, "see the server's message"))
+                # Redacted before it is cut, so that no cut can leave part of a secret standing.
+                detail = self.redact(_fold(body[:4096].decode("utf-8", "replace")))[:300]
+        message = f"{where}: HTTP {response.status} {response.reason}" + (f": {detail}" if detail else "")
+        if response.status == 413 and size is not None:
+            message += f"; the package is {size:,} bytes, and the service document " + (
+                f"advertises sword:maxUploadSize {self.max_upload_kb:,} (read as kB by the SWORD 2.0 profile: "
+                f"{self.max_upload_kb * 1024:,} bytes; servers such as swh-deposit mean "
+                f"{self.max_upload_kb:,} bytes)" if self.max_upload_kb is not None
+                else "advertises no sword:maxUploadSize")
+        hint = HINTS.get(response.status, "see the server's message")
+        if response.status == 412 and "Checksum" not in detail:
+            hint = "a precondition of the server failed; see its message"
+        return DepositError(self.redact(message), hint=hint)
 
     # Service document ------------------------------------------------------------------------
 
     def service_document(self) -> ServiceDocument:
-        _status, _headers, body = self.request("GET", self.service_url)
-        root = _parse(body, "service document", self.service_url)
+        response = self.request("GET", self.service_url, headers={"Accept": f"application/atomsvc+xml, {ANY_XML}"},
+                                mediated=False)
+        root = _parse(response.body, "service document", self.service_url, self.redact)
         if root.tag != f"{{{APP}}}service":
-            raise DepositError(f"{self.service_url}: not a service document (root is {root.tag})",
+            raise DepositError(self.redact(f"{self.service_url}: not a service document (root is {root.tag})"),
                                hint="give the SWORD v2 service document URL (often .../swordv2/servicedocument)")
-        size = root.findtext(f"{{{SWORD}}}maxUploadSize")
+        size = (root.findtext(f"{{{SWORD}}}maxUploadSize") or "").strip()
         collections = []
         for node in root.iter(f"{{{APP}}}collection"):
             href = node.get("href")
             if not href:
                 continue
             collections.append(Collection(
-                title=" ".join((node.findtext(f"{{{ATOM}}}title") or href).split()),
-                href=urllib.parse.urljoin(self.service_url, href),
+                title=_fold(node.findtext(f"{{{ATOM}}}title") or href),
+                href=self.http.absolute(href, "collection IRI"),
                 accept_packaging=tuple((p.text or "").strip() for p in node.iter(f"{{{SWORD}}}acceptPackaging")),
-                accepts=tuple((a.text or "").strip() for a in node.iter(f"{{{APP}}}accept"))))
+                accepts=tuple((a.text or "").strip() for a in node.iter(f"{{{APP}}}accept")),
+                mediation=(node.findtext(f"{{{SWORD}}}mediation") or "").strip().lower() == "true"))
+        self.max_upload_kb = int(size) if size.isdigit() and len(size) < 19 else None
         return ServiceDocument(url=self.service_url, version=root.findtext(f"{{{SWORD}}}version"),
-                               max_upload_size=int(size) if size and size.strip().isdigit() else None,
-                               collections=tuple(collections))
+                               max_upload_kb=self.max_upload_kb, collections=tuple(collections))
 
-    @staticmethod
-    def choose(service: ServiceDocument, name: str | None) -> Collection:
+    def choose(self, service: ServiceDocument, name: str | None) -> Collection:
         names = ", ".join(repr(c.title) for c in service.collections) or "none"
         if not service.collections:
             raise DepositError(f"{service.url}: the service document offers no collection to this account",
@@ -269,196 +208,185 @@ class SwordClient:
         if name is None:
             if len(service.collections) == 1:
                 return service.collections[0]
-            raise DepositError(f"{service.url} offers several collections: {names}",
+            raise DepositError(self.redact(f"{service.url} offers several collections: {names}"),
                                hint="choose one with --collection NAME")
         matches = [c for c in service.collections if name in (c.title, c.href)] or \
             [c for c in service.collections if c.title.casefold() == name.casefold()]
         if len(matches) != 1:
-            raise DepositError(f"no collection {name!r} in {service.url}; it offers: {names}",
+            raise DepositError(self.redact(f"no collection {name!r} in {service.url}; it offers: {names}"),
                                hint="use one of the collection titles (or IRIs) above")
         return matches[0]
 
-    # Deposit ---------------------------------------------------------------------------------
+    # Deposit steps ---------------------------------------------------------------------------
 
-    def _receipt(self, status: int, headers: dict[str, str], body: bytes, url: str) -> Receipt:
-        links: dict[str, str] = {}
-        treatment = None
-        if body.strip():
-            root = _parse(body, "deposit receipt", url)
+    def receipt(self, response: Response, created: bool) -> Receipt:
+        """The deposit receipt (section 10) of an answer; `created`: the Location is the Edit-IRI."""
+        edit = em = se = statement = status_iri = None
+        treatment = state = None
+        location = response.headers.get("location")
+        location = self.http.absolute(location, "Location") if location else None
+        if response.body.strip():
+            try:
+                root = _parse(response.body, "deposit receipt", response.url, self.redact)
+            except DepositError as error:
+                # The container may exist all the same: say where, so that it can be removed.
+                error.created_at = location if created else None  # type: ignore[attr-defined]
+                raise
             for link in root.iter(f"{{{ATOM}}}link"):
-                rel, href = link.get("rel"), link.get("href")
-                if rel and href and (rel not in links or "atom" in (link.get("type") or "")):
-                    links[rel] = self._check_iri(href, f"{rel} link")
-            treatment = root.findtext(f"{{{SWORD}}}treatment")
-        location = headers.get("location")
-        return Receipt(status=status, location=self._check_iri(location, "Location") if location else None,
-                       edit_iri=links.get("edit") or (self._check_iri(location, "Location") if location else None),
-                       em_iri=links.get("edit-media"), se_iri=links.get(f"{SWORD}add"),
-                       statement_iri=links.get(STATEMENT_REL), treatment=treatment)
+                rel, href, kind = link.get("rel"), link.get("href"), link.get("type")
+                if not rel or not href:
+                    continue
+                if rel == "edit" and edit is None:
+                    edit = self.http.absolute(href, "Edit-IRI")
+                elif rel == "edit-media" and em is None and not _is_feed(kind):
+                    em = self.http.absolute(href, "EM-IRI")
+                elif rel == SE_IRI_REL and se is None:
+                    se = self.http.absolute(href, "SE-IRI")
+                elif rel == STATEMENT_REL and statement is None and (kind is None or _is_feed(kind)):
+                    # the Atom statement; an OAI-ORE one (application/rdf+xml) is not read
+                    statement = self.http.absolute(href, "statement IRI")
+                elif rel == "alternate" and status_iri is None:
+                    status_iri = self.http.absolute(href, "status IRI")
+            treatment = _fold(root.findtext(f"{{{SWORD}}}treatment")) or None
+            state = _fold(root.findtext(f"{{{SWH_DEPOSIT}}}deposit_status")) or None
+        return Receipt(status=response.status, location=location,
+                       edit_iri=edit or (location if created else None), em_iri=em, se_iri=se,
+                       statement_iri=statement, status_iri=status_iri, treatment=treatment, state=state)
 
-    def post_entry(self, iri: str, entry: bytes, in_progress: bool) -> Receipt:
-        status, headers, body = self.request("POST", iri, entry, {
-            "Content-Type": ENTRY_TYPE, "In-Progress": "true" if in_progress else "false"})
-        return self._receipt(status, headers, body, iri)
+    def post_entry(self, iri: str, entry: bytes, in_progress: bool, slug: str | None = None) -> Receipt:
+        headers = {"Content-Type": ENTRY_TYPE, "In-Progress": "true" if in_progress else "false"}
+        if slug:
+            headers["Slug"] = slug
+        return self.receipt(self.request("POST", iri, entry, headers), created=True)
 
-    def post_package(self, iri: str, data: bytes, filename: str, packaging: str, in_progress: bool) -> Receipt:
-        status, headers, body = self.request("POST", iri, data, {
-            "Content-Type": "application/zip",
-            "Content-Disposition": f"attachment; filename={filename}",
-            "Content-MD5": hashlib.md5(data).hexdigest(),
-            "Packaging": packaging,
-            "In-Progress": "true" if in_progress else "false"})
-        return self._receipt(status, headers, body, iri)
+    def post_package(self, iri: str, package: Package, in_progress: bool, create: bool) -> Receipt:
+        headers = {"Content-Type": "application/zip",
+                   "Content-Disposition": content_disposition(package.filename),
+                   "Content-MD5": package.md5,
+                   "Packaging": package.packaging,
+                   # Sent to the EM-IRI too: a server that reads a missing header as false would
+                   # complete the deposit before the SE-IRI is asked to.
+                   "In-Progress": "true" if in_progress else "false"}
+        if create:
+            headers["Slug"] = package.name
+        return self.receipt(self.request("POST", iri, package.data, headers, size=len(package.data)),
+                            created=create)
 
-    def complete(self, edit_iri: str) -> Receipt:
-        # No body at all (not b""): urllib would add a form Content-Type to an empty one.
-        status, headers, body = self.request("POST", edit_iri, None, {"In-Progress": "false"})
-        return self._receipt(status, headers, body, edit_iri)
+    def complete(self, se_iri: str) -> Receipt:
+        return self.receipt(self.request("POST", se_iri, None, {"In-Progress": "false"}), created=False)
 
-    def statement(self, iri: str) -> Statement:
-        _status, _headers, body = self.request("GET", iri, headers={"Accept": "application/atom+xml;type=feed"})
-        root = _parse(body, "statement", iri)
-        states = tuple((c.get("term") or "", " ".join((c.text or "").split()))
-                       for c in root.iter(f"{{{ATOM}}}category") if c.get("scheme") == STATE_SCHEME)
-        files = tuple(content.get("src") for content in root.iter(f"{{{ATOM}}}content") if content.get("src"))
-        return Statement(states=states, files=files)
+    def delete(self, edit_iri: str) -> None:
+        self.request("DELETE", edit_iri)
 
-
-# Packages ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Package:
-    """What goes over the wire for one item: a zip, its packaging, and Atom metadata when needed."""
-    name: str
-    data: bytes
-    filename: str
-    packaging: str
-    entry: bytes | None
-
-
-def _zip_folder(folder: Path, exclude) -> bytes:
-    from . import package_datetime, zip_files
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        zip_files(archive, folder, package_datetime(), skip=exclude)
-    return buffer.getvalue()
-
-
-def _find_record(folder: Path):
-    from ..record import load
-    for candidate in (folder / f"{folder.name}.json", folder / "data" / f"{folder.name}.json"):
-        if candidate.is_file():
-            return load(candidate)
-    return None
-
-
-def atom_entry(record) -> bytes:
-    """An Atom entry with DC terms (SWORD 2.0 section 9.2), from the canonical record."""
-    from lxml import etree
-    from . import iso, package_datetime
-    from .saf import author_value
-    entry = etree.Element(f"{{{ATOM}}}entry", nsmap={None: ATOM, "dcterms": DCTERMS})
-
-    def add(ns: str, tag: str, text: str | None) -> None:
-        if text:
-            etree.SubElement(entry, f"{{{ns}}}{tag}").text = " ".join(text.split())
-
-    add(ATOM, "title", record.title)
-    add(ATOM, "id", f"urn:uuid:{uuid.uuid5(ENTRY_NAMESPACE, record.identifier)}")
-    add(ATOM, "updated", iso(package_datetime(record)))
-    for author in record.authors:
-        etree.SubElement(etree.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = author.name
-    add(ATOM, "summary", record.abstract)
-    add(DCTERMS, "title", record.title)
-    if record.subtitle:
-        add(DCTERMS, "alternative", record.subtitle)
-    for author in record.authors:
-        add(DCTERMS, "creator", author_value(author))
-    add(DCTERMS, "issued", record.published)
-    add(DCTERMS, "abstract", record.abstract)
-    for subject in record.subjects or []:
-        add(DCTERMS, "subject", subject)
-    for place in record.coverage or []:
-        add(DCTERMS, "spatial", place)
-    add(DCTERMS, "language", record.language)
-    add(DCTERMS, "publisher", record.publisher.name)
-    if record.rights:
-        add(DCTERMS, "rights", record.rights.statement)
-        add(DCTERMS, "license", record.rights.license)
-    add(DCTERMS, "identifier", record.identifier)
-    if record.links and record.links.doi:
-        add(DCTERMS, "identifier", f"https://doi.org/{record.links.doi}")
-    if record.series:
-        add(DCTERMS, "isPartOf", record.series.name)
-    add(DCTERMS, "type", "Commentary")
-    return etree.tostring(entry, xml_declaration=True, encoding="UTF-8")
+    def state(self, receipt: Receipt) -> State | None:
+        """The deposit's state from its statement, else its status IRI, else the receipt."""
+        if receipt.statement_iri:
+            response = self.request("GET", receipt.statement_iri, headers={"Accept": f"{FEED_TYPE}, {ANY_XML}"})
+            root = _parse(response.body, "statement", receipt.statement_iri, self.redact)
+            categories = [c for c in root.iter(f"{{{ATOM}}}category") if c.get("scheme") == STATE_SCHEME]
+            return State(tuple(c.get("term") or "" for c in categories),
+                         "; ".join(_fold(c.text) for c in categories if _fold(c.text)), receipt.statement_iri)
+        if receipt.status_iri:
+            response = self.request("GET", receipt.status_iri,
+                                    headers={"Accept": f"{ENTRY_TYPE}, {ANY_XML}"})
+            if not response.body.lstrip().startswith(b"<?xml") and b"<entry" not in response.body[:4096]:
+                return State((receipt.state,) if receipt.state else (), "", receipt.status_iri)
+            root = _parse(response.body, "status document", receipt.status_iri, self.redact)
+            status = _fold(root.findtext(f"{{{SWH_DEPOSIT}}}deposit_status"))
+            detail = _fold(root.findtext(f"{{{SWH_DEPOSIT}}}deposit_status_detail"))
+            return State((status,) if status else (), detail, receipt.status_iri)
+        return State((receipt.state,), "", None) if receipt.state else None
 
 
-def prepare(path: Path) -> list[Package]:
-    """The packages to send for PACKAGE: a METS package folder (METSDSpaceSIP), an SAF batch (one
-    SimpleZip per item), an SAF item, bag or output folder (SimpleZip + Atom entry), or a zip."""
-    if path.is_file() and path.suffix.lower() == ".zip":
-        data = path.read_bytes()
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                is_mets = "mets.xml" in archive.namelist()
-        except zipfile.BadZipFile:
-            raise DepositError(f"{path} is not a zip file", source=str(path)) from None
-        if not is_mets:
-            raise DepositError(f"{path}: a zip without mets.xml carries no metadata for the repository",
-                               source=str(path), hint="deposit the package folder instead of its zip")
-        return [Package(path.stem, data, path.name, METS_DSPACE_SIP, None)]
-    if not path.is_dir():
-        raise DepositError(f"{path} is not a package folder or zip", source=str(path),
-                           hint="give a folder written by `archiver package` (or `convert`)")
-    if (path / "mets.xml").is_file():
-        return [Package(path.name, _zip_folder(path, lambda n: False), f"{path.name}.zip", METS_DSPACE_SIP, None)]
-    items = sorted(p for p in path.iterdir() if p.is_dir() and (p / "dublin_core.xml").is_file())
-    if items and not (path / "dublin_core.xml").is_file():
-        return [package for item in items for package in prepare(item)]
-    record = _find_record(path)
-    if record is None:
-        raise DepositError(f"{path} holds no record {path.name}.json to describe the deposit", source=str(path),
-                           hint="deposit folders made by `archiver package` or `archiver convert`")
-
-    def exclude(name: str) -> bool:
-        return name in SAF_CONTROL_FILES or (name.startswith("metadata_") and name.endswith(".xml"))
-    return [Package(path.name, _zip_folder(path, exclude), f"{path.name}.zip", SIMPLE_ZIP, atom_entry(record))]
+def content_disposition(filename: str) -> str:
+    """`attachment; filename=…` (profile 6.3.1: ASCII); quoted when it is not a plain token."""
+    if re.fullmatch(r"[A-Za-z0-9._-]+", filename):
+        return f"attachment; filename={filename}"
+    ascii_name = re.sub(r'[^ -~]|["\\]', "_", filename)
+    return f'attachment; filename="{ascii_name}"'
 
 
-def deposit(client: SwordClient, package: Package, collection: Collection,
-            max_upload_size: int | None) -> DepositResult:
-    """Send one package: METSDSpaceSIP straight to the collection; otherwise the Atom entry first,
-    then the SimpleZip to its EM-IRI; every step In-Progress, then complete, then read the statement."""
+def deposit(client: SwordClient, package: Package, collection: Collection) -> DepositResult:
+    """Send one package to `collection` (see the module docstring for the steps)."""
     if collection.accept_packaging and package.packaging not in collection.accept_packaging:
-        raise DepositError(f"collection {collection.title!r} does not accept {package.packaging}",
-                           hint=f"it accepts: {', '.join(collection.accept_packaging)}")
-    if max_upload_size is not None and len(package.data) > max_upload_size * 1024:
-        raise DepositError(f"{package.name}: {len(package.data)} bytes exceed the server's maxUploadSize of "
-                           f"{max_upload_size} kB", hint=HINTS[413])
+        raise DepositError(client.redact(f"collection {collection.title!r} does not accept {package.packaging}"),
+                           hint=f"it accepts: {client.redact(', '.join(collection.accept_packaging))}")
+    if client.on_behalf_of and not collection.mediation:
+        raise DepositError(client.redact(f"collection {collection.title!r} does not take mediated deposits "
+                                         "(sword:mediation is not true)"),
+                           hint="leave out --on-behalf-of, or ask the repository manager")
+    limit = client.max_upload_kb
+    if limit is not None and len(package.data) > limit * 1024:
+        raise DepositError(f"{package.name}: {len(package.data):,} bytes exceed the server's sword:maxUploadSize "
+                           f"of {limit:,} kB", hint=HINTS[413])
     result = DepositResult(package=package.name, collection=collection.title, packaging=package.packaging,
                            receipt=None)  # type: ignore[arg-type]
     if package.entry is None:
-        receipt = client.post_package(collection.href, package.data, package.filename, package.packaging, True)
+        try:
+            receipt = client.post_package(collection.href, package, in_progress=False, create=True)
+        except DepositError as error:
+            if getattr(error, "created_at", None):
+                # A complete deposit is not deleted behind the repository's back: it is named.
+                error.problems.append(Problem(client.redact(f"the server may have made the item all the same, "
+                                                            f"at {error.created_at}"),  # type: ignore[attr-defined]
+                                              hint="check it there before depositing again"))
+            raise
         result.steps.append(f"POST package to {collection.href}: {receipt.status}")
     else:
-        receipt = client.post_entry(collection.href, package.entry, True)
-        result.steps.append(f"POST metadata to {collection.href}: {receipt.status}")
-        if not receipt.em_iri:
-            raise DepositError(f"{package.name}: the deposit receipt names no EM-IRI to add the files to",
-                               hint="the server does not follow SWORD v2 section 10")
-        added = client.post_package(receipt.em_iri, package.data, package.filename, package.packaging, True)
-        result.steps.append(f"POST package to {receipt.em_iri}: {added.status}")
-    if not receipt.edit_iri:
-        raise DepositError(f"{package.name}: the deposit receipt names no Edit-IRI to complete the deposit",
-                           hint="the server does not follow SWORD v2 section 10")
-    final = client.complete(receipt.edit_iri)
-    result.steps.append(f"POST In-Progress: false to {receipt.edit_iri}: {final.status}")
-    result.receipt = Receipt(status=final.status, location=final.location or receipt.location,
-                             edit_iri=receipt.edit_iri, em_iri=final.em_iri or receipt.em_iri,
-                             se_iri=final.se_iri or receipt.se_iri,
-                             statement_iri=final.statement_iri or receipt.statement_iri,
-                             treatment=final.treatment or receipt.treatment)
-    if result.receipt.statement_iri:
-        result.statement = client.statement(result.receipt.statement_iri)
+        try:
+            first = client.post_entry(collection.href, package.entry, in_progress=True, slug=package.name)
+        except DepositError as error:
+            if getattr(error, "created_at", None):
+                raise _abandon(client, error.created_at, error) from None  # type: ignore[attr-defined]
+            raise
+        result.steps.append(f"POST metadata to {collection.href}: {first.status}")
+        try:
+            receipt = _add_and_complete(client, package, first, result)
+        except DepositError as error:
+            raise _abandon(client, first.edit_iri, error) from None
+    result.receipt = receipt
+    try:
+        result.state = client.state(receipt)
+    except DepositError as error:
+        # The deposit is made; only the report of its state is missing.
+        result.state_error = error.message
     return result
+
+
+def _add_and_complete(client: SwordClient, package: Package, first: Receipt, result: DepositResult) -> Receipt:
+    if not first.em_iri:
+        raise DepositError(f"{package.name}: the deposit receipt names no EM-IRI (an edit-media link that "
+                           "is not an Atom feed) to add the files to", hint="the server does not follow SWORD v2 "
+                                                                            "sections 6.4.1 and 10")
+    added = client.post_package(first.em_iri, package, in_progress=True, create=False)
+    result.steps.append(f"POST package to {first.em_iri}: {added.status}")
+    se_iri = first.se_iri or added.se_iri or first.edit_iri
+    if not se_iri:
+        raise DepositError(f"{package.name}: the deposit receipt names no SE-IRI to complete the deposit",
+                           hint="the server does not follow SWORD v2 section 10")
+    final = client.complete(se_iri)
+    result.steps.append(f"POST In-Progress: false to {se_iri}: {final.status}")
+    return Receipt(status=final.status, location=final.location or first.location,
+                   edit_iri=final.edit_iri or first.edit_iri, em_iri=final.em_iri or first.em_iri,
+                   se_iri=se_iri, statement_iri=final.statement_iri or added.statement_iri or first.statement_iri,
+                   status_iri=final.status_iri or added.status_iri or first.status_iri,
+                   treatment=final.treatment or added.treatment or first.treatment,
+                   state=final.state or added.state or first.state)
+
+
+def _abandon(client: SwordClient, edit_iri: str | None, error: DepositError) -> DepositError:
+    """Delete the incomplete container (profile 6.8); else name what was left behind."""
+    if not edit_iri:
+        error.problems.append(Problem("the server gave no Edit-IRI, so an incomplete deposit may be left "
+                                      "behind", hint="ask the repository manager to look for it"))
+        return error
+    try:
+        client.delete(edit_iri)
+    except DepositError as failed:
+        error.left_behind = edit_iri  # type: ignore[attr-defined]
+        error.problems.append(Problem(client.redact(f"the incomplete deposit is left at {edit_iri}: removing "
+                                                    f"it failed ({failed.message})"),
+                                      hint="ask the repository manager to delete it"))
+        return error
+    error.problems.append(Problem(client.redact(f"the incomplete deposit was removed (DELETE {edit_iri})")))
+    return error

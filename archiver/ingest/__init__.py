@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
@@ -62,9 +63,6 @@ READERS: dict[str, str] = {
     "csv": "archiver.ingest.loose:CSV",
 }
 
-#: Largest source archiver reads (bytes): larger ones are refused before being read or parsed.
-MAX_SOURCE_BYTES = 32 * 1024 * 1024
-
 Neighbour = Callable[[str], "bytes | None"]
 
 #: files that sit beside sources (a saved page's images, style sheets, scripts and fonts in its
@@ -86,19 +84,28 @@ def image_type(data: bytes) -> str | None:
 
 
 def folder_reader(folder: Path) -> Neighbour:
-    """Files next to a source, by relative path (a manuscript's sidecar and images); nothing outside
-    its folder, nothing larger than a source may be."""
+    """Files next to a source, by relative path (a manuscript's sidecar and images); None for one that
+    is not there or lies outside the folder. One that is there but is no regular file, or is larger
+    than the sidecar limit, is refused (`bounded.Refused`), never read."""
+    from ..bounded import read as read_bounded
     root = folder.resolve()
 
     def read(relative: str) -> bytes | None:
         try:
             target = (root / relative).resolve()
-            if root not in target.parents or not target.is_file() or target.stat().st_size > MAX_SOURCE_BYTES:
+            if root not in target.parents or not os.path.lexists(target) or target.is_dir():
                 return None
-            return target.read_bytes()
         except (OSError, ValueError):
             return None
+        return read_bounded(target, "sidecar", str(folder / relative))
     return read
+
+
+def sidecars(sources: set[Path]) -> set[Path]:
+    """The .json files among (resolved) `sources` that are sidecars of a manuscript also among them,
+    as `is_sidecar` decides it, in one pass (a batch of thousands: no look-up per file)."""
+    stems = {p.with_suffix("") for p in sources if p.suffix.lower() in MANUSCRIPT_SUFFIXES}
+    return {p for p in sources if p.suffix.lower() == ".json" and p.with_suffix("") in stems}
 
 
 def is_sidecar(path: Path, sources: set[Path]) -> bool:
@@ -115,10 +122,12 @@ def reader(kind: str) -> Any:
 
 
 def check_size(size: int, name: str) -> None:
-    if size > MAX_SOURCE_BYTES:
-        raise InputError(f"{size:,} bytes is larger than the {MAX_SOURCE_BYTES // 2**20} MiB archiver "
+    """Refuse source bytes over the source limit (a caller that did not read them through `bounded`)."""
+    from ..limits import ENVIRONMENT, byte_limit, describe
+    if size > byte_limit("source"):
+        raise InputError(f"{size:,} bytes is larger than the {describe(byte_limit('source'))} archiver "
                          "reads", source=name, hint="a commentary source is far smaller: check that this is the "
-                         "right file, or split it")
+                         f"right file, or split it (or set {ENVIRONMENT['source']})")
 
 
 def ingest_date() -> str:

@@ -171,16 +171,21 @@ def note_inlines(text: str, labels: dict[str, str], source: str, pointer: str,
 
 
 def published_date(candidates: list[str], source: str) -> str | None:
-    """The first date line that reads as a date; a date-like line that does not is RecordInvalid."""
+    """The first date line that reads as a full date, else the first that reads as a year or month
+    (kept as precise as it is); a date-like line that does not read at all is RecordInvalid."""
     bad: str | None = None
+    partial: str | None = None
     for candidate in candidates:
         try:
-            value, completed = parse_date(candidate)
+            value, is_partial = parse_date(candidate)
         except ValueError as exc:
             bad = bad or str(exc)
             continue
-        if not completed:
+        if not is_partial:
             return value
+        partial = partial or value
+    if partial:
+        return partial
     if bad:
         raise RecordInvalid([Problem(bad, "/published", source, "correct the date line of the page")])
     return None

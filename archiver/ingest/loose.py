@@ -30,17 +30,22 @@ import datetime
 import difflib
 import io
 import json
+import math
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
-from ..record import SCHEMA_VERSION, problems as schema_problems
+from ..record import SCHEMA_VERSION, SCHEMA_VERSIONS, problems as schema_problems
+from ..recordcheck import check as check_record
+from ..strictparse import BadData, loads, yaml_documents
 from . import Draft
 
 TOP_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
-              "modified", "language", "publisher", "editor_note", "abstract", "body", "subjects",
-              "coverage", "rights", "links", "provenance")
+              "modified", "language", "publisher", "editor_note", "abstract", "body", "acknowledgements",
+              "author_notes", "references", "subjects", "coverage", "rights", "links", "provenance")
+#: schema 1.1 fields taken as the schema writes them (the schema check reports what is wrong)
+AS_GIVEN = ("acknowledgements", "author_notes", "references")
 ALIASES = {"author": "authors", "date": "published", "keywords": "subjects", "synopsis": "abstract"}
 LINK_SHORTCUTS = {"url": "source", "doi": "doi"}
 OBJECT_FIELDS = {
@@ -52,7 +57,7 @@ OBJECT_FIELDS = {
 }
 #: the sub-field a plain string stands for
 OBJECT_STRING = {"series": "name", "publisher": "name", "rights": "statement", "provenance": "note"}
-AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email")
+AUTHOR_FIELDS = ("name", "given", "family", "name_order", "affiliations", "bio", "orcid", "email", "kind")
 AFFILIATION_FIELDS = ("name", "country", "country_code")
 EXTRA_FIELDS = ("body_format",)
 KNOWN = (*TOP_FIELDS, *ALIASES, *LINK_SHORTCUTS, *EXTRA_FIELDS)
@@ -106,13 +111,18 @@ class Normaliser:
             self.problem("", f"a record must be an object of fields, not {type(raw).__name__}",
                          "give one object (mapping) per record")
             raise RecordInvalid(self.problems)
+        beyond, too_deep = check_record(raw, self.source)
+        if too_deep:  # nothing below may walk it (copying and validating recurse)
+            self.problems.extend(Problem(p.message, self.prefix + (p.pointer or ""), p.source, p.hint, self.line)
+                                 for p in beyond)
+            raise RecordInvalid(self.problems)
         if not schema_problems(raw):
             return copy.deepcopy(raw)  # already canonical: unchanged
         fields = self._gather(raw)
         for key, value in (defaults or {}).items():
             fields.setdefault(key, value)
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-        if "schema_version" in fields and _text_value(fields["schema_version"]) != SCHEMA_VERSION:
+        if "schema_version" in fields and _text_value(fields["schema_version"]) not in SCHEMA_VERSIONS:
             self.problem("/schema_version", f"schema version {fields['schema_version']!r} is not {SCHEMA_VERSION}",
                          f"write {SCHEMA_VERSION!r} or leave the field out")
         for key in REQUIRED:
@@ -146,12 +156,14 @@ class Normaliser:
         for key in ("subjects", "coverage"):
             if key in fields:
                 self._put(out, key, self.terms(fields[key], fields.get(f"_{key}_at", f"/{key}")))
+        for key in AS_GIVEN:
+            if key in fields:
+                out[key] = fields[key]
         if "body" in fields:
             self._put(out, "body", self.body(fields["body"], fields.get("body_format")))
         elif "body_format" in fields:
             self.problem("/body_format", "body_format is given but there is no body", "add the body or drop body_format")
-        if not self.problems:
-            self._schema_check(out)
+        self._schema_check(out)  # also when a field failed: a hostile identifier is named beside a bad date
         if self.problems:
             raise RecordInvalid(self.problems)
         return {key: out[key] for key in TOP_FIELDS if key in out}
@@ -210,14 +222,20 @@ class Normaliser:
 
     def _schema_check(self, out: dict[str, Any]) -> None:
         # What the lenient rules let through must still be a valid record: report what the schema says.
+        reported = [p.pointer for p in self.problems if p.pointer]
         for problem in schema_problems({key: value for key, value in out.items() if key != "provenance"}):
             if problem.pointer == "/" and "required property" in problem.message:
                 continue  # reported above with the field's own pointer
+            if any((self.prefix + (problem.pointer or "")).startswith(at) for at in reported):
+                continue  # that field's problem is already said
             self.problem(problem.pointer if problem.pointer != "/" else "", problem.message, problem.hint)
 
     # Values ---------------------------------------------------------------------------------------
 
     def text(self, value: Any, pointer: str, keep_newlines: bool = False) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(pointer, f"{value} is not a value", "give the text, or leave the field out")
+            return None
         raw = _text_value(value)
         if raw is None:
             self.problem(pointer, f"expected text, found {_kind(value)}", "give a single string")
@@ -235,12 +253,10 @@ class Normaliser:
             self.problem(pointer, f"expected a date, found {_kind(value)}", "write the date as YYYY-MM-DD")
             return None
         try:
-            iso, completed = parse_date(raw)
+            iso, _ = parse_date(raw)  # as precise as given: "May 2024" is "2024-05"
         except ValueError as error:
             self.problem(pointer, str(error), "write the date as YYYY-MM-DD, e.g. 2023-05-31")
             return None
-        if completed:
-            self.warn("W005", pointer, f"{clean_text(raw)!r} has no day (or month); {iso} assumed")
         return iso
 
     def terms(self, value: Any, pointer: str) -> list[str] | None:
@@ -315,8 +331,8 @@ class Normaliser:
             else:
                 self.problem(f"{pointer}/name", "the author has no name", "give the author's name")
                 return None
-        elif "given" not in out and "family" not in out:
-            split = split_name(out["name"])
+        elif "given" not in out and "family" not in out and out.get("kind") != "organization":
+            split = split_name(out["name"])  # an organisation's name is never split
             if "family" in split:
                 out.update({k: v for k, v in split.items() if k != "name"})
             else:
@@ -428,14 +444,24 @@ def normalise(raw: Any, source: str, pointer: str = "", line: int | None = None,
     return Draft(data, normaliser.warnings, normaliser.assets, pointer, line)
 
 
-def _collect(items: list[tuple[Any, str, int | None]], source: str) -> list[Draft]:
-    """Drafts of several loose records; every problem of every record, raised together."""
-    drafts, found = [], []
+def _collect(items: Iterable[tuple[Any, str, int | None]], source: str) -> list[Draft]:
+    """Drafts of several loose records; every problem of every record, raised together, up to the
+    problem limit: past it the rest are counted, not normalised (a million bad rows must not take
+    minutes)."""
+    from ..limits import record_limit
+    drafts, found, limit = [], [], record_limit("problems")
+    items = iter(items)
     for raw, pointer, line in items:
         try:
             drafts.append(normalise(raw, source, pointer, line))
         except RecordInvalid as error:
             found.extend(error.problems)
+        if len(found) >= limit:
+            rest = sum(1 for _ in items)
+            if rest:
+                found.append(Problem(f"stopped after {len(found):,} problems: {rest:,} more record(s) not "
+                                     "checked", None, source, "fix these and ingest again"))
+            break
     if found:
         raise RecordInvalid(found)
     return drafts
@@ -472,7 +498,7 @@ class _JSONReader:
             return False
         try:
             json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return False
         return True
 
@@ -482,16 +508,12 @@ class _JSONReader:
     def items(self, data: bytes, name: str) -> list[tuple[Any, str, int | None]]:
         text = decode(data, name)
         try:
-            parsed = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-        except json.JSONDecodeError as error:
-            raise InputError("not JSON", problems=[Problem(
-                f"not JSON: {error.msg}", None, name, "fix the JSON syntax", line=error.lineno)]) from None
+            parsed = loads(text, name, hook=_no_duplicate_keys)
+        except BadData as bad:
+            raise InputError(bad.problem.message, problems=[bad.problem]) from None
         except _DuplicateKey as error:
             raise InputError(f"field {error.key!r} is given twice in one object", source=name,
                              hint="keep one of the two (JSON keeps only the last, silently)") from None
-        except RecursionError:
-            raise InputError("the JSON is nested too deeply", source=name,
-                             hint="a record is a flat object of fields") from None
         if isinstance(parsed, list):
             return [(item, f"/{index}", None) for index, item in enumerate(parsed)]
         return [(parsed, "", None)]
@@ -525,21 +547,11 @@ class _YAMLReader:
         return bool(lines) and re.match(r"(identifier|title|schema_version)\s*:", lines[0]) is not None
 
     def read(self, data: bytes, name: str) -> list[Draft]:
-        import yaml
         text = decode(data, name)
         try:
-            for token in yaml.scan(text, Loader=yaml.SafeLoader):
-                if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                    raise InputError("YAML anchors and aliases are not accepted in a record",
-                                     problems=[Problem("YAML anchors and aliases are not accepted in a record",
-                                                       None, name, "write each value out in full",
-                                                       line=token.start_mark.line + 1)])
-            documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            raise InputError("not YAML", problems=[Problem(
-                f"not YAML: {getattr(error, 'problem', None) or error}", None, name, "fix the YAML syntax",
-                line=mark.line + 1 if mark else None)]) from None
+            documents = [doc for doc in yaml_documents(text, name) if doc is not None]
+        except BadData as bad:
+            raise InputError(bad.problem.message, problems=[bad.problem]) from None
         if len(documents) == 1:
             return _collect([(documents[0], "", None)], name)
         return _collect([(doc, f"/{index}", None) for index, doc in enumerate(documents)], name)
@@ -570,23 +582,27 @@ class _CSVReader:
             if duplicates:
                 raise InputError(f"column {duplicates[0]!r} appears twice in the header", source=name,
                                  hint="give each field one column")
-            items = []
-            start = rows.line_num + 1
-            for cells in rows:
-                line, start = start, rows.line_num + 1
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(header):
-                    raise RecordInvalid([Problem(f"the row has {len(cells)} cells but the header names {len(header)}",
-                                                 None, name, "quote cells that contain the separator "
-                                                 f"{delimiter!r}", line)])
-                items.append((dict(zip(header, cells)), "", line))
+            drafts = _collect(self._items(rows, header, delimiter, name), name)
         except csv.Error as error:
             raise InputError(f"not readable as CSV: {error}", source=name,
                              hint="save the sheet as CSV (UTF-8)") from None
-        if not items:
+        if not drafts:
             raise InputError("the CSV has a header but no rows", source=name, hint="add one row per record")
-        return _collect(items, name)
+        return drafts
+
+    @staticmethod
+    def _items(rows: Any, header: list[str], delimiter: str, name: str) -> Iterator[tuple[Any, str, int | None]]:
+        """(row as fields, "", line) per non-empty row, one at a time (a big sheet is never all in memory)."""
+        start = rows.line_num + 1
+        for cells in rows:
+            line, start = start, rows.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(header):
+                raise RecordInvalid([Problem(f"the row has {len(cells)} cells but the header names {len(header)}",
+                                             None, name, "quote cells that contain the separator "
+                                             f"{delimiter!r}", line)])
+            yield dict(zip(header, cells)), "", line
 
 
 JSON = _JSONReader()

@@ -21,14 +21,15 @@ identifier, or opens with an ATX heading (or has the .md extension).
 from __future__ import annotations
 
 import io
-import json
 import re
 import tempfile
 import zipfile
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
+from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
+from ..strictparse import BadData, loads, yaml_documents
 from . import Draft, Neighbour, image_type
 from .loose import Normaliser, decode
 
@@ -164,18 +165,14 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    import yaml
     try:
-        for token in yaml.scan(match.group(1) or "", Loader=yaml.SafeLoader):
-            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                raise InputError("YAML anchors and aliases are not accepted in front matter",
-                                 source=name, hint="write each value out in full")
-        front = yaml.safe_load(match.group(1) or "") or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        documents = yaml_documents(match.group(1) or "", name)
+    except BadData as bad:  # its lines count from the first line after the opening ---
+        problem = bad.problem
         raise InputError("the front matter is not YAML", problems=[Problem(
-            f"the front matter is not YAML: {getattr(error, 'problem', None) or error}", None, name,
-            "fix the YAML between the --- lines", line=mark.line + 2 if mark else None)]) from None
+            f"the front matter: {problem.message}", None, name, problem.hint,
+            problem.line + 1 if problem.line else None)]) from None
+    front = (documents[0] if documents else None) or {}
     if not isinstance(front, dict):
         raise InputError("the front matter is not a mapping of fields", source=name,
                          hint="write one 'field: value' per line between the --- lines")
@@ -189,11 +186,11 @@ def _sidecar(name: str, neighbour: Neighbour) -> dict[str, Any]:
     if data is None:
         return {}
     try:
-        parsed = json.loads(decode(data, sidecar_name))
-    except json.JSONDecodeError as error:
+        parsed = loads(decode(data, sidecar_name), sidecar_name)
+    except BadData as bad:
         raise InputError("not JSON", problems=[Problem(
-            f"the sidecar is not JSON: {error.msg}", None, sidecar_name, "fix the JSON syntax",
-            line=error.lineno)]) from None
+            f"the sidecar: {bad.problem.message}", None, sidecar_name, bad.problem.hint,
+            line=bad.problem.line)]) from None
     if not isinstance(parsed, dict):
         raise InputError("the sidecar must be one JSON object of fields", source=sidecar_name,
                          hint="write the metadata as {\"title\": ..., \"authors\": ...}")
@@ -224,7 +221,10 @@ def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Nei
                 return None
             if root not in resolved.parents or not resolved.is_file():
                 return None
-            data = resolved.read_bytes()
+            try:
+                data = read_bounded(resolved, "image", target)
+            except Refused:  # larger than an image may be: left out like a missing one
+                return None
         else:
             relative = PurePosixPath(target.replace("\\", "/"))
             if relative.is_absolute() or ".." in relative.parts:

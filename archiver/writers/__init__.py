@@ -81,13 +81,20 @@ GROUPS: dict[str, tuple[str, ...]] = {}
 
 
 def resolve(names: str | None) -> list[Format]:
-    """Formats named by a comma list of names, aliases and groups (default: all), in table order."""
-    if not names:
+    """Formats named by a comma list of names, aliases and groups (None: all), in table order. A list
+    that names nothing (`--to ''`, `--to ,,,`) is a usage error, never "all"."""
+    if names is None:
         return list(FORMATS.values())
+    if not names.replace(",", "").strip():
+        raise UsageError(f"--to {names!r} names no format",
+                         hint=f"give a comma list of formats or groups, e.g. --to jats,pdf (see `archiver formats`); "
+                              "leave --to out for all")
     wanted: set[str] = set()
     for raw in names.split(","):
         name = raw.strip().lower()
-        if name in ("", "all"):
+        if not name:
+            continue  # "jats,,pdf": an empty entry names nothing
+        if name == "all":
             wanted.update(FORMATS)
             continue
         if name in GROUPS:

@@ -12,6 +12,10 @@ citation formats, which is what a librarian converting a series that mostly has 
 The depositor (name and e-mail Crossref reports to) and the registrant are the series' publisher's
 Crossref account, not properties of a record: they come from the brand, `styles/<brand>/style.json`
 key `crossref` (`depositor`, `email`, optional `registrant`, which defaults to the record's publisher).
+An organisation author is a Crossref `organization` contributor; the reference list is the deposit's
+`citation_list` (each `citation` keyed by the reference id, with its DOI, the parts Crossref names, and
+the citation as printed in `unstructured_citation`).
+
 `doi_batch_id` and `timestamp` are derived from the record's identifier and its last date, so the same
 record gives the same bytes (a re-deposit of a revised record carries a later timestamp, as Crossref
 requires).
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from ..citation import date_parts, person_name, web_url, doi_url
 from ..errors import ConversionError
-from ..record import Author, Record
+from ..record import Author, Record, Reference, plain_text
 from ..style import Style
 from . import RenderContext
 
@@ -84,6 +88,8 @@ def render(record: Record, context: RenderContext) -> bytes:
     if record.series and record.series.number:
         metadata.append(E.publisher_item(E.item_number(record.series.number, item_number_type="report-number")))
     metadata.append(E.doi_data(E.doi(record.links.doi), E.resource(web_url(record) or doi_url(record))))
+    if record.references:
+        metadata.append(E.citation_list(*[_citation(E, reference) for reference in record.references]))
 
     if record.series and record.series.issn:
         series = E.series_metadata(E.titles(E.title(record.series.name)), E.issn(record.series.issn))
@@ -95,7 +101,34 @@ def render(record: Record, context: RenderContext) -> bytes:
     return etree.tostring(batch, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+def _citation(E, reference: Reference):
+    """One `citation` of the `citation_list`, its elements in the schema's order."""
+    parts = []
+    if reference.container_title:
+        parts.append(E.journal_title(reference.container_title))
+    first = (reference.authors or [None])[0]
+    if first is not None:
+        parts.append(E.author(first.literal or first.family))  # Crossref takes the first author's surname
+    if reference.volume:
+        parts.append(E.volume(reference.volume))
+    if reference.issue:
+        parts.append(E.issue(reference.issue))
+    if reference.pages:
+        parts.append(E.first_page(reference.pages.replace("\u2013", "-").split("-")[0].strip() or reference.pages))
+    if reference.issued:
+        parts.append(E.cYear(reference.issued[:4]))
+    if reference.doi:
+        parts.append(E.doi(reference.doi))
+    if reference.title:
+        parts.append(E.article_title(reference.title))
+    parts.append(E.unstructured_citation(" ".join(plain_text(reference.citation).split())))
+    return E.citation(*parts, key=reference.id)
+
+
 def _person(E, author: Author, index: int):
+    if author.is_organization:  # a group author: Crossref's organization contributor, never a person
+        return E.organization(author.name, sequence="first" if index == 0 else "additional",
+                              contributor_role="author")
     name = person_name(author)
     parts = []
     if name.family is None:

@@ -6,6 +6,10 @@ A commentary is `resourceTypeGeneral="Report"`, `resourceType="Commentary"`; the
 are a related item (`relationType="IsPublishedIn"`, the series title, `number` with
 `numberType="Report"`), the schema's place for "number N of series S", and `SeriesInformation`.
 
+An organisation author is a creator of `nameType="Organizational"` (its name only); each reference with
+a DOI or URL is a related identifier with `relationType="References"` (DataCite's own way of listing
+what a work cites).
+
 Without a DOI: DataCite's `identifier` element only admits `identifierType="DOI"`, so no identifier is
 invented. The record is written without one (DataCite's REST API accepts such metadata and mints a
 DOI under the member's prefix), and the series identifier goes into `alternateIdentifiers`, whose
@@ -23,6 +27,11 @@ from . import RenderContext
 
 
 def creator(author: Author) -> dict[str, Any]:
+    if author.is_organization:
+        item: dict[str, Any] = {"name": author.name, "nameType": "Organizational"}
+        if author.affiliations:
+            item["affiliation"] = [{"name": a.name} for a in author.affiliations]
+        return item
     name = person_name(author)
     item: dict[str, Any] = {"name": name.inverted(), "nameType": "Personal"}
     if name.family is not None:
@@ -35,6 +44,19 @@ def creator(author: Author) -> dict[str, Any]:
     if author.affiliations:
         item["affiliation"] = [{"name": a.name} for a in author.affiliations]
     return item
+
+
+def _related_references(record: Record) -> list[dict[str, Any]]:
+    """The works the record cites that have a DOI (else a URL), as `References` relations."""
+    found = []
+    for reference in record.references or []:
+        if reference.doi:
+            found.append({"relatedIdentifier": reference.doi, "relatedIdentifierType": "DOI",
+                          "relationType": "References"})
+        elif reference.url:
+            found.append({"relatedIdentifier": reference.url, "relatedIdentifierType": "URL",
+                          "relationType": "References"})
+    return found
 
 
 def to_datacite(record: Record) -> dict[str, Any]:
@@ -81,6 +103,9 @@ def to_datacite(record: Record) -> dict[str, Any]:
         data["relatedItems"] = [related]
     if descriptions:
         data["descriptions"] = descriptions
+    references = _related_references(record)
+    if references:
+        data["relatedIdentifiers"] = references
     if record.coverage:
         data["geoLocations"] = [{"geoLocationPlace": place} for place in record.coverage]
     rights = record.rights

@@ -8,7 +8,9 @@ zipfile only; the same record, style and assets always give the same bytes (zip 
 
 Layout of the book (all under `EPUB/`): `cover.xhtml` (the brand's cover, drawn as `images/cover.svg`),
 `title.xhtml` (title page with the "Cite as" line), `text.xhtml` (synopsis and sectioned body),
-`notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the Author(s)), `rights.xhtml`,
+`acknowledgements.xhtml` and `references.xhtml` (when the record has them: `doc-acknowledgments`,
+`doc-bibliography`), `notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the
+Author(s), with the author notes), `rights.xhtml`,
 `nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`).
 """
 
@@ -25,7 +27,7 @@ from lxml import etree
 
 from ..citation import cite_as
 from ..record import (Author, Code, Figure, Link, ListBlock, Note, NoteRef, Paragraph, Quote, Record,
-                      Section, Styled, Table, long_date, plain_text)
+                      Section, Styled, Table, first_day, long_date, plain_text)
 from . import RenderContext
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -130,7 +132,8 @@ def _image_kind(data: bytes) -> tuple[str, str] | None:
 
 
 def _zip_time(record: Record) -> tuple[int, int, int, int, int, int]:
-    year, month, day = (int(part) for part in (record.modified or record.published).split("-"))
+    day_made = first_day(record.modified or record.published)
+    year, month, day = day_made.year, day_made.month, day_made.day
     # The zip format can only date files from 1980 to 2107.
     return (min(max(year, 1980), 2107), month, day, 0, 0, 0)
 
@@ -172,6 +175,7 @@ class _Book:
         documents.append(("cover.xhtml", "", self._cover_page()))
         documents.append(("title.xhtml", "", self._title_page()))
         documents.append(("text.xhtml", "", self._text()))
+        documents += self._back_matter()
         if self.notes:
             documents.append(("notes.xhtml", "", self._notes()))
         documents.append(("about.xhtml", "", self._about()))
@@ -304,6 +308,53 @@ class _Book:
                 item.insert(0, paragraph)
         return _xhtml(html)
 
+    # Schema 1.1: acknowledgements, reference list, author notes ---------------------------------
+
+    def _back_matter(self) -> list[tuple[str, str, bytes]]:
+        """The acknowledgements and the reference list, each its own document (built before the notes,
+        whose backlinks must know every reference to them)."""
+        documents = []
+        if self.record.acknowledgements:
+            documents.append(("acknowledgements.xhtml", "", self._acknowledgements()))
+        if self.record.references:
+            documents.append(("references.xhtml", "", self._references()))
+        return documents
+
+    def _acknowledgements(self) -> bytes:
+        self.document = "acknowledgements.xhtml"
+        html, body = self._page("Acknowledgements", "backmatter")
+        section = _sub(body, "section", id="_acknowledgements", class_="acknowledgements",
+                       role="doc-acknowledgments")
+        section.set(EPUB_TYPE, "acknowledgments")
+        _sub(section, "h1", "Acknowledgements")
+        self._blocks(section, self.record.acknowledgements, 2, None)
+        return _xhtml(html)
+
+    def _references(self) -> bytes:
+        """The references as printed; a DOI or URL the printed citation does not show follows it."""
+        self.document = "references.xhtml"
+        html, body = self._page("References", "backmatter")
+        section = _sub(body, "section", id="_references", class_="references", role="doc-bibliography")
+        section.set(EPUB_TYPE, "bibliography")
+        _sub(section, "h1", "References")
+        entries = _sub(section, "ul", class_="references")
+        for reference in self.record.references:
+            entry = _sub(entries, "li", id=reference.id)
+            self._inlines(entry, reference.citation)
+            for url in reference.links_to_add():
+                _append_text(entry, " ")
+                _link(entry, url, url)
+        return _xhtml(html)
+
+    def _author_notes(self, parent: etree._Element) -> None:
+        """Author notes as printed (their text says what they are), on the page about the authors."""
+        if not self.record.author_notes:
+            return
+        section = _sub(parent, "section", id="_author-notes", class_="author-notes")
+        _sub(section, "h2", "Author notes")
+        for note in self.record.author_notes:
+            self._inlines(_sub(section, "p", class_=f"author-note {note.kind}"), note.content)
+
     def _about(self) -> bytes:
         self.document = "about.xhtml"
         record = self.record
@@ -322,6 +373,7 @@ class _Book:
             if author.orcid:
                 orcid = _sub(entry, "p", "ORCID: ", class_="orcid")
                 _link(orcid, author.orcid, author.orcid)
+        self._author_notes(section)
         return _xhtml(html)
 
     def _rights(self) -> bytes:
@@ -363,6 +415,10 @@ class _Book:
         toc.set(EPUB_TYPE, "toc")
         _sub(toc, "h1", "Contents")
         entries = [_Heading("title.xhtml", "Title Page"), *self.toc]
+        if self.record.acknowledgements:
+            entries.append(_Heading("acknowledgements.xhtml", "Acknowledgements"))
+        if self.record.references:
+            entries.append(_Heading("references.xhtml", "References"))
         if self.notes:
             entries.append(_Heading("notes.xhtml", "Notes"))
         entries.append(_Heading("about.xhtml", "About the Author" + ("s" if len(self.record.authors) > 1 else "")))
@@ -574,7 +630,8 @@ class _Book:
                 meta("dcterms:identifier", f"urn:issn:{record.series.issn}", refines="#series")
         if record.rights and record.rights.license:
             meta("dcterms:license", record.rights.license)
-        meta("dcterms:modified", f"{record.modified or record.published}T00:00:00Z")
+        # dcterms:modified must be a full UTC timestamp: a year or month gives its first day.
+        meta("dcterms:modified", f"{first_day(record.modified or record.published).isoformat()}T00:00:00Z")
         for prop, value in self._accessibility():
             meta(prop, value)
 

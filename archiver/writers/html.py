@@ -5,7 +5,9 @@ the page search engines and reference managers read citation metadata from:
   author with institution, publication date, PDF URL, technical report institution and number);
 - Dublin Core `DC.*` meta tags (DCMI "Expressing Dublin Core metadata using HTML/XHTML meta and link
   elements"), the same elements as the oai_dc record;
-- schema.org JSON-LD (`Report` with `reportNumber`, `isPartOf` the series);
+- schema.org JSON-LD (`Report` with `reportNumber`, `isPartOf` the series, `citation` the references);
+- schema 1.1's acknowledgements, author notes and reference list (DPUB-ARIA roles `doc-acknowledgments`,
+  `doc-bibliography`), and `citation_reference` tags for the references;
 - the "Cite as" line in Chicago, APA, Harvard and MLA (citeproc-py, from the crosswalk), and links to
   every other output of the record by its file name, and to the figure images.
 
@@ -22,8 +24,8 @@ from typing import Any
 
 from ..citation import (CSL_STYLES, DEFAULT_STYLE, cite_as, date_parts, doi_url, full_title, keywords,
                         person_name, web_url)
-from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Section, Styled,
-                      Table, long_date)
+from ..record import (Code, Figure, Link, ListBlock, NoteRef, Paragraph, Quote, Record, Reference, Section,
+                      Styled, Table, long_date, plain_text)
 from . import FORMATS, RenderContext
 
 STYLE_LABELS = {"chicago": "Chicago (author-date)", "apa": "APA", "harvard": "Harvard", "mla": "MLA"}
@@ -162,14 +164,31 @@ def highwire(record: Record) -> list[tuple[str, str]]:
         tags.append(("citation_pdf_url", pdf_url(record)))
     if web_url(record):
         tags.append(("citation_abstract_html_url", web_url(record)))
+    tags += [("citation_reference", _highwire_reference(reference)) for reference in record.references or []]
     return tags
+
+
+def _highwire_reference(reference: Reference) -> str:
+    """One `citation_reference` value: `citation_*` name=value pairs separated by "; " (the form Google
+    Scholar and OJS use); the printed citation stands in for a reference without structured parts."""
+    pairs = [("citation_title", reference.title or plain_text(reference.citation))]
+    pairs += [("citation_author", name.literal or ", ".join(filter(None, (name.family, name.given))))
+              for name in reference.authors or []]
+    for key, value in (("citation_journal_title", reference.container_title), ("citation_volume", reference.volume),
+                       ("citation_issue", reference.issue), ("citation_publisher", reference.publisher),
+                       ("citation_publication_date", reference.issued and reference.issued.replace("-", "/")),
+                       ("citation_doi", reference.doi), ("citation_pages", reference.pages)):
+        if value:
+            pairs.append((key, value))
+    # a ";" inside a value would end it early: it becomes a comma
+    return "; ".join(f"{key}={' '.join(value.replace(';', ',').split())}" for key, value in pairs)
 
 
 def json_ld(record: Record) -> dict[str, Any]:
     """schema.org `Report` (a CreativeWork with `reportNumber`) as JSON-LD."""
     def person(author):
         name = person_name(author)
-        item: dict[str, Any] = {"@type": "Person", "name": author.name}
+        item: dict[str, Any] = {"@type": "Organization" if author.is_organization else "Person", "name": author.name}
         if name.family is not None:
             item["familyName"] = name.full_family
             if name.given:
@@ -215,7 +234,20 @@ def json_ld(record: Record) -> dict[str, Any]:
         data["license"] = record.rights.license
     if pdf_url(record):
         data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf_url(record), "encodingFormat": "application/pdf"}
+    if record.references:
+        data["citation"] = [_json_ld_reference(reference) for reference in record.references]
     return data
+
+
+def _json_ld_reference(reference: Reference) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": "CreativeWork", "description": plain_text(reference.citation)}
+    if reference.title:
+        item["name"] = reference.title
+    if reference.doi_url():
+        item["sameAs"] = reference.doi_url()
+    if reference.url:
+        item["url"] = reference.url
+    return item
 
 
 def render(record: Record, context: RenderContext) -> bytes:
@@ -253,8 +285,12 @@ def render(record: Record, context: RenderContext) -> bytes:
         main.append(f'<section class="synopsis"><h2>Synopsis</h2><p>{escape(record.abstract)}</p></section>')
     if record.body:
         main.append(body.blocks(record.body.blocks))
+    main.append(_acknowledgements(body, record))
+    if record.body:
         main.append(body.notes(record))
+    main.append(_references(body, record))
     main.append(_about(record))
+    main.append(_author_notes(body, record))
     main.append("</article>")
     main.append(_cite(record))
     main.append(_downloads(record, context))
@@ -266,6 +302,34 @@ def render(record: Record, context: RenderContext) -> bytes:
     page = (f'<!DOCTYPE html>\n<html lang="{_attr(record.language)}">\n<head>\n' + "\n".join(head)
             + "\n</head>\n<body>\n" + "\n".join(part for part in main if part) + "\n</body>\n</html>\n")
     return page.encode("utf-8")
+
+
+def _acknowledgements(body: _Body, record: Record) -> str:
+    if not record.acknowledgements:
+        return ""
+    return (f'<section class="acknowledgements" role="doc-acknowledgments">\n<h2>Acknowledgements</h2>\n'
+            f"{body.blocks(record.acknowledgements, 3)}\n</section>")
+
+
+def _references(body: _Body, record: Record) -> str:
+    """The reference list as printed; a DOI or URL the printed citation does not show follows it."""
+    if not record.references:
+        return ""
+    items = []
+    for reference in record.references:
+        added = "".join(f' <a href="{_attr(url)}">{escape(url)}</a>' for url in reference.links_to_add())
+        items.append(f'<li id="{_attr(reference.id)}">{body.inlines(reference.citation)}{added}</li>')
+    return ('<section class="references" role="doc-bibliography">\n<h2>References</h2>\n<ul class="references">\n'
+            + "\n".join(items) + "\n</ul>\n</section>")
+
+
+def _author_notes(body: _Body, record: Record) -> str:
+    """Author notes as printed (their text says what they are), each marked with its kind."""
+    if not record.author_notes:
+        return ""
+    notes = "\n".join(f'<p class="author-note {_attr(note.kind)}">{body.inlines(note.content)}</p>'
+                      for note in record.author_notes)
+    return f'<section class="author-notes">\n<h2>Author notes</h2>\n{notes}\n</section>'
 
 
 def _about(record: Record) -> str:

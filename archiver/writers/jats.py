@@ -3,8 +3,10 @@
 Implements NISO JATS 1.4 (Z39.96-2024), Journal Archiving and Interchange tag set, with the JATS4R
 recommendations for front matter (series as `journal-meta`, contributors with `aff` linked by `xref`,
 `pub-date/@iso-8601-date`, `permissions` with `ali:license_ref`, `self-uri` with titles, summary
-abstract), figures (`fig` with label, caption, `alt-text`, `graphic`, `attrib`) and endnotes
-(`fn-group` in `back`). What JATS has no element for goes into `custom-meta`, so that
+abstract), figures (`fig` with label, caption, `alt-text`, `graphic`, `attrib`), endnotes
+(`fn-group` in `back`), and schema 1.1's organisation authors (`collab`), author notes (`author-notes`
+with `fn/@fn-type` and `corresp`), acknowledgements (`ack`) and reference list (`ref-list`, each `ref`
+the citation as printed in `mixed-citation`, its parts in an `element-citation` beside it). What JATS has no element for goes into `custom-meta`, so that
 `archiver/ingest/jats.py` reads back the identical record. Same record -> same bytes.
 """
 
@@ -16,9 +18,10 @@ from ..citation import cite_as
 from ..jatsmap import (ALI, CODE_TAG, DOCTYPE, DTD_VERSION, EVENT_REVISED, FORBIDDEN_CHARS, HREF, KWD_REGIONS,
                        KWD_TOPICS, META_CITATION, META_EMPTY, META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
                        META_SCHEMA_VERSION, META_SERIES_NUMBER, NAME_STYLES, NOTES_EDITOR, SELF_URI_PDF,
-                       SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, WRAPPER, XLINK, XML_LANG)
+                       SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, WRAPPER, XLINK, XML_LANG,
+                       CITATION_PARTS, FN_TYPES, PERSON_MARK, UNTYPED_MARK, UNTYPED_PUBLICATION)
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
-                      Record, Section, Styled, Table, walk)
+                      Record, Reference, Section, Styled, Table, walk)
 from . import RenderContext
 
 _NSMAP = {"xlink": XLINK, "ali": ALI}
@@ -33,6 +36,7 @@ article front journal-meta journal-title-group publisher article-meta article-ca
 title-group contrib-group contrib name pub-date pub-history event date permissions license abstract
 kwd-group custom-meta-group custom-meta body back sec list list-item disp-quote fig caption graphic
 table-wrap table thead tbody tr fn-group fn bio notes boxed-text
+author-notes ack ref-list ref citation-alternatives element-citation person-group
 """.split())
 
 
@@ -92,15 +96,17 @@ class _Builder:
         if record.body is not None:
             body = _sub(root, "body")
             self.blocks(body, record.body.blocks, "sec", "/body/blocks")
+        self.acknowledgements(root)
+        if record.body is not None:
             notes = record.body.notes
             if notes:
-                back = _sub(root, "back")
-                group = _sub(back, "fn-group")
+                group = _sub(self.back(root), "fn-group")
                 _sub(group, "title", "Notes")
                 for index, note in enumerate(notes):
                     self.footnote(group, note, f"/body/notes/{index}")
             elif notes is not None:
                 self.empty.append("/body/notes")
+        self.references(root)
         # Last, once every empty field of the body is known.
         self.custom_meta(meta)
         return root
@@ -139,6 +145,7 @@ class _Builder:
         if record.subtitle is not None:
             _sub(titles, "subtitle", record.subtitle)
         self.contributors(meta)
+        self.author_notes(meta)
         self.date(meta, "pub-date", record.published, {"publication-format": "electronic", "date-type": "pub"})
         if record.modified is not None:
             event = _sub(_sub(meta, "pub-history"), "event", attrib={"event-type": EVENT_REVISED})
@@ -170,6 +177,8 @@ class _Builder:
         taken = {note_id for note_id in self.note_marks}
         if self.record.body is not None:
             taken.update(getattr(block, "id", None) for block in self._all_blocks())
+        taken.update(getattr(block, "id", None) for block in walk(self.record.acknowledgements or []))
+        taken.update(reference.id for reference in self.record.references or [])
         ids: dict[Affiliation, str] = {}
         number = 0
         for author in self.record.authors:
@@ -212,13 +221,12 @@ class _Builder:
         style = {"name-style": NAME_STYLES[author.name_order]} if author.name_order else None
         if author.orcid is not None:
             _sub(contrib, "contrib-id", author.orcid, {"contrib-id-type": "orcid"})
-        if author.family is not None or author.given is not None:
-            name = _sub(contrib, "name", attrib=style)
-            if author.family is not None:
-                _sub(name, "surname", author.family)
-            if author.given is not None:
-                _sub(name, "given-names", author.given)
-        _sub(contrib, "string-name", author.name, style)
+        if author.is_organization:
+            _sub(contrib, "collab", author.name)  # a group author: its name only, never split
+        else:
+            if author.kind is not None:
+                contrib.set("specific-use", PERSON_MARK)
+            self.person_name(contrib, author, style)
         if author.affiliations is not None:
             for affiliation in author.affiliations:
                 _sub(contrib, "xref", attrib={"ref-type": "aff", "rid": self.aff_ids[affiliation]})
@@ -230,11 +238,24 @@ class _Builder:
             _sub(_sub(contrib, "bio"), "p", author.bio)
 
     @staticmethod
+    def person_name(contrib: etree._Element, author: Author, style: dict[str, str] | None) -> None:
+        if author.family is not None or author.given is not None:
+            name = _sub(contrib, "name", attrib=style)
+            if author.family is not None:
+                _sub(name, "surname", author.family)
+            if author.given is not None:
+                _sub(name, "given-names", author.given)
+        _sub(contrib, "string-name", author.name, style)
+
+    @staticmethod
     def date(parent: etree._Element, tag: str, iso: str, attrib: dict[str, str]) -> None:
+        # A date is as precise as the record's: "2024-05" has no <day>, "2024" no <month> either.
         date = _sub(parent, tag, attrib={**attrib, "iso-8601-date": iso})
-        year, month, day = iso.split("-")
-        _sub(date, "day", day)
-        _sub(date, "month", month)
+        year, month, day = (iso.split("-") + [None, None])[:3]
+        if day is not None:
+            _sub(date, "day", day)
+        if month is not None:
+            _sub(date, "month", month)
         _sub(date, "year", year)
 
     @staticmethod
@@ -286,6 +307,74 @@ class _Builder:
             custom = _sub(group, "custom-meta")
             _sub(custom, "meta-name", name)
             _sub(custom, "meta-value", value)
+
+    # Schema 1.1: author notes, acknowledgements, reference list ----------------------------------------
+
+    def author_notes(self, meta: etree._Element) -> None:
+        """`author-notes` after the contributors: `corresp` for the corresponding author, else an `fn`
+        whose `fn-type` names the kind, in the record's order."""
+        if not self.record.author_notes:
+            return
+        notes = _sub(meta, "author-notes")
+        for note in self.record.author_notes:
+            if note.kind == "corresponding":
+                self.inlines(_sub(notes, "corresp"), note.content)
+            else:
+                self.inlines(_sub(_sub(notes, "fn", attrib={"fn-type": FN_TYPES[note.kind]}), "p"), note.content)
+
+    @staticmethod
+    def back(root: etree._Element) -> etree._Element:
+        found = root.find("back")
+        return found if found is not None else _sub(root, "back")
+
+    def acknowledgements(self, root: etree._Element) -> None:
+        if not self.record.acknowledgements:
+            return
+        ack = _sub(self.back(root), "ack")
+        _sub(ack, "title", "Acknowledgements")
+        self.blocks(ack, self.record.acknowledgements, "sec", "/acknowledgements")
+
+    def references(self, root: etree._Element) -> None:
+        if not self.record.references:
+            return
+        ref_list = _sub(self.back(root), "ref-list")
+        _sub(ref_list, "title", "References")
+        for reference in self.record.references:
+            self.reference(_sub(ref_list, "ref", attrib={"id": reference.id}), reference)
+
+    def reference(self, ref: etree._Element, reference: Reference) -> None:
+        """The citation as printed in `mixed-citation`; its parts, when the record has any, in an
+        `element-citation` beside it (the two forms of one reference: `citation-alternatives`)."""
+        kind = ({"publication-type": clean(reference.type)} if reference.type else
+                {"publication-type": UNTYPED_PUBLICATION, "specific-use": UNTYPED_MARK})
+        parts = [value for name in ("doi", "url", "authors", "issued", *CITATION_PARTS)
+                 if (value := getattr(reference, name)) is not None]
+        holder = _sub(ref, "citation-alternatives") if parts else ref
+        self.inlines(_sub(holder, "mixed-citation", attrib=kind), reference.citation)
+        if not parts:
+            return
+        element = _sub(holder, "element-citation", attrib=kind)
+        if reference.authors:
+            group = _sub(element, "person-group", attrib={"person-group-type": "author"})
+            for person in reference.authors:
+                if person.literal is not None:
+                    _sub(group, "string-name", person.literal)
+                else:
+                    name = _sub(group, "name")
+                    _sub(name, "surname", person.family)
+                    if person.given is not None:
+                        _sub(name, "given-names", person.given)
+        for field, tag in CITATION_PARTS.items():
+            if getattr(reference, field) is not None:
+                _sub(element, tag, getattr(reference, field))
+        if reference.issued is not None:  # as precise as the reference: no invented month or day
+            self.date(element, "date", reference.issued, {})
+        if reference.doi is not None:
+            _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
+        if reference.url is not None:
+            # JATS4R (accessibility): link text says what is linked, never the bare URL
+            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
+                 {"ext-link-type": "uri", HREF: clean(reference.url)})
 
     # Body -------------------------------------------------------------------------------------------
 

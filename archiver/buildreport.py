@@ -1,0 +1,147 @@
+"""The build report a person reads: `OUT/report.html`, rendered from the same data as `report.json`.
+
+One static, self-contained HTML5 page (inline CSS and a few lines of script, no network, no external
+file), so it can be mailed, archived or opened from a shared drive: a summary of the batch at the top,
+then one row per record with its status, its errors and warnings (codes, JSON pointers or lines,
+hints) and its output files with their sizes and SHA-256 digests. Failed records come first, then
+those with warnings; the page is made a record at a time, never held whole. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top)
+hide the other rows; without script every row shows. The page is deterministic: no timings, no clock.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import quote
+
+FILTERS = {"all": "All records", "failed": "Failed", "warned": "With warnings"}
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;margin:0;color:#1b1b1b;background:#fff}
+header,main{padding:0 1.5rem}header{border-bottom:1px solid #ccc;padding-bottom:.8rem}
+h1{font-size:1.5rem;margin:1rem 0 .3rem}.meta{color:#555;margin:0 0 .6rem}
+.summary{display:flex;flex-wrap:wrap;gap:.6rem;margin:0;padding:0;list-style:none}
+.summary li{border:1px solid #ccc;border-radius:4px;padding:.3rem .7rem}.summary b{font-size:1.2rem}
+nav{margin-top:.8rem}nav a{margin-right:1rem;color:#0645ad}nav a[aria-current=true]{font-weight:bold;color:#1b1b1b}
+table{border-collapse:collapse;width:100%}#records{margin:1rem 0}
+#records>thead th{text-align:left;border-bottom:2px solid #999;padding:.3rem .5rem;position:sticky;top:0;background:#fff}
+#records>tbody>tr>td{vertical-align:top;border-bottom:1px solid #e2e2e2;padding:.4rem .5rem}
+.status{font-weight:bold;white-space:nowrap}.failed .status{color:#a40000}.built .status{color:#1a6b1a}
+.unchanged .status{color:#555}ul.problems{margin:0;padding-left:1.1rem}
+.error{color:#a40000}.warning{color:#7a4d00}.hint{color:#333;font-style:italic}
+code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overflow-wrap:anywhere}
+.outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs td:nth-child(2){text-align:right;white-space:nowrap}
+.outputs td:nth-child(3){font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;overflow-wrap:anywhere}
+summary{cursor:pointer}
+"""
+
+# Filtering sets `hidden` on rows (not a style), so the state is in the document itself.
+_SCRIPT = """
+(function(){
+var rows=document.querySelectorAll('#records>tbody>tr'),links=document.querySelectorAll('nav a'),
+shown=document.getElementById('shown');
+function apply(){var f=location.hash.slice(1);if(!/^(all|failed|warned)$/.test(f))f='all';var n=0;
+for(var i=0;i<rows.length;i++){var r=rows[i],show=f==='all'||(f==='failed'?r.dataset.status==='failed':r.dataset.warned==='1');
+r.hidden=!show;if(show)n++;}
+for(var j=0;j<links.length;j++)links[j].setAttribute('aria-current',links[j].hash==='#'+f?'true':'false');
+document.body.setAttribute('data-filter',f);shown.textContent=n;}
+window.addEventListener('hashchange',apply);apply();})();
+"""
+
+
+def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterable[Mapping[str, Any]],
+           size_of: Callable[[str], int | None], title: str) -> Iterator[str]:
+    """The page in pieces, a record at a time. `head` is the report without its records (as
+    `batch.report_head` makes it, with the CLI's additions such as `shard`); `summary` its counts
+    (built, unchanged, failed) and `warned`; `records` in the page's order (failed first, then those
+    with warnings); `size_of` an output's size in bytes by its name relative to OUT (None: not there)."""
+    built, unchanged, failed = (summary.get(k, 0) for k in ("built", "unchanged", "failed"))
+    total, warned = built + unchanged + failed, summary.get("warned", 0)
+    meta = [f"archiver {head.get('archiver_version', '?')}", f"style {head.get('style', '?')}",
+            "formats: " + ", ".join(head.get("formats", []))]
+    if head.get("shard"):
+        meta.append(f"shard {head['shard']}")
+    counts = [("records", total), ("built", built), ("unchanged", unchanged), ("failed", failed),
+              ("with warnings", warned)]
+    filter_counts = {"all": total, "failed": failed, "warned": warned}
+    yield "".join([
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{_text(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<header>\n",
+        f"<h1>{_text(title)}</h1>\n<p class=\"meta\">{_text(' · '.join(meta))}</p>\n",
+        '<ul class="summary">',
+        "".join(f'<li class="count-{quote(name.replace(" ", "-"))}"><b>{value}</b> {_text(name)}</li>'
+                for name, value in counts),
+        '</ul>\n<nav aria-label="Filter the records">',
+        "".join(f'<a href="#{name}">{_text(label)} ({filter_counts[name]})</a>' for name, label in FILTERS.items()),
+        f'<span>showing <b id="shown">{total}</b></span></nav>\n</header>\n<main>\n',
+        '<table id="records">\n<thead><tr><th scope="col">Record</th><th scope="col">Status</th>'
+        '<th scope="col">Source</th><th scope="col">Errors and warnings</th><th scope="col">Outputs</th>'
+        "</tr></thead>\n<tbody>\n"])
+    for record in records:
+        yield _row(record, size_of)
+    yield f"</tbody>\n</table>\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+
+
+def _row(record: Mapping[str, Any], size_of: Callable[[str], int | None]) -> str:
+    status = str(record.get("status", "?"))
+    identifier = record.get("identifier")
+    exit_code = f" (exit {record['exit_code']})" if record.get("exit_code") else ""
+    problems = [_error(error) for error in record.get("errors", [])]
+    problems += [_warning(warning) for warning in record.get("warnings", [])]
+    problem_cell = f'<ul class="problems">{"".join(problems)}</ul>' if problems else ""
+    anchor = f' id="r-{_attr(identifier)}"' if identifier else ""
+    return (f'<tr class="{_attr(status)}" data-status="{_attr(status)}" '
+            f'data-warned="{1 if record.get("warnings") else 0}"{anchor}>'
+            f"<td>{_text(identifier or '-')}</td><td><span class=\"status\">{_text(status)}</span>{exit_code}</td>"
+            f"<td><code>{_text(record.get('source', ''))}</code></td><td>{problem_cell}</td>"
+            f"<td>{_outputs(record.get('outputs', {}), size_of)}</td></tr>\n")
+
+
+def _error(error: Mapping[str, Any]) -> str:
+    where = []
+    if error.get("line") is not None:
+        where.append(f"line {error['line']}")
+    if error.get("pointer") is not None:
+        where.append(f"<code>{_text(error['pointer'] or '/')}</code>")
+    hint = f' <span class="hint">(hint: {_text(error["hint"])})</span>' if error.get("hint") else ""
+    return (f'<li class="error"><b>error</b> {" ".join(where)}{": " if where else " "}'
+            f"{_text(error.get('message', ''))}{hint}</li>")
+
+
+def _warning(warning: Mapping[str, Any]) -> str:
+    pointer = f" <code>{_text(warning['pointer'])}</code>" if warning.get("pointer") else ""
+    return f'<li class="warning"><b>{_text(warning.get("code", "warning"))}</b>{pointer} {_text(warning.get("message", ""))}</li>'
+
+
+def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None]) -> str:
+    if not outputs:
+        return ""
+    names = sorted(outputs)
+    sizes = {name: size for name in names if (size := size_of(name)) is not None}
+    total = sum(sizes.values())
+    # End tags of td and tr are left out (HTML allows it): 12 outputs a record, thousands of records.
+    rows = "".join(
+        f'<tr><td><a href="{_attr(quote(name))}">{_text(name.rsplit("/", 1)[-1])}</a>'
+        f'<td>{_size(sizes[name]) if name in sizes else "missing"}<td>{_text(outputs[name])}' for name in names)
+    return (f"<details><summary>{len(names)} file{'s' if len(names) != 1 else ''}, {_size(total)}</summary>"
+            f'<table class="outputs">{rows}</table></details>')
+
+
+def _size(size: int) -> str:
+    if size < 1000:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"
+
+
+def _text(value: Any) -> str:
+    return escape(str(value), quote=False)
+
+
+def _attr(value: Any) -> str:
+    return escape(str(value), quote=True)

@@ -1,0 +1,80 @@
+"""The documented limits on what archiver reads and on the size of a record (README "Limits").
+
+Every file archiver reads goes through `bounded.read` with one of the kinds below, and its limit is
+counted on the bytes actually read (a device reports size 0). Every record is checked against the
+shape limits before the schema validators walk it (they recurse). Each limit can be changed for a
+run through the environment variable named in `ENVIRONMENT`, e.g. `ARCHIVER_MAX_SOURCE_BYTES=64MiB`
+or `ARCHIVER_MAX_TABLE_COLUMNS=200`; the variables are read when a limit is asked for, so a build's
+worker processes see what the command was started with.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .errors import UsageError
+
+MiB = 1 << 20
+
+#: kind of file -> the largest number of bytes archiver reads of it
+BYTE_LIMITS: dict[str, int] = {
+    "source": 32 * MiB,     # a page, manuscript, JATS article or loose JSON/YAML/CSV export
+    "sidecar": 32 * MiB,    # a file a source names beside it: a manuscript's metadata, its images
+    "record": 32 * MiB,     # a canonical record (.json)
+    "image": 32 * MiB,      # a figure's image file
+    "manifest": 64 * MiB,   # a package's manifest: BagIt manifests and tag files, manifest-sha256.txt, mets.xml
+    "inventory": 64 * MiB,  # an OCFL inventory.json
+    "style": 4 * MiB,       # a file of a brand's style folder (style.json, CSS)
+}
+
+#: shape of a record -> its largest value
+RECORD_LIMITS: dict[str, int] = {
+    "depth": 64,                # JSON nesting of a record (a section in a list in a quote ... counts each level)
+    "blocks": 20_000,           # block nodes (paragraphs, headings, list items' blocks ...) in a record
+    "text": 4_000_000,          # characters of text in a record's body and notes
+    "table_columns": 100,       # cells in one row of a table
+    "table_rows": 10_000,       # rows of one table
+    "cell_text": 20_000,        # characters of text in one table cell
+    "number_digits": 100,       # digits of a number in a JSON or YAML source
+    "pixels": 25_000_000,       # width x height of a figure image (decoding one holds 3-4 bytes per pixel)
+    "problems": 200,            # problems reported for one source before archiver stops looking
+}
+
+ENVIRONMENT: dict[str, str] = {
+    **{kind: f"ARCHIVER_MAX_{kind.upper()}_BYTES" for kind in BYTE_LIMITS},
+    **{name: f"ARCHIVER_MAX_{name.upper()}" for name in RECORD_LIMITS},
+}
+
+_SIZE = re.compile(r"\s*(\d+)\s*(|k|kib|m|mib|g|gib)\s*", re.I)
+_UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": MiB, "mib": MiB, "g": 1 << 30, "gib": 1 << 30}
+
+
+def byte_limit(kind: str) -> int:
+    """The byte limit of a kind of file (BYTE_LIMITS, or its environment variable)."""
+    return _configured(kind, BYTE_LIMITS[kind])
+
+
+def record_limit(name: str) -> int:
+    """A record shape limit (RECORD_LIMITS, or its environment variable)."""
+    return _configured(name, RECORD_LIMITS[name])
+
+
+def _configured(name: str, default: int) -> int:
+    variable = ENVIRONMENT[name]
+    text = os.environ.get(variable)
+    if text is None or not text.strip():
+        return default
+    match = _SIZE.fullmatch(text)
+    if not match or int(match[1]) < 1:
+        raise UsageError(f"{variable}={text!r} is not a positive number",
+                         hint=f"give a whole number (bytes may carry KiB, MiB or GiB), e.g. {variable}={default}")
+    return int(match[1]) * _UNITS[match[2].lower()]
+
+
+def describe(size: int) -> str:
+    """A byte count as the README and messages state limits: "32 MiB", "512 KiB", "100 bytes"."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", MiB), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size:,} bytes"

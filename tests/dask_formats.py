@@ -1,0 +1,26 @@
+"""Stand-in writers for the Dask engine's tests, importable by the cluster's worker processes (they
+are spawned with the test process's sys.path, and a worker imports this module when it loads the
+build's writers, which registers the format there too): one that kills its worker process for chosen
+records, once (a marker file remembers it) or every time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from archiver.writers import FORMATS, Format
+
+
+def render_crashing(record, context) -> bytes:
+    if record.identifier == os.environ.get("DASK_POISON"):
+        os._exit(9)  # every time: the record that kills workers
+    marker = os.environ.get("DASK_KILL_ONCE_MARKER")
+    if marker and record.identifier == os.environ.get("DASK_KILL_ONCE") and not Path(marker).exists():
+        Path(marker).write_text("killed")
+        os._exit(9)  # once: a worker lost to something else while it held this record
+    return f"CRASHY {record.identifier}\n".encode("utf-8")
+
+
+CRASHING = Format(name="crashing", module=__name__, function="render_crashing", filename="{id}.crashing",
+                  media_type="text/plain", description="test stand-in")
+FORMATS.setdefault(CRASHING.name, CRASHING)

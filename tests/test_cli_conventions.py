@@ -1,0 +1,315 @@
+"""What users expect of any command-line tool (issue 20 point 3) and the build's report page (point 2):
+the report page's content and filters (in headless Chromium too), `--dry-run`, `-q`/`-v`,
+`build --format json`, option values from `archiver.toml` and `ARCHIVER_*` variables in that order
+under the command line, shell completion of option values, and `--to` replacing the old `--format`
+of `package` and `cite`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import html as lxml_html
+
+from archiver import buildreport
+from archiver.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "records"
+ARCHIVER = Path(sys.executable).parent / "archiver"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def batch_sources(tmp_path) -> Path:
+    """The three samples (one of them without its figure image: a W003 warning) and one bad record."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for path in SAMPLES.glob("*.json"):
+        shutil.copy(path, src / path.name)
+    bad = json.loads((SAMPLES / "CO24102.json").read_text(encoding="utf-8"))
+    bad.update(identifier="BAD01", published="2024-02-30", title="<script>alert(1)</script>")
+    (src / "BAD01.json").write_text(json.dumps(bad), encoding="utf-8")
+    return src
+
+
+def test_hostile_names_in_the_report_page_are_text(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "<img src=x onerror=alert(1)>.json").write_text("{not json")
+    out = tmp_path / "out"
+    assert run("build", str(src), "-o", str(out), "--to", "bibtex")[0] == 5
+    doc = lxml_html.fromstring((out / "report.html").read_bytes())
+    assert not doc.xpath("//img") and "<img src=x onerror=alert(1)>.json" in doc.text_content()
+
+
+def built(batch_sources: Path, tmp_path: Path, *extra: str) -> tuple[Path, dict]:
+    out = tmp_path / "out"
+    code, _, stderr = run("build", str(batch_sources), "-o", str(out), "--to", "jats,bibtex", "--jobs", "1",
+                          *extra)
+    assert code == 5, stderr  # the bad record's exit status, after the others were built
+    return out, json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+# The report page ---------------------------------------------------------------------------------
+
+def test_report_page_holds_every_record_with_its_problems_and_outputs(batch_sources, tmp_path):
+    out, report = built(batch_sources, tmp_path)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    doc = lxml_html.fromstring(page)
+    rows = doc.xpath('//table[@id="records"]/tbody/tr')
+    assert len(rows) == len(report["records"]) == 4
+    # failed first, then warned, then the rest
+    assert [row.get("data-status") for row in rows][0] == "failed"
+    assert rows[1].get("data-warned") == "1" and rows[2].get("data-warned") == "0"
+    summary = {li.text_content().split(" ", 1)[1]: int(li.findtext("b")) for li in doc.xpath('//ul[@class="summary"]/li')}
+    assert summary == {"records": 4, "built": 3, "unchanged": 0, "failed": 1, "with warnings": 1}
+    failed = rows[0].text_content()
+    assert "/published" in failed and "hint:" in failed and "BAD01.json" in failed
+    assert doc.xpath("count(//script)") == 1 and "alert(1)" not in "".join(doc.xpath("//script/text()"))
+    warned = rows[1]
+    assert "W003" in warned.text_content()
+    for record in report["records"]:
+        for name, digest in record["outputs"].items():
+            cells = doc.xpath(f'//a[@href="{name}"]/ancestor::tr[1]/td')
+            assert cells, name
+            assert cells[2].text_content() == digest
+            size = (out / name).stat().st_size
+            assert cells[1].text_content() == buildreport._size(size)
+    # self-contained: no external stylesheet, script, image or font
+    assert not doc.xpath("//link | //img | //script[@src] | //iframe")
+    assert "http://" not in page and "https://" not in page
+
+
+def test_report_page_is_the_same_for_the_same_report(batch_sources, tmp_path):
+    out, report = built(batch_sources, tmp_path)
+    records = sorted(report["records"], key=lambda r: (r["status"] != "failed", not r["warnings"], r["source"]))
+    summary = {**report["counts"], "warned": sum(1 for r in records if r["warnings"])}
+    head = {key: value for key, value in report.items() if key != "records"}
+    again = "".join(buildreport.render(head, summary, records, lambda name: (out / name).stat().st_size,
+                                       f"Build report: {out}"))
+    assert again == (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_shard_gets_its_own_report_page(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "--shard", "1/2")
+    assert (out / "report-1-of-2.html").is_file() and not (out / "report.html").exists()
+    assert "shard 1/2" in (out / "report-1-of-2.html").read_text(encoding="utf-8")
+
+
+def chromium_dom(page: Path, fragment: str, profile: Path) -> lxml_html.HtmlElement:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is not installed: run scripts/setup.sh")
+    url = page.as_uri() + fragment
+    dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+                         capture_output=True, timeout=180, check=True).stdout
+    return lxml_html.fromstring(dom)
+
+
+def visible(doc: lxml_html.HtmlElement) -> list[str]:
+    return [row.get("data-status") + ("+w" if row.get("data-warned") == "1" else "")
+            for row in doc.xpath('//table[@id="records"]/tbody/tr[not(@hidden)]')]
+
+
+@pytest.mark.slow
+def test_report_page_filters_work_in_chromium(batch_sources, tmp_path):
+    out, _ = built(batch_sources, tmp_path)
+    page = out / "report.html"
+    assert visible(chromium_dom(page, "#failed", tmp_path / "p1")) == ["failed"]
+    assert visible(chromium_dom(page, "#warned", tmp_path / "p2")) == ["built+w"]
+    everything = chromium_dom(page, "", tmp_path / "p3")
+    assert len(visible(everything)) == 4 and everything.get_element_by_id("shown").text == "4"
+    assert everything.body.get("data-filter") == "all"
+
+
+def synthetic_report(count: int) -> tuple[dict, dict[str, int]]:
+    """A report of `count` records shaped like a real build's: 12 outputs each, 1 % failed, 5 % warned."""
+    names = ["json", "xml", "epub", "pdf", "csl.json", "bib", "ris", "dc.xml", "datacite.xml", "crossref.xml"]
+    records, sizes = [], {}
+    for index in range(count):
+        identifier = f"CO9{index:05d}"
+        record = {"source": f"records/{identifier}.json", "identifier": identifier, "status": "built",
+                  "outputs": {}, "warnings": [], "errors": []}
+        for name in [f"{identifier}.{suffix}" for suffix in names] + ["index.html", "images/fig1.png"]:
+            record["outputs"][f"{identifier}/{name}"] = f"{index:064x}"
+            sizes[f"{identifier}/{name}"] = 1000 + index
+        if index % 100 == 0:
+            record.update(status="failed", outputs={}, exit_code=5,
+                          errors=[{"message": "bad date", "pointer": "/published", "hint": "give a real date"}])
+        elif index % 20 == 0:
+            record["warnings"] = [{"code": "W003", "message": "image missing", "pointer": "/body/0"}]
+        records.append(record)
+    counts = {"built": sum(r["status"] == "built" for r in records), "unchanged": 0,
+              "failed": sum(r["status"] == "failed" for r in records)}
+    return {"archiver_version": "test", "style": "rsis", "formats": names, "counts": counts,
+            "records": records}, sizes
+
+
+@pytest.mark.slow
+def test_a_report_page_of_10000_records_stays_small_and_filters_in_chromium(tmp_path):
+    report, sizes = synthetic_report(10_000)
+    page = tmp_path / "report.html"
+    records = sorted(report.pop("records"), key=lambda r: (r["status"] != "failed", not r["warnings"]))
+    summary = {**report["counts"], "warned": sum(1 for r in records if r["warnings"])}
+    page.write_text("".join(buildreport.render(report, summary, records, sizes.get, "Build report: big")),
+                    encoding="utf-8")
+    # about 1.6 KB a record: twelve outputs with their SHA-256 each, in a collapsed <details>
+    assert page.stat().st_size < 2_000 * 10_000
+    doc = chromium_dom(page, "#failed", tmp_path / "profile")
+    assert len(doc.xpath('//table[@id="records"]/tbody/tr')) == 10_000
+    assert visible(doc) == ["failed"] * 100
+
+
+# build --format json and --dry-run ----------------------------------------------------------------
+
+def test_build_format_json_prints_the_report(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, stderr = run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "--format", "json")
+    assert code == 5
+    assert json.loads(stdout) == json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert "error:" not in stderr  # JSON mode: the problems are in the JSON, not repeated as text
+
+
+def test_build_dry_run_writes_nothing_and_says_what_it_would_build(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, _ = run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "--dry-run")
+    assert code == 0 and not out.exists()
+    assert sorted(line.split(": ", 1)[1] for line in stdout.splitlines() if line.startswith("would build")) == \
+        sorted(str(p) for p in batch_sources.glob("*.json"))
+    run("build", str(batch_sources), "-o", str(out), "--to", "bibtex")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    code, stdout, _ = run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "--dry-run",
+                          "--format", "json")
+    plan = json.loads(stdout)
+    assert plan["dry_run"] and plan["build"] == [str(batch_sources / "BAD01.json")]  # a failed source is retried
+    assert len(plan["unchanged"]) == 3
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+def test_build_status_lists_what_the_state_holds(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    run("build", str(batch_sources), "-o", str(out), "--to", "bibtex")
+    code, stdout, stderr = run("build", "-o", str(out), "--status", "--format", "json")
+    held = json.loads(stdout)["records"]
+    assert code == 0 and sorted(r["identifier"] for r in held) == ["CO23081", "CO24017", "CO24102"]  # not BAD01
+    assert all(r["outputs"] == 2 for r in held if r["identifier"] != "CO24017")  # .json and .bib
+    code, stdout, stderr = run("build", "-o", str(out), "--status")
+    assert code == 0 and "3 record(s) from 3 source(s)" in stderr and "CO23081" in stdout
+    assert run("build", "-o", str(out))[0] == 2  # no sources and no --status
+
+
+def test_convert_and_package_dry_runs_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    code, stdout, _ = run("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "jats,bib", "--dry-run")
+    assert code == 0 and not out.exists()
+    assert stdout.splitlines() == [f"would write: {out.resolve() / 'CO23081' / name}"
+                                   for name in ("CO23081.bib", "CO23081.json", "CO23081.xml")]
+    assert run("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "jats")[0] == 0
+    pkg = tmp_path / "pkg"
+    for kind, expected in [("bagit", f"{pkg.resolve() / 'CO23081'}/"), ("saf", f"{pkg.resolve() / 'saf'}/"),
+                           ("ocfl", f"{pkg.resolve()}/"), ("mets", f"{pkg.resolve() / 'CO23081'}/")]:
+        code, stdout, _ = run("package", str(out / "CO23081"), "--to", kind, "-o", str(pkg), "--dry-run")
+        assert code == 0 and stdout.splitlines()[0] == f"would write: {expected}", (kind, stdout)
+        assert not pkg.exists()
+
+
+# -q and -v ---------------------------------------------------------------------------------------
+
+def test_quiet_and_verbose(batch_sources, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, stderr = run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "-q")
+    assert code == 5 and stdout == "" and "W003" not in stderr and "error:" in stderr
+    code, stdout, stderr = run("build", str(batch_sources), "-o", str(out), "--to", "bibtex", "-v")
+    assert sorted(line.split(":")[0] for line in stderr.splitlines() if line.endswith(".json)")) == \
+        ["failed", "unchanged", "unchanged", "unchanged"]
+    code, _, stderr = run("validate", str(SAMPLES), "-v")
+    assert code == 0 and stderr.count("ok: ") == 3
+    code, _, stderr = run("validate", str(SAMPLES), "-q")
+    assert code == 0 and stderr == ""
+    assert run("validate", str(SAMPLES), "-q", "-v")[0] == 2
+
+
+# Configuration file and environment ---------------------------------------------------------------
+
+def test_options_come_from_the_command_line_then_the_environment_then_archiver_toml(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    record = str(SAMPLES / "CO23081.json")
+    (tmp_path / "archiver.toml").write_text('[convert]\nto = ["jats", "bibtex"]\nstyle = "rsis"\n')
+    assert run("convert", record, "-o", "a")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "a" / "CO23081").iterdir()) == \
+        ["CO23081.bib", "CO23081.json", "CO23081.xml"]
+    assert run("convert", record, "-o", "b", env={"ARCHIVER_CONVERT_TO": "ris"})[0] == 0
+    assert sorted(p.name for p in (tmp_path / "b" / "CO23081").iterdir()) == ["CO23081.json", "CO23081.ris"]
+    assert run("convert", record, "-o", "c", "--to", "csl-json", env={"ARCHIVER_CONVERT_TO": "ris"})[0] == 0
+    assert sorted(p.name for p in (tmp_path / "c" / "CO23081").iterdir()) == ["CO23081.csl.json", "CO23081.json"]
+    other = tmp_path / "other.toml"
+    other.write_text('[convert]\nto = "dc"\n')
+    assert run("--config", str(other), "convert", record, "-o", "d")[0] == 0
+    assert sorted(p.name for p in (tmp_path / "d" / "CO23081").iterdir()) == ["CO23081.dc.xml", "CO23081.json"]
+
+
+@pytest.mark.parametrize("text, where", [
+    ('[convert]\ntoo = "jats"\n', "/convert/too"),
+    ('[convrt]\nto = "jats"\n', "/convrt"),
+    ('convert = 3\n', "/convert"),
+    ('[convert\n', "not a TOML file"),
+])
+def test_a_wrong_configuration_file_is_a_usage_error_naming_the_place(tmp_path, monkeypatch, text, where):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "archiver.toml").write_text(text)
+    code, _, stderr = run("convert", str(SAMPLES / "CO23081.json"), "-o", "out")
+    assert code == 2 and "archiver.toml" in stderr and where in stderr, stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_config_named_explicitly_is_a_usage_error(tmp_path):
+    code, _, stderr = run("--config", str(tmp_path / "nope.toml"), "validate", str(SAMPLES))
+    assert code == 2 and "nope.toml" in stderr
+
+
+# Shell completion --------------------------------------------------------------------------------
+
+def complete(words: str) -> list[str]:
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1),
+           "_ARCHIVER_COMPLETE": "bash_complete"}
+    result = subprocess.run([str(ARCHIVER)], env=env, capture_output=True, text=True, timeout=60)
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]  # "plain,VALUE"
+
+
+def test_completion_script_and_values():
+    code, stdout, _ = run("completion", "bash")
+    assert code == 0 and "_ARCHIVER_COMPLETE=bash_complete" in stdout
+    assert "jats,epub" in complete("archiver convert r.json --to jats,ep")
+    assert {"jats", "jats4"} & set(complete("archiver build r --to ja")) == {"jats"}
+    assert "rsis" in complete("archiver build r --style rs")
+    assert complete("archiver build r --shard 3/")[:2] == ["3/3", "3/4"]
+    assert "completion" in complete("archiver compl")
+
+
+# --to replaces package's and cite's --format ------------------------------------------------------
+
+def test_old_format_spellings_still_work_with_a_notice(tmp_path):
+    out = tmp_path / "out"
+    assert run("convert", str(SAMPLES / "CO23081.json"), "-o", str(out), "--to", "jats")[0] == 0
+    code, _, stderr = run("package", str(out / "CO23081"), "--format", "bagit", "-o", str(tmp_path / "pkg"))
+    assert code == 0 and "now --to" in stderr and (tmp_path / "pkg" / "CO23081" / "bagit.txt").is_file()
+    code, stdout, stderr = run("cite", str(SAMPLES / "CO23081.json"), "--format", "apa")
+    assert code == 0 and "now --to" in stderr
+    assert stdout == run("cite", str(SAMPLES / "CO23081.json"), "--to", "apa")[1]
+    assert run("cite", str(SAMPLES / "CO23081.json"), "--to", "apa", "--format", "mla")[0] == 2
+    code, _, stderr = run("package", str(out / "CO23081"), "-o", str(tmp_path / "pkg2"))
+    assert code == 2 and "--to" in stderr

@@ -1,0 +1,101 @@
+"""Dask as the engine of `archiver build` (issue 20 point 1): the same outputs as the built-in pool,
+byte for byte; the parent alone keeps the manifest, so an unchanged rerun on the pool rebuilds nothing;
+a lost worker's record is retried, never failed; a record that kills two workers fails with the reason,
+and the others are built. Local clusters of worker processes stand in for a real cluster."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver.cli import main
+from archiver.writers import FORMATS
+
+pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "records"
+
+
+def build(*args: str) -> tuple[int, str, dict]:
+    result = CliRunner().invoke(main, ["build", *args], catch_exceptions=False)
+    out = Path(args[args.index("-o") + 1])
+    report = json.loads((out / "report.json").read_text(encoding="utf-8")) if (out / "report.json").exists() else {}
+    return result.exit_code, result.output, report
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith((".", "report"))}
+
+
+def sources(tmp_path: Path, count: int) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copytree(SAMPLES / "images", src / "images")
+    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.json"))]
+    for index in range(count):
+        data = dict(samples[index % len(samples)], identifier=f"CO8{index:05d}")
+        (src / f"{data['identifier']}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return src
+
+
+@pytest.mark.slow
+def test_dask_outputs_equal_the_pools_byte_for_byte_and_the_manifest_is_shared(tmp_path):
+    src = sources(tmp_path, 6)
+    code, output, report = build(str(src), "-o", str(tmp_path / "dask"), "--scheduler", "local:2", "--style", "rsis")
+    assert code == 0, output
+    assert report["counts"] == {"built": 6, "unchanged": 0, "failed": 0}
+    assert "Dask workers" in output
+    code, output, _ = build(str(src), "-o", str(tmp_path / "pool"), "--jobs", "2", "--style", "rsis")
+    assert code == 0, output
+    dask_files, pool_files = digests(tmp_path / "dask"), digests(tmp_path / "pool")
+    assert any(name.endswith(".pdf") for name in dask_files) and any(name.endswith(".epub") for name in dask_files)
+    assert dask_files == pool_files
+    # the parent wrote the manifest: a rerun on the built-in pool finds everything current
+    code, _, report = build(str(src), "-o", str(tmp_path / "dask"), "--jobs", "1", "--style", "rsis")
+    assert code == 0 and report["counts"]["unchanged"] == 6
+
+
+@pytest.fixture
+def crashing_format():
+    """The stand-in format, registered here for the run (workers register it on importing it) and
+    unregistered after, so that no other test's "every format" includes it."""
+    from dask_formats import CRASHING
+
+    FORMATS[CRASHING.name] = CRASHING
+    yield
+    FORMATS.pop(CRASHING.name, None)
+
+
+@pytest.mark.slow
+def test_a_lost_worker_is_retried_and_a_record_that_kills_two_workers_fails(tmp_path, monkeypatch, crashing_format):
+    src = sources(tmp_path, 6)
+    monkeypatch.setenv("DASK_POISON", "CO800004")
+    monkeypatch.setenv("DASK_KILL_ONCE", "CO800001")
+    monkeypatch.setenv("DASK_KILL_ONCE_MARKER", str(tmp_path / "killed-once"))
+    code, output, report = build(str(src), "-o", str(tmp_path / "out"), "--scheduler", "local:2",
+                                 "--to", "crashing")
+    assert (tmp_path / "killed-once").exists()  # a worker really died under CO800001
+    status = {r["identifier"] or Path(r["source"]).stem: r["status"] for r in report["records"]}
+    assert status == {f"CO80000{i}": "failed" if i == 4 else "built" for i in range(6)}, output
+    failed = next(r for r in report["records"] if r["status"] == "failed")
+    assert "died" in failed["errors"][0]["message"] and code != 0
+    assert (tmp_path / "out" / "CO800001" / "CO800001.crashing").read_text() == "CRASHY CO800001\n"
+
+
+def test_scheduler_options_are_checked(tmp_path):
+    src = sources(tmp_path, 1)
+    code, output, _ = build(str(src), "-o", str(tmp_path / "a"), "--scheduler", "local:0", "--to", "bibtex")
+    assert code == 2 and "local:N" in output
+    code, output, _ = build(str(src), "-o", str(tmp_path / "b"), "--scheduler", "local:2", "--jobs", "2",
+                            "--to", "bibtex")
+    assert code == 2 and "exclude each other" in output
+    code, output, _ = build(str(src), "-o", str(tmp_path / "c"), "--scheduler", "tcp://127.0.0.1:9",
+                            "--to", "bibtex")
+    assert code == 2 and "cannot reach the Dask scheduler" in output
