@@ -19,7 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from ...citation import to_csl
-from ...record import Record
+from ...record import Record, first_day
 from . import tags
 from .tags import Tagger
 
@@ -41,11 +41,13 @@ def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str
 
 
 def _pdf_date(iso: str) -> str:
-    return "D:" + iso.replace("-", "") + "000000Z"
+    # A timestamp needs a day: a record date known to the month or year stands for its first day
+    # (dc:date keeps the date as given).
+    return first_day(iso).strftime("D:%Y%m%d000000Z")
 
 
 def _xmp_date(iso: str) -> str:
-    return iso + "T00:00:00Z"
+    return first_day(iso).isoformat() + "T00:00:00Z"
 
 
 def _identifier(record: Record) -> str:
