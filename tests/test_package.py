@@ -333,7 +333,7 @@ def test_mets_packages_are_schema_valid_with_premis_fixity_and_formats(converted
         assert digest == hashlib.sha256((converted / "CO24017" / name).read_bytes()).hexdigest()
     assert formats == {
         "CO24017.json": "fmt/817", "CO24017.xml": "fmt/101", "CO24017.epub": "fmt/483",
-        "CO24017.pdf": "fmt/480", "CO24017.csl.json": "fmt/817", "CO24017.bib": "x-fmt/111",
+        "CO24017.pdf": "fmt/479", "CO24017.csl.json": "fmt/817", "CO24017.bib": "x-fmt/111",
         "CO24017.ris": "x-fmt/111", "CO24017.dc.xml": "fmt/101", "CO24017.datacite.xml": "fmt/101",
         "CO24017.crossref.xml": "fmt/101", "index.html": "fmt/471", "images/CO24017-fig1.png": "fmt/11",
     }

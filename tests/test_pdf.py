@@ -28,6 +28,8 @@ from archiver.record import Paragraph as ParagraphNode, Table as TableNode
 from archiver.style import load_style
 from archiver.writers import FORMATS, RenderContext
 from archiver.writers import pdf as pdf_writer
+from archiver.writers.pdf import fonts as pdf_fonts, pdfa as pdf_pdfa, story as pdf_story
+from archiver.writers.pdf.tags import Tagger
 
 from values import node_types
 
@@ -107,9 +109,26 @@ def test_pdf_is_registered():
 
 # PDF/A-3b -------------------------------------------------------------------------------------------
 
+def level_b(path: Path, out: Path) -> Path:
+    """A copy of a PDF/A-3a + PDF/UA-1 file whose XMP packet says level B and no PDF/UA: pikepdf.pdfa
+    checks level B only, against an allow-list of XMP properties that lacks the PDF/A extension
+    schemas PDF/A-3 (6.6.2.3) asks for the pdfuaid namespace. Everything else is judged as written;
+    the XMP itself is judged by page-validation's 3a and ua1 profiles (tests/test_pdfua.py)."""
+    with pikepdf.open(path) as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+        assert "<pdfaid:conformance>A</pdfaid:conformance>" in xmp and "<pdfuaid:part>1</pdfuaid:part>" in xmp
+        xmp = xmp.replace("<pdfaid:conformance>A<", "<pdfaid:conformance>B<")
+        xmp = re.sub(r"\s*<pdfuaid:part>1</pdfuaid:part>", "", xmp)
+        xmp = re.sub(r'\s*<rdf:Description rdf:about=""\s+xmlns:pdfaExtension.*?</rdf:Description>', "", xmp,
+                     flags=re.S)
+        pdf.Root.Metadata.write(xmp.replace('\n    xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"', "").encode())
+        pdf.save(out)
+    return out
+
+
 @pytest.mark.parametrize("sample,brand", CASES)
-def test_pdfa_3b_verdict_is_pass(rendered, sample, brand):
-    report = pikepdf.pdfa.validate_written(rendered[sample, brand], "3b")
+def test_pdfa_3b_verdict_is_pass(rendered, sample, brand, tmp_path):
+    report = pikepdf.pdfa.validate_written(level_b(rendered[sample, brand], tmp_path / "b.pdf"), "3b")
     assert report.verdict == "pass", "\n".join(map(str, report.findings))
 
 
@@ -118,7 +137,7 @@ def test_pdfa_check_bites_without_output_intent(rendered, tmp_path):
     with pikepdf.open(rendered["CO23081", "rsis"]) as pdf:
         del pdf.Root["/OutputIntents"]
         pdf.save(broken)
-    report = pikepdf.pdfa.validate_written(broken, "3b")
+    report = pikepdf.pdfa.validate_written(level_b(broken, tmp_path / "b.pdf"), "3b")
     assert report.verdict != "pass"
     assert any(finding.rule in ("pikepdf:output-intent", "ISO_19005_3:6.2.4.3-2")
                for finding in report.findings), report.findings
@@ -135,7 +154,7 @@ def test_pdfa_check_bites_on_a_non_embedded_font(records, tmp_path):
     canvas.save()
     record = records["CO23081"]
     path = tmp_path / "helvetica.pdf"
-    path.write_bytes(pdf_writer._to_pdfa(buffer.getvalue(), record, _context(record, "default")))
+    path.write_bytes(pdf_pdfa.to_pdfa(buffer.getvalue(), record, _context(record, "default"), Tagger()))
     report = pikepdf.pdfa.validate_written(path, "3b")
     assert report.verdict != "pass"
     assert any(finding.rule.startswith("ISO_19005_3:6.2.11.4") for finding in report.findings), report.findings
@@ -185,7 +204,7 @@ def test_trailing_advance_widths_are_in_font_units():
     from reportlab.pdfbase.ttfonts import TTFont
     face = TTFont("probe-mono", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf").face
     assert any(advance != 1233 for advance, _ in face.hmetrics[4:])  # the bug is still in reportlab
-    pdf_writer._fix_trailing_advances(face)
+    pdf_fonts.fix_trailing_advances(face)
     assert {advance for advance, _ in face.hmetrics[4:]} == {1233}  # DejaVu Sans Mono: 1233/2048 em
 
 
@@ -335,7 +354,7 @@ def test_document_info_and_xmp_carry_the_citation_metadata(records, rendered):
         assert meta["dc:identifier"] == "doi:10.5555/co24017"
         assert meta["dc:rights"] == record.rights.statement
         assert meta["xmpRights:WebStatement"] == "https://creativecommons.org/licenses/by/4.0/"
-        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("3", "B")
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"], meta["pdfuaid:part"]) == ("3", "A", "1")
         assert str(pdf.Root.Lang) == "en"
     with pikepdf.open(rendered["CO24102", "rsis"]) as pdf:
         meta = pdf.open_metadata()
@@ -423,7 +442,7 @@ def test_a_paragraph_keeps_its_lines_only_for_the_width_they_were_broken_for():
     def fresh(width):
         return PlainParagraph(text, style).wrap(width, 1000)
 
-    paragraph = pdf_writer.Paragraph(text, style)
+    paragraph = pdf_story.Paragraph(text, style)
     for width in (300, 300, 150, 300):
         assert paragraph.wrap(width, 1000) == fresh(width)
         assert len(paragraph.blPara.lines) == round(fresh(width)[1] / style.leading)
@@ -532,7 +551,7 @@ def test_nested_sections_nest_in_the_outline(tmp_path):
     with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
         tree = [(item.title, [child.title for child in item.children]) for item in outline.root]
     assert tree[:2] == [("Inside an Untitled Part", []), ("Part Two", ["A Subsection"])]
-    assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
+    assert pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b").verdict == "pass"
 
 
 def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path):
@@ -553,7 +572,7 @@ def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path):
     # No installed font has Hangul: the loss is the record's warning W010, and the file stays valid.
     (warning,) = context.warnings
     assert warning.code == "W010" and "U+AD6D, U+C5B4, U+D55C;" in warning.message
-    assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
+    assert pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b").verdict == "pass"
 
 
 def _figure_variant(variant: str) -> bytes:
@@ -661,7 +680,7 @@ def test_figure_images_go_in_as_their_files_hold_them_with_every_pixel_kept(reco
                 expected = _figure_variant("png-grey") if variant == "png-16bit" else data
                 expected = PILImage.open(io.BytesIO(expected)).convert("RGB")
                 assert not ImageChops.difference(placed.convert("RGB"), expected).getbbox(), variant
-        assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass", variant
+        assert pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b").verdict == "pass", variant
         assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0, variant
     listing = subprocess.run(["pdfimages", "-list", str(tmp_path / "png-palette.pdf")], capture_output=True,
                              text=True, check=True).stdout.splitlines()
@@ -725,7 +744,7 @@ def test_a_damaged_figure_file_is_left_out_with_a_warning(records, tmp_path, dam
     assert (warning.code, warning.pointer) == ("W003", "figure fig1")
     assert "images/CO24017-fig1.png" in warning.message and "cannot be decoded" in warning.message
     assert reason in warning.message
-    assert pikepdf.pdfa.validate_written(path, "3b").verdict == "pass"
+    assert pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b").verdict == "pass"
 
 
 @pytest.mark.parametrize("variant", ["cmyk-jpeg", "undecodable"])
@@ -742,7 +761,7 @@ def test_awkward_images_keep_the_file_valid(records, tmp_path, variant):
     context = RenderContext(style=load_style("rsis"), assets={figure.image: data})
     path = tmp_path / f"{variant}.pdf"
     path.write_bytes(pdf_writer.render(record, context))
-    report = pikepdf.pdfa.validate_written(path, "3b")
+    report = pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b")
     assert report.verdict == "pass", report.findings  # CMYK without a CMYK OutputIntent would fail 6.2.4.3
     assert _image_count(path) == images
     text = _squash(_text(path))
@@ -782,3 +801,41 @@ def test_a_hostile_image_file_is_placed_or_refused_never_a_crash(variant, flips,
         return
     assert width > 0 and height > 0
     placed(100.0, 100.0 * height / width)
+
+
+# Content too large for a page -------------------------------------------------------------------
+
+def _with_blocks(blocks):
+    from archiver.record import validate
+    data = json.loads((RECORDS / "CO24102.json").read_text(encoding="utf-8"))
+    data["body"] = {"blocks": blocks}
+    return validate(data)
+
+
+def _nested(kind: str, depth: int) -> dict:
+    node = {"type": "paragraph", "content": ["the innermost paragraph"]}
+    for _ in range(depth):
+        node = {"type": "list", "ordered": False, "items": [[node]]} if kind == "list" else \
+            {"type": "quote", "blocks": [node]}
+    return node
+
+
+@pytest.mark.parametrize("name,blocks", [
+    # 100 columns, the most a record may have (a 10,000-column table is refused when it is read).
+    ("100 columns", [{"type": "table", "id": "t1", "rows": [[[f"c{i}"] for i in range(100)]]}]),
+    ("a cell taller than a page", [{"type": "table", "id": "t1", "head": [[["Head"]]],
+                                    "rows": [[["word " * 3900]]]}]),
+    ("lists nested 15 deep", [_nested("list", 15)]),  # as deep as a record may nest (64 JSON levels)
+    ("quotes nested 20 deep", [_nested("quote", 20)]),
+    ("a heading taller than a page", [{"type": "section", "title": ["word " * 3000],
+                                       "blocks": [{"type": "paragraph", "content": ["x"]}]}]),
+])
+def test_content_too_large_for_a_page_is_split_or_shrunk(name, blocks, tmp_path):
+    # Each of these ended in reportlab's LayoutError or "negative availWidth" (exit 1, "a bug").
+    record = _with_blocks(blocks)
+    path = tmp_path / "large.pdf"
+    path.write_bytes(pdf_writer.render(record, _context(record, "rsis")))
+    text = _squash(_text(path))
+    assert "the innermost paragraph" in text if "nested" in name else "word word" in text or "c99" in text
+    if name == "100 columns":
+        assert "Table 1. (columns 1–11 of 100)" in text and "(columns 100–100 of 100)" in text

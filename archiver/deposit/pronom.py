@@ -1,7 +1,7 @@
 """PRONOM format identifiers (PUIDs) and media types for the files archiver packages.
 
 Identification is by name and a look at the first bytes, enough for the files archiver itself
-writes: PDF/A-3b fmt/480 (PDF/A-2b fmt/477, 1b fmt/354, plain PDF by header version), EPUB 3 fmt/483,
+writes: PDF/A-3a fmt/479 (3b fmt/480, 2a/2b fmt/476/477, 1a/1b fmt/95/354, plain PDF by header version), EPUB 3 fmt/483,
 XML fmt/101 (JATS has no PUID of its own), JSON fmt/817, HTML5 fmt/471, PNG 1.0/1.1/1.2
 fmt/11/12/13 (by the chunks that introduced each), JPEG JFIF 1.00/1.01/1.02 fmt/42/43/44, plain
 text x-fmt/111 (BibTeX, RIS).
@@ -22,7 +22,8 @@ class FormatId:
 
 
 _PDF_VERSIONS = {"1.4": "fmt/18", "1.5": "fmt/19", "1.6": "fmt/20", "1.7": "fmt/276", "2.0": "fmt/1129"}
-_PDFA = {("1", "B"): ("fmt/354", "1b"), ("2", "B"): ("fmt/477", "2b"), ("3", "B"): ("fmt/480", "3b")}
+_PDFA = {("1", "B"): ("fmt/354", "1b"), ("2", "B"): ("fmt/477", "2b"), ("3", "B"): ("fmt/480", "3b"),
+         ("1", "A"): ("fmt/95", "1a"), ("2", "A"): ("fmt/476", "2a"), ("3", "A"): ("fmt/479", "3a")}
 _JFIF = {b"\x01\x00": ("fmt/42", "1.00"), b"\x01\x01": ("fmt/43", "1.01"), b"\x01\x02": ("fmt/44", "1.02")}
 
 

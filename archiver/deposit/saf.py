@@ -27,7 +27,7 @@ FILE_ROLES: tuple[tuple[str, str, str], ...] = (
     (".dc.xml", "METADATA", "Dublin Core metadata (oai_dc)"),
     (".bib", "METADATA", "Citation (BibTeX)"),
     (".ris", "METADATA", "Citation (RIS)"),
-    (".pdf", "ORIGINAL", "Full text (PDF/A-3b)"),
+    (".pdf", "ORIGINAL", "Full text (PDF/A-3a, PDF/UA-1)"),
     (".epub", "ORIGINAL", "Full text (EPUB 3)"),
     (".xml", "ORIGINAL", "Full text (JATS XML)"),
     (".html", "ORIGINAL", "Landing page (HTML)"),

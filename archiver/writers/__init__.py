@@ -73,7 +73,7 @@ FORMATS: dict[str, Format] = {
     "epub": Format("epub", "archiver.writers.epub", "render", "{id}.epub", "application/epub+zip",
                    "EPUB 3.3 reading copy"),
     "pdf": Format("pdf", "archiver.writers.pdf", "render", "{id}.pdf", "application/pdf",
-                  "PDF/A-3b with embedded sources"),
+                  "Tagged PDF/A-3a and PDF/UA-1 with embedded sources"),
 }
 
 #: names that stand for several formats at once

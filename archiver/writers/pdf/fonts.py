@@ -1,0 +1,159 @@
+"""The PDF writer's fonts: a brand's TrueType files registered once per process, by role, with the
+per-glyph fallback reportlab lacks (the brand's CJK font, then DejaVu Sans) and two fixes to what
+reportlab embeds (ISO 19005-3 6.2.11: ToUnicode maps of astral characters, trailing advance widths).
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import TTFont
+
+from ...style import Style
+
+LAST_RESORT_FONT = "DejaVuSans.ttf"
+#: what is drawn, in the last-resort font, for each character no font of the brand has
+MISSING = "\u25a1"
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
+    surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
+    common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
+    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7)."""
+    entries = [f"<{index:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>"
+               for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>", "endcodespacerange", f"{len(entries)} beginbfchar", *entries,
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """The registered font names of a brand, by role, and the glyphs its text fonts cover."""
+    body: str
+    body_bold: str
+    heading: str
+    heading_bold: str
+    mono: str
+    cjk: str
+    #: code points each text font (body, heading, mono) can draw
+    covered: dict[str, frozenset[int]]
+    #: fonts tried, in order, for a character the run's own font lacks: the brand's cjk font, then
+    #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
+    fallbacks: tuple[tuple[str, frozenset[int]], ...]
+
+    def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
+        """Split text into (run, font) so that every character is set in a font that has its glyph
+        (reportlab has no per-glyph fallback). A run of characters no font has comes with the font
+        None, for the caller to draw as MISSING (a .notdef glyph breaks PDF/A-3a 6.2.11.8) and its
+        characters are added to `missing`; white space no font has becomes a space, and U+FEFF and
+        invisible format characters no font has are left out (they have no glyph to draw, and
+        PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
+        covered = self.covered.get(font, self.covered[self.body])
+        if "\ufeff" not in text and all(ord(char) in covered or char == " " for char in set(text)):
+            return [(text, font)] if text else []  # the common case: one font draws it all
+        runs: list[tuple[str, str | None]] = []
+        for char in text:
+            chosen: str | None = font
+            if char == "\ufeff":
+                continue
+            if ord(char) not in covered and char != " ":
+                chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), None)
+                if chosen is None and char.isspace():
+                    char, chosen = " ", font
+                elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
+                    continue
+                elif chosen is None:
+                    missing.add(char)
+            if runs and runs[-1][1] == chosen:
+                runs[-1] = (runs[-1][0] + char, chosen)
+            else:
+                runs.append((char, chosen))
+        return runs
+
+    @property
+    def last_resort(self) -> str:
+        return self.fallbacks[-1][0]
+
+
+def font_files(style: Style) -> tuple[tuple[str, str], ...]:
+    roles = ("body", "body_bold", "body_italic", "body_bold_italic", "heading", "heading_bold", "cjk")
+    files = [(role, str(style.font_path(role))) for role in roles]
+    files.append(("mono", str(style.font_path("mono")) if "mono" in style.data["fonts"] else files[0][1]))
+    return tuple(files)
+
+
+@functools.cache
+def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
+    """Register a brand's fonts once per process. A file used for several roles is registered (and
+    embedded) once; names carry the brand and a digest of its files, so two brands, or two versions of
+    one brand, never share a family mapping."""
+    import hashlib
+    digest = hashlib.sha1(repr(files).encode()).hexdigest()[:8]
+    names: dict[str, str] = {}
+    faces: dict[str, TTFont] = {}
+    for role, file in files:
+        name = f"{style_name}-{digest}-{Path(file).stem}"
+        if name not in faces:
+            font = TTFont(name, file)
+            fix_trailing_advances(font.face)
+            pdfmetrics.registerFont(font)
+            faces[name] = font
+        names[role] = name
+    pdfmetrics.registerFontFamily(names["body"], normal=names["body"], bold=names["body_bold"],
+                                  italic=names["body_italic"], boldItalic=names["body_bold_italic"])
+    if names["heading"] != names["body"]:
+        pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
+                                      italic=names["heading"], boldItalic=names["heading_bold"])
+    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold")} - \
+            {names["body"], names["heading"]}:
+        # Bold or italic inside a run set in these fonts must stay in the same (single) face.
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+
+    def cover(role: str) -> frozenset[int]:
+        return frozenset(faces[names[role]].face.charToGlyph)
+
+    covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
+    last_resort = _last_resort_font()
+    return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
+                 heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
+                 fallbacks=((names["cjk"], cover("cjk")), (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
+
+
+@functools.cache
+def _last_resort_font() -> TTFont:
+    from ...style import FONT_DIRS
+    path = next((folder / LAST_RESORT_FONT for folder in FONT_DIRS if (folder / LAST_RESORT_FONT).is_file()), None)
+    if path is None:
+        from ...errors import UsageError
+        raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
+    font = TTFont("archiver-last-resort", str(path))
+    fix_trailing_advances(font.face)
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,
+                                  italic=font.fontName, boldItalic=font.fontName)
+    return font
+
+
+def fix_trailing_advances(face: Any) -> None:
+    """Undo a reportlab 4/5 bug: glyphs after the last full hmtx entry (numberOfHMetrics) get the
+    advance already scaled to 1/1000 em instead of font units, so the embedded subset's widths disagree
+    with /Widths (ISO 19005-3 6.2.11.5) for monospaced and CJK fonts."""
+    import struct
+    count = struct.unpack(">H", face.get_table("hhea")[34:36])[0]
+    if 0 < count < len(face.hmetrics):
+        advance = face.hmetrics[count - 1][0]
+        face.hmetrics[count:] = [(advance, lsb) for _, lsb in face.hmetrics[count:]]
+

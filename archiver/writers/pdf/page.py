@@ -1,0 +1,174 @@
+"""The PDF's page furniture: the masthead band and logo of the first page, the running header of the
+others, the rules, and the footer with "page X of Y" (drawn once the page count is known). All of it is
+marked as artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the story, not the furniture.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate
+
+from ...record import Record, long_date
+from ...style import Style
+from .fonts import MISSING
+from .look import Look
+from .tags import MARKER, Tagger
+
+
+def _fill(template: str, record: Record) -> str:
+    """A brand's header, footer or masthead text with {series}, {number}, {date} and {identifier} filled
+    in; any other brace is kept as written."""
+    series = record.series
+    values = {"series": series.name if series else record.publisher.name,
+              "number": f"No. {series.number}" if series and series.number else "",
+              "date": long_date(record.published), "identifier": record.identifier}
+    filled = re.sub(r"\{(series|number|date|identifier)\}", lambda match: values[match.group(1)], template)
+    return " ".join(filled.split())
+
+
+def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
+    class NumberedCanvas(Canvas):
+        """Holds every page until the end, so the footer can say "page X of Y" in one pass; carries the
+        document's `Tagger` for the flowables, and tells it of each link annotation as it is added."""
+
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            self.tags = tags
+            self.setNamedCB(MARKER, tags.marker)
+
+        def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+            result = super().linkRect(contents, destination, *args, **kwargs)
+            self.tags.annotation(self, "#" + destination)
+            return result
+
+        def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            super().linkURL(url, *args, **kwargs)
+            self.tags.annotation(self, url)
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                furniture.footer(self, total)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+class Furniture:
+    """Masthead, running header and footer of a brand for one record."""
+
+    def __init__(self, record: Record, style: Style, look: Look, missing: set[str]):
+        self.record = record
+        self.style = style
+        self.look = look
+        self.fonts = look.fonts
+        self.missing = missing
+
+    def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
+              align: str = "left") -> None:
+        """Draw one line of text with the same per-glyph font fallback as the body."""
+        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
+                for run, run_font in self.fonts.runs(text, font, self.missing)]
+        width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        if align == "right":
+            x -= width
+        elif align == "centre":
+            x -= width / 2
+        for run, run_font in runs:
+            canvas.setFont(run_font, size)
+            canvas.drawString(x, y, run)
+            x += pdfmetrics.stringWidth(run, run_font, size)
+
+    def logo(self, canvas: Canvas, x: float, y: float, size: float) -> None:
+        """The brand's vector mark, drawn from its shapes in a 100 x 100 box (y down)."""
+        scale = size / 100
+        for shape in self.style.data.get("logo", []):
+            canvas.setFillColor(colors.HexColor(shape.get("colour", "#000000")))
+            sx, sy = shape.get("x", 0), shape.get("y", 0)
+            if shape["shape"] == "rect":
+                w, h = shape.get("w", 0), shape.get("h", 0)
+                canvas.rect(x + sx * scale, y + (100 - sy - h) * scale, w * scale, h * scale, stroke=0, fill=1)
+            elif shape["shape"] == "circle":
+                canvas.circle(x + sx * scale, y + (100 - sy) * scale, shape.get("r", 0) * scale, stroke=0, fill=1)
+            elif shape["shape"] == "text":
+                font_size = shape.get("size", 20) * scale
+                self._text(canvas, x + sx * scale, y + (100 - sy) * scale - font_size * 0.35,
+                           shape.get("text", ""), self.fonts.heading_bold, font_size, "centre")
+
+    def first_page(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        width, height = self.look.pagesize
+        top, right, bottom, left = self.look.margins
+        band = 24 * mm
+        c = self.look.colours
+        with canvas.tags.artifact(canvas, "Header"):
+            canvas.saveState()
+            canvas.setFillColor(c["primary"])
+            canvas.rect(0, height - band, width, band, stroke=0, fill=1)
+            canvas.setFillColor(c["accent"])
+            canvas.rect(0, height - band - 1.2 * mm, width, 1.2 * mm, stroke=0, fill=1)
+            logo = band - 8 * mm
+            self.logo(canvas, left, height - band + 4 * mm, logo)
+            canvas.setFillColor(c["background"])
+            masthead = _fill(self.style.data.get("masthead", "{series}"), self.record)
+            self._text(canvas, left + logo + 5 * mm, height - band / 2 - 2.5 * mm, masthead.upper(),
+                       self.fonts.heading_bold, 17)
+            series = self.record.series
+            line1 = f"No. {series.number}" if series and series.number else self.record.identifier
+            if series and series.name.casefold() not in masthead.casefold():
+                line1 = f"{series.name} · {line1}"
+            self._text(canvas, width - right, height - band / 2 + 1 * mm, line1, self.fonts.heading_bold, 10, "right")
+            self._text(canvas, width - right, height - band / 2 - 4.5 * mm, long_date(self.record.published),
+                       self.fonts.heading, 9.5, "right")
+            canvas.restoreState()
+
+    def later_page(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        width, height = self.look.pagesize
+        top, right, bottom, left = self.look.margins
+        c = self.look.colours
+        y = height - top + 6 * mm
+        with canvas.tags.artifact(canvas, "Header"):
+            canvas.saveState()
+            canvas.setFillColor(c["primary"])
+            header = _fill(self.style.data.get("header", "{series}"), self.record)
+            self._text(canvas, left, y, header, self.fonts.heading_bold, 8)
+            canvas.setFillColor(c["muted"])
+            self._text(canvas, width - right, y, _shorten(self.record.title, 70), self.fonts.heading, 8, "right")
+            canvas.setStrokeColor(c["rule"])
+            canvas.setLineWidth(0.5)
+            canvas.line(left, y - 2 * mm, width - right, y - 2 * mm)
+            canvas.restoreState()
+
+    def footer(self, canvas: Canvas, total: int) -> None:
+        width, height = self.look.pagesize
+        top, right, bottom, left = self.look.margins
+        c = self.look.colours
+        y = bottom - 10 * mm
+        with canvas.tags.artifact(canvas, "Footer"):
+            canvas.saveState()
+            canvas.setStrokeColor(c["rule"])
+            canvas.setLineWidth(0.5)
+            canvas.line(left, y + 4 * mm, width - right, y + 4 * mm)
+            canvas.setFillColor(c["muted"])
+            self._text(canvas, left, y, _fill(self.style.data.get("footer", "{identifier}"), self.record),
+                       self.fonts.heading, 8)
+            self._text(canvas, width - right, y, f"Page {canvas.getPageNumber()} of {total}",
+                       self.fonts.heading, 8, "right")
+            canvas.restoreState()
+
+
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+

@@ -1,0 +1,503 @@
+"""The story of the PDF: the flowables built from a record (title, byline, synopsis, sectioned body,
+figures, tables, notes, About the Author(s), "Cite as", rights and terms), and, made alongside them in
+the record's order, the structure tree that a screen reader follows (`tags`): Document, H1 title,
+byline, synopsis, Sect with H2-H6, P, L/LI/Lbl/LBody, BlockQuote, Figure with /Alt and Caption, Table
+with TR/TH/TD and header scope, Note. Every flowable that draws content carries its element; the rules
+and backgrounds of boxes and tables are artifacts.
+
+Content too large for a page is split or shrunk here (tables wider than the column are cut into groups
+of columns, rows taller than a page split inside the row, nesting stops indenting once the column is a
+third of its width), so reportlab never ends in a LayoutError for want of room.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+from xml.sax.saxutils import escape as _xml_escape
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph as ReportlabParagraph
+
+from ...citation import cite_as
+from ...errors import ArchiverWarning
+from ...images import ImageDamaged
+from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Record, Section,
+                       Table as TableNode, plain_text, walk)
+from ..pdfimage import figure_image
+from .look import Look
+from .markup import Markup
+from .tags import Element, Marked, Tagger
+
+#: the narrowest column a table gets (points); a table with more columns than fit is cut into groups
+MIN_COLUMN = 40.0
+
+
+class Grid(Table):
+    """A reportlab table whose backgrounds and rules are artifacts."""
+
+    def _drawBkgrnd(self) -> None:  # noqa: N802 - reportlab's name
+        with self.canv.tags.artifact(self.canv):
+            super()._drawBkgrnd()
+
+    def _drawLines(self) -> None:  # noqa: N802 - reportlab's name
+        with self.canv.tags.artifact(self.canv):
+            super()._drawLines()
+
+
+def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[tuple], **kwargs: Any) -> Grid:
+    """A table in the brand's cell font (reportlab's default is the non-embedded Helvetica), whose rows
+    split across pages when taller than one."""
+    table = Grid(data, colWidths=widths, splitInRow=1, **kwargs)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), look.fonts.body), *commands]))
+    return table
+
+
+# Flowables ------------------------------------------------------------------------------------------
+
+class Paragraph(ReportlabParagraph):
+    """reportlab's paragraph, keeping its lines for the width it was last wrapped to, and drawing its
+    glyphs as the content of its structure element.
+
+    platypus wraps most paragraphs twice at the same width (to see whether they fit, then to place
+    them; KeepTogether and tables measure first as well), and each wrap breaks the lines anew: a fifth
+    of the layout time. The lines depend on the width and the paragraph alone."""
+
+    #: (width, the lines broken for it); valid while the paragraph still holds those lines (split
+    #: drops them when the paragraph moves on whole)
+    _wrapped: tuple[float, Any] | None = None
+    #: the structure element whose content this is; None draws it as an artifact
+    struct: Element | None = None
+    #: drawn once already: a table's header row repeated on the next page is an artifact there
+    _drawn = False
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        wrapped = self._wrapped
+        if wrapped and wrapped[0] == available_width and wrapped[1] is self.__dict__.get("blPara"):
+            return self.width, self.height
+        size = super().wrap(available_width, available_height)
+        lines = self.__dict__.get("blPara")
+        self._wrapped = (available_width, lines) if lines is not None else None
+        return size
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        parts = super().split(available_width, available_height)
+        for part in parts:
+            part.struct = self.struct  # a paragraph split over two pages stays one element
+        return parts
+
+    def beginText(self, x: float, y: float) -> Any:  # noqa: N802 - reportlab's name
+        return self.canv.tags.text(self.canv, x, y, None if self._drawn else self.struct)
+
+    def draw(self) -> None:
+        super().draw()
+        self._drawn = True
+
+
+class Heading(Paragraph):
+    """A paragraph that is also a bookmark and an outline entry."""
+
+    def __init__(self, markup: str, style: ParagraphStyle, outline_title: str, key: str, level: int,
+                 page_height: float):
+        super().__init__(markup, style)
+        self.outline_title = outline_title
+        self.outline_key = key
+        self.outline_level = level
+        self.page_height = page_height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        # A heading moves to the next frame whole, so it is one outline entry, unless no page holds it.
+        if available_height < self.page_height:
+            return []
+        # Taller than a page: split as a plain paragraph (its outline entry is lost, the text kept).
+        plain = Paragraph(self.text, self.style)
+        plain.struct = self.struct
+        return plain.split(available_width, available_height)
+
+    def draw(self) -> None:
+        self.canv.bookmarkPage(self.outline_key)
+        self.canv.addOutlineEntry(self.outline_title, self.outline_key, self.outline_level)
+        super().draw()
+
+
+class Anchor(Flowable):
+    """A named destination with no extent (the target of a note reference)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        self.canv.bookmarkHorizontal(self.name, 0, 0)
+
+
+class _Bullet:
+    """A list item's label (reportlab's BulletDrawer) drawn as the content of its Lbl element."""
+
+    def __init__(self, drawer: Any, element: Element):
+        self.drawer = drawer
+        self.element = element
+
+    def drawOn(self, indenter: Any, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
+        with canvas.tags.content(canvas, self.element):
+            self.drawer.drawOn(indenter, canvas, x, y, _sW)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.drawer, name)
+
+
+class TaggedList(ListFlowable):
+    """reportlab's list, whose item labels are the Lbl elements given, in item order."""
+
+    def __init__(self, items: list[Any], labels: list[Element], **options: Any):
+        self._labels = iter(labels)
+        super().__init__(items, **options)
+
+    def _makeLIIndenter(self, flowable: Flowable, bullet: Any, params: Any = None) -> Any:  # noqa: N802
+        if bullet is not None:
+            bullet = _Bullet(bullet, next(self._labels))
+        return super()._makeLIIndenter(flowable, bullet, params)
+
+
+class Story:
+    """Builds the flowables of a record for one brand, and its structure tree under `tags.root`."""
+
+    def __init__(self, record: Record, look: Look, assets: dict[str, bytes], width: float, page_height: float,
+                 terms: str, missing: set[str], warnings: list[ArchiverWarning], tags: Tagger):
+        self.record = record
+        self.warnings = warnings
+        self.terms = terms
+        self.look = look
+        self.s = look.styles
+        self.assets = assets
+        self.width = width
+        self.page_height = page_height
+        self.notes = record.notes()
+        self.note_labels = record.note_labels()
+        self.markup = Markup(look, self.note_labels, missing, tags)
+        self.parent = tags.root
+        self.figures = 0
+        self.tables = 0
+        self.keys = 0
+        self.outline_level = -1
+        #: how far nested lists and quotes have indented the column
+        self.indent = 0.0
+        #: how many quotes (one-cell tables) the blocks being built are inside
+        self.in_cell = 0
+
+    @contextmanager
+    def inside(self, role: str, pointer: str | None = None, **attributes: Any) -> Iterator[Element]:
+        """Makes the elements built inside children of a new `role` element."""
+        outer = self.parent
+        self.parent = Element(role, outer, pointer, **attributes)
+        try:
+            yield self.parent
+        finally:
+            self.parent = outer
+
+    def tagged(self, markup: str, style: str | ParagraphStyle, role: str = "P",
+               pointer: str | None = None) -> Paragraph:
+        paragraph = Paragraph(markup, self.s[style] if isinstance(style, str) else style)
+        paragraph.struct = Element(role, self.parent, pointer)
+        return paragraph
+
+    def para(self, inlines: Iterable[Any], style: str, pointer: str | None = None) -> Paragraph:
+        return self.tagged(self.markup.inlines(inlines, self.s[style].fontName), style, pointer=pointer)
+
+    def plain(self, text: str, style: str, links: bool = False, role: str = "P",
+              pointer: str | None = None) -> Paragraph:
+        st = self.s[style]
+        markup = self.markup.linkify(text, st.fontName) if links else self.markup.text(text, st.fontName)
+        return self.tagged(markup, style, role, pointer)
+
+    def heading(self, inlines: list[Any], level: int, pointer: str) -> Heading:
+        self.keys += 1
+        # An outline may not skip a level (a titled section inside an untitled one).
+        self.outline_level = level = min(level, self.outline_level + 1)
+        st = self.s["h1" if level == 0 else "h2"]
+        heading = Heading(self.markup.inlines(inlines, st.fontName), st, plain_text(inlines), f"h{self.keys}",
+                          level, self.page_height)
+        heading.struct = Element(f"H{min(level + 2, 6)}", self.parent, pointer)
+        return heading
+
+    def build(self) -> list[Flowable]:
+        record = self.record
+        story: list[Flowable] = [self.plain(record.title, "title", role="H1", pointer="/title")]
+        if record.subtitle:
+            story.append(self.plain(record.subtitle, "subtitle", pointer="/subtitle"))
+        story.extend(self.byline())
+        if record.editor_note:
+            st = self.s["editor_note"]
+            story.append(self.tagged(f"<i>{self.markup.text(record.editor_note, st.fontName)}</i>", st,
+                                     pointer="/editor_note"))
+        if record.abstract:
+            story.append(Spacer(1, self.s["body"].fontSize * 0.8))
+            story.append(self.synopsis(record.abstract))
+        story.append(Spacer(1, self.s["body"].fontSize * 0.6))
+        if record.body:
+            story.extend(self.blocks(record.body.blocks, 0, "/body/blocks"))
+        story.extend(self.endnotes())
+        story.extend(self.about())
+        story.extend(self.cite())
+        story.extend(self.rights())
+        return story
+
+    def byline(self) -> list[Flowable]:
+        out: list[Flowable] = []
+        for number, author in enumerate(self.record.authors):
+            pointer = f"/authors/{number}"
+            with self.inside("Div", pointer):
+                block: list[Flowable] = [self.plain(author.name, "author")]
+                for affiliation in author.affiliations or []:
+                    place = f", {affiliation.country}" if affiliation.country and affiliation.country not in affiliation.name else ""
+                    block.append(self.plain(affiliation.name + place, "affiliation"))
+            block.append(Spacer(1, self.s["body"].fontSize * 0.35))
+            out.append(KeepTogether(block))
+        return out
+
+    def synopsis(self, text: str) -> Table:
+        st = self.s["synopsis"]
+        with self.inside("Sect", "/abstract"):
+            inner = [self.tagged("SYNOPSIS", "label", "H2"),
+                     self.tagged(f"<i>{self.markup.text(text, st.fontName)}</i>", st)]
+        pad = self.s["body"].fontSize
+        return grid(self.look, [[inner]], [self.width - self.indent], [
+            ("BACKGROUND", (0, 0), (-1, -1), self.look.colours["tint"]),
+            ("LINEBEFORE", (0, 0), (0, -1), 3, self.look.colours["primary"]),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.8), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.9),
+        ])
+
+    def blocks(self, blocks: list[Any], level: int, pointer: str, style: str = "body") -> list[Flowable]:
+        out: list[Flowable] = []
+        for index, block in enumerate(blocks):
+            here = f"{pointer}/{index}"
+            if isinstance(block, Section):
+                with self.inside("Sect", here):
+                    if block.title:
+                        out.append(self.heading(block.title, level, here + "/title"))
+                    out.extend(self.blocks(block.blocks, level + 1, here + "/blocks"))
+            elif isinstance(block, ParagraphNode):
+                out.append(self.para(block.content, style, here))
+            elif isinstance(block, ListBlock):
+                out.append(self.list_block(block, style, here))
+            elif isinstance(block, Quote):
+                out += [self.quote(block, here), Spacer(1, self.s["body"].spaceAfter)]
+            elif isinstance(block, Figure):
+                out.extend(self.figure(block, here))
+            elif isinstance(block, TableNode):
+                out.extend(self.table(block, here))
+        return out
+
+    def _indent(self, amount: float) -> float:
+        """`amount`, or nothing once nesting has taken two thirds of the column (a list nested 50
+        deep would leave reportlab a negative width)."""
+        return amount if self.indent + amount <= self.width * 2 / 3 else 0.0
+
+    def list_block(self, block: ListBlock, style: str, pointer: str) -> ListFlowable:
+        st = self.s[style]
+        indent = self._indent(st.fontSize * 1.8)
+        self.indent += indent
+        items, labels = [], []
+        with self.inside("L", pointer, A={"O": "List", "ListNumbering": "Decimal" if block.ordered else "Disc"}):
+            for number, item in enumerate(block.items):
+                with self.inside("LI", f"{pointer}/items/{number}"):
+                    labels.append(Element("Lbl", self.parent))
+                    with self.inside("LBody"):
+                        items.append(ListItem(self.blocks(item, 9, f"{pointer}/items/{number}", style) or [Spacer(1, 0)]))
+        self.indent -= indent
+        options: dict[str, Any] = dict(bulletFontName=st.fontName, bulletFontSize=st.fontSize,
+                                       bulletColor=self.look.colours["primary"], leftIndent=indent,
+                                       spaceAfter=st.spaceAfter)
+        if block.ordered:
+            return TaggedList(items, labels, bulletType="1", bulletFormat="%s.", **options)
+        return TaggedList(items, labels, bulletType="bullet", start="•", **options)
+
+    def together(self, parts: list[Flowable]) -> list[Flowable]:
+        """`parts` kept on one page, except inside a quote's cell: a cell split across pages cannot
+        split a KeepTogether (reportlab gives it no canvas there)."""
+        return parts if self.in_cell else [KeepTogether(parts)]
+
+    def quote(self, block: Quote, pointer: str) -> Flowable:
+        self.in_cell += 1
+        with self.inside("BlockQuote", pointer):
+            parts = self.blocks(block.blocks, 9, pointer + "/blocks", "quote")
+            if block.attribution:
+                st = self.s["attribution"]
+                parts.append(self.tagged("— " + self.markup.inlines(block.attribution, st.fontName), st,
+                                         pointer=pointer + "/attribution"))
+        self.in_cell -= 1
+        return grid(self.look, [[parts]], [self.width - self.indent], [
+            ("LINEBEFORE", (0, 0), (0, -1), 1.5, self.look.colours["accent"]),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ])
+
+    def figure(self, figure: Figure, pointer: str) -> list[Flowable]:
+        self.figures += 1
+        parts: list[Flowable] = []
+        data = self.assets.get(figure.image) if figure.image else None
+        st = self.s["caption"]
+        caption = f"<b>Figure {self.figures}.</b> " + self.markup.inlines(figure.caption, st.fontName)
+        with self.inside("Div", pointer):
+            # The same text alternative as the EPUB's: the alt text, else the caption.
+            alt = figure.alt or " ".join(plain_text(figure.caption).split()) or f"Figure {self.figures}"
+            image = self.image(figure, data, Element("Figure", self.parent, Alt=alt)) if data is not None else None
+            if image is not None:
+                parts.append(image)
+            else:
+                # A lost image keeps its caption and credit, never an empty frame.
+                caption += f' <font color="{self.look.colours["muted"].hexval()}"><i>(image not preserved)</i></font>'
+            parts.append(self.tagged(caption, st, "Caption"))
+            credit = figure.credit or ""
+            if figure.license:
+                credit += ("; " if credit else "") + f"licence: {figure.license}"
+            if credit:
+                parts.append(self.plain(f"Credit: {credit}", "credit", links=True))
+            else:
+                parts.append(Spacer(1, self.s["credit"].spaceAfter))
+        return self.together(parts)
+
+    def image(self, figure: Figure, data: bytes, element: Element) -> Flowable | None:
+        """The figure's image scaled to the column, or None when its bytes cannot be decoded."""
+        try:
+            pixels_w, pixels_h, placed = figure_image(data)
+        except ImageDamaged as exc:
+            self.warnings.append(ArchiverWarning(
+                "W003", f"image {figure.image} of figure {figure.id} cannot be decoded ({exc}); left out of "
+                "the PDF, caption and credit kept", pointer=f"figure {figure.id}"))
+            return None
+        width = min((self.width - self.indent) * 0.8, float(pixels_w))
+        height = width * pixels_h / pixels_w
+        max_height = self.look.pagesize[1] * 0.4
+        if height > max_height:
+            width, height = width * max_height / height, max_height
+        image = Marked(placed(width, height), element)
+        image.hAlign = "LEFT"
+        return image
+
+    def table(self, block: TableNode, pointer: str) -> list[Flowable]:
+        """The table, or, when its columns cannot all be MIN_COLUMN wide, one table per group of
+        columns that can (each with its caption saying which columns it holds)."""
+        self.tables += 1
+        head, rows = block.head or [], block.rows
+        columns = max(len(row) for row in [*head, *rows])
+        width = self.width - self.indent
+        per_group = max(1, min(columns, int(width // MIN_COLUMN)))
+        out: list[Flowable] = []
+        for first in range(0, columns, per_group):
+            last = min(first + per_group, columns)
+            group = f" (columns {first + 1}–{last} of {columns})" if per_group < columns else ""
+            out.extend(self._table_part(block, pointer, first, last, group, width))
+        return out
+
+    def _table_part(self, block: TableNode, pointer: str, first: int, last: int, group: str,
+                    width: float) -> list[Flowable]:
+        st = self.s["cell"]
+        head, rows = block.head or [], block.rows
+        parts: list[Flowable] = []
+        with self.inside("Table", pointer):
+            if block.caption or group:
+                cst = self.s["caption"]
+                caption = self.markup.inlines(block.caption or [], cst.fontName) + _xml_escape(group)
+                parts.append(self.tagged(f"<b>Table {self.tables}.</b> " + caption, cst, "Caption"))
+            rows_out: list[list[Paragraph]] = []
+            for kind, source, rows_of in (("TH", "head", head), ("TD", "rows", rows)):
+                for number, row in enumerate(rows_of):
+                    with self.inside("TR", f"{pointer}/{source}/{number}"):
+                        cells = []
+                        for column in range(first, last):
+                            cell = row[column] if column < len(row) else []
+                            markup = self.markup.inlines(cell, st.fontName)
+                            role, scope = kind, "Column"
+                            if not head and column == 0:
+                                # No header row: the first column heads each row, as in the JATS.
+                                role, scope = "TH", "Row"
+                            attributes = {"A": {"O": "Table", "Scope": scope}} if role == "TH" else {}
+                            paragraph = Paragraph(f"<b>{markup}</b>" if kind == "TH" else markup, st)
+                            paragraph.struct = Element(role, self.parent, f"{pointer}/{source}/{number}/{column}",
+                                                       **attributes)
+                            cells.append(paragraph)
+                        rows_out.append(cells)
+        commands: list[tuple] = [
+            ("LINEABOVE", (0, 0), (-1, 0), 1, self.look.colours["primary"]),
+            ("LINEBELOW", (0, -1), (-1, -1), 1, self.look.colours["primary"]),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+        if head:
+            commands += [("BACKGROUND", (0, 0), (-1, len(head) - 1), self.look.colours["tint"]),
+                         ("LINEBELOW", (0, len(head) - 1), (-1, len(head) - 1), 0.5, self.look.colours["rule"])]
+        if last - first > width // 60:
+            # Narrow columns: less padding leaves the text more of them.
+            commands += [("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
+        table = grid(self.look, rows_out, [width / (last - first)] * (last - first), commands,
+                     repeatRows=len(head), hAlign="LEFT")
+        parts += [table, Spacer(1, self.s["body"].spaceAfter)]
+        return self.together(parts)
+
+    def back_heading(self, title: str) -> Heading:
+        self.keys += 1
+        self.outline_level = 0
+        heading = Heading(_xml_escape(title), self.s["h1"], title, f"h{self.keys}", 0, self.page_height)
+        heading.struct = Element("H2", self.parent)
+        return heading
+
+    def endnotes(self) -> list[Flowable]:
+        if not self.notes:
+            return []
+        with self.inside("Sect", "/body/notes"):
+            out: list[Flowable] = [self.back_heading("Notes")]
+            for number, note in enumerate(self.notes):
+                label = self.note_labels[note.id]
+                paragraphs = [node for node in walk(note.blocks) if isinstance(node, ParagraphNode)]
+                st = self.s["note"]
+                first, rest = (paragraphs[0], paragraphs[1:]) if paragraphs else (None, [])
+                text = self.markup.inlines(first.content, st.fontName) if first else ""
+                out.append(Anchor(f"note-{note.id}"))
+                with self.inside("Note", f"/body/notes/{number}", ID=f"note-{note.id}"):
+                    out.append(self.tagged(f"{self.markup.text(label, st.fontName)}.&nbsp;&nbsp;{text}", st))
+                    out.extend(self.tagged(self.markup.inlines(p.content, st.fontName), st) for p in rest)
+        return out
+
+    def about(self) -> list[Flowable]:
+        bios = [(number, author) for number, author in enumerate(self.record.authors) if author.bio]
+        if not bios:
+            return []
+        with self.inside("Sect"):
+            out: list[Flowable] = [self.back_heading("About the Author" if len(bios) == 1 else "About the Authors")]
+            for number, author in bios:
+                out.append(self.plain(author.bio, "small", pointer=f"/authors/{number}/bio"))
+                if author.orcid:
+                    out.append(self.plain(f"ORCID: {author.orcid}", "small", links=True,
+                                          pointer=f"/authors/{number}/orcid"))
+        return out
+
+    def cite(self) -> list[Flowable]:
+        with self.inside("Sect"):
+            return [self.back_heading("Cite as"), self.plain(cite_as(self.record), "small", links=True)]
+
+    def rights(self) -> list[Flowable]:
+        record = self.record
+        lines: list[str] = []
+        rights = record.rights
+        if rights and rights.statement:
+            lines.append(rights.statement)
+        elif rights and (rights.holder or rights.year):
+            lines.append("© " + " ".join(str(part) for part in (rights.year, rights.holder) if part))
+        if rights and rights.license and (not rights.statement or rights.license not in rights.statement):
+            lines.append(f"Licence: {rights.license}")
+        if self.terms:
+            lines.append(self.terms)
+        publisher = record.publisher
+        lines.append(", ".join(part for part in (publisher.name, publisher.parent, publisher.place) if part))
+        st = self.s["terms"]
+        with self.inside("Sect", "/rights"):
+            paragraphs = [self.tagged(self.markup.linkify(line, st.fontName), st) for line in lines]
+        table = grid(self.look, [[paragraphs]], [self.width], [
+            ("LINEABOVE", (0, 0), (-1, 0), 0.75, self.look.colours["primary"]),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ])
+        return [Spacer(1, self.s["body"].fontSize * 1.5), KeepTogether([table])]
