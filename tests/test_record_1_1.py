@@ -336,11 +336,9 @@ def test_crossref_organisation_and_citation_list_validate(rich, style, crossref_
     assert not crossref_schema.is_valid(misplaced.decode("utf-8"))  # the check bites
 
 
-@pytest.mark.xfail(strict=True, reason="writers/pdf.py (owned by pdfua, not edited on this branch) writes a "
-                   "partial date as 'D:202405000000Z' and XMP '2024-05T00:00:00Z': PDF/A-3b fails. Fix there "
-                   "with record.first_day(), then drop this mark.")
-def test_pdf_with_a_partial_date_is_still_pdf_a(rich, tmp_path):
-    import pikepdf.pdfa
+def test_pdf_with_a_partial_date_is_still_pdf_a_3a_and_pdf_ua(rich, tmp_path):
+    """The PDF's Info and XMP dates of a record dated to the month or the year are its first day."""
+    from test_pdfua import page_failures
 
     from archiver.convert import load_assets
     from archiver.style import load_style
@@ -349,7 +347,8 @@ def test_pdf_with_a_partial_date_is_still_pdf_a(rich, tmp_path):
     assets, _ = load_assets(record, SAMPLES)
     path = tmp_path / "dated.pdf"
     path.write_bytes(FORMATS["pdf"].renderer()(record, RenderContext(style=load_style("rsis"), assets=assets)))
-    assert pikepdf.pdfa.validate_written(str(path), "3b").verdict == "pass"
+    assert page_failures(path, "3a") == [] and page_failures(path, "ua1") == []
+    assert b"2024-05-01" in path.read_bytes()
 
 
 # Loose records ---------------------------------------------------------------------------------------
