@@ -839,3 +839,26 @@ def test_content_too_large_for_a_page_is_split_or_shrunk(name, blocks, tmp_path)
     assert "the innermost paragraph" in text if "nested" in name else "word word" in text or "c99" in text
     if name == "100 columns":
         assert "Table 1. (columns 1–11 of 100)" in text and "(columns 100–100 of 100)" in text
+
+
+def test_a_block_reportlab_cannot_place_is_exit_6_naming_the_record_and_the_node(monkeypatch, tmp_path):
+    """Where splitting and shrinking cannot help, reportlab's LayoutError becomes a ConversionError
+    that says which record and which node, and nothing of the record is written."""
+    from reportlab.platypus.doctemplate import BaseDocTemplate, LayoutError
+
+    from archiver.writers.pdf import _pointer
+
+    place = BaseDocTemplate.handle_flowable
+
+    def refuse_the_second_heading(self, flowables):
+        if _pointer(flowables[0]) == "/body/blocks/1/title":
+            raise LayoutError("Flowable too large on page 1")
+        return place(self, flowables)
+
+    monkeypatch.setattr(BaseDocTemplate, "handle_flowable", refuse_the_second_heading)
+    record = Path(__file__).resolve().parent.parent / "samples" / "records" / "CO23081.json"
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["convert", str(record), "-o", str(out), "--to", "pdf"])
+    assert result.exit_code == 6, result.output
+    assert "CO23081: the PDF cannot place /body/blocks/1/title" in result.output and "hint: shorten or split" in result.output
+    assert not out.exists() or not any(out.rglob("*.pdf"))
