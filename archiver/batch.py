@@ -118,6 +118,8 @@ class Settings:
     named: frozenset[str] = frozenset()
     #: the collection's defaults (--collection), given to every reader
     collection: Collection | None = None
+    #: when this run was planned (time.time()): temporaries older than that are a killed run's
+    started: float = 0.0
 
     def record_key(self) -> dict[str, Any]:
         """The parts of a record's state entry that do not depend on the record (a changed collection
@@ -267,7 +269,7 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
     brand = load_style(style)
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
                         style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
-                        named=frozenset(named), collection=collection)
+                        named=frozenset(named), collection=collection, started=time.time())
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     suffix = shard.suffix if shard else ""
@@ -409,7 +411,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             warnings += _sourced(rendered, source)
             _fatal_if_strict(warnings, settings, source)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
-            _clear_temporaries(settings.out_dir / identifier)
+            _clear_temporaries(settings.out_dir / identifier, settings.started)
             hashes = _write_all(settings.write, identifier, outputs, targets)
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
@@ -454,10 +456,16 @@ def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
     return hashes
 
 
-def _clear_temporaries(folder: Path) -> None:
-    # Left by a run that was killed while writing this record; this worker now owns the folder.
+def _clear_temporaries(folder: Path, before: float) -> None:
+    """Remove the temporaries a killed run left in a record's folder. Only those older than this run:
+    another worker of this run may be writing the same folder (two sources giving one identifier,
+    which the parent then refuses), and its files must not vanish under it."""
     for leftover in folder.rglob(".*.part"):
-        leftover.unlink(missing_ok=True)
+        try:
+            if leftover.stat().st_mtime < before:
+                leftover.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
 def _failed(source: Source, identifier: str | None, error: ArchiverError) -> Outcome:

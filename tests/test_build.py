@@ -806,3 +806,18 @@ def test_a_format_whose_precondition_fails_is_skipped_from_a_group_and_an_error_
     assert {i: r["status"] for i, r in by_id(report).items()} == \
         {"CO900000": "failed", "CO900001": "built", "CO900002": "failed"}
     assert "CO900000: no deposit without a DOI" in stderr
+
+
+def test_a_rebuild_clears_only_the_temporaries_older_than_the_run(tmp_path):
+    """A killed run's temporaries go; one written during this run (another worker writing the same
+    folder for a source that gives the same identifier) is not pulled from under its writer."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 1)
+    old, current = out / "CO900000" / ".CO900000.json.old.part", out / "CO900000" / ".CO900000.json.now.part"
+    old.parent.mkdir(parents=True)
+    old.write_text("killed run")
+    current.write_text("another worker of this run")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    os.utime(current, (time.time() + 3600, time.time() + 3600))
+    assert build(str(src), "-o", str(out), "--to", "fake")[0] == 0
+    assert not old.exists() and current.read_text() == "another worker of this run"
