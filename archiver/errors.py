@@ -124,7 +124,7 @@ WARNING_CODES: dict[str, str] = {
     "W008": "the source was not valid UTF-8; undecodable bytes were replaced with U+FFFD",
     "W009": "a format selected through a group was skipped for a record that lacks what it needs "
             "(e.g. Crossref without a DOI)",
-    "W010": "a character no font of the brand can draw is left blank in the PDF",
+    "W010": "a character no font of the brand can draw is shown in the PDF as a box, its text kept as ActualText",
     "W011": "the body is empty or far shorter than the source's article text",
     "W012": "the JATS is valid but not JATS4R-conformant: the record lacks what JATS4R wants (rights with "
             "copyright year and holder, ISO country codes, descriptive link text)",
