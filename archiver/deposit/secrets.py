@@ -90,20 +90,21 @@ class Redactor:
         forms = {password, urllib.parse.quote(password, safe=""), urllib.parse.quote(password),
                  urllib.parse.quote_plus(password)}
         b64 = {credentials.token(), base64.b64encode(password.encode("utf-8")).decode("ascii")}
-        for form in sorted(forms, key=len, reverse=True):
-            # White space inside the value matches any run of white space (a folded or re-wrapped echo).
-            body = r"\s+".join(re.escape(run) for run in form.split())
-            self.patterns.append(re.compile(self._edges(form, body, r"\w")))
+        # White space inside the value matches any run of white space (a folded or re-wrapped echo);
+        # its plain and URL-encoded forms in one pattern, so that an echo mixing them is one run.
+        bodies = [r"\s+".join(re.escape(run) for run in form.split()) for form in sorted(forms, key=len, reverse=True)]
+        self.patterns.append(re.compile(self._edges(password, "|".join(bodies), r"\w")))
         for form in sorted(b64, key=len, reverse=True):
             self.patterns.append(re.compile(self._edges(form, re.escape(form), r"[A-Za-z0-9+/=]")))
 
     @staticmethod
     def _edges(form: str, body: str, word: str) -> str:
-        # A whole value: no word character glued to either end (when the value's end is one).
+        # A whole value: no word character glued to either end (when the value's end is one). A run
+        # of the value repeated ("pwpw", an echo doubled) is the value too, not part of another word.
         stripped = form.strip()
         before = f"(?<!{word})" if re.match(word, stripped[:1]) else ""
         after = f"(?!{word})" if re.match(word, stripped[-1:]) else ""
-        return before + body + after
+        return f"{before}(?:{body})+{after}"
 
     def redact(self, text: str) -> str:
         if not text:
