@@ -229,7 +229,8 @@ def _unmark_person_groups(text: str) -> str:
 
 @pytest.mark.parametrize("mutate, expected", [
     (_unmark_person_groups, "warning: Where possible <mixed-citation> should always have a child <person-group>"),
-    (lambda s: re.sub(r"<element-citation([^>]*)>\s*<person-group person-group-type=\"author\">", r"<element-citation\1><person-group>", s),
+    (lambda s: re.sub(r"<element-citation([^>]*)>\s*<person-group person-group-type=\"author\">",
+                      r"<element-citation\1><person-group>", s),
      "warning: Where possible <element-citation> should always have a child <person-group>"),
     (lambda s: s.replace("</person-group> (2023, May)", " (2023, May)", 1).replace(
         '<person-group person-group-type="author"><string-name>van der Berg', "<string-name>van der Berg", 1),
@@ -336,7 +337,8 @@ def _printed(record: dict) -> dict:
     return record
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(records().map(_printed))
 def test_generated_printed_references_are_jats4r_silent_or_w012_says_why_and_read_back(jats4r, record):
     from archiver.ingest.jats import read_article
