@@ -184,3 +184,16 @@ def test_the_crossref_xsd_refuses_what_the_writer_avoids(crossref_schema, style,
     assert errors(crossref_schema, data) == []
     assert old in data, data.decode()
     assert errors(crossref_schema, data.replace(old, new, 1))
+
+
+def test_without_crossrefs_language_list_the_error_says_to_run_setup(monkeypatch, tmp_path):
+    from archiver.writers import crossref
+
+    monkeypatch.setattr(crossref, "VENDOR", tmp_path)
+    crossref.crossref_languages.cache_clear()
+    try:
+        with pytest.raises(ConversionError, match="language list is missing") as raised:
+            crossref_language("en")
+        assert "make setup" in raised.value.problems[0].hint
+    finally:
+        crossref.crossref_languages.cache_clear()

@@ -39,7 +39,7 @@ import re
 from pathlib import Path
 
 from ..citation import date_parts, person_name, web_url, doi_url
-from ..errors import ArchiverError, ConversionError
+from ..errors import ConversionError
 from ..record import Author, Record, Reference, plain_text
 from ..style import Style
 from . import RenderContext
@@ -49,7 +49,7 @@ JATS = "http://www.ncbi.nlm.nih.gov/JATS1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_URL = "https://www.crossref.org/schemas/crossref5.5.0.xsd"
 #: Crossref's language list, extracted by `make setup` from the commonmeta-py wheel with its XSDs
-LANGUAGES = Path(__file__).resolve().parent.parent.parent / "vendor"
+VENDOR = Path(__file__).resolve().parent.parent.parent / "vendor"
 
 #: what Crossref 5.5.0's schema takes (crossref5.5.0.xsd, common5.5.0.xsd): `xrefYear`, `doi_t` (an
 #: XSD pattern matches the whole value; its "." is any character but CR and LF), `resource_t`, and the
@@ -81,10 +81,10 @@ def fits(element: str, value: str) -> bool:
 def crossref_languages() -> frozenset[str]:
     """The ISO 639-1 and ISO 639-3 codes Crossref's `language` attribute takes."""
     from lxml import etree
-    found = sorted(LANGUAGES.glob("commonmeta-py-*/crossref/languages5.5.0.xsd"))
+    found = sorted(VENDOR.glob("commonmeta-py-*/crossref/languages5.5.0.xsd"))
     if not found:
-        raise ArchiverError(f"Crossref's language list is missing: no {LANGUAGES}/commonmeta-py-*/crossref/"
-                            "languages5.5.0.xsd", hint="run `make setup` (it extracts Crossref's XSDs)")
+        raise ConversionError(f"Crossref's language list is missing: no {VENDOR}/commonmeta-py-*/crossref/"
+                              "languages5.5.0.xsd", hint="run `make setup` (it extracts Crossref's XSDs)")
     tree = etree.parse(str(found[-1]), etree.XMLParser(no_network=True, resolve_entities=False))
     return frozenset(tree.xpath("//xsd:enumeration/@value", namespaces={"xsd": "http://www.w3.org/2001/XMLSchema"}))
 
