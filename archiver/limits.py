@@ -29,6 +29,7 @@ BYTE_LIMITS: dict[str, int] = {
     "archive": 512 * MiB,   # a web archive (.warc, .warc.gz, .wacz): a whole crawl
     "collection": 1 * MiB,  # a collection file (--collection): a few defaults
     "response": 8 * MiB,    # one answer of a SWORD server: service document, receipt, statement, error
+    "package": 1024 * MiB,  # a zipped package given to `deposit`: held in memory to be sent and summed
 }
 
 #: shape of a record -> its largest value
