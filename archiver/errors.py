@@ -19,6 +19,8 @@ EXIT_CODES: dict[int, str] = {
     6: "conversion failed",
     7: "package invalid (fixity or structure check failed)",
     8: "deposit failed",
+    130: "interrupted (Ctrl-C); a rerun of a build resumes",
+    141: "standard output was closed early (as by `head`)",
 }
 
 
