@@ -141,3 +141,9 @@ def test_a_closed_standard_output_is_a_quiet_exit_141_not_a_bug(args):
     finally:
         os.close(write_end)
     assert result.returncode == 141 and result.stderr == "", (result.returncode, result.stderr)
+
+
+def test_a_usage_error_names_its_option_and_no_made_up_place(tmp_path):
+    result = CliRunner().invoke(main, ["build", str(ROOT / "samples" / "records"), "-o", str(tmp_path), "--shard", "3/2"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --shard '3/2': ") and "<input>" not in result.output
