@@ -97,8 +97,11 @@ def main(ctx: click.Context, config: Path | None) -> None:
       archiver ingest saved-pages/ -o records/
       archiver convert records/*.json -o out/
     """
+    from ..limits import check_environment
     from .common import fail_cleanly
     from .options import command_defaults
+
+    fail_cleanly(check_environment)()
 
     name = ctx.invoked_subcommand
     if name:
