@@ -43,12 +43,21 @@ def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
             self.tags = tags
             self.setNamedCB(MARKER, tags.marker)
 
+        # A link drawn in an artifact (a table's header row repeated on the next page) gets no
+        # annotation: PDF/UA-1 7.18.1 and 7.18.5 want every annotation inside a Link element, and the
+        # only place for one there would be a second, textless Link in the reading order; the link
+        # stays live where the row is content.
+
         def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+            if self.tags.drawing_artifact:
+                return None
             result = super().linkRect(contents, destination, *args, **kwargs)
             self.tags.annotation(self, "#" + destination)
             return result
 
         def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            if self.tags.drawing_artifact:
+                return
             super().linkURL(url, *args, **kwargs)
             self.tags.annotation(self, url)
 

@@ -128,6 +128,11 @@ class Tagger:
             text._code.insert(1, self._mark(canvas, stack[-1].element if stack else element))
         return text
 
+    @property
+    def drawing_artifact(self) -> bool:
+        """Whether the text being drawn is an artifact (links there get no annotation, see `page`)."""
+        return self._text is not None and self._block is None
+
     def marker(self, canvas: Any, kind: str, label: str) -> None:
         """The `onDraw` callback: close the current sequence and open one in the inline element that
         begins ('+') or in the one that is open again after it ends ('-')."""
