@@ -285,6 +285,36 @@ def test_an_affiliation_drawing_nothing_leaves_no_comma_before_its_country(tmp_p
     assert not [text for text in texts.values() if text.lstrip().startswith(",")]
 
 
+def test_private_use_glyphs_carry_their_actual_text(tmp_path):
+    """A Private Use Area character a brand font draws (DejaVu Sans has U+F002), in the title (and so
+    in the running header, an artifact) and in a paragraph: PDF/A-3a 6.2.11.7.3 wants an ActualText
+    around it, or 3a fails. Drawn by hypothesis in the rsis brand. Without the Span's /ActualText the
+    check fails (it bites)."""
+    def change(data):
+        data["title"] = "A title with \uf002 in it, long enough for the running header"
+        data["body"]["blocks"].insert(0, {"type": "paragraph", "content": ["A glyph \uf002 of the PUA."]})
+
+    record, path = _with(tmp_path, change, "rsis")
+    assert page_failures(path, "3a") == [] and page_failures(path, "ua1") == []
+    check_tree(record, {}, path)
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) > 1  # the running header shows the title
+        spans = [e for e in _elements(pdf.Root.StructTreeRoot) if "/ActualText" in e]
+        # the title, the paragraph, the title in "Cite as"
+        assert [str(span.ActualText) for span in spans] == ["\uf002"] * 3
+
+    def drop_actual_text(pdf):
+        for element in _elements(pdf.Root.StructTreeRoot):
+            if "/ActualText" in element:
+                del element["/ActualText"]
+
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(path) as pdf:
+        drop_actual_text(pdf)
+        pdf.save(broken)
+    assert any(line.startswith("[PDFA3A-UNICODE-PUA") for line in page_failures(broken, "3a"))
+
+
 @pytest.mark.parametrize("where", ["body", "references"])
 def test_a_list_item_that_draws_nothing_keeps_its_label(tmp_path, where):
     """A list item (or a reference) whose text is only white space: reportlab skips a part of no

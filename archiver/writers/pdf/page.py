@@ -18,7 +18,7 @@ from ...record import Record, long_date
 from ...style import Style
 from .fonts import MISSING
 from .look import Look
-from .tags import MARKER, Tagger
+from .tags import MARKER, PRIVATE_USE, Tagger, actual_text
 
 
 def _fill(template: str, record: Record) -> str:
@@ -98,8 +98,11 @@ class Furniture:
             x -= width / 2
         for run, run_font in runs:
             canvas.setFont(run_font, size)
-            canvas.drawString(x, y, run)
-            x += pdfmetrics.stringWidth(run, run_font, size)
+            for part in filter(None, PRIVATE_USE.split(run)):
+                # PDF/A-3a 6.2.11.7.3: a Private Use Area glyph needs its ActualText, in an artifact too
+                with actual_text(canvas, part if PRIVATE_USE.fullmatch(part) else None):
+                    canvas.drawString(x, y, part)
+                x += pdfmetrics.stringWidth(part, run_font, size)
 
     def logo(self, canvas: Canvas, x: float, y: float, size: float) -> None:
         """The brand's vector mark, drawn from its shapes in a 100 x 100 box (y down)."""
