@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, settings, strategies as st
 
 from archiver.convert import load_assets
 from archiver.record import Link, load, walk_inlines
@@ -144,6 +144,6 @@ def test_the_structural_comparison_bites_on_a_lost_acknowledgement_or_author_not
 
 
 @settings(GENERATED, max_examples=8)
-@given(records(images=supplied_images, back_matter=True))
-def test_generated_records_with_back_matter_are_pdfua_and_pdfa_3a_with_it_in_their_tree(data):
-    check_generated(data)
+@given(records(images=supplied_images, back_matter=True), st.sampled_from(["rsis", "default"]))
+def test_generated_records_with_back_matter_are_pdfua_and_pdfa_3a_with_it_in_their_tree(data, brand):
+    check_generated(data, brand)

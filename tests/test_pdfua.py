@@ -2,7 +2,7 @@
 pdfua, and its structure tree read back with pikepdf and compared with the record.
 
 Every sample is rendered once per brand per session; generated records (tests/strategies.py) are
-rendered as they are drawn. Each validator is shown to bite on a broken copy: an untagged run of
+rendered as they are drawn, in a brand drawn with them. Each validator is shown to bite on a broken copy: an untagged run of
 text, a figure without /Alt, a missing ParentTree entry, no /MarkInfo.
 """
 
@@ -19,7 +19,7 @@ import page as page_validation
 import pdfua
 import pikepdf
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from archiver.convert import load_assets
 from archiver.record import load, validate
@@ -368,11 +368,11 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def check_generated(data) -> None:
+def check_generated(data, brand: str) -> None:
     """A generated record's PDF passes page-validation (ua1, 3a) and pdfua, and its tree holds it."""
     record = validate(data)
     assets = {PRESENT_IMAGE: _png(), NOT_AN_IMAGE: b"\x00not an image"}
-    context = RenderContext(style=load_style("default"), assets=assets)
+    context = RenderContext(style=load_style(brand), assets=assets)
     folder = Path(tempfile.mkdtemp())
     try:
         path = folder / "generated.pdf"
@@ -394,6 +394,6 @@ GENERATED = settings(max_examples=12, deadline=timedelta(seconds=60), derandomiz
 
 
 @GENERATED
-@given(records(images=supplied_images))
-def test_generated_records_are_pdfua_and_pdfa_3a_with_the_record_in_their_tree(data):
-    check_generated(data)
+@given(records(images=supplied_images), st.sampled_from(BRANDS))
+def test_generated_records_are_pdfua_and_pdfa_3a_with_the_record_in_their_tree(data, brand):
+    check_generated(data, brand)
