@@ -2,8 +2,10 @@
 pdfua, and its structure tree read back with pikepdf and compared with the record.
 
 Every sample is rendered once per brand per session; generated records (tests/strategies.py) are
-rendered as they are drawn, in a brand drawn with them. Each validator is shown to bite on a broken copy: an untagged run of
-text, a figure without /Alt, a missing ParentTree entry, no /MarkInfo.
+rendered as they are drawn, in a brand drawn with them. Each validator is shown to bite on a broken
+copy: an untagged run of text, a figure without /Alt, a missing ParentTree entry, no /MarkInfo. The
+tree's read-back and comparison live in tests/pdftree.py; the shapes hypothesis found are regression
+tests here.
 """
 
 from __future__ import annotations
