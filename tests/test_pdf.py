@@ -88,7 +88,13 @@ def _inline_links(nodes):
 
 
 def _record_links(record):
-    blocks = list(record.body.blocks) + [b for note in record.body.notes or [] for b in note.blocks]
+    blocks = (list(record.body.blocks) + [b for note in record.body.notes or [] for b in note.blocks]
+              + list(record.acknowledgements or []))
+    for reference in record.references or []:
+        yield from _inline_links(reference.citation)
+        yield from reference.links_to_add()
+    for note in record.author_notes or []:
+        yield from _inline_links(note.content)
     for block in walk(blocks):
         if isinstance(block, ParagraphNode):
             yield from _inline_links(block.content)
