@@ -9,8 +9,8 @@ Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF)
 too and then stripped, so the text stays valid record text. Runs of inlines are canonical: no two
 strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
 Schema 1.1 records (most draws) also carry organisation authors, dates as precise as a source gives
-them (year, year-month), references, acknowledgements and author notes; schema 1.0 records (some draws)
-keep to 1.0's rules.
+them (year, year-month), references, acknowledgements and author notes (`records(back_matter=True)`: always
+all three); schema 1.0 records (some draws) keep to 1.0's rules.
 Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records_covering_every_node_type` checks that
 with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
 about 50 ms a record).
