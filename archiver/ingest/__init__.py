@@ -47,6 +47,9 @@ class Draft:
     #: what a source holding many pages did not make records of ("3 pages skipped (not article
     #: pages), 2 not 200"): a web archive's home and listing pages are counted, not failed
     skipped: str = ""
+    #: when the identifier came from a URL's last segment or the file name: ("canonical" or "file", the
+    #: canonical URL or None), so that a reader of many pages can tell clashing ones apart
+    url_made: tuple[str, "str | None"] | None = None
 
 
 @dataclass
