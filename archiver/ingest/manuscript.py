@@ -36,8 +36,8 @@ from typing import Any
 
 from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
-from ..strictparse import BadData, loads, yaml_documents
-from . import Draft, Neighbour, image_type
+from ..strictparse import BadData, yaml_documents
+from . import Draft, Neighbour, image_type, read_sidecar
 from .loose import ALIASES, Normaliser, decode
 
 USES_NEIGHBOURS = True
@@ -139,7 +139,7 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
                     origin[target] = "the document properties"
 
     try:
-        sidecar = _sidecar(name, neighbour)
+        sidecar = read_sidecar(PurePath(name).stem + ".json", neighbour)
         for key, value in sidecar.items():
             if origin.get(key) == "the front matter":
                 raise RecordInvalid([Problem(f"{key!r} is given both in the front matter and in the sidecar",
@@ -236,23 +236,6 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
                          hint="write one 'field: value' per line between the --- lines")
     # Keep the line count, so pandoc's positions still match the file.
     return front, "\n" * match.group(0).count("\n") + text[match.end():]
-
-
-def _sidecar(name: str, neighbour: Neighbour) -> dict[str, Any]:
-    sidecar_name = PurePath(name).stem + ".json"
-    data = neighbour(sidecar_name)
-    if data is None:
-        return {}
-    try:
-        parsed = loads(decode(data, sidecar_name), sidecar_name)
-    except BadData as bad:
-        raise InputError("not JSON", problems=[Problem(
-            f"the sidecar: {bad.problem.message}", None, sidecar_name, bad.problem.hint,
-            line=bad.problem.line)]) from None
-    if not isinstance(parsed, dict):
-        raise InputError("the sidecar must be one JSON object of fields", source=sidecar_name,
-                         hint="write the metadata as {\"title\": ..., \"authors\": ...}")
-    return parsed
 
 
 def _check_unpacked_size(data: bytes, name: str) -> None:
