@@ -71,6 +71,7 @@ READERS: dict[str, str] = {
     "pagetext": "archiver.ingest.pagetext",
     "manuscript": "archiver.ingest.manuscript",
     # metadata exports (crosswalk.py), each recognised by its own fields, before the loose JSON and CSV
+    "json-feed": "archiver.ingest.crosswalk:JSON_FEED",
     "csl-json": "archiver.ingest.crosswalk:CSL_JSON",
     "crossref": "archiver.ingest.crosswalk:CROSSREF",
     "datacite": "archiver.ingest.crosswalk:DATACITE",

@@ -1,4 +1,4 @@
-"""Metadata exports -> canonical records: readers "csl-json", "crossref", "datacite" (REST JSON or
+"""Metadata exports -> canonical records: readers "json-feed", "csl-json", "crossref", "datacite" (REST JSON or
 kernel-4 XML), "schema.org", "bibtex", "ris" and "dspace" (metadata-export CSV or SAF
 dublin_core.xml) (issue 15 point 4).
 
@@ -73,9 +73,11 @@ class Export:
             identify(results, [pointer for _item, pointer, _line in items], name, collection)
         drafts, found = [], []
         for (item, pointer, line), result in zip(items, results):
+            loose = overlay(result.loose, sidecar)
+            images = _pictures(loose, name, neighbour)
             try:
-                draft = normalise(overlay(result.loose, sidecar), name, pointer, line,
-                                  missing_hint=missing_hint(name), later=later)
+                draft = normalise(loose, name, pointer, line, missing_hint=missing_hint(name), later=later,
+                                  images=images)
             except RecordInvalid as error:
                 found.extend(self._located(error.problems, item, pointer))
                 continue
@@ -98,6 +100,15 @@ class Export:
             out.append(Problem(problem.message, problem.pointer, problem.source, problem.hint,
                                line if line is not None else problem.line))
         return out
+
+
+def _pictures(loose: dict[str, Any], name: str, neighbour: Neighbour | None):
+    """The picture lookup of an export's body (a JSON Feed item's content): files beside the export
+    by relative path, never fetched; None when the record has no body or no identifier to name them."""
+    if not isinstance(loose.get("body"), str) or not isinstance(loose.get("identifier"), str) or neighbour is None:
+        return None
+    from .manuscript import image_lookup
+    return image_lookup(loose["identifier"], "html", name, neighbour, None)
 
 
 # JSON formats -------------------------------------------------------------------------------------
@@ -164,6 +175,30 @@ class _CSL(Export):
     def crosswalk(self, item: Any):
         from ..citation.readers import csl
         return csl.crosswalk(item)
+
+
+class _JSONFeed(Export):
+    """JSON Feed 1 and 1.1: an object whose `version` is the specification's URL; each of its `items`
+    a record."""
+    kind = "json-feed"
+
+    def sniff(self, data: bytes, name: str) -> bool:
+        from ..citation.readers.jsonfeed import VERSION_PREFIX
+        parsed = _json(data)
+        return isinstance(parsed, dict) and str(parsed.get("version", "")).startswith(VERSION_PREFIX)
+
+    def items(self, data: bytes, name: str) -> list[Item]:
+        feed = _top_items(data, name)
+        items = feed.get("items") if isinstance(feed, dict) else None
+        if not isinstance(items, list):
+            raise InputError("the JSON Feed has no list of items", source=name,
+                             hint="give the feed as its site serves it, with its \"items\"")
+        return [((feed, item), f"/items/{i}", None) for i, item in enumerate(items) if isinstance(item, dict)]
+
+    def crosswalk(self, item: Any):
+        from ..citation.readers import jsonfeed
+        feed, entry = item
+        return jsonfeed.crosswalk(entry, feed)
 
 
 class _Crossref(Export):
@@ -400,6 +435,7 @@ def parse_xml(data: bytes, name: str):
             f"not well-formed XML: {error.msg}", None, name, "fix the XML", line=error.lineno)]) from None
 
 
+JSON_FEED = _JSONFeed()
 CSL_JSON = _CSL()
 CROSSREF = _Crossref()
 DATACITE_JSON = _DataCiteJSON()

@@ -172,7 +172,7 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
         warnings.extend(normaliser.warnings)
 
         from .pandoc import map_document
-        images = _image_lookup(record["identifier"], source_format, name, neighbour,
+        images = image_lookup(record["identifier"], source_format, name, neighbour,
                                Path(media.name) if media else None)
         mapped = map_document({"blocks": blocks}, name, images)
     finally:
@@ -249,7 +249,10 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
                          hint="a commentary manuscript is far smaller: compress its images")
 
 
-def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
+def image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
+    """Pictures of a body by their target: from pandoc's scratch folder `media` (DOCX/ODT), else a
+    relative path beside the source through `neighbour` (never a URL); PNG or JPEG only, named
+    `images/<identifier>-<figure id>.<type>`."""
     def lookup(target: str, figure_id: str) -> tuple[str, bytes] | None:
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
             return None  # a URL: never fetched

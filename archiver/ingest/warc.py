@@ -79,7 +79,7 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
     for part, stream in _warcs(data, source):
         _load(stream, part, crawl)
     if not crawl.pages:
-        raise InputError(f"the archive holds no HTML page (status 200)", source=source,
+        raise InputError("the archive holds no HTML page (status 200)", source=source,
                          hint="give the WARC or WACZ of a crawl of the site's article pages")
     drafts, captures, problems, skipped = [], [], [], 0
     for capture in crawl.pages:
