@@ -87,7 +87,15 @@ def crosswalk(item: dict[str, Any], feed: dict[str, Any]) -> Crosswalked:
     if body:
         loose["body"], loose["body_format"] = body, "html"
     own = text(item.get("id"))
-    return finish_identifier(result, own if own and not urlsplit(own).scheme else None)
+    return finish_identifier(result, own if own and not _scheme(own) else None)
+
+
+def _scheme(value: str) -> str:
+    """A URL's scheme ("https"), "" for a relative reference, "invalid" for what no URL parser reads."""
+    try:
+        return urlsplit(value).scheme
+    except ValueError:
+        return "invalid"
 
 
 def _image(item: dict[str, Any]) -> str | None:
@@ -119,7 +127,7 @@ def _absolute_links(content: str, base: str) -> str:
     they are, so that a picture saved beside the feed under its relative path is found there."""
     def resolve(match: re.Match) -> str:
         target = html.unescape(match[3]).strip()
-        if not target or target.startswith("#") or urlsplit(target).scheme:
-            return match[0]
+        if not target or target.startswith("#") or _scheme(target) or _scheme(base) == "invalid":
+            return match[0]  # kept as written: the body reader reports a target it cannot link to
         return f"{match[1]}{match[2]}{html.escape(urljoin(base, target), quote=True)}{match[2]}"
     return _HREF.sub(resolve, content)
