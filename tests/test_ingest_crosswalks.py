@@ -518,3 +518,25 @@ def test_every_record_of_a_multi_record_export_gets_its_own_identifier():
                         collection=Collection("c.yaml", "0" * 64, {"publisher": {"name": "P"}, "language": "en"}))
     said = [w.message for i in items for w in i.warnings if w.pointer.endswith("/identifier")]
     assert len(said) == 3 and sum("another item's URL ends the same" in m for m in said) == 2
+
+
+def test_build_reads_an_export_with_its_sidecar_and_rebuilds_it_when_the_sidecar_changes(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    folder = _folder(tmp_path, "crossref.ris", sidecars={"crossref.ris.json": {
+        "publisher": "eLife Sciences Publications, Ltd", "language": "en"}})
+    out = tmp_path / "out"
+
+    def build() -> dict:
+        result = CliRunner().invoke(main, ["build", str(folder), "-o", str(out), "--to", "csl-json"],
+                                    env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert result.exit_code == 0, result.output
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))
+    report = build()
+    assert [(Path(r["source"]).name, r["status"]) for r in report["records"]] == [("crossref.ris", "built")]
+    assert [(Path(r["source"]).name, r["status"]) for r in build()["records"]] == [("crossref.ris", "unchanged")]
+    (folder / "crossref.ris.json").write_text(json.dumps({"publisher": "eLife", "language": "en"}), encoding="utf-8")
+    assert [r["status"] for r in build()["records"]] == ["built"]
+    csl = json.loads((out / "eLife.01567" / "eLife.01567.csl.json").read_text(encoding="utf-8"))
+    assert csl[0]["publisher"] == "eLife"
