@@ -9,7 +9,9 @@ wins; each value taken from the collection is named by its JSON pointer in the r
 
 Identifiers are made here for every reader that finds several candidates (`make_identifier`): the
 source's own identifier, its DOI, its canonical URL's last path segment, its file name, in that order
-unless the collection says otherwise; each cleaned to the record schema's identifier pattern.
+unless the collection says otherwise; each cleaned to the record schema's identifier pattern. Sources
+of one file whose URLs end in the same segment (pages of a web archive, items of an export) are told
+apart by their whole URLs (`distinct_identifiers`).
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ def identify(results: list, pointers: list[str], name: str, collection: Any) -> 
         derived = [i for i in indexes if made[i][1] == "canonical"]
         if len(indexes) > 1 and derived:  # two items' URLs end alike: their whole URLs tell them apart
             others = taken - {identifier} if len(derived) == len(indexes) else taken
-            apart = distinct_identifiers({i: (results[i].loose["links"]["source"], pointers[i] or name) for i in derived},
-                                         others, getattr(collection, "prefix", ""))
+            urls = {i: (results[i].loose["links"]["source"], pointers[i] or name) for i in derived}
+            apart = distinct_identifiers(urls, others, getattr(collection, "prefix", ""))
             for index, value in apart.items():
                 made[index] = (value, "whole URL")
             taken |= set(apart.values())

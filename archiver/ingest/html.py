@@ -93,7 +93,8 @@ def read_page(text: str, source: str, warnings: list[ArchiverWarning], neighbour
                     identifier=identifier)
     _check_length(record, reference, source, warnings)
     made_from = parts.get("identifier_from")
-    url_made = (made_from, (parts.get("identifiers") or {}).get("canonical")) if made_from in ("canonical", "file") else None
+    canonical = (parts.get("identifiers") or {}).get("canonical")
+    url_made = (made_from, canonical) if made_from in ("canonical", "file") else None
     return Draft(record, _once(warnings), assets=article.place_images(record), url_made=url_made)
 
 

@@ -9,8 +9,9 @@ citation_title): then its problems are the archive's. Non-200 responses, revisit
 captures of one URL are counted, never read as pages. Figure images captured in the same archive
 (PNG or JPEG responses, or revisits of them) are attached to their figures, found by their URL
 resolved against the page's. Pages whose identifiers come out the same from the last segment of their
-URLs get identifiers their whole URLs tell apart (W001). A truncated final record is left out with W002. Each record's provenance
-names the archive, the response's WARC-Record-ID, its target URI, capture date and payload digest.
+URLs get identifiers their whole URLs tell apart (W001). A truncated final record is left out with
+W002. Each record's provenance names the archive, the response's WARC-Record-ID, its target URI,
+capture date and payload digest.
 """
 
 from __future__ import annotations
