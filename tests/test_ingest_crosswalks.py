@@ -540,3 +540,18 @@ def test_build_reads_an_export_with_its_sidecar_and_rebuilds_it_when_the_sidecar
     assert [r["status"] for r in build()["records"]] == ["built"]
     csl = json.loads((out / "eLife.01567" / "eLife.01567.csl.json").read_text(encoding="utf-8"))
     assert csl[0]["publisher"] == "eLife"
+
+
+def test_a_sidecar_beside_a_source_that_takes_none_is_said_to_be_unread(tmp_path):
+    from archiver.ingest import folder_reader
+    folder = tmp_path / "src"
+    folder.mkdir()
+    rows = (ROOT / "samples" / "sources" / "loose-records.csv").read_bytes()  # loose rows, not an export
+    (folder / "rows.csv").write_bytes(rows)
+    items = read_source(rows, "rows.csv", neighbour=folder_reader(folder))
+    assert "W002" not in {w.code for i in items for w in i.warnings if w.pointer is None}
+    (folder / "rows.csv.json").write_text('{"publisher": "P"}', encoding="utf-8")
+    items = read_source(rows, "rows.csv", neighbour=folder_reader(folder))
+    said = [w.message for i in items for w in i.warnings if w.code == "W002" and "rows.csv.json" in w.message]
+    assert said == ["rows.csv.json beside it was not read: only a metadata export takes a sidecar named after its "
+                    "whole file name"]

@@ -293,6 +293,7 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
     drafts = chosen.read(data, name, **options)
     if not drafts:
         raise InputError("no record in it", source=name, hint="give at least one record")
+    _say_unread_sidecar(chosen, drafts, name, neighbour)
     digest = hashlib.sha256(data).hexdigest()
     results, found, seen = [], [], {}
     for draft in drafts:
@@ -321,6 +322,23 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
     if found:
         raise RecordInvalid(found)
     return results
+
+
+def _say_unread_sidecar(chosen: Any, drafts: list[Draft], name: str, neighbour: Neighbour | None) -> None:
+    """A NAME.EXT.json beside a source of a kind that takes no such sidecar is W002: a folder given to
+    ingest or build does not take it for a source (`sidecars`), so nothing else would say it was unread."""
+    unread = PurePath(name).name + ".json"
+    if neighbour is None or getattr(chosen, "READS_EXPORT_SIDECAR", False) or \
+            PurePath(name).suffix.lower() not in EXPORT_SUFFIXES:
+        return
+    try:
+        there = neighbour(unread) is not None
+    except InputError:  # there, but not a file archiver reads: it is not read either
+        there = True
+    if there:
+        drafts[0].warnings.append(ArchiverWarning(
+            "W002", f"{unread} beside it was not read: only a metadata export takes a sidecar named after its whole "
+            "file name", name, None))
 
 
 def ingest(data: bytes, name: str, kind: str | None = None) -> list[tuple[Record, list[ArchiverWarning]]]:

@@ -43,6 +43,8 @@ class Export:
     USES_COLLECTION = True
     #: and `neighbour=`, through which the export's sidecar is read
     USES_NEIGHBOURS = True
+    #: the sidecar NAME.EXT.json is this reader's (the ingest driver says so of other kinds)
+    READS_EXPORT_SIDECAR = True
 
     def sniff(self, data: bytes, name: str) -> bool:
         raise NotImplementedError
