@@ -334,6 +334,7 @@ def test_provenance_collection_and_archive_survive_record_to_jats_to_record(prov
     [draft] = read(article, "CO24017.xml")
     assert draft.data["provenance"] == provenance
     assert draft.data == data  # and the rest of the record with it
+    assert render(Record.from_json(draft.data), None) == article  # JATS -> record -> JATS: the same bytes
 
 
 def test_a_reingested_jats_article_keeps_its_capture_and_names_its_own_ingest():
