@@ -95,3 +95,21 @@ def test_every_output_of_a_fixed_batch_keeps_its_digest(tmp_path, golden):
     assert sum(name.endswith(".pdf") for name in digests) == 12
     assert sum(name.endswith(".datacite.xml") for name in digests) == 1 + 6  # CO24017 and the variants given a DOI
     golden(DIGESTS, "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items())))
+
+
+def test_a_conversion_serialises_the_record_once(monkeypatch):
+    """The record's own file and the copy embedded in the PDF are one serialisation (and the PDF's
+    CSL-JSON is the csl-json writer's bytes)."""
+    from archiver import record as model
+    from archiver.convert import convert, load_assets
+    from archiver.style import load_style
+    from archiver.writers import resolve
+
+    record = model.load(SAMPLES / "CO24017.json")
+    assets, _ = load_assets(record, SAMPLES)
+    calls = []
+    dumps = model.Record.dumps
+    monkeypatch.setattr(model.Record, "dumps", lambda self: calls.append(self.identifier) or dumps(self))
+    outputs, _ = convert(record, resolve("pdf,csl-json"), load_style("rsis"), assets)
+    assert calls == ["CO24017"]
+    assert outputs["CO24017.json"] == dumps(record).encode("utf-8")
