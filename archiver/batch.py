@@ -6,9 +6,10 @@ The library prints nothing: `plan()` says what is stale, `run()` yields one `Out
 it completes, and the caller shows progress and writes the report.
 
 Who writes the files: the workers do, through the `write` function they are given (the CLI gives
-`write_atomic`: temporary name, fsync, rename). Each worker writes only its own record's folder, so
-the file system work (fsync is most of it) runs in parallel and no output bytes cross a pipe; a
-worker reports a record only after every one of its files is renamed into place, and only the parent
+`write_unsynced`: temporary name, rename), then make a record's files durable with one `sync` (the
+CLI's `sync_files`: one syncfs). Each worker writes only its own record's folder, so the file system
+work runs in parallel and no output bytes cross a pipe; a worker reports a record only after every
+one of its files is renamed into place and synced, and only the parent
 writes the build state, from those reports. So a kill at any moment leaves, for each file, either the
 old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the state claims
 only files that were complete when it was committed. A complete file the state does not claim is
@@ -49,6 +50,8 @@ from .writers import Format
 STATE_COMMIT_INTERVAL = 0.25
 
 Writer = Callable[[Path, bytes], None]
+#: makes files a `Writer` wrote durable (the CLI gives `sync_files`); None when the writer syncs each
+Syncer = Callable[[list[Path]], None]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class Settings:
     collection: Collection | None = None
     #: when this run was planned (time.time()): temporaries older than that are a killed run's
     started: float = 0.0
+    #: called once on a record's files after all are written, before the worker reports them
+    sync: Syncer | None = None
 
     def record_key(self) -> dict[str, Any]:
         """The parts of a record's state entry that do not depend on the record (a changed collection
@@ -262,14 +267,14 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
 
 def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
          strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = (),
-         collection: Collection | None = None) -> Plan:
+         collection: Collection | None = None, sync: Syncer | None = None) -> Plan:
     """Split the sources (of this shard) into those to build and those whose outputs are current."""
     from .style import load_style
 
     brand = load_style(style)
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
                         style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
-                        named=frozenset(named), collection=collection, started=time.time())
+                        named=frozenset(named), collection=collection, started=time.time(), sync=sync)
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     suffix = shard.suffix if shard else ""
@@ -412,7 +417,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             _fatal_if_strict(warnings, settings, source)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier, settings.started)
-            hashes = _write_all(settings.write, identifier, outputs, targets)
+            hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
             continue
@@ -438,9 +443,11 @@ def _fatal_if_strict(warnings: list[ArchiverWarning], settings: Settings, source
 
 
 def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
-               targets: dict[str, Path]) -> dict[str, str]:
-    """Write a record's files; if one cannot be written, remove those already written, so a failed
-    record leaves no partial set behind."""
+               targets: dict[str, Path], sync: Syncer | None = None) -> dict[str, str]:
+    """Write a record's files, then make them durable together (one `sync`), so the parent, which
+    records them in the state only from this worker's report, never claims a file not on disk. If
+    one cannot be written or synced, remove those already written, so a failed record leaves no
+    partial set behind."""
     hashes: dict[str, str] = {}
     written: list[Path] = []
     try:
@@ -448,6 +455,8 @@ def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
             write(targets[name], outputs[name])
             written.append(targets[name])
             hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
+        if sync is not None:
+            sync(written)
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)
