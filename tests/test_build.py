@@ -256,7 +256,7 @@ def _tamper_output(src, out, style):
 
 
 def _bump_version(src, out, style):
-    archiver.batch.__version__ = "99.0"
+    archiver.buildplan.__version__ = "99.0"
 
 
 ALL = [f"CO9{i:05d}" for i in range(6)]
@@ -275,7 +275,7 @@ def test_a_rerun_redoes_exactly_the_records_whose_inputs_changed(tmp_path, monke
     src, out, style = tmp_path / "src", tmp_path / "out", tmp_path / "style"
     make_records(src, 6)
     shutil.copytree(ROOT / "styles" / "default", style)
-    monkeypatch.setattr(archiver.batch, "__version__", archiver.batch.__version__)
+    monkeypatch.setattr(archiver.buildplan, "__version__", archiver.buildplan.__version__)
     assert build(str(src), "-o", str(out), "--to", "fake", "--style", str(style))[0] == 0
     (tmp_path / "renders.log").unlink()
     change(src, out, style)
