@@ -92,8 +92,8 @@ def _style_schema() -> dict[str, Any]:
 def _fast_check():
     """The style schema compiled to Python once per process: a command that loads one brand does not
     import jsonschema (about 70 ms of start-up), which `_validator` needs only to explain a rejection."""
-    import fastjsonschema
-    return fastjsonschema.compile(_style_schema())
+    from .schemacode import compiled
+    return compiled(_style_schema())
 
 
 @functools.cache

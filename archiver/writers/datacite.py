@@ -172,12 +172,17 @@ def _schema_path() -> Path:
 
 
 @functools.cache
+def schema() -> dict[str, Any]:
+    return json.loads(_schema_path().read_text(encoding="utf-8"))
+
+
+@functools.cache
 def _check() -> Callable[[Any], Any]:
     """DataCite's JSON Schema compiled to Python once per process (0.3 ms a record, where the package's
     jsonschema validator takes 1.3 ms). Formats unchecked, as that validator leaves them (it has no
     format checker), so both accept the same data."""
-    import fastjsonschema
-    return fastjsonschema.compile(json.loads(_schema_path().read_text(encoding="utf-8")), use_formats=False)
+    from ..schemacode import compiled
+    return compiled(schema(), use_formats=False)
 
 
 def _rejection(data: dict[str, Any]) -> str | None:
@@ -188,8 +193,7 @@ def _rejection(data: dict[str, Any]) -> str | None:
         _check()(data)
     except fastjsonschema.JsonSchemaException as error:
         import jsonschema
-        schema = json.loads(_schema_path().read_text(encoding="utf-8"))
-        found = sorted(e.message for e in jsonschema.validators.validator_for(schema)(schema).iter_errors(data))
+        found = sorted(e.message for e in jsonschema.validators.validator_for(schema())(schema()).iter_errors(data))
         return "; ".join(found) or error.message
     return None
 

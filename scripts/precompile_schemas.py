@@ -1,0 +1,12 @@
+"""Save the compiled validators of the JSON Schemas archiver checks on every run (the record's, the
+style's, DataCite's) into vendor/compiled/, so no process compiles them again (archiver/schemacode.py).
+Run by `make setup`; safe to rerun (a module is named after its schema's and fastjsonschema's
+versions)."""
+
+from archiver import schemacode
+from archiver.record import schema as record_schema
+from archiver.style import _style_schema
+from archiver.writers import datacite
+
+for schema, use_formats in ((record_schema(), True), (_style_schema(), True), (datacite.schema(), False)):
+    print(f"setup: compiled {schemacode.save(schema, use_formats).name}")
