@@ -31,7 +31,6 @@ Example:
 def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str, strict: bool,
             dry_run: bool, report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
-    from ..batch import remove_output
     from ..convert import applicable, convert, load_assets
     from ..errors import ArchiverError, ArchiverWarning, ConversionError
     from ..record import load
@@ -67,6 +66,8 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             for target, data in targets.items():
                 write_unsynced(target, data)
             sync_files(targets)  # one sync for the record's files, before it is reported written
+            if dropped:  # rare: the batch module (and sqlite3, multiprocessing) only then
+                from ..batch import remove_output
             for name in sorted(dropped):
                 remove_output(folder.parent, record.identifier, f"{record.identifier}/{name}")
         except ArchiverError as error:
