@@ -183,7 +183,7 @@ fi
 # Compiled JSON Schema validators (archiver/schemacode.py): the record's, the style's and DataCite's
 # schemas compiled to Python once here instead of in every process (0.2 s of each command's start-up).
 # Each module is named after its schema's and fastjsonschema's versions, so a rerun after a change
-# adds the new one; archiver compiles in memory when its module is missing.
+# adds the new one (and removes the old); archiver compiles in memory when its module is missing.
 "$VENV/bin/python" scripts/precompile_schemas.py >/dev/null
 
 echo "setup: ready ($VENV/bin/archiver)"
