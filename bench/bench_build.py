@@ -159,7 +159,6 @@ def writer_cpu(out: Path, identifiers: list[str], style: Path) -> dict[str, floa
         spent["validate"] = spent.get("validate", 0.0) + time.process_time() - started
         assets, _ = load_assets(record, out / record.identifier)
         wanted, _ = applicable(record, resolve(None), set(), brand)
-        context = RenderContext(style=brand, assets=assets)
         for fmt in wanted:  # the PDF embeds the JATS: each format timed on its own context
             context = RenderContext(style=brand, assets=assets)
             started = time.process_time()
@@ -236,7 +235,8 @@ def main() -> None:
     for round_ in range(rounds):
         for step in steps[round_ % 3:] + steps[:round_ % 3]:
             step(round_)
-        print(f"  round {round_ + 1}: ms per document, CPU / wall: ours {ours['cpu'][-1]:.1f} / {ours['wall'][-1]:.1f}, "
+        print(f"  round {round_ + 1}: ms per document, CPU / wall: "
+              f"ours {ours['cpu'][-1]:.1f} / {ours['wall'][-1]:.1f}, "
               f"pandoc per document {each['cpu'][-1]:.1f} / {each['wall'][-1]:.1f}, "
               f"pandoc in one process {many['cpu'][-1]:.1f} / {many['wall'][-1]:.1f}")
     assert first is not None and outcomes is not None and out is not None
@@ -254,7 +254,8 @@ def main() -> None:
     print("  ms per document, median (range) of the rounds:        CPU                  wall")
     for name, values in (("ours (all formats)", ours), ("pandoc per document", each), ("pandoc in one process", many)):
         print(f"    {name:<26} {spread(values['cpu'])}   {spread(values['wall'])}")
-    for name, values, target in (("per document", each, "pandoc_ratio"), ("in one process", many, "pandoc_one_process_ratio")):
+    for name, values, target in (("per document", each, "pandoc_ratio"),
+                                 ("in one process", many, "pandoc_one_process_ratio")):
         cpu_ratio = statistics.median(values["cpu"]) / statistics.median(ours["cpu"])
         wall_ratio = statistics.median(values["wall"]) / statistics.median(ours["wall"])
         print(f"  ratio pandoc {name:<15} CPU {cpu_ratio:5.2f}   wall {wall_ratio:5.2f}   "
@@ -267,8 +268,8 @@ def main() -> None:
         jats = statistics.median(per_output[f"{kind} jats"])
         epub = statistics.median(per_output[f"{kind} epub3"])
         read = statistics.median(per_output.get(f"{kind} read", [0.0]))
-        print(f"    {label:<22} jats {jats:.1f}, epub {epub:.1f}" + (f" (reading the HTML {read:.1f} besides)" if read else "")
-              + f": ratio jats {(jats + read / 2) / costs['jats']:.1f}, epub {(epub + read / 2) / costs['epub']:.1f}")
+        besides = f" (reading the HTML {read:.1f} besides)" if read else ""
+        print(f"    {label:<22} jats {jats:.1f}, epub {epub:.1f}{besides}: ratio jats {(jats + read / 2) / costs['jats']:.1f}, epub {(epub + read / 2) / costs['epub']:.1f}")
     print(f"  CPU                    {statistics.median(ours['cpu']):8.1f} ms per record (parent and workers): at most "
           f"{args.jobs * 1000 / statistics.median(ours['cpu']):.1f} records/s on {args.jobs} cores of its own")
     measured_mb = (rss_self + rss_child) / 1024

@@ -68,6 +68,7 @@ def test_the_writer_imports_neither_the_datacite_package_nor_a_network_client():
             "from archiver.record import load\nfrom archiver.style import load_style\n"
             "from archiver.writers import RenderContext\n"
             f"RenderContext(style=load_style('default')).output(load({str(SAMPLES[1])!r}), 'datacite')\n"
-            "print(sorted(m for m in ('datacite', 'requests', 'urllib3', 'idutils', 'jsonschema', 'jsonresolver') if m in sys.modules))")
+            "print(sorted(m for m in ('datacite', 'requests', 'urllib3', 'idutils', 'jsonschema', 'jsonresolver')\n"
+            "             if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
