@@ -55,9 +55,11 @@ def romanesque(family: str, given: str | None, language: str | None) -> int:
     return level
 
 
-def initialize_with(given: str, terminator: str, hyphenate: bool = True) -> str:
+def initialize_with(given: str, terminator: str, hyphenate: bool = True, normalize_only: bool = False) -> str:
     """A given name as initials followed by `terminator` ("Jean-Paul", ". " -> "J.-P."): citeproc-js
-    `CSL.Util.Names.initializeWith` and `doInitialize` for a terminator without "%s"."""
+    `CSL.Util.Names.initializeWith` and `doInitialize` for a terminator without "%s". With
+    `normalize_only` (a name with initialize="false"), only initials already there are spaced with the
+    terminator ("J.R.R." -> "J. R. R."), `doNormalize`."""
     if given in ("Lord", "Lady") or not STARTS_ROMANESQUE.match(given):
         return given
     name = given if hyphenate else given.replace("-", " ")
@@ -69,6 +71,8 @@ def initialize_with(given: str, terminator: str, hyphenate: bool = True) -> str:
         tail = re.search(r"[^.]+$", pieces[0])
         if tail and len(tail.group(0)) == 1 and tail.group(0) != tail.group(0).lower():
             pieces[0] += "."
+    if normalize_only:
+        return re.sub("\u2013([a-z])", "-\\1", _normalize(pieces, terminator))
     for i in range(0, len(pieces), 2):
         word = pieces[i]
         if not word:
@@ -90,9 +94,7 @@ def initialize_with(given: str, terminator: str, hyphenate: bool = True) -> str:
                 pieces.append(terminator)
         elif ROMANESQUE.search(word) and not (match and match.group(3)):
             pieces[i] = " " + word
-    text = "".join(pieces).rstrip(" \t\n\x0b\x0c\r\ufeff\u00a0")
-    text = re.sub(r"[\t\n\x0b\x0c\r ]+", " ", re.sub(r"\s*-\s*", "-", text))
-    return re.sub("\u2013([a-z])", "-\\1", text)
+    return re.sub("\u2013([a-z])", "-\\1", _tidy("".join(pieces)))
 
 
 _FAMILY_PARTICLE = re.compile("^([^ ]+(?:-|\u02bb|\u2019| |') *)(.+)$", re.S)
@@ -152,6 +154,36 @@ def parse_particles(name: dict[str, Any]) -> dict[str, Any]:
     return name
 
 
+def _tidy(text: str) -> str:
+    text = text.rstrip(" \t\n\x0b\x0c\r\ufeff\u00a0")
+    return re.sub(r"[\t\n\x0b\x0c\r ]+", " ", re.sub(r"\s*-\s*", "-", text))
+
+
+def _normalize(pieces: list[str], terminator: str) -> str:
+    """citeproc-js `CSL.Util.Names.doNormalize`: abbreviations among the words (and separators) get the
+    terminator, full words are left alone."""
+    abbreviation = []
+    for i, piece in enumerate(pieces):
+        if len(piece) > 1 and piece.endswith("."):
+            pieces[i] = re.sub(r"^(.*)\.(.*)$", r"\1\2", piece, flags=re.S)
+            abbreviation.append(True)
+        else:
+            abbreviation.append(len(piece) == 1 and piece.upper() == piece)
+    for i in range(0, len(pieces), 2):
+        if not abbreviation[i]:
+            continue
+        if i < len(pieces) - 2:
+            if not abbreviation[i + 2]:
+                pieces[i + 1] += " "
+            if len(pieces[i + 2]) > 1:
+                pieces[i + 1] = terminator.rstrip("\ufeff") + pieces[i + 1]
+            else:
+                pieces[i + 1] = terminator
+        if i == len(pieces) - 1:
+            pieces[i] += terminator
+    return _tidy("".join(pieces))
+
+
 def _join(parts: list[str | None], separator: str) -> str:
     return separator.join(p for p in parts if p)
 
@@ -164,19 +196,20 @@ def _particle_join(particle: str | None, family: str) -> str:
     return _join([particle, family], " ")
 
 
-def person(name: Any, *, inverted: bool, initialize: str | None, hyphenate: bool, demote: str,
-           sort_separator: str, language: str | None, name_parts: Any) -> str:
+def person(name: Any, *, inverted: bool, initialize: str | None, normalize_only: bool, hyphenate: bool,
+           demote: str, sort_separator: str, language: str | None, name_parts: Any) -> str:
     """One personal name in the long form (citeproc-js `_renderOnePersonalName`)."""
     given, family, dropping, particle, suffix = name.parts()
     family = family or ""
     if given and initialize is not None:
-        given = initialize_with(str(given), initialize, hyphenate)
+        given = initialize_with(str(given), initialize, hyphenate, normalize_only)
     given, family = name_parts(given, family)
     level = romanesque(family, given, language)
     if level == 0:
         return _join([particle, family, given], "")
     if level == 1 or name.get("static-ordering"):
-        return _join([_particle_join(particle, family), given], " ")
+        # citeproc-js joins the particle with a space here even after an apostrophe ("d’ Alembert").
+        return _join([_join([particle, family], " "), given], " ")
     if inverted:
         if demote in ("never", "sort-only"):
             first, second = _particle_join(particle, family), _join([given, dropping], " ")
@@ -219,7 +252,8 @@ def process(self: Any, item: Any, variable: str, context: Any = None, sort_optio
     and_ = option("and")
     and_term = (str(self.get_single_term(name="and")) if and_ == "text"
                 else "&" if and_ == "symbol" else None)
-    initialize = option("initialize-with") if self.get("initialize") != "false" else None
+    # initialize="false" still normalises the initials a given name has (citeproc-js `_givenName`).
+    initialize = option("initialize-with")
     language = item.reference.get("language")
     language = str(language) if language else None
 
@@ -238,7 +272,7 @@ def process(self: Any, item: Any, variable: str, context: Any = None, sort_optio
             order = option("name-as-sort-order")
             output.append(person(
                 name, inverted=order == "all" or (order == "first" and i == 0), initialize=initialize,
-                hyphenate=bool(option("initialize-with-hyphen")), demote=option("demote-non-dropping-particle"),
+                normalize_only=self.get("initialize") == "false", hyphenate=bool(option("initialize-with-hyphen")), demote=option("demote-non-dropping-particle"),
                 sort_separator=option("sort-separator"), language=language, name_parts=name_parts))
 
     if truncate and use_last:

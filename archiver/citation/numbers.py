@@ -9,8 +9,9 @@ citeproc-js's `CSL.Engine.processNumber` for a value without embedded labels: th
 "&", "and", ", ", "; " and hyphens; it is numeric when its first part is digits (after an optional
 letter prefix, "CO24017") or a lower-case roman number, with optional letter suffixes ("17a",
 "12b-c"); it is plural when it has several parts and the first is a number; digits separated by
-slashes alone ("081/2023") are one number. A value with a lower-case label word in it ("p. 5") is not
-numeric here, which covers what citeproc-js makes of the labels this corpus can hold.
+slashes alone ("081/2023") are one number; two numbers joined by a hyphen are a range ("12–14", and "A12-A14" loses
+its prefixes as in citeproc-js). A value with a lower-case label word in it ("p. 5") is not numeric
+here and is printed as it is (tests/test_citeproc_reference.py names where citeproc-js differs).
 """
 
 from __future__ import annotations
@@ -68,13 +69,18 @@ def _int_prefix(text: str) -> bool:
     return re.match(r"^\s*[-+]?[0-9]", text) is not None
 
 
-def read(value: str) -> Number:
-    """The value of a number variable as citeproc-js prints and tests it."""
+_RANGE = re.compile(r"^((?:[0-9]*[a-zA-Z]+0*))?([0-9]+[a-z]*)(\s*[^0-9]+\s*)([-,a-zA-Z]?0*)([0-9]+[a-z]*)$")
+
+
+def read(value: str, range_format: str | None = "expanded") -> Number:
+    """The value of a number variable as citeproc-js prints and tests it; `range_format` is the style's
+    page-range-format (None when it sets none, which changes one rule of citeproc-js's ranges)."""
     value = value.strip()
-    if _LABEL_WORD.search(value):
-        return Number(value, False, False)
     elems = _parts(value)
+    if any(_LABEL_WORD.search(p) for p in elems[::2]):
+        return Number(value, False, False)
     parts = [_PARTICLE_VALUE.match(p) for p in elems[::2]]
+    particles = [m.group(1) or "" if m else "" for m in parts]
     values = [m.group(2) if m else p for m, p in zip(parts, elems[::2])]
     first = values[0]
     numeric = bool(first) and _NUMERIC_HEAD.match(first) is not None
@@ -82,13 +88,30 @@ def read(value: str) -> Number:
     plural = numeric and collapsible and len(values) > 1
     if len(values) == 1 and _SLASHED.match(first):
         numeric, plural = True, False
-    if numeric:
-        for i in range(1, len(elems), 2):
-            # A range of two plain numbers gets the locale's range delimiter, as does any numeric
-            # range that is not collapsible into one.
-            if elems[i] == "-" and (not collapsible or (_PURE.match(values[i // 2]) and _PURE.match(values[i // 2 + 1]))):
-                elems[i] = RANGE_DELIMITER
+    if collapsible and len(values) == 2 and elems[1] == "-" and particles[0] == particles[1]:
+        return Number(_range(particles, values, numeric, range_format), numeric, plural)
+    if numeric and not collapsible:
+        elems = [RANGE_DELIMITER if i % 2 and e == "-" else e for i, e in enumerate(elems)]
     return Number("".join(elems), numeric, plural)
+
+
+def _leading_int(text: str) -> int:
+    return int(re.match(r"\s*([-+]?[0-9]+)", text).group(1))
+
+
+def _range(particles: list[str], values: list[str], numeric: bool, range_format: str | None) -> str:
+    """Two numbers joined by a hyphen, as citeproc-js `manglePageNumbers` prints them: the locale's
+    range delimiter between two plain numbers, or between a larger and a smaller one when the style
+    has no page-range-format; the letter prefixes are dropped when the range is read as one
+    ("A12-A14" -> "12–14")."""
+    if range_format is None and _int_prefix(values[1]) and _leading_int(values[0]) > _leading_int(values[1]):
+        return particles[0] + values[0] + RANGE_DELIMITER + particles[1] + values[1]
+    joiner = RANGE_DELIMITER if _PURE.match(values[0]) and _PURE.match(values[1]) else "-"
+    match = _RANGE.match(values[0] + joiner + values[1])
+    if not match:
+        return particles[0] + values[0] + joiner + particles[1] + values[1]
+    delimiter = RANGE_DELIMITER if match.group(3) == "-" and numeric else match.group(3)
+    return (match.group(1) or "") + match.group(2) + delimiter + match.group(4) + match.group(5)
 
 
 def is_numeric(variable: str, value: object) -> bool:

@@ -104,15 +104,16 @@ def _remember_style_lookups() -> None:
 TEXT_FIELDS = ("title", "collection-title", "container-title", "publisher", "publisher-place", "genre")
 
 
-def citeproc_item(item: dict[str, Any]) -> dict[str, Any]:
+def citeproc_item(item: dict[str, Any], range_format: str | None = "expanded") -> dict[str, Any]:
     """The crosswalk's CSL item as citeproc-py is given it, its text as citeproc-js prints it: the
-    number with the locale's range delimiter (`numbers.read`), quotation marks and apostrophes in the
+    number with the locale's range delimiter (`numbers.read`, by the style's page-range-format),
+    quotation marks and apostrophes in the
     text fields and names (`richtext.quotes`)."""
     from . import numbers, richtext
 
     item = dict(item)
     if "number" in item:
-        item["number"] = numbers.read(str(item["number"])).text
+        item["number"] = numbers.read(str(item["number"]), range_format).text
     for field in TEXT_FIELDS:
         if field in item:
             item[field] = richtext.quotes(item[field])
@@ -144,7 +145,8 @@ def _source(item: dict[str, Any]):
 
 def render_item(item: dict[str, Any], style: str, output: str = "plain") -> str:
     """The bibliography entry of a CSL item in a style, as text ("plain") or citeproc's HTML ("html")."""
-    marked_up = _render(json.dumps(citeproc_item(item), sort_keys=True, ensure_ascii=False), style)
+    range_format = _style(style).root.get("page-range-format") if style in CSL_STYLES else style_path(style)
+    marked_up = _render(json.dumps(citeproc_item(item, range_format), sort_keys=True, ensure_ascii=False), style)
     return marked_up if output == "html" else html.unescape(_TAG.sub("", marked_up))
 
 
@@ -189,11 +191,18 @@ def _italics(text: str) -> str:
 _DOUBLED_PERIOD = re.compile(r"([.?!])((?:</?(?:i|b|u|sup|sub|span)[^>]*>)*)\.")
 
 
+#: A period or comma after a closing double quotation mark.
+_AFTER_QUOTE = re.compile("\u201d((?:</?(?:i|b|u|sup|sub|span)[^>]*>)*)([.,])")
+
+
 def _collapse_punctuation(text: str) -> str:
     """One mark where a suffix or delimiter "." follows text ending in ".", "?" or "!": "Why?" then
     ". " prints "Why? ", as citeproc-js's output queue merges them (CSL 1.0.2 spec, "Punctuation"
-    in affixes and delimiters); citeproc-py printed "Why?." and "Rivalry..".
+    in affixes and delimiters); citeproc-py printed "Why?." and "Rivalry..". And a period or comma
+    after a closing quotation mark goes inside it, as the en-US locale's punctuation-in-quote says
+    (“Asia.”).
     """
+    text = _AFTER_QUOTE.sub("\\2\u201d\\1", text)
     return _DOUBLED_PERIOD.sub(r"\1\2", text)
 
 

@@ -5,7 +5,7 @@ without a romanesque letter.
 
 citeproc-py prints straight quotes as typed and title-cases with its own 26 stop words. citeproc-js
 turns a pair of straight quotes, double or single, into the locale's quotation marks (en-US “…”, and
-‘…’ inside them: the first pair found is the outer one), an apostrophe into ’ ("India’s", "O’Neill"),
+‘…’ for the other kind of quote: the kind of the first pair found is the outer one), an apostrophe into ’ ("India’s", "O’Neill"),
 and title-cases every lower-case word except its 150 stop words ("after", "et", "between", ...),
 capitalising the first word, the word after ":", "?" or "!", the last word, and a one-letter word
 before a hyphen ("E-Government").
@@ -62,10 +62,12 @@ def quotes(text: str) -> str:
     for position, kind in stack:
         if kind == "single":
             chars[position] = APOSTROPHE
-    # Nesting depth of each pair: the outermost pair gets the outer marks, and so on alternately.
-    for start, end in pairs:
-        depth = sum(1 for s, e in pairs if s < start and end < e)
-        chars[start], chars[end] = QUOTES[depth % 2]
+    # The kind of the first pair (single or double) takes the outer marks, the other kind the inner
+    # ones (citeproc-js `_setOuterQuoteForm`): "'Single' and \"double\"" -> “Single” and ‘double’.
+    if pairs:
+        outer = _kind(text[min(pairs)[0]])
+        for start, end in pairs:
+            chars[start], chars[end] = QUOTES[0 if _kind(text[start]) == outer else 1]
     return "".join(chars)
 
 
@@ -97,7 +99,9 @@ def title_case(text: str) -> str:
         chunk = pieces[index]
         if not chunk.strip():
             continue
-        following = pieces[index + 1] if index + 1 < len(pieces) else None
+        # citeproc-js passes the following separator only for the first string ("E-Government"); later
+        # ones get its whole split instead, so "m-payments" keeps its "m".
+        following = pieces[1] if index == 0 and len(pieces) > 1 else None
         words = _SPACES.split(chunk)
         for j in range(0, len(words), 2):
             word = words[j]

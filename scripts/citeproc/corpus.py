@@ -1,6 +1,6 @@
 """The corpus of records whose citations are compared with citeproc-js (tests/data/citeproc/).
 
-The three sample records (their citation fields) and 330 records from a seeded generator: names in
+The three sample records (their citation fields) and 400 records from a seeded generator: names in
 every script (Latin with diacritics and particles, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai,
 Georgian, Chinese, Japanese, Korean, Vietnamese), single names and organisations as authors, 1-12
 authors, dates of a year, a month or a day, any of series/number/place/subtitle/DOI/URL missing,
@@ -23,7 +23,7 @@ from archiver.record import load, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 21
-COUNT = 330
+COUNT = 400
 #: The fields a citation reads; the samples are cut down to these.
 CITATION_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
                    "language", "publisher", "links")
@@ -36,7 +36,11 @@ PEOPLE = {
               ("Ludwig", "von Mises", None), ("Lucia", "di Lorenzo", None), ("Siti Nurhaliza", "binti Tarudin", None),
               ("Kwame", "Nkrumah", None), ("Zoë", "McAllister-Brown", None), ("Mohammed", "Al-Rashid", None),
               ("Søren", "Kierkegaard", None), ("Małgorzata", "Szymańska", None), ("J. R. R.", "Tolkien", None),
-              ("bell", "hooks", None), ("Pieter", "de Vries", None), ("Dewi", "Fortuna Anwar", None)],
+              ("bell", "hooks", None), ("Pieter", "de Vries", None), ("Dewi", "Fortuna Anwar", None),
+              ("Jean", "d'Alembert", None), ("Abu Bakr", "al-Baghdadi", None), ("Jean", "de La Fontaine", None),
+              ("Jean-luc", "Picard", None), ("J.R.R.", "Tolkien", None), ("Wm.", "Smith", None),
+              ("Ludwig van", "Beethoven", None), ("Mary-Kate", "Olsen", None), ("Chloé", "ÉLÉONORE", None),
+              ("Vincent", "van Gogh", None), ("Hà", "Lê", None)],
     "cyrillic": [("Иван", "Петров", None), ("Анна", "Кузнецова", None), ("Олег", "Шевченко", None)],
     "greek": [("Γιώργος", "Παπαδόπουλος", None), ("Ελένη", "Καραγιάννη", None)],
     "arabic": [("محمد", "العلي", None), ("عبد الله", "الحسن", None), ("فاطمة", "الزهراء", None)],
@@ -79,15 +83,34 @@ TITLES = [
     "Terrorism Online — A New Threat?",
     "Food Security in a Warming World (Part 2)",
     "Singapore’s “Total Defence” at Forty",
+    "the state of the union in southeast asia",
+    "War and peace: an essay on the balance of power",
+    "'Single' and \"double\" quotes",
+    "He said \"it's 'fine'\" today",
+    "States' rights and federal power",
+    "Rock 'n' roll diplomacy",
+    "What the Region Is Thinking Of",
+    "between us and them: a study",
+    "Vis-à-vis Europe",
+    "e-commerce and m-payments in ASEAN",
+    "A/B testing in public policy",
+    "COVID–19 and the WHO’s role",
+    "Why 'now'? the case for reform",
+    "Taylor & Francis and the Open Access Debate",
+    "Five Years On — and After",
 ]
 SUBTITLES = ["Lessons for a Landlocked Region", "A Reappraisal", "Why It Matters",
              "What Policymakers Should Know", "the view from Jakarta", "Part I: Origins?"]
-SERIES = ["RSIS Commentary", "IDSS Paper", "Policy Report", "NTS Insight", "Commentary"]
-NUMBERS = ["081/2023", "001/2000", "12", "CO24017", "No. 5", "2024-03", "17a", "Vol. 3"]
+SERIES = ["RSIS Commentary", "IDSS Paper", "Policy Report", "NTS Insight", "Commentary", "Working papers on \"Asia\"",
+          "policy briefs"]
+NUMBERS = ["081/2023", "001/2000", "12", "CO24017", "No. 5", "2024-03", "17a", "Vol. 3", "12-14", "3, 4", "1 & 2",
+           "12 and 13", "iv", "XII", "12/3", "A/12", "12.3", "CO-24017", "p. 5", "no. 5", "12b-c", "2023/1-2",
+           "#12", "12 (2020)", "WP 12", "3,4", "12 - 14", "12–14", "A12-A14"]
 PUBLISHERS = [("S. Rajaratnam School of International Studies", "Singapore"),
               ("Institute of Defence and Strategic Studies", "Singapore"),
               ("Lowy Institute", "Sydney"), ("Chatham House", "London"),
-              ("Brookings Institution", None), ("Carnegie Endowment for International Peace", "Washington, DC")]
+              ("Brookings Institution", None), ("Carnegie Endowment for International Peace", "Washington, DC"),
+              ("Taylor & Francis", "Abingdon"), ("Institut d'études politiques", "Paris")]
 LANGUAGES = ["en"] * 8 + ["en-SG", "en-GB", "fr", "zh-Hans", "de"]
 
 
