@@ -33,7 +33,18 @@ def style_path(name: str) -> Path:
 
 @functools.cache
 def _style(name: str):
-    from citeproc import CitationStylesStyle, frontend
+    from citeproc import CitationStylesStyle
+
+    _install()
+    # validate=False: current CSL 1.0.2 styles fail citeproc-py's older bundled RNG schema.
+    return CitationStylesStyle(io.BytesIO(style_path(name).read_bytes()), validate=False)
+
+
+@functools.cache
+def _install() -> None:
+    """citeproc-py made to agree with citeproc-js, once per process: the look-ups remembered, each
+    ported rule installed (names, numbers, rich text), the repository's locale files."""
+    from citeproc import frontend
 
     from . import names, numbers, richtext
 
@@ -43,14 +54,14 @@ def _style(name: str):
     richtext.install()
     # The locale files are the repository's (en-US is the only one the four styles use).
     frontend.LOCALES_PATH = str(CSL_DIR / "locales")
-    # validate=False: current CSL 1.0.2 styles fail citeproc-py's older bundled RNG schema.
-    return CitationStylesStyle(io.BytesIO(style_path(name).read_bytes()), validate=False)
 
 
 #: (style element, XPath expression) -> (the element, kept alive so its id is never reused; the result)
 _XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
 #: style element -> (the element, kept alive likewise; whether it renders a variable)
 _CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
+#: style element -> (the element, kept alive likewise; the root of its style or locale)
+_ROOT: dict[int, tuple[Any, Any]] = {}
 
 
 @functools.cache
@@ -61,8 +72,9 @@ def _remember_style_lookups() -> None:
     reads (about 8,600 queries for one reference), recomputes, for every group it renders, whether each
     descendant calls a variable, and finds a cited item's reference through three properties each
     time: together about 85% of the 17 ms it took to render one reference, and the landing page renders
-    four. The style's answers depend on the style alone (its elements and the query) and an item's
-    reference on the item, so each is computed once. The change is process-wide, like any change to a
+    four; every element also finds its style's root (for the formatter and macros) about 500 times a
+    reference. The style's answers depend on the style alone (its elements and the query) and an
+    item's reference on the item, so each is computed once. The change is process-wide, like any change to a
     library class; the results are the ones citeproc-py computes (the tests compare whole references).
     """
     from citeproc import model, source
@@ -75,6 +87,12 @@ def _remember_style_lookups() -> None:
         if entry is None:
             entry = _XPATH[key] = (element, plain_xpath_search(element, expression))
         return list(entry[1])
+
+    def get_root(element: Any) -> Any:
+        entry = _ROOT.get(id(element))
+        if entry is None:
+            entry = _ROOT[id(element)] = (element, element.getroottree().getroot())
+        return entry[1]
 
     def remembered(compute: Any) -> Any:
         def calls_variable(element: Any) -> bool:
@@ -94,6 +112,7 @@ def _remember_style_lookups() -> None:
         return found
 
     model.CitationStylesElement.xpath_search = xpath_search
+    model.CitationStylesElement.get_root = get_root
     model.Parent.calls_variable = remembered(model.Parent.calls_variable)
     model.Text.calls_variable = remembered(model.Text.calls_variable)
     source.CitationItem.reference = property(reference)
