@@ -232,3 +232,31 @@ def test_output_punctuation_and_italics(html_in, expected):
     from archiver.citation.render import _collapse_punctuation, _italics
 
     assert _collapse_punctuation(_italics(html_in)) == expected
+
+
+def test_remembered_look_ups_change_no_output(corpus, rendered):
+    """The look-ups citeproc-py is made to remember (render._remember_style_lookups) are an
+    identical-output lever: a process without them renders the same entries, byte for byte."""
+    import subprocess
+    import sys
+
+    ids = [e["csl"]["id"] for e in corpus["records"][::10]]
+    script = f"""
+import json, sys
+import archiver.citation.render as render
+render._remember_style_lookups = lambda: None
+from archiver.citation import CSL_STYLES, cite_as
+from archiver.record import Record
+records = {{e["csl"]["id"]: e["record"] for e in json.load(open({str(EXPECTED)!r}, encoding="utf-8"))["records"]}}
+out = {{}}
+for key in {ids!r}:
+    record = Record.from_json(records[key])
+    for style in CSL_STYLES:
+        out[key + " " + style] = [cite_as(record, style, "html"), cite_as(record, style)]
+json.dump(out, sys.stdout)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    plain = json.loads(done.stdout)
+    for key in ids:
+        for style in CSL_STYLES:
+            assert plain[f"{key} {style}"] == [rendered[(key, style, "html")], rendered[(key, style, "text")]]
