@@ -21,6 +21,11 @@ script or an organisation as author; each is a rule of citeproc-js, ported here:
 - **Serial comma**: `delimiter-precedes-last` "contextual" puts the delimiter before the final "and"
   only with three names or more, "always" with two as well, "never" not at all
   (`CSL.NameOutput._getAndJoin`).
+
+Two habits of citeproc-js come with it, deliberately (tests/test_citeproc_reference.py holds the
+reference's text): a script outside its romanesque list (Devanagari, Georgian) is treated like CJK,
+family and given run together ("शर्माअमित"), and a lower-case given name keeps the space
+`doInitialize` puts before it in initialising styles ("hooks,  bell").
 """
 
 from __future__ import annotations
