@@ -1,6 +1,7 @@
 """The PDF writer's fonts: a brand's TrueType files registered once per process, by role, with the
-per-glyph fallback reportlab lacks (the brand's CJK font, then DejaVu Sans) and two fixes to what
-reportlab embeds (ISO 19005-3 6.2.11: ToUnicode maps of astral characters, trailing advance widths).
+per-glyph fallback reportlab lacks (the brand's script fonts for Arabic, Hebrew, Devanagari, Thai and
+Korean, its CJK font, then DejaVu Sans) and fixes to what reportlab embeds (ISO 19005-3 6.2.11:
+ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
+from .shaping import ShapingFont, glyph_text
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 #: what is drawn, in the last-resort font, for each character no font of the brand has
@@ -25,8 +27,10 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
     surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
     common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
-    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7)."""
-    entries = [f"<{index:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>"
+    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7).
+    A shaped glyph's private code maps to the text it was shaped from (shaping.py)."""
+    face = fontname.split("+", 1)[-1]
+    entries = [f"<{index:02X}> <{(glyph_text(face, code) or chr(code)).encode('utf-16-be').hex().upper()}>"
                for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
     return "\n".join([
         "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
@@ -50,8 +54,8 @@ class Fonts:
     cjk: str
     #: code points each text font (body, heading, mono) can draw
     covered: dict[str, frozenset[int]]
-    #: fonts tried, in order, for a character the run's own font lacks: the brand's cjk font, then
-    #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
+    #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
+    #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
 
     def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
@@ -88,9 +92,20 @@ class Fonts:
         return self.fallbacks[-1][0]
 
 
+#: the optional script font roles of a brand and the characters each is used for
+SCRIPTS = {
+    "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFE)),
+    "hebrew": ((0x0590, 0x05FF), (0xFB1D, 0xFB4F)),
+    "devanagari": ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF)),
+    "thai": ((0x0E00, 0x0E7F),),
+    "korean": ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF)),
+}
+
+
 def font_files(style: Style) -> tuple[tuple[str, str], ...]:
     roles = ("body", "body_bold", "body_italic", "body_bold_italic", "heading", "heading_bold", "cjk")
     files = [(role, str(style.font_path(role))) for role in roles]
+    files += [(role, str(style.font_path(role))) for role in SCRIPTS if role in style.data["fonts"]]
     files.append(("mono", str(style.font_path("mono")) if "mono" in style.data["fonts"] else files[0][1]))
     return tuple(files)
 
@@ -107,7 +122,8 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
     for role, file in files:
         name = f"{style_name}-{digest}-{Path(file).stem}"
         if name not in faces:
-            font = TTFont(name, file)
+            # Script fonts measure their text shaped; Hangul needs no shaping.
+            font = (ShapingFont if role in SCRIPTS and role != "korean" else TTFont)(name, file)
             fix_trailing_advances(font.face)
             pdfmetrics.registerFont(font)
             faces[name] = font
@@ -117,7 +133,8 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
     if names["heading"] != names["body"]:
         pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
                                       italic=names["heading"], boldItalic=names["heading_bold"])
-    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold")} - \
+    scripts = [role for role in SCRIPTS if role in names]
+    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold", *scripts)} - \
             {names["body"], names["heading"]}:
         # Bold or italic inside a run set in these fonts must stay in the same (single) face.
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
@@ -125,11 +142,15 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
     def cover(role: str) -> frozenset[int]:
         return frozenset(faces[names[role]].face.charToGlyph)
 
+    def script(role: str) -> frozenset[int]:
+        return cover(role) & frozenset(code for low, high in SCRIPTS[role] for code in range(low, high + 1))
+
     covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     last_resort = _last_resort_font()
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
-                 fallbacks=((names["cjk"], cover("cjk")), (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
+                 fallbacks=(*((names[role], script(role)) for role in scripts), (names["cjk"], cover("cjk")),
+                            (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
 
 
 @functools.cache
@@ -139,7 +160,7 @@ def _last_resort_font() -> TTFont:
     if path is None:
         from ...errors import UsageError
         raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
-    font = TTFont("archiver-last-resort", str(path))
+    font = ShapingFont("archiver-last-resort", str(path))
     fix_trailing_advances(font.face)
     pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,

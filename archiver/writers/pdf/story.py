@@ -27,6 +27,7 @@ from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Rec
                        Table as TableNode, plain_text, walk)
 from ..pdfimage import figure_image
 from .look import Look
+from .direction import VisualOrder
 from .markup import Markup
 from .tags import Element, Marked, Tagger
 
@@ -56,7 +57,7 @@ def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[
 
 # Flowables ------------------------------------------------------------------------------------------
 
-class Paragraph(ReportlabParagraph):
+class Paragraph(VisualOrder, ReportlabParagraph):
     """reportlab's paragraph, keeping its lines for the width it was last wrapped to, and drawing its
     glyphs as the content of its structure element.
 
