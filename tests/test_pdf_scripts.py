@@ -224,3 +224,50 @@ def test_same_bytes_in_a_fresh_process_whatever_was_shaped_before(rendered):
             "print(hashlib.sha256(t.render('default')[0]).hexdigest())")
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
     assert fresh == hashlib.sha256(rendered["default"][0].read_bytes()).hexdigest()
+
+
+# The font-subset cache (fonts.py) ---------------------------------------------------------------------
+
+def batch_digests() -> list[str]:
+    """SHA-256 of a fixed batch: the samples and the scripts record, in both brands."""
+    digests = []
+    for brand in BRANDS:
+        for path in sorted(RECORDS.glob("*.json")):
+            record = load(path)
+            assets, _ = load_assets(record, RECORDS)
+            digests.append(hashlib.sha256(pdf_writer.render(record, RenderContext(style=load_style(brand),
+                                                                                  assets=assets))).hexdigest())
+        digests.append(hashlib.sha256(render(brand)[0]).hexdigest())
+    return digests
+
+
+def test_font_subset_cache_changes_no_byte():
+    from archiver.writers.pdf import fonts
+    # Without the cache at all: reportlab makes and compresses every subset (a fresh process, whose
+    # faces are registered with `cache_subsets` switched off).
+    code = ("import sys; sys.path.insert(0, 'tests'); import archiver.writers.pdf.fonts as f; "
+            "f.cache_subsets = lambda face: None; import test_pdf_scripts as t; print(' '.join(t.batch_digests()))")
+    uncached = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=ROOT).stdout.split()
+    fonts.subset_stream.cache_clear()
+    cold = batch_digests()
+    made = fonts.subset_stream.cache_info().misses
+    warm = batch_digests()
+    info = fonts.subset_stream.cache_info()
+    assert uncached == cold == warm
+    assert info.misses == made  # the second batch made no subset
+    assert made < info.hits  # ... and took every one from the cache
+
+
+def test_font_subset_cache_comparison_bites(monkeypatch):
+    from archiver.writers.pdf import fonts
+    # A cache that hands back another font's stream changes the bytes, and the digests say so.
+    fonts.subset_stream.cache_clear()
+    before = batch_digests()[:1]
+    real = fonts.subset_stream
+
+    def wrong(face, subset):
+        content, compressed = real(face, subset)
+        return content, compressed[:-1] + bytes([compressed[-1] ^ 1])
+    monkeypatch.setattr(fonts, "subset_stream", wrong)
+    assert batch_digests()[:1] != before

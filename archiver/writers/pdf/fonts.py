@@ -1,7 +1,8 @@
 """The PDF writer's fonts: a brand's TrueType files registered once per process, by role, with the
 per-glyph fallback reportlab lacks (the brand's script fonts for Arabic, Hebrew, Devanagari, Thai and
 Korean, its CJK font, then DejaVu Sans) and fixes to what reportlab embeds (ISO 19005-3 6.2.11:
-ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths).
+ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths), and the per-process
+cache of font subsets and their compressed streams (`cache_subsets`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
@@ -125,6 +126,7 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
             # Script fonts measure their text shaped; Hangul needs no shaping.
             font = (ShapingFont if role in SCRIPTS and role != "korean" else TTFont)(name, file)
             fix_trailing_advances(font.face)
+            cache_subsets(font.face)
             pdfmetrics.registerFont(font)
             faces[name] = font
         names[role] = name
@@ -162,6 +164,7 @@ def _last_resort_font() -> TTFont:
         raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
     font = ShapingFont("archiver-last-resort", str(path))
     fix_trailing_advances(font.face)
+    cache_subsets(font.face)
     pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,
                                   italic=font.fontName, boldItalic=font.fontName)
@@ -178,3 +181,40 @@ def fix_trailing_advances(face: Any) -> None:
         advance = face.hmetrics[count - 1][0]
         face.hmetrics[count:] = [(advance, lsb) for _, lsb in face.hmetrics[count:]]
 
+
+
+# The font-subset cache -------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=512)
+def subset_stream(face: Any, subset: tuple[int, ...]) -> tuple[bytes, bytes]:
+    """A subset of a face (reportlab's `makeSubset`: the glyphs of these codes, in this order) and its
+    Flate stream, made once per process: records of one series use the same subsets of the fonts of
+    their headings, furniture and boilerplate. The key is the face object itself (registered once per
+    process, never changed after `fix_trailing_advances`; shaping.py only adds private codes, which
+    are fixed per glyph) and the subset; the value is what reportlab would make, byte for byte."""
+    content = _MAKE_SUBSET(face, list(subset))
+    return content, pdfdoc.PDFZCompress.encode(content)
+
+
+_MAKE_SUBSET = ttfonts.TTFontFace.makeSubset
+_ADD_SUBSET_OBJECTS = ttfonts.TTFontFace.addSubsetObjects
+
+
+def cache_subsets(face: Any) -> None:
+    """Makes one registered face take its subsets and their compressed streams from `subset_stream`."""
+    def make_subset(subset: list[int]) -> bytes:
+        return subset_stream(face, tuple(subset))[0]
+
+    def add_subset_objects(doc: Any, fontname: str, subset: list[int]) -> Any:
+        descriptor = _ADD_SUBSET_OBJECTS(face, doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if doc.compression and stream is not None and stream.filters == [pdfdoc.PDFZCompress]:
+            # Already compressed: PDFStream.format applies no filter to a stream that names one,
+            # and writes the dictionary in the same order (Length1, Filter, Length).
+            stream.content = subset_stream(face, tuple(subset))[1]
+            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+            stream.filters = None
+        return descriptor
+
+    face.makeSubset = make_subset
+    face.addSubsetObjects = add_subset_objects
