@@ -185,7 +185,7 @@ def fix_trailing_advances(face: Any) -> None:
 
 # The font-subset cache -------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)  # a few MB at most: a subset and its stream are tens of KB
 def subset_stream(face: Any, subset: tuple[int, ...]) -> tuple[bytes, bytes]:
     """A subset of a face (reportlab's `makeSubset`: the glyphs of these codes, in this order) and its
     Flate stream, made once per process: records of one series use the same subsets of the fonts of
