@@ -271,3 +271,16 @@ def test_font_subset_cache_comparison_bites(monkeypatch):
         return content, compressed[:-1] + bytes([compressed[-1] ^ 1])
     monkeypatch.setattr(fonts, "subset_stream", wrong)
     assert batch_digests()[:1] != before
+
+
+def test_bidi_controls_isolates_and_leading_marks(tmp_path):
+    # Isolates (which python-bidi's reference implementation predates), embeddings and overrides,
+    # joiners, and a run that starts with a raised mark (which reportlab 5.1 cannot set alone).
+    record = scripts_record().to_json()
+    record["body"]["blocks"][0]["blocks"][0]["content"] = [
+        "\u0651\u064b محمد \u2067שלום עולם\u2069 and \u202eabc\u202c, \u202bعلي\u202c; ि क्ष\u200dि ่ไทย"]
+    path = tmp_path / "controls.pdf"
+    path.write_bytes(pdf_writer.render(validate(record), RenderContext(style=load_style("default"))))
+    assert page_failures(path, "ua1") == []
+    assert pdfua_findings(path) == []
+    assert any("محمد" in text and "שלום עולם" in text for _, text in tree_items(path))

@@ -37,13 +37,14 @@ CALLBACK = "visual-order"
 #: what a marker or an inline image stands as in the text the bidi algorithm reads: a neutral, as
 #: the zero-width boundary it is
 _OBJECT = "\ufffc"
-#: bidi classes python-bidi drops (rule X9): they stand as a neutral too, so indices stay aligned
-_DROPPED = {"RLE", "LRE", "RLO", "LRO", "PDF", "BN"}
+#: isolates, which python-bidi's reference implementation predates: read as neutrals
+_ISOLATES = {"LRI", "RLI", "FSI", "PDI"}
 
 
 def levels(text: str, base: int) -> list[int]:
-    """The resolved embedding level of each character of `text` (UAX #9 up to rule I2)."""
-    text = "".join(_OBJECT if unicodedata.bidirectional(char) in _DROPPED else char for char in text)
+    """The resolved embedding level of each character of `text` (UAX #9 up to rule I2); the
+    characters rule X9 removes (embedding controls, zero-width joiners) get the level before them."""
+    text = "".join(_OBJECT if unicodedata.bidirectional(char) in _ISOLATES else char for char in text)
     storage = uba.get_empty_storage()
     storage["base_level"], storage["base_dir"] = base, "LR"[base]
     uba.get_embedding_levels(text, storage)
@@ -51,7 +52,12 @@ def levels(text: str, base: int) -> list[int]:
     uba.resolve_weak_types(storage)
     uba.resolve_neutral_types(storage, False)
     uba.resolve_implicit_levels(storage, False)
-    return [char["level"] for char in storage["chars"]]
+    kept = iter(char["level"] for char in storage["chars"])
+    out: list[int] = []
+    for char in text:
+        removed = unicodedata.bidirectional(char) in uba.X9_REMOVED
+        out.append((out[-1] if out else base) if removed else next(kept))
+    return out
 
 
 def _text(frag: Any) -> str:

@@ -22,7 +22,9 @@ from typing import Any
 
 import uharfbuzz
 from reportlab.pdfbase import pdfmetrics
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase.ttfonts import ShapeData, ShapedStr, TTFont
+from reportlab.pdfgen.textobject import PDFTextObject
 
 #: scripts whose text needs shaping: Hebrew, Arabic (with Syriac, Thaana, NKo and the presentation
 #: forms), Devanagari and the other Indic scripts through Khmer and Lao, Thai
@@ -32,6 +34,21 @@ RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]")
 #: where private glyph codes start (Supplementary Private Use Area-A; no brand font maps it)
 PRIVATE = 0xF0000
 _FEATURES = {"kern": True, "liga": True}
+
+_set_rise = PDFTextObject.setRise
+
+
+def _rise_first(self: PDFTextObject, rise: float) -> None:
+    """reportlab 5.1 draws a shaped run into a fresh operator list and, when the run's first glyph
+    is raised or lowered (a mark where a run starts), reads the list's last item: an IndexError."""
+    if self._code:
+        return _set_rise(self, rise)
+    self._rise = rise
+    self._y -= rise
+    self._code.append(f"{fp_str(rise)} Ts")
+
+
+PDFTextObject.setRise = _rise_first
 
 #: (font face name, glyph id) -> the text the glyph was shaped from, for its ToUnicode entry
 _glyph_texts: dict[tuple[str, int], str] = {}
