@@ -278,7 +278,7 @@ def test_bidi_controls_isolates_and_leading_marks(tmp_path):
     # joiners, and a run that starts with a raised mark (which reportlab 5.1 cannot set alone).
     record = scripts_record().to_json()
     record["body"]["blocks"][0]["blocks"][0]["content"] = [
-        "\u0651\u064b محمد \u2067שלום עולם\u2069 and \u202eabc\u202c, \u202bعلي\u202c; ि क्ष\u200dि ่ไทย"]
+        "\u064b\u00ad\u0627\u0651 محمد \u2067שלום עולם\u2069 and \u202eabc\u202c, \u202bعلي\u202c; ि क्ष\u200dि ่ไทย"]
     path = tmp_path / "controls.pdf"
     path.write_bytes(pdf_writer.render(validate(record), RenderContext(style=load_style("default"))))
     assert page_failures(path, "ua1") == []
