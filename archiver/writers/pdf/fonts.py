@@ -58,6 +58,10 @@ class Fonts:
     #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
     #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
+    #: the bold faces of the script fallbacks (regular name -> bold name, what it covers), used where
+    #: the run's own font is one of `bold_fonts` (a bold heading, a title)
+    bolder: dict[str, tuple[str, frozenset[int]]]
+    bold_fonts: frozenset[str]
 
     def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
         """Split text into (run, font) so that every character is set in a font that has its glyph
@@ -76,6 +80,8 @@ class Fonts:
                 continue
             if ord(char) not in covered and char != " ":
                 chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), None)
+                if font in self.bold_fonts and chosen in self.bolder and ord(char) in self.bolder[chosen][1]:
+                    chosen = self.bolder[chosen][0]
                 if chosen is None and char.isspace():
                     char, chosen = " ", font
                 elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
@@ -106,7 +112,8 @@ SCRIPTS = {
 def font_files(style: Style) -> tuple[tuple[str, str], ...]:
     roles = ("body", "body_bold", "body_italic", "body_bold_italic", "heading", "heading_bold", "cjk")
     files = [(role, str(style.font_path(role))) for role in roles]
-    files += [(role, str(style.font_path(role))) for role in SCRIPTS if role in style.data["fonts"]]
+    files += [(role, str(style.font_path(role))) for script in SCRIPTS for role in (script, f"{script}_bold")
+              if role in style.data["fonts"]]
     files.append(("mono", str(style.font_path("mono")) if "mono" in style.data["fonts"] else files[0][1]))
     return tuple(files)
 
@@ -124,7 +131,8 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
         name = f"{style_name}-{digest}-{Path(file).stem}"
         if name not in faces:
             # Script fonts measure their text shaped; Hangul needs no shaping.
-            font = (ShapingFont if role in SCRIPTS and role != "korean" else TTFont)(name, file)
+            shaped = role.removesuffix("_bold") in SCRIPTS and not role.startswith("korean")
+            font = (ShapingFont if shaped else TTFont)(name, file)
             fix_trailing_advances(font.face)
             cache_subsets(font.face)
             pdfmetrics.registerFont(font)
@@ -136,8 +144,12 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
         pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
                                       italic=names["heading"], boldItalic=names["heading_bold"])
     scripts = [role for role in SCRIPTS if role in names]
-    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold", *scripts)} - \
-            {names["body"], names["heading"]}:
+    bolds = [f"{role}_bold" for role in scripts if f"{role}_bold" in names]
+    for role in bolds:
+        regular, bold = names[role.removesuffix("_bold")], names[role]
+        pdfmetrics.registerFontFamily(regular, normal=regular, bold=bold, italic=regular, boldItalic=bold)
+    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold", *scripts, *bolds)} - \
+            {names["body"], names["heading"]} - {names[role.removesuffix("_bold")] for role in bolds}:
         # Bold or italic inside a run set in these fonts must stay in the same (single) face.
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
@@ -145,14 +157,17 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
         return frozenset(faces[names[role]].face.charToGlyph)
 
     def script(role: str) -> frozenset[int]:
-        return cover(role) & frozenset(code for low, high in SCRIPTS[role] for code in range(low, high + 1))
+        ranges = SCRIPTS[role.removesuffix("_bold")]
+        return cover(role) & frozenset(code for low, high in ranges for code in range(low, high + 1))
 
     covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     last_resort = _last_resort_font()
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
                  fallbacks=(*((names[role], script(role)) for role in scripts), (names["cjk"], cover("cjk")),
-                            (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
+                            (last_resort.fontName, frozenset(last_resort.face.charToGlyph))),
+                 bolder={names[role.removesuffix("_bold")]: (names[role], script(role)) for role in bolds},
+                 bold_fonts=frozenset(names[role] for role in ("body_bold", "body_bold_italic", "heading_bold")))
 
 
 @functools.cache
