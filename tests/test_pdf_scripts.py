@@ -286,3 +286,53 @@ def test_bidi_controls_isolates_and_leading_marks(tmp_path):
     assert page_failures(path, "ua1") == []
     assert pdfua_findings(path) == []
     assert any("محمد" in text and "שלום עולם" in text for _, text in tree_items(path))
+
+
+def test_a_right_to_left_paragraph_split_over_two_pages_stays_right_to_left(tmp_path):
+    # Mostly Latin after its first sentence: the part on the next page starts with Latin text, and its
+    # direction is still the whole paragraph's.
+    record = scripts_record().to_json()
+    path = tmp_path / "split.pdf"
+    path.write_bytes(split_paragraph_pdf())
+    # Its last line (the one with the Hebrew word) is set flush right, on the continuation page.
+    edges = right_edges_of_lines_with(path, "שלום")
+    assert edges and all(edge >= 523 for edge in edges), edges  # the text column ends at x 524.4
+
+
+def split_paragraph_pdf() -> bytes:
+    record = scripts_record().to_json()
+    long = (ARABIC + " " + " ".join(["Mekong Basin Committee " * 12 + ARABIC] * 8)
+            + " Mekong Basin Committee Mekong Basin שלום")
+    record["body"]["blocks"][0]["blocks"][0]["content"] = [long]
+    return pdf_writer.render(validate(record), RenderContext(style=load_style("default")))
+
+
+def test_split_paragraph_check_bites(monkeypatch, tmp_path):
+    # Each part taking its own direction: the continuation starts with Latin and is set left to right.
+    monkeypatch.setattr(direction.VisualOrder, "split",
+                        lambda self, w, h: super(direction.VisualOrder, self).split(w, h))
+    path = tmp_path / "split.pdf"
+    path.write_bytes(split_paragraph_pdf())
+    assert any(edge < 520 for edge in right_edges_of_lines_with(path, "שלום"))
+
+
+def right_edges_of_lines_with(path: Path, word: str) -> set[int]:
+    """Where the lines holding `word` end (words of one line: on one page, their tops within 7 pt, as
+    fonts of several scripts have several heights)."""
+    words = sorted(bbox_words(path), key=lambda w: (w[0], w[3]))
+    lines: list[list[tuple]] = []
+    for item in words:
+        if lines and lines[-1][0][0] == item[0] and abs(lines[-1][0][3] - item[3]) < 7:
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    return {round(max(w[2] for w in line)) for line in lines if any(_letters(w[4]) == _letters(word) for w in line)}
+
+
+@pytest.mark.parametrize("brand", BRANDS)
+def test_running_header_title_is_shaped_and_right_to_left(rendered, brand):
+    path, _ = rendered[brand]
+    header = [w for w in bbox_words(path) if w[0] == 1 and w[3] < 70]  # page 2, above the text
+    first, second = (next(w for w in header if _letters(w[4]) == _letters(word)) for word in TITLE.split()[:2])
+    assert first[1] > second[2]
+    assert all(re.search("[\ufb50-\ufdff\ufe70-\ufefe]", w[4]) for w in (first, second))

@@ -92,21 +92,7 @@ def visual_line(line: Any, base: int, indent: float = 0.0) -> Any:
                                _shaped(frag, piece, False) if COMPLEX.search(piece) else frag.clone(text=piece)))
                 piece_start = index
         position += len(frag.text)
-    # L2: from the highest level to the lowest odd one, reverse every run at that level or above.
-    order = list(range(len(pieces)))
-    highest = max(level for level, _ in pieces)
-    lowest_odd = min((level for level, _ in pieces if level % 2), default=highest + 1)
-    for level in range(highest, lowest_odd - 1, -1):
-        index = 0
-        while index < len(order):
-            if pieces[order[index]][0] < level:
-                index += 1
-                continue
-            end = index
-            while end < len(order) and pieces[order[end]][0] >= level:
-                end += 1
-            order[index:end] = order[index:end][::-1]
-            index = end
+    order = _reordered([level for level, _ in pieces])
     # Where each piece starts: the width and the spaces (widened when justified) of those left of it.
     places: dict[int, tuple[float, int]] = {}
     x, spaces = indent, 0
@@ -124,6 +110,48 @@ def visual_line(line: Any, base: int, indent: float = 0.0) -> Any:
             out += [_callback(words[0], "move %r %d" % places[index]), *_actual(words[0], frag)]
     out.append(_callback(words[0], "end"))
     return line.clone(words=out)
+
+
+def _reordered(resolved: list[int]) -> list[int]:
+    """Rule L2: the indices of pieces at these levels in visual order (from the highest level to the
+    lowest odd one, every run at that level or above reversed)."""
+    order = list(range(len(resolved)))
+    highest = max(resolved, default=0)
+    lowest_odd = min((level for level in resolved if level % 2), default=highest + 1)
+    for level in range(highest, lowest_odd - 1, -1):
+        index = 0
+        while index < len(order):
+            if resolved[order[index]] < level:
+                index += 1
+                continue
+            end = index
+            while end < len(order) and resolved[order[end]] >= level:
+                end += 1
+            order[index:end] = order[index:end][::-1]
+            index = end
+    return order
+
+
+def visual_runs(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One line of (text, font) runs of the page furniture (a running header), shaped and in visual
+    order: as `visual_line`, but drawn left to right, since artifacts have no reading order."""
+    text = "".join(run for run, _ in runs)
+    if not COMPLEX.search(text):
+        return runs
+    base = uba.get_base_level(text)
+    resolved = levels(text, base)
+    pieces: list[tuple[int, str, str]] = []
+    position = 0
+    for run, font in runs:
+        start = 0
+        for index in range(1, len(run) + 1):
+            if index == len(run) or resolved[position + index] != resolved[position + start]:
+                level, piece = resolved[position + start], run[start:index]
+                pieces.append((level, shape(piece, font, True) if level % 2 else
+                               shape(piece, font, False) if COMPLEX.search(piece) else piece, font))
+                start = index
+        position += len(run)
+    return [(pieces[index][1], pieces[index][2]) for index in _reordered([level for level, _, _ in pieces])]
 
 
 def _actual(first: Any, frag: Any) -> list[Any]:
@@ -182,20 +210,39 @@ class VisualOrder:
     strong character is right-to-left is laid out right-to-left: ragged left where the style sets
     it ragged right."""
 
+    #: the paragraph's direction (0 left to right, 1 right to left) when it is a part of a paragraph
+    #: split over two pages, whose own first strong character may not be the whole one's
+    _base: int | None = None
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        lines = self.__dict__.get("blPara")
+        parts = super().split(available_width, available_height)  # type: ignore[misc]
+        if len(parts) > 1 and lines is not None and lines.kind == 1:
+            base = self._base if self._base is not None else _base(lines)
+            for part in parts:
+                part._base = base
+        return parts
+
     def draw(self) -> None:
         lines = self.__dict__.get("blPara")
         if lines is None or lines.kind != 1 or not _needs_work(lines):
             return super().draw()  # type: ignore[misc]
-        text = "".join(_text(frag) for line in lines.lines for frag in line.words)
-        base = uba.get_base_level(text.replace(_OBJECT, ""))
+        base = self._base if self._base is not None else _base(lines)
         style = self.style
         self.canv.setNamedCB(CALLBACK, callback)
-        last = len(lines.lines) - 1
-        # A justified paragraph's last line (and one ended by a line break) is not stretched:
-        # right-to-left, it is set flush right.
+        last = len(lines.lines) - 1 if not getattr(self, "_JustifyLast", False) else -1
+        words = style.justifyLastLine
+
+        def unstretched(index: int, line: Any) -> bool:
+            # What reportlab's justified drawing leaves unstretched (_justifyDrawParaLineX): a line
+            # ended by a line break, and the paragraph's last line (not the last of a part split
+            # off before a page break); right-to-left, such a line is set flush right.
+            ending = index == last and not (words and line.wordCount > words)
+            return line.lineBreak or (ending and line.extraSpace > -1e-8)
+
         flush = base and style.alignment == TA_JUSTIFY
         self.blPara = ParaLines(**{**lines.__dict__, "lines": [
-            visual_line(line, base, line.extraSpace if flush and (index == last or line.lineBreak) else 0.0)
+            visual_line(line, base, line.extraSpace if flush and unstretched(index, line) else 0.0)
             for index, line in enumerate(lines.lines)]})
         if base and style.alignment == TA_LEFT:
             self.style = copy.copy(style)
@@ -204,6 +251,12 @@ class VisualOrder:
             super().draw()  # type: ignore[misc]
         finally:
             self.blPara, self.style = lines, style
+
+
+def _base(lines: Any) -> int:
+    """The direction of a paragraph of these lines: of its first strong character (P2, P3)."""
+    return uba.get_base_level("".join(frag.text for line in lines.lines for frag in line.words
+                                      if not hasattr(frag, "cbDefn")))
 
 
 def _needs_work(lines: Any) -> bool:

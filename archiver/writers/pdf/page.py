@@ -16,6 +16,7 @@ from reportlab.platypus import BaseDocTemplate
 
 from ...record import Record, long_date
 from ...style import Style
+from .direction import visual_runs
 from .fonts import MISSING
 from .look import Look
 from .tags import MARKER, Tagger
@@ -82,6 +83,7 @@ class Furniture:
         """Draw one line of text with the same per-glyph font fallback as the body."""
         runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
                 for run, run_font in self.fonts.runs(text, font, self.missing)]
+        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
         width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
         if align == "right":
             x -= width
