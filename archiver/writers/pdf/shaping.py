@@ -90,7 +90,10 @@ def shape(text: str, font_name: str, rtl: bool) -> ShapedStr:
     face = font.face
     buffer = uharfbuzz.Buffer()
     buffer.add_str(text)
-    buffer.guess_segment_properties()  # script and language from the text
+    # The script from the text; the language fixed (HarfBuzz would take the process's locale), so that
+    # the glyphs do not depend on the machine: the font's default language system.
+    buffer.language = "und"
+    buffer.guess_segment_properties()
     buffer.direction = "rtl" if rtl else "ltr"
     buffer.cluster_level = uharfbuzz.BufferClusterLevel.MONOTONE_CHARACTERS
     uharfbuzz.shape(_hb_font(font_name), buffer, _FEATURES)
