@@ -67,6 +67,15 @@ META_PROVENANCE = {
     "ingested": "provenance-ingested",
     "note": "provenance-note",
 }
+#: provenance object field -> (its sub-field -> custom-meta name): the collection file whose defaults
+#: filled the record (`fields`, JSON pointers, space-separated) and the web-archive capture it came from
+META_PROVENANCE_OBJECTS = {
+    "collection": {"file": "provenance-collection-file", "sha256": "provenance-collection-sha256",
+                   "fields": "provenance-collection-fields"},
+    "archive": {"file": "provenance-archive-file", "record_id": "provenance-archive-record-id",
+                "target_uri": "provenance-archive-target-uri", "captured": "provenance-archive-captured",
+                "payload_digest": "provenance-archive-payload-digest"},
+}
 
 KWD_TOPICS = "topic"
 KWD_REGIONS = "region"
@@ -90,6 +99,9 @@ PERSON_MARK = "person"
 #: discourages "other"), marked `specific-use` so that the reader knows it was not the record's
 UNTYPED_PUBLICATION = "document"
 UNTYPED_MARK = "archiver-untyped"
+#: `content-type` of a `named-content` in a `mixed-citation` that holds a URL printed as its own link
+#: text (JATS4R: link text is never the bare URL); the reader makes it the link it was again
+PRINTED_URL = "archiver-printed-url"
 #: reference part -> child element of `element-citation` (title, container title, volume, ...)
 CITATION_PARTS = {"title": "article-title", "container_title": "source", "volume": "volume", "issue": "issue",
                   "pages": "page-range", "publisher": "publisher-name"}

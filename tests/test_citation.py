@@ -193,19 +193,6 @@ def csl_validator():
     return jsonschema.Draft7Validator(schema)
 
 
-@pytest.fixture(scope="session")
-def crossref_schema():
-    """The Crossref 5.5.0 XSD (XSD 1.1): built once per session (about 8 s)."""
-    import xmlschema
-
-    path = VENDOR / "crossref" / "crossref5.5.0.xsd"
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: run scripts/setup.sh")
-    mathml = VENDOR / "crossref" / "standard-modules" / "mathml3" / "mathml3.xsd"
-    return xmlschema.XMLSchema11(str(path), allow="local",
-                                 locations=[("http://www.w3.org/1998/Math/MathML", str(mathml))])
-
-
 @pytest.fixture(scope="module")
 def oai_dc_schema():
     from lxml import etree

@@ -25,7 +25,8 @@ from archiver.style import load_style
 from archiver.writers import RenderContext
 from archiver.writers import pdf as pdf_writer
 from archiver.writers.pdf import direction
-from test_pdfua import page_failures, pdfua_findings, tree_items
+from pdftree import tree_items
+from test_pdfua import page_failures, pdfua_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "samples" / "records"
