@@ -337,3 +337,18 @@ def test_running_header_title_is_shaped_and_right_to_left(rendered, brand):
     first, second = (next(w for w in header if _letters(w[4]) == _letters(word)) for word in TITLE.split()[:2])
     assert first[1] > second[2]
     assert all(re.search("[\ufb50-\ufdff\ufe70-\ufefe]", w[4]) for w in (first, second))
+
+
+def test_a_glyph_maps_to_the_same_text_whatever_was_shaped_before():
+    # The same i-matra glyph is shaped in many clusters (त्रि, प्रि, द्वि, ...): its ToUnicode text comes
+    # from the font's substitutions, not from the clusters this process happened to shape first.
+    from archiver.writers.pdf import shaping
+    record = scripts_record().to_json()
+    record["body"]["blocks"][0]["blocks"][0]["content"] = ["त्रि प्रि द्वि ष्टि श्रि क्षि स्थि न्हि"]
+    pdf_writer.render(validate(record), RenderContext(style=load_style("default")))
+    texts = {text for (face, _), text in shaping._glyph_texts.items() if "Devanagari" in face}
+    assert "ि" in texts and not {"त्रि", "प्रि", "द्वि", "श्रि", "क्षि"} & texts
+    code = ("import sys, hashlib; sys.path.insert(0, 'tests'); import test_pdf_scripts as t; "
+            "print(hashlib.sha256(t.render('default')[0]).hexdigest())")
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+    assert hashlib.sha256(render("default")[0]).hexdigest() == fresh

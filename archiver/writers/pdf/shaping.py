@@ -8,8 +8,9 @@ kern Latin text too and shapes a word of two fonts with the first one's glyphs).
 A glyph with no character of its own in the font's cmap (a contextual form, a conjunct) is given a
 private code U+F0000 + glyph id: fixed for the font whatever was shaped before in the process, so the
 output does not depend on it. Its width is the glyph's own advance from `hmtx` (PDF/A-3 6.2.11.5:
-/Widths agree with the font program), and its ToUnicode entry (`glyph_text`) is the text of the
-cluster it was shaped from. The structure tree carries the run's logical text as `/ActualText`
+/Widths agree with the font program), and its ToUnicode entry (`glyph_text`) the characters the font's
+substitutions make it from (fontTools reads its GSUB), or else the text of the cluster it was shaped
+from. The structure tree carries the run's logical text as `/ActualText`
 (markup.py), which is what a screen reader and a PDF/UA-aware extractor read, and so does the
 marked content around each shaped piece on the page (direction.py), for any other extractor.
 """
@@ -119,8 +120,11 @@ def shape(text: str, font_name: str, rtl: bool) -> ShapedStr:
                 if code not in face.charToGlyph:
                     face.charToGlyph[code] = gid
                     face.charWidths[code] = scale(face.hmetrics[gid][0])
-                # A second glyph of a cluster whose text is all said: a zero-width space.
-                said, rest = rest or _NOTHING, ""
+                intrinsic = _made_of(face, gid)
+                if intrinsic:
+                    said = intrinsic
+                else:  # a second glyph of a cluster whose text is all said: a zero-width space
+                    said, rest = rest or _NOTHING, ""
                 known = _glyph_texts.get((name, gid))
                 # One text per glyph whatever the order records are drawn in: the shortest seen.
                 if known is None or _rank(said) < _rank(known):
@@ -134,6 +138,48 @@ def shape(text: str, font_name: str, rtl: bool) -> ShapedStr:
 
 
 _NOTHING = "\u200b"
+
+
+def _made_of(face: Any, gid: int, depth: int = 0) -> str | None:
+    """The characters a glyph with no character of its own is made from by the font's substitutions
+    (a contextual form from its letter, a conjunct from its consonants and virama), whatever text it
+    was shaped in: so its ToUnicode entry is the same in every document."""
+    if gid in face.glyphToChar:
+        return chr(face.glyphToChar[gid][0])
+    sources = _substituted(face.filename).get(gid)
+    if sources is None or depth > 8:
+        return None
+    parts = [_made_of(face, source, depth + 1) for source in sources]
+    return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+
+
+@functools.cache
+def _substituted(path: str) -> dict[int, tuple[int, ...]]:
+    """glyph id -> the glyph ids the font's GSUB makes it from: single and alternate substitutions
+    (one glyph), ligatures (several); the first lookup that makes a glyph names its sources."""
+    from fontTools.ttLib import TTFont as FontFile
+    font = FontFile(path, lazy=True)
+    ids = {name: index for index, name in enumerate(font.getGlyphOrder())}
+    out: dict[int, tuple[int, ...]] = {}
+    if "GSUB" not in font or font["GSUB"].table.LookupList is None:
+        return out
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for table in lookup.SubTable:
+            kind = lookup.LookupType
+            if kind == 7:
+                kind, table = table.ExtensionLookupType, table.ExtSubTable
+            if kind == 1:
+                for source, made in sorted(table.mapping.items()):
+                    out.setdefault(ids[made], (ids[source],))
+            elif kind == 3:
+                for source, alternates in sorted(table.alternates.items()):
+                    for made in alternates:
+                        out.setdefault(ids[made], (ids[source],))
+            elif kind == 4:
+                for first, ligatures in sorted(table.ligatures.items()):
+                    for ligature in ligatures:
+                        out.setdefault(ids[ligature.LigGlyph], tuple(ids[name] for name in (first, *ligature.Component)))
+    return out
 
 
 def _rank(text: str) -> tuple[bool, int, str]:
