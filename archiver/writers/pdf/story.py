@@ -12,7 +12,6 @@ third of its width), so reportlab never ends in a LayoutError for want of room.
 
 from __future__ import annotations
 
-import unicodedata
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 from xml.sax.saxutils import escape as _xml_escape
@@ -27,6 +26,7 @@ from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Rec
 from ..pdfimage import figure_image
 from .backmatter import BackMatter
 from .flowables import Heading, Paragraph, TaggedList, grid
+from ..visible import shows_something
 from .look import Look
 from .markup import Markup
 from .tags import Element, Marked, Tagger
@@ -35,17 +35,13 @@ from .tags import Element, Marked, Tagger
 MIN_COLUMN = 40.0
 
 
-def _draws(text: str) -> bool:
-    """Whether `text` has a character that puts ink on the page (not only white space and invisible
-    format or control characters such as U+200F RIGHT-TO-LEFT MARK, which the fonts leave undrawn)."""
-    return any(not char.isspace() and unicodedata.category(char) not in ("Cf", "Cc") for char in text)
 
 
 def affiliation_line(name: str, country: str | None) -> str:
     """An affiliation as printed: its name, then its country unless the name says it already; the
     comma only between parts that draw something (a name of only a U+200F would leave ", Singapore")."""
     parts = [name] + ([country] if country and country not in name else [])
-    return ", ".join(part for part in parts if _draws(part)) if len(parts) > 1 else name
+    return ", ".join(part for part in parts if shows_something(part)) if len(parts) > 1 else name
 
 
 class Story:
