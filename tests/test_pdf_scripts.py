@@ -352,3 +352,12 @@ def test_a_glyph_maps_to_the_same_text_whatever_was_shaped_before():
             "print(hashlib.sha256(t.render('default')[0]).hexdigest())")
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
     assert hashlib.sha256(render("default")[0]).hexdigest() == fresh
+
+
+def test_punctuation_between_right_to_left_words_reads_as_written(tmp_path):
+    # "!?(" between two Arabic words is drawn reversed and mirrored: its /ActualText says it in order.
+    record = scripts_record().to_json()
+    record["body"]["blocks"][0]["blocks"][0]["content"] = ["abc محمد!?(علي) 12.5 def"]
+    path = tmp_path / "punctuation.pdf"
+    path.write_bytes(pdf_writer.render(validate(record), RenderContext(style=load_style("default"))))
+    assert ("P", "abc محمد!?(علي) 12.5 def") in tree_items(path)

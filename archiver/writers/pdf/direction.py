@@ -37,14 +37,17 @@ CALLBACK = "visual-order"
 #: what a marker or an inline image stands as in the text the bidi algorithm reads: a neutral, as
 #: the zero-width boundary it is
 _OBJECT = "\ufffc"
-#: isolates, which python-bidi's reference implementation predates: read as neutrals
+#: isolates, which python-bidi's reference implementation predates: read as neutrals; a code point
+#: Python's Unicode database leaves without a class (unassigned) is read as left-to-right, UAX #9's
+#: default outside the right-to-left blocks
 _ISOLATES = {"LRI", "RLI", "FSI", "PDI"}
 
 
 def levels(text: str, base: int) -> list[int]:
     """The resolved embedding level of each character of `text` (UAX #9 up to rule I2); the
     characters rule X9 removes (embedding controls, zero-width joiners) get the level before them."""
-    text = "".join(_OBJECT if unicodedata.bidirectional(char) in _ISOLATES else char for char in text)
+    text = "".join(_OBJECT if unicodedata.bidirectional(char) in _ISOLATES else
+                   "A" if not unicodedata.bidirectional(char) else char for char in text)
     storage = uba.get_empty_storage()
     storage["base_level"], storage["base_dir"] = base, "LR"[base]
     uba.get_embedding_levels(text, storage)
@@ -155,12 +158,13 @@ def visual_runs(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _actual(first: Any, frag: Any) -> list[Any]:
-    """A shaped left-to-right fragment inside a marked-content sequence whose /ActualText is its text
-    (ISO 32000-1 14.9.4), so that extraction from the page reads Devanagari vowel signs after their
-    consonants. Right-to-left pieces go without: their glyphs' ToUnicode text (Arabic presentation
-    forms) in visual order is what extractors such as poppler expect and turn to logical order; they
-    would turn a logical /ActualText backwards."""
-    if not isinstance(frag.text, ShapedStr) or frag.rtl:
+    """A shaped fragment inside a marked-content sequence whose /ActualText is its text (ISO 32000-1
+    14.9.4), so that extraction from the page reads Devanagari vowel signs after their consonants, and
+    punctuation between right-to-left words (drawn reversed, brackets mirrored) as written. Pieces of
+    Arabic or Hebrew letters go without: their glyphs' ToUnicode text (Arabic presentation forms) in
+    visual order is what extractors such as poppler expect and turn to logical order; they would turn
+    a logical /ActualText backwards (the structure tree has it, markup.py)."""
+    if not isinstance(frag.text, ShapedStr) or (frag.rtl and RTL.search(frag.logical)):
         return [frag]
     return [_callback(first, "open " + ("\ufeff" + frag.logical).encode("utf-16-be").hex()), frag,
             _callback(first, "close")]
