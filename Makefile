@@ -54,6 +54,7 @@ build: setup
 # JATS, EPUB and PDF/A writers per commentary, then 1,000 generated commentaries to every format, a
 # no-change rerun, and pandoc on 20 of them.
 bench: setup
+	$(PY) bench/bench_start.py
 	$(PY) bench/bench_record.py
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_jats.py

@@ -2,13 +2,18 @@
 incremental (content hashes in the build state), crash-safe (atomic files, a state that never claims
 an output before it is on disk), resumable and shardable (issue 8).
 
+The parent's side: the lock on OUT, the run (`run`: a pool of workers, the state updated as records
+settle, stale and superseded outputs removed) and report.json; the sources are found and
+fingerprinted in `buildsources`, planned in `buildplan`, built in `buildworker`.
+
 The library prints nothing: `plan()` says what is stale, `run()` yields one `Outcome` per record as
 it completes, and the caller shows progress and writes the report.
 
 Who writes the files: the workers do, through the `write` function they are given (the CLI gives
-`write_atomic`: temporary name, fsync, rename). Each worker writes only its own record's folder, so
-the file system work (fsync is most of it) runs in parallel and no output bytes cross a pipe; a
-worker reports a record only after every one of its files is renamed into place, and only the parent
+`write_unsynced`: temporary name, rename), then make a record's files durable with one `sync` (the
+CLI's `sync_files`: one syncfs). Each worker writes only its own record's folder, so the file system
+work runs in parallel and no output bytes cross a pipe; a worker reports a record only after every
+one of its files is renamed into place and synced, and only the parent
 writes the build state, from those reports. So a kill at any moment leaves, for each file, either the
 old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the state claims
 only files that were complete when it was committed. A complete file the state does not claim is
@@ -26,453 +31,30 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import fcntl
-import hashlib
 import json
 import multiprocessing
 import os
-import signal
-import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator
 
-from . import __version__, bounded
+from . import __version__
+from .buildplan import Outcome, Plan, Settings, plan
+from .buildsources import Shard, Source, _sha256_file, discover
 from .buildstate import BuildState
-from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
-                     StrictWarnings, UsageError)
-from .collection import Collection
-from .writers import Format
+from .buildworker import _failed, _start_worker, build_source
+from .errors import ArchiverError, InputError, UsageError
+
+__all__ = ["CRASHED", "Engine", "Outcome", "Plan", "Settings", "Shard", "Source", "discover", "plan",
+           "report_head", "report_json", "run", "session"]
 
 #: how often (seconds) the parent commits the state during a run (a commit is one sync of SQLite's
 #: write-ahead log); it always commits at the end and on the way out of an interrupted run
 STATE_COMMIT_INTERVAL = 0.25
 
-Writer = Callable[[Path, bytes], None]
-
-
-@dataclass(frozen=True)
-class Source:
-    #: stable name of the source: its path relative to the working folder (absolute if outside it)
-    key: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class Shard:
-    index: int  # 1..count
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> "Shard":
-        try:
-            index, count = (int(part) for part in text.split("/"))
-        except ValueError:
-            raise UsageError(f"--shard {text!r} is not K/N", hint="e.g. --shard 2/4 (K from 1 to N)") from None
-        if not 1 <= index <= count:
-            raise UsageError(f"--shard {text!r}: K must be between 1 and N", hint="e.g. --shard 2/4")
-        return cls(index, count)
-
-    def holds(self, source: Source) -> bool:
-        # A content-free, platform-free hash of the key, so every machine agrees on the split.
-        digest = hashlib.sha256(source.key.encode("utf-8")).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
-
-    @property
-    def suffix(self) -> str:
-        return f"-{self.index}-of-{self.count}"
-
-
-@dataclass
-class Outcome:
-    """What happened to one record (or to a source that yielded no record)."""
-    source: str
-    status: str  # "built", "unchanged" or "failed"
-    identifier: str | None = None
-    #: output file name (relative to OUT) -> SHA-256
-    outputs: dict[str, str] = field(default_factory=dict)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    exit_code: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"source": self.source, "identifier": self.identifier, "status": self.status,
-                                "outputs": dict(sorted(self.outputs.items())),
-                                "warnings": self.warnings, "errors": self.errors}
-        if self.exit_code:
-            data["exit_code"] = self.exit_code
-        return data
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a worker needs, sent once when it starts (all of it picklable)."""
-    out_dir: Path
-    formats: tuple[Format, ...]
-    style: str
-    style_sha256: str
-    strict: bool
-    write: Writer
-    #: formats named by name rather than through a group: for these an unmet precondition (Crossref
-    #: without a DOI) is the record's error, for the others it only skips the format with W009
-    named: frozenset[str] = frozenset()
-    #: the collection's defaults (--collection), given to every reader
-    collection: Collection | None = None
-    #: when this run was planned (time.time()): temporaries older than that are a killed run's
-    started: float = 0.0
-
-    def record_key(self) -> dict[str, Any]:
-        """The parts of a record's state entry that do not depend on the record (a changed collection
-        file rebuilds its records)."""
-        key = {"archiver_version": __version__, "style_sha256": self.style_sha256,
-               "formats": sorted(f"{f.name}:{f.filename}" for f in self.formats)}
-        # None without a collection: an entry from before collections existed reads the same
-        key["collection_sha256"] = self.collection.sha256 if self.collection is not None else None
-        return key
-
-
-@dataclass
-class Plan:
-    settings: Settings
-    #: "" or the shard's "-K-of-N": which state of OUT this run keeps
-    suffix: str
-    todo: list[Source]
-    #: sources whose records are all current (their entries stay in the state)
-    unchanged: list[Source]
-
-
-# Discovery, sharding and fingerprints -------------------------------------------------------------
-
-def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
-    """Files named, plus every file inside folders named (hidden files, files that are never sources
-    such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
-    duplicates. Each file is resolved once."""
-    from .ingest import NOT_SOURCE_SUFFIXES, sidecars
-
-    out = out_dir.resolve()
-    cwd = Path.cwd().resolve()
-    found: dict[str, tuple[Source, Path]] = {}
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files = [(p, p.resolve()) for p in sorted(path.rglob("*"))
-                     if not any(part.startswith(".") for part in p.relative_to(path).parts)
-                     and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES) and p.is_file()]
-            files = [(p, real) for p, real in files if not real.is_relative_to(out)]
-        else:
-            files = [(path, path.resolve())]
-        for file, real in files:
-            absolute = Path(os.path.abspath(file))
-            key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
-            found.setdefault(key, (Source(key, file), real))
-    skipped = sidecars({real for _, real in found.values()})
-    return sorted((source for source, real in found.values() if real not in skipped), key=lambda s: s.key)
-
-
-def _sha256_file(path: Path) -> str | None:
-    """The SHA-256 of an output or style file, streamed; None when it is missing or no regular file
-    (a FIFO put in its place must not hang the planning)."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with path.open("rb") as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def style_fingerprint(folder: Path) -> str:
-    """SHA-256 over every file of a style folder (names and contents), so any edit rebuilds."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update((_sha256_file(path) or "unreadable").encode("ascii") + b"\n")
-    return digest.hexdigest()
-
-
-def source_digest(path: Path, neighbours: Mapping[str, str | None], data: bytes | None = None) -> str | None:
-    """SHA-256 of a source and of the files beside it that its reader read (`neighbours`: relative
-    path -> SHA-256, None for one that was missing): the records are made from all of them, so a
-    change to any rebuilds them, and so does a missing file that appears."""
-    from .ingest import byte_kind
-    try:
-        digest = hashlib.sha256(bounded.read(path, byte_kind(path.name)) if data is None else data)
-    except bounded.Refused:
-        return None
-    for relative in sorted(neighbours):
-        found = neighbours[relative]
-        digest.update(b"\0" + relative.encode("utf-8") + b"\0")
-        digest.update(b"-" if found is None else b"+" + bytes.fromhex(found))
-    return digest.hexdigest()
-
-
-def _neighbour_hashes(folder: Path, names: Iterable[str]) -> dict[str, str | None]:
-    """The SHA-256 of files beside a source as its reader sees them (see `ingest.folder_reader`)."""
-    from .ingest import folder_reader
-
-    nearby = folder_reader(folder)
-    return {name: _sha256(nearby(name)) for name in names}
-
-
-def _sha256(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def _image_hashes(record_images: Iterable[str], base: Path) -> dict[str, str | None]:
-    # as `convert.read_assets` reads them: an image it refuses (too large, a FIFO) hashes as missing
-    return {image: bounded.sha256(base / image, "image") for image in sorted(set(record_images))}
-
-
-# The state ---------------------------------------------------------------------------------------
 
 def _lock_path(out_dir: Path, suffix: str) -> Path:
     return out_dir / f".archiver-state{suffix}.lock"
-
-
-def _up_to_date(source: Source, entry: Any, settings: Settings) -> bool:
-    try:
-        return _matches(source, entry, settings)
-    except (AttributeError, KeyError, TypeError):  # a damaged or hand-edited state entry: rebuild
-        return False
-    except ArchiverError:  # a file beside the source is now refused: the rebuild reports it
-        return False
-
-
-def _matches(source: Source, entry: Any, settings: Settings) -> bool:
-    if not entry or not entry.get("records"):
-        return False
-    neighbours = _neighbour_hashes(source.path.parent, entry.get("neighbours", ()))
-    if source_digest(source.path, neighbours) != entry.get("sha256"):
-        return False
-    expected = settings.record_key()
-    for record in entry["records"].values():
-        if any(record.get(name) != value for name, value in expected.items()):
-            return False
-        if _image_hashes(record.get("images", {}), source.path.parent) != record.get("images", {}):
-            return False
-        if not record["outputs"]:  # every build writes at least the record: a damaged entry
-            return False
-        for name, digest in record["outputs"].items():
-            if _sha256_file(settings.out_dir / name) != digest:
-                return False
-    return True
-
-
-# Planning ----------------------------------------------------------------------------------------
-
-def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
-         strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = (),
-         collection: Collection | None = None) -> Plan:
-    """Split the sources (of this shard) into those to build and those whose outputs are current."""
-    from .style import load_style
-
-    brand = load_style(style)
-    settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
-                        style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
-                        named=frozenset(named), collection=collection, started=time.time())
-    if shard is not None:
-        sources = [s for s in sources if shard.holds(s)]
-    suffix = shard.suffix if shard else ""
-    state = BuildState(settings.out_dir, suffix, readonly=True)
-    try:
-        todo: list[Source] = []
-        unchanged: list[Source] = []
-        for source in sources:
-            (unchanged if _up_to_date(source, state.entry(source.key), settings) else todo).append(source)
-    finally:
-        state.close()
-    return Plan(settings, suffix, todo, unchanged)
-
-
-# The worker --------------------------------------------------------------------------------------
-
-_settings: Settings | None = None
-_style = None
-_broken_format: ConversionError | None = None
-
-
-def _start_worker(settings: Settings, parent: int) -> None:
-    """A pool worker: dies with its parent, then loads what every record needs."""
-    _die_with(parent)
-    load_worker(settings)
-
-
-def load_worker(settings: Settings, refused: ConversionError | None = None) -> None:
-    """Load the style, the record schema and every writer module once per worker process (a pool's
-    or a Dask cluster's); a worker `refused` fails every record with that error instead."""
-    global _settings, _style, _broken_format
-    from .record import problems
-    from .style import load_style
-
-    _settings = settings
-    if refused is not None:
-        _broken_format = refused
-        return
-    _style = load_style(settings.style)
-    problems({})  # compiles both record validators: the fast one and the one that explains
-    for fmt in settings.formats:
-        try:
-            fmt.renderer()
-        except Exception as exc:  # noqa: BLE001 - reported per record instead of a dead pool
-            _broken_format = ConversionError(
-                f"the {fmt.name} writer cannot be loaded: {type(exc).__name__}: {exc}",
-                hint="run `make setup` to install archiver's dependencies")
-            return
-
-
-def _die_with(parent: int) -> None:
-    # A worker whose parent was SIGKILLed would wait on its task queue forever (it holds the queue's
-    # other end itself): on Linux ask the kernel to kill it with its parent.
-    try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None],
-                  collection: Collection | None = None) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
-    """(record, warnings, images the reader supplied) for each record of a source. A canonical record
-    (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
-    each file its reader reads beside the source (None: not there) goes into `neighbours`."""
-    from .ingest import folder_reader, read_source
-    from .record import validate
-    from .strictparse import BadData, loads
-
-    name = source.key
-    if source.path.suffix.lower() == ".json":
-        try:
-            parsed = loads(data.decode("utf-8-sig"), name)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
-                             hint="save the record as UTF-8 JSON") from None
-        except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
-            raise RecordInvalid([bad.problem]) from None
-        if isinstance(parsed, dict) and "schema_version" in parsed:
-            return [(validate(parsed, name), [], {})]
-    nearby = folder_reader(source.path.parent)
-
-    def neighbour(relative: str) -> bytes | None:
-        try:
-            relative.encode("utf-8")
-        except UnicodeEncodeError:  # a name no file can have; it could not be kept in the state
-            return None
-        content = nearby(relative)
-        neighbours[relative] = _sha256(content)
-        return content
-
-    return [(item.record, item.warnings, item.assets)
-            for item in read_source(data, name, neighbour=neighbour, collection=collection)]
-
-
-def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
-    target = (out_dir / identifier / name).resolve()
-    if out_dir not in target.parents:
-        raise UsageError(f"refusing to write outside {out_dir}: {identifier}/{name}",
-                         hint="identifiers and image paths must stay inside the output folder")
-    return target
-
-
-def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
-    """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
-    read beside it, and their names), outcomes and state records."""
-    from .convert import applicable, convert, decodable, read_assets
-    from .ingest import byte_kind
-
-    settings = _settings
-    assert settings is not None and _style is not None, "worker not started"
-    if _broken_format is not None:
-        return None, [_failed(source, None, _broken_format)], {}
-    try:
-        data = bounded.read(source.path, byte_kind(source.key), source.key)
-    except bounded.Refused as error:
-        return None, [_failed(source, None, error)], {}
-    neighbours: dict[str, str | None] = {}
-    try:
-        records = _read_records(data, source, neighbours, settings.collection)
-    except ArchiverError as error:
-        return None, [_failed(source, None, error)], {}
-    fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}
-    outcomes: list[Outcome] = []
-    entries: dict[str, Any] = {}
-    for record, read_warnings, supplied in records:
-        identifier = record.identifier
-        try:
-            read, asset_warnings = read_assets(record, source.path.parent, supplied)
-            assets, damaged = decodable(record, read)
-            asset_warnings += damaged
-            warnings = [*read_warnings, *_sourced(asset_warnings, source)]
-            wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
-            warnings += skipped
-            _fatal_if_strict(warnings, settings, source)  # before spending a conversion on the record
-            outputs, rendered = convert(record, wanted, _style, assets)
-            warnings += _sourced(rendered, source)
-            _fatal_if_strict(warnings, settings, source)
-            targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
-            _clear_temporaries(settings.out_dir / identifier, settings.started)
-            hashes = _write_all(settings.write, identifier, outputs, targets)
-        except ArchiverError as error:
-            outcomes.append(_failed(source, identifier, error))
-            continue
-        warning_data = [w.to_json() for w in warnings]
-        outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
-        # The images read from disk for this build (None: missing), so a later change is noticed (a
-        # damaged one replaced, too); the images a reader took from the source change only with it.
-        images = {image: _sha256(read.get(image))
-                  for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
-        entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
-                               "images": images}
-    return fingerprint, outcomes, entries
-
-
-def _sourced(warnings: list[ArchiverWarning], source: Source) -> list[ArchiverWarning]:
-    return [ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in warnings]
-
-
-def _fatal_if_strict(warnings: list[ArchiverWarning], settings: Settings, source: Source) -> None:
-    if warnings and settings.strict:
-        raise StrictWarnings("warnings are fatal under --strict", problems=[
-            Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
-
-
-def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
-               targets: dict[str, Path]) -> dict[str, str]:
-    """Write a record's files; if one cannot be written, remove those already written, so a failed
-    record leaves no partial set behind."""
-    hashes: dict[str, str] = {}
-    written: list[Path] = []
-    try:
-        for name in sorted(outputs):
-            write(targets[name], outputs[name])
-            written.append(targets[name])
-            hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
-    except OSError as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise ConversionError(f"cannot write the outputs of {identifier}: {exc}",
-                              hint="check the free space and permissions of the output folder") from None
-    return hashes
-
-
-def _clear_temporaries(folder: Path, before: float) -> None:
-    """Remove the temporaries a killed run left in a record's folder. Only those older than this run:
-    another worker of this run may be writing the same folder (two sources giving one identifier,
-    which the parent then refuses), and its files must not vanish under it."""
-    for leftover in folder.rglob(".*.part"):
-        try:
-            if leftover.stat().st_mtime < before:
-                leftover.unlink(missing_ok=True)
-        except FileNotFoundError:
-            continue
-
-
-def _failed(source: Source, identifier: str | None, error: ArchiverError) -> Outcome:
-    problems = [p if p.source else Problem(p.message, p.pointer, source.key, p.hint, p.line)
-                for p in error.problems]
-    return Outcome(source.key, "failed", identifier, errors=[p.to_json() for p in problems],
-                   exit_code=error.exit_code)
 
 
 # Running -----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Dask as the engine of `archiver build` (`--scheduler tcp://HOST:8786` or `--scheduler local:N`).
 
-The same per-record work as the built-in pool (`batch.build_source`), run on the workers of a Dask
+The same per-record work as the built-in pool (`buildworker.build_source`), run on the workers of a Dask
 cluster (dask-jobqueue on Slurm/PBS, dask-kubernetes, a LocalCluster), under the pool's contract
 (`batch.Engine`): workers write each record's files to the shared file system themselves; the parent
 alone writes the manifest and the reports, so incremental reruns, `--shard`, SIGKILL safety and
@@ -27,7 +27,10 @@ from typing import Any, Iterator
 from distributed import WorkerPlugin
 
 from . import __version__
-from .batch import CRASHED, Settings, Source, build_source, load_worker, style_fingerprint
+from .batch import CRASHED
+from .buildplan import Settings
+from .buildsources import Source, style_fingerprint
+from .buildworker import build_source, load_worker
 from .errors import ArchiverError, ConversionError, UsageError
 
 PLUGIN_NAME = "archiver-build"

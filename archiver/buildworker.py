@@ -1,0 +1,213 @@
+"""The worker of a batch build: what each pool (or Dask) worker process loads once (`load_worker`) and
+does per source (`build_source`): read the source, validate and convert each of its records, and
+write the record's files into OUT/<identifier>/ through the `write` function of the settings, then
+make them durable with one call of its `sync`, before reporting the record to the parent, which alone
+writes the build state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from . import bounded
+from .buildplan import Outcome, Settings, Syncer, Writer
+from .buildsources import Source, _sha256, source_digest
+from .collection import Collection
+from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
+                     StrictWarnings, UsageError)
+
+_settings: Settings | None = None
+_style = None
+_broken_format: ConversionError | None = None
+
+
+def _start_worker(settings: Settings, parent: int) -> None:
+    """A pool worker: dies with its parent, then loads what every record needs."""
+    _die_with(parent)
+    load_worker(settings)
+
+
+def load_worker(settings: Settings, refused: ConversionError | None = None) -> None:
+    """Load the style, the record schema and every writer module once per worker process (a pool's
+    or a Dask cluster's); a worker `refused` fails every record with that error instead."""
+    global _settings, _style, _broken_format
+    from .record import problems
+    from .style import load_style
+
+    _settings = settings
+    if refused is not None:
+        _broken_format = refused
+        return
+    _style = load_style(settings.style)
+    problems({})  # compiles both record validators: the fast one and the one that explains
+    for fmt in settings.formats:
+        try:
+            fmt.renderer()
+        except Exception as exc:  # noqa: BLE001 - reported per record instead of a dead pool
+            _broken_format = ConversionError(
+                f"the {fmt.name} writer cannot be loaded: {type(exc).__name__}: {exc}",
+                hint="run `make setup` to install archiver's dependencies")
+            return
+
+
+def _die_with(parent: int) -> None:
+    # A worker whose parent was SIGKILLed would wait on its task queue forever (it holds the queue's
+    # other end itself): on Linux ask the kernel to kill it with its parent.
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None],
+                  collection: Collection | None = None) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
+    """(record, warnings, images the reader supplied) for each record of a source. A canonical record
+    (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
+    each file its reader reads beside the source (None: not there) goes into `neighbours`."""
+    from .ingest import folder_reader, read_source
+    from .record import validate
+    from .strictparse import BadData, loads
+
+    name = source.key
+    if source.path.suffix.lower() == ".json":
+        try:
+            parsed = loads(data.decode("utf-8-sig"), name)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name} is not UTF-8 text: {exc}", source=name,
+                             hint="save the record as UTF-8 JSON") from None
+        except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
+            raise RecordInvalid([bad.problem]) from None
+        if isinstance(parsed, dict) and "schema_version" in parsed:
+            return [(validate(parsed, name), [], {})]
+    nearby = folder_reader(source.path.parent)
+
+    def neighbour(relative: str) -> bytes | None:
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:  # a name no file can have; it could not be kept in the state
+            return None
+        content = nearby(relative)
+        neighbours[relative] = _sha256(content)
+        return content
+
+    return [(item.record, item.warnings, item.assets)
+            for item in read_source(data, name, neighbour=neighbour, collection=collection)]
+
+
+def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
+    target = (out_dir / identifier / name).resolve()
+    if out_dir not in target.parents:
+        raise UsageError(f"refusing to write outside {out_dir}: {identifier}/{name}",
+                         hint="identifiers and image paths must stay inside the output folder")
+    return target
+
+
+def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
+    """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
+    read beside it, and their names), outcomes and state records."""
+    from .convert import applicable, convert, decodable, read_assets
+    from .ingest import byte_kind
+
+    settings = _settings
+    assert settings is not None and _style is not None, "worker not started"
+    if _broken_format is not None:
+        return None, [_failed(source, None, _broken_format)], {}
+    try:
+        data = bounded.read(source.path, byte_kind(source.key), source.key)
+    except bounded.Refused as error:
+        return None, [_failed(source, None, error)], {}
+    neighbours: dict[str, str | None] = {}
+    try:
+        records = _read_records(data, source, neighbours, settings.collection)
+    except ArchiverError as error:
+        return None, [_failed(source, None, error)], {}
+    fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}
+    outcomes: list[Outcome] = []
+    entries: dict[str, Any] = {}
+    for record, read_warnings, supplied in records:
+        identifier = record.identifier
+        try:
+            read, asset_warnings = read_assets(record, source.path.parent, supplied)
+            assets, damaged = decodable(record, read)
+            asset_warnings += damaged
+            warnings = [*read_warnings, *_sourced(asset_warnings, source)]
+            wanted, skipped = applicable(record, settings.formats, settings.named, _style, source.key)
+            warnings += skipped
+            _fatal_if_strict(warnings, settings, source)  # before spending a conversion on the record
+            outputs, rendered = convert(record, wanted, _style, assets)
+            warnings += _sourced(rendered, source)
+            _fatal_if_strict(warnings, settings, source)
+            targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
+            _clear_temporaries(settings.out_dir / identifier, settings.started)
+            hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
+        except ArchiverError as error:
+            outcomes.append(_failed(source, identifier, error))
+            continue
+        warning_data = [w.to_json() for w in warnings]
+        outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
+        # The images read from disk for this build (None: missing), so a later change is noticed (a
+        # damaged one replaced, too); the images a reader took from the source change only with it.
+        images = {image: _sha256(read.get(image))
+                  for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
+        entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
+                               "images": images}
+    return fingerprint, outcomes, entries
+
+
+def _sourced(warnings: list[ArchiverWarning], source: Source) -> list[ArchiverWarning]:
+    return [ArchiverWarning(w.code, w.message, w.source or source.key, w.pointer) for w in warnings]
+
+
+def _fatal_if_strict(warnings: list[ArchiverWarning], settings: Settings, source: Source) -> None:
+    if warnings and settings.strict:
+        raise StrictWarnings("warnings are fatal under --strict", problems=[
+            Problem(f"warning {w.code}: {w.message}", w.pointer, source.key) for w in warnings])
+
+
+def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
+               targets: dict[str, Path], sync: Syncer | None = None) -> dict[str, str]:
+    """Write a record's files, then make them durable together (one `sync`), so the parent, which
+    records them in the state only from this worker's report, never claims a file not on disk. If
+    one cannot be written or synced, remove those already written, so a failed record leaves no
+    partial set behind."""
+    hashes: dict[str, str] = {}
+    written: list[Path] = []
+    try:
+        for name in sorted(outputs):
+            write(targets[name], outputs[name])
+            written.append(targets[name])
+            hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
+        if sync is not None:
+            sync(written)
+    except OSError as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise ConversionError(f"cannot write the outputs of {identifier}: {exc}",
+                              hint="check the free space and permissions of the output folder") from None
+    return hashes
+
+
+def _clear_temporaries(folder: Path, before: float) -> None:
+    """Remove the temporaries a killed run left in a record's folder. Only those older than this run:
+    another worker of this run may be writing the same folder (two sources giving one identifier,
+    which the parent then refuses), and its files must not vanish under it."""
+    for leftover in folder.rglob(".*.part"):
+        try:
+            if leftover.stat().st_mtime < before:
+                leftover.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
+
+
+def _failed(source: Source, identifier: str | None, error: ArchiverError) -> Outcome:
+    problems = [p if p.source else Problem(p.message, p.pointer, source.key, p.hint, p.line)
+                for p in error.problems]
+    return Outcome(source.key, "failed", identifier, errors=[p.to_json() for p in problems],
+                   exit_code=error.exit_code)
