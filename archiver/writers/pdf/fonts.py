@@ -57,10 +57,10 @@ class Fonts:
     covered: dict[str, frozenset[int]]
     #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
     #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
-    fallbacks: tuple[tuple[str, frozenset[int]], ...]
-    #: the bold faces of the script fallbacks (regular name -> bold name, what it covers), used where
-    #: the run's own font is one of `bold_fonts` (a bold heading, a title)
-    bolder: dict[str, tuple[str, frozenset[int]]]
+    fallbacks: tuple["_Fallback", ...]
+    #: the script fallbacks with a bold face, by regular name, used bold where the run's own font is
+    #: one of `bold_fonts` (a bold heading, a title)
+    bolder: dict[str, "_Fallback"]
     bold_fonts: frozenset[str]
 
     def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
@@ -78,10 +78,11 @@ class Fonts:
             chosen: str | None = font
             if char == "\ufeff":
                 continue
-            if ord(char) not in covered and char != " ":
-                chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), None)
-                if font in self.bold_fonts and chosen in self.bolder and ord(char) in self.bolder[chosen][1]:
-                    chosen = self.bolder[chosen][0]
+            code = ord(char)
+            if code not in covered and char != " ":
+                chosen = next((fallback.name for fallback in self.fallbacks if fallback.has(code)), None)
+                if font in self.bold_fonts and chosen in self.bolder and code in self.bolder[chosen].bold_cover:
+                    chosen = self.bolder[chosen].bold[0]
                 if chosen is None and char.isspace():
                     char, chosen = " ", font
                 elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
@@ -96,7 +97,8 @@ class Fonts:
 
     @property
     def last_resort(self) -> str:
-        return self.fallbacks[-1][0]
+        _last_resort_font()
+        return self.fallbacks[-1].name
 
 
 #: the optional script font roles of a brand and the characters each is used for
@@ -118,26 +120,65 @@ def font_files(style: Style) -> tuple[tuple[str, str], ...]:
     return tuple(files)
 
 
+class _Fallback:
+    """A fallback face (a script font, the CJK font) parsed and registered on first use: parsing a
+    TrueType file costs 10-60 ms of a worker's start-up and of a one-record `convert`, and most records
+    never need one. A script font is used only inside its script's ranges, so a character outside them
+    never loads it; its bold face is registered with it (runs in bold text ask for it by name, and
+    reportlab maps <b> inside a run to it through the family)."""
+
+    def __init__(self, name: str, file: str, shaped: bool, ranges: tuple[tuple[int, int], ...] | None,
+                 bold: tuple[str, str] | None = None):
+        self.name, self.file, self.shaped, self.ranges, self.bold = name, file, shaped, ranges, bold
+
+    def may_have(self, code: int) -> bool:
+        return self.ranges is None or any(low <= code <= high for low, high in self.ranges)
+
+    def has(self, code: int) -> bool:
+        return self.may_have(code) and code in self.cover
+
+    @functools.cached_property
+    def cover(self) -> frozenset[int]:
+        return self._cover(self.name, self.file)
+
+    @functools.cached_property
+    def bold_cover(self) -> frozenset[int]:
+        _ = self.cover  # the regular face is registered first, as the family mapping expects
+        return self._cover(*self.bold) if self.bold else frozenset()
+
+    def _cover(self, name: str, file: str) -> frozenset[int]:
+        codes = frozenset(_register(name, file, self.shaped).face.charToGlyph)
+        if self.ranges is None:
+            return codes
+        return frozenset(code for code in codes if self.may_have(code))
+
+
+_REGISTERED: dict[str, TTFont] = {}
+
+
+def _register(name: str, file: str, shaped: bool) -> TTFont:
+    """A face registered once per process under `name` (a file used for several roles is embedded once)."""
+    font = _REGISTERED.get(name)
+    if font is None:
+        font = (ShapingFont if shaped else TTFont)(name, file)
+        fix_trailing_advances(font.face)
+        cache_subsets(font.face)
+        pdfmetrics.registerFont(font)
+        _REGISTERED[name] = font
+    return font
+
+
 @functools.cache
 def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
-    """Register a brand's fonts once per process. A file used for several roles is registered (and
-    embedded) once; names carry the brand and a digest of its files, so two brands, or two versions of
-    one brand, never share a family mapping."""
+    """Register a brand's text fonts once per process, and its fallbacks when first needed. A file used
+    for several roles is registered (and embedded) once; names carry the brand and a digest of its
+    files, so two brands, or two versions of one brand, never share a family mapping."""
     import hashlib
     digest = hashlib.sha1(repr(files).encode()).hexdigest()[:8]
-    names: dict[str, str] = {}
-    faces: dict[str, TTFont] = {}
-    for role, file in files:
-        name = f"{style_name}-{digest}-{Path(file).stem}"
-        if name not in faces:
-            # Script fonts measure their text shaped; Hangul needs no shaping.
-            shaped = role.removesuffix("_bold") in SCRIPTS and not role.startswith("korean")
-            font = (ShapingFont if shaped else TTFont)(name, file)
-            fix_trailing_advances(font.face)
-            cache_subsets(font.face)
-            pdfmetrics.registerFont(font)
-            faces[name] = font
-        names[role] = name
+    names = {role: f"{style_name}-{digest}-{Path(file).stem}" for role, file in files}
+    paths = dict(files)
+    text_roles = ("body", "body_bold", "body_italic", "body_bold_italic", "heading", "heading_bold", "mono")
+    faces = {names[role]: _register(names[role], paths[role], False) for role in text_roles}
     pdfmetrics.registerFontFamily(names["body"], normal=names["body"], bold=names["body_bold"],
                                   italic=names["body_italic"], boldItalic=names["body_bold_italic"])
     if names["heading"] != names["body"]:
@@ -153,21 +194,32 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
         # Bold or italic inside a run set in these fonts must stay in the same (single) face.
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
-    def cover(role: str) -> frozenset[int]:
-        return frozenset(faces[names[role]].face.charToGlyph)
+    def fallback(role: str) -> _Fallback:
+        bold = f"{role}_bold"
+        # Script fonts measure their text shaped; Hangul needs no shaping.
+        return _Fallback(names[role], paths[role], shaped=role != "korean", ranges=SCRIPTS[role],
+                         bold=(names[bold], paths[bold]) if bold in names else None)
 
-    def script(role: str) -> frozenset[int]:
-        ranges = SCRIPTS[role.removesuffix("_bold")]
-        return cover(role) & frozenset(code for low, high in ranges for code in range(low, high + 1))
-
-    covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
-    last_resort = _last_resort_font()
+    script_fallbacks = [fallback(role) for role in scripts]
+    covered = {names[role]: frozenset(faces[names[role]].face.charToGlyph)
+               for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
-                 fallbacks=(*((names[role], script(role)) for role in scripts), (names["cjk"], cover("cjk")),
-                            (last_resort.fontName, frozenset(last_resort.face.charToGlyph))),
-                 bolder={names[role.removesuffix("_bold")]: (names[role], script(role)) for role in bolds},
+                 fallbacks=(*script_fallbacks, _Fallback(names["cjk"], paths["cjk"], False, None),
+                            _LastResort()),
+                 bolder={f.name: f for f in script_fallbacks if f.bold},
                  bold_fonts=frozenset(names[role] for role in ("body_bold", "body_bold_italic", "heading_bold")))
+
+
+class _LastResort(_Fallback):
+    """DejaVu Sans, the last font tried (Greek, Cyrillic, symbols), and the one MISSING is drawn in."""
+
+    def __init__(self):
+        super().__init__("archiver-last-resort", "", True, None)
+
+    @functools.cached_property
+    def cover(self) -> frozenset[int]:
+        return frozenset(_last_resort_font().face.charToGlyph)
 
 
 @functools.cache
