@@ -30,6 +30,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import fcntl
+import gc
 import json
 import multiprocessing
 import os
@@ -175,11 +176,22 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
     worker dies, yield (source, CRASHED) for every source in flight and stop, leaving the rest queued."""
     pool = _pool(settings, jobs, len(queue))
     in_flight: dict[cf.Future, Source] = {}
+
+    def fill() -> None:
+        while queue and len(in_flight) < window:
+            source = queue.pop()
+            in_flight[pool.submit(build_source, source)] = source
+
     try:
-        while queue or in_flight:
-            while queue and len(in_flight) < window:
-                source = queue.pop()
-                in_flight[pool.submit(build_source, source)] = source
+        # The pool forks its workers at the first submit. Frozen, the parent's objects (the batch's
+        # sources among them) are left alone by the workers' garbage collector, so their memory pages
+        # stay shared with the parent instead of being copied into every worker.
+        gc.freeze()
+        try:
+            fill()
+        finally:
+            gc.unfreeze()
+        while in_flight:
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 try:
@@ -189,6 +201,7 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                 except Exception as exc:  # noqa: BLE001 - a reader's bug fails its source only
                     result = exc
                 yield in_flight.pop(future), result
+            fill()
     except cf.process.BrokenProcessPool:
         for source in in_flight.values():
             yield source, CRASHED

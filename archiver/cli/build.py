@@ -6,6 +6,7 @@ prints the summary table, writes OUT/report.json and sets the exit status.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -104,7 +105,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             head["shard"] = f"{parts.index}/{parts.count}"
         stem = f"report{parts.suffix if parts else ''}"
         report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-        write_atomic_chunks(report_path, [*batch.report_json(head, state.outcomes()), "\n"])
+        write_atomic_chunks(report_path, itertools.chain(batch.report_json(head, state.outcomes()), ["\n"]))
         summary = {**counts, "warned": state.warned()}
         write_atomic_chunks(page_path, buildreport.render(head, summary, state.outcomes(failed_first=True),
                                                           _size_in(out_dir), f"Build report: {out_dir}"))
