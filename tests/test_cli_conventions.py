@@ -313,3 +313,73 @@ def test_old_format_spellings_still_work_with_a_notice(tmp_path):
     assert run("cite", str(SAMPLES / "CO23081.json"), "--to", "apa", "--format", "mla")[0] == 2
     code, _, stderr = run("package", str(out / "CO23081"), "-o", str(tmp_path / "pkg2"))
     assert code == 2 and "--to" in stderr
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_eta_follows_the_recent_rate_not_the_average_since_the_start():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(1000, window=60, least=8, clock=clock)
+    assert eta.seconds_left() is None and eta.text() == "ETA --:--"  # nothing to go by yet
+    for _ in range(300):  # 300 quick records, one every 0.1 s
+        clock.now += 0.1
+        eta.built()
+    assert eta.seconds_left() == pytest.approx(700 * 0.1)
+    for _ in range(100):  # then they slow down to one every 2 s (large PDFs, a loaded machine)
+        clock.now += 2
+        eta.built()
+    # 600 left at 2 s each; the average since the start (230 s for 400) would say about 345 s
+    assert eta.seconds_left() == pytest.approx(600 * 2)
+    assert eta.text() == "ETA 20:00"
+
+
+def test_eta_forgets_the_workers_start_up_and_rises_during_a_stall():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(100, window=10, least=4, clock=clock)
+    clock.now += 30  # the workers start: the first record comes after 30 s
+    eta.built()
+    assert eta.seconds_left() == pytest.approx(99 * 30)
+    for _ in range(20):
+        clock.now += 1
+        eta.built()
+    assert eta.seconds_left() == pytest.approx(79 * 1)
+    clock.now += 20  # nothing finishes for 20 s: the estimate grows at once, before the next record
+    assert eta.seconds_left() > 79 * 2
+
+
+def test_eta_takes_unchanged_records_off_the_work_without_counting_them_in_the_rate():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(1000, window=60, least=8, clock=clock)
+    for _ in range(900):  # a rerun: 900 unchanged records are skipped in no time
+        eta.skipped()
+    for _ in range(10):
+        clock.now += 3
+        eta.built()
+    # 90 left at 3 s each; counted as completions, the skipped ones would have made it about 3 s
+    assert eta.seconds_left() == pytest.approx(90 * 3)
+    for _ in range(90):
+        clock.now += 3
+        eta.built()
+    assert eta.seconds_left() == 0 and eta.text() == "ETA 00:00"
+
+
+def test_eta_text_shows_hours():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(10_001, clock=clock)
+    clock.now += 1
+    eta.built()
+    assert eta.text() == "ETA 2:46:40"  # 10,000 s

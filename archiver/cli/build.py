@@ -17,6 +17,7 @@ import click
 
 from .common import fail_cleanly, writable_folder, write_atomic, write_atomic_chunks
 from .options import complete_formats, complete_shards, complete_styles, verbosity
+from .progress import Eta
 
 
 @click.command(epilog="""\b
@@ -87,15 +88,22 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     loud = verbosity() > 0
+    sources = len(plan.todo) + len(plan.unchanged)
+    eta = Eta(sources)
+    # The bar counts sources (a CSV source yields many records, given one after the other); its
+    # estimate is `Eta`'s, not click's average since the start.
     with batch.session(plan) as state, _engine(scheduler) as engine, click.progressbar(
-            length=len(plan.todo), label="building", file=sys.stderr,
+            length=sources, label="building", file=sys.stderr, show_eta=False, item_show_func=lambda text: text,
             hidden=not show_bar or loud or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
             jobs = engine.workers()
+        last = None
         for outcome in batch.run(plan, jobs, state, engine):
-            if outcome.status != "unchanged":
-                bar.update(1)
+            if outcome.source != last:
+                last = outcome.source
+                (eta.skipped if outcome.status == "unchanged" else eta.built)()
+                bar.update(1, eta.text())
             if loud and report_format == "text":
                 click.echo(f"{outcome.status}: {outcome.identifier or '-'} ({outcome.source})", err=True)
         elapsed = time.perf_counter() - started
