@@ -143,7 +143,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
         if state.entry_here(source.key) is None:  # current in another shard's state: keep it here too
             state.put(source.key, entry)
         yield from keep([Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
-                                 warnings=list(record.get("warnings", [])))
+                                 warnings=list(record.get("warnings", [])), checks=record.get("checks") or {},
+                                 thumbnail=(record.get("thumbnail") or {}).get("name"))
                          for identifier, record in sorted(entry["records"].items())])
     state.commit()
     queue = list(reversed(plan.todo))
@@ -292,8 +293,11 @@ def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str
 
 def report_head(settings: Settings, counts: dict[str, int]) -> dict[str, Any]:
     """The batch report without its records (deterministic: no timings)."""
-    return {"archiver_version": __version__, "style": settings.style,
+    head = {"archiver_version": __version__, "style": settings.style,
             "formats": [f.name for f in settings.formats], "counts": counts}
+    if settings.check:  # the verdicts of this run's validators are in the records' "checks"
+        head["checked"] = True
+    return head
 
 
 def report_json(head: dict[str, Any], records: Iterable[dict[str, Any]]) -> Iterator[str]:

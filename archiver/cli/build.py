@@ -46,6 +46,12 @@ Example:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
                    "processes (needs archiver[dask]).")
+@click.option("--check", is_flag=True,
+              help="Run the field's validators on what the build wrote (JATS DTD, PDF/A-3a and PDF/UA-1, EPUB "
+                   "structure) and give their verdicts in the report; a failed one is warning W016. Also "
+                   "makes the thumbnails. Needs archiver[check].")
+@click.option("--thumbnails", is_flag=True,
+              help="Picture each PDF's first page on report.html (OUT/.thumbnails/). Needs archiver[check].")
 @click.option("--status", is_flag=True, help="Say what OUT's build state holds (every shard's): sources, "
                                              "records and outputs; build nothing.")
 @click.option("--dry-run", is_flag=True, help="Say which sources would be built and which are current; "
@@ -55,7 +61,7 @@ Example:
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
             shard: str | None, strict: bool, scheduler: str | None, status: bool, dry_run: bool,
-            report_format: str, collection_file: Path | None) -> None:
+            report_format: str, collection_file: Path | None, check: bool, thumbnails: bool) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
@@ -71,13 +77,15 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     if not sources:
         raise UsageError("no SOURCES to build", hint="name record files or folders, or use --status")
     writable_folder(out_dir)
+    _needs(check, thumbnails)
     formats = resolve(to)
     parts = batch.Shard.parse(shard) if shard is not None else None
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
                       named=named_explicitly(to),
-                      collection=load_collection(collection_file) if collection_file else None)
+                      collection=load_collection(collection_file) if collection_file else None,
+                      check=check, thumbnails=thumbnails)
     if dry_run:
         _say_plan(plan, out_dir, report_format)
         return
@@ -114,7 +122,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         stem = f"report{parts.suffix if parts else ''}"
         report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
         write_atomic_chunks(report_path, itertools.chain(batch.report_json(head, state.outcomes()), ["\n"]))
-        summary = {**counts, "warned": state.warned()}
+        summary = {**counts, "warned": state.warned(), "check_failed": state.check_failed()}
         write_atomic_chunks(page_path, buildreport.render(head, summary, state.outcomes(failed_first=True),
                                                           _size_in(out_dir), f"Build report: {out_dir}"))
         exit_code = state.first_failure_exit_code()
@@ -140,6 +148,20 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(exit_code)
+
+
+def _needs(check: bool, thumbnails: bool) -> None:
+    """Refuse --check or --thumbnails, before any work, where their validators or PDFium are missing."""
+    import importlib.util
+
+    from ..buildchecks import NEEDS
+    from ..errors import UsageError
+
+    for option, wanted in (("check", check), ("thumbnails", thumbnails or check)):
+        missing = [name for name in NEEDS[option] if wanted and importlib.util.find_spec(name) is None]
+        if missing:
+            raise UsageError(f"--{option} needs {', '.join(missing)}, which is not installed",
+                             hint="pip install 'archiver[check]'")
 
 
 def _say_errors(outcome: dict) -> None:
