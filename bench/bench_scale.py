@@ -12,7 +12,7 @@ no-change rerun. The default is one cheap format (BibTeX) on 1,000 and 10,000 re
 also runs 100,000 records with BibTeX and 1,000 and 10,000 with every format, once each. Nothing is
 asserted.
 
-    python bench/bench_scale.py [--sizes 1000,10000,100000] [--formats bibtex|all] [--jobs N]
+    python bench/bench_scale.py [--sizes 1000,10000,100000] [--formats bibtex|all] [--jobs N] [--check]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import functools, json, resource, sys, time
 from click.testing import CliRunner
 import archiver.buildstate, archiver.cli.build
 from archiver.cli import main
-src, out, style, formats, jobs = sys.argv[1:6]
+src, out, style, formats, jobs, *extra = sys.argv[1:]
 spent = {"state": 0.0, "reports": 0.0}
 def timed(function, bucket):
     @functools.wraps(function)
@@ -63,7 +63,7 @@ for run in ("first", "rerun"):
     spent.update(state=0.0, reports=0.0)
     before, started = usage(), time.perf_counter()
     result = CliRunner().invoke(main, ["build", src, "-o", out, "--style", style, "--to", formats,
-                                       "--jobs", jobs, "-q"])
+                                       "--jobs", jobs, "-q", *extra])
     wall, after = time.perf_counter() - started, usage()
     results.append({"run": run, "exit": result.exit_code, "wall": wall, "parent_cpu": after[0] - before[0],
                     "worker_cpu": after[1] - before[1], "parent_rss_kib": after[2], "worker_rss_kib": after[3],
@@ -133,10 +133,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--formats", default="bibtex")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--check", action="store_true", help="build with --check (validators and thumbnails)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="archiver-bench-scale-"))
     style = bench_style(work / "style")
-    print(f"bench_scale: formats {args.formats}, {args.jobs} jobs, sizes {args.sizes}, "
+    print(f"bench_scale: formats {args.formats}{' --check' if args.check else ''}, {args.jobs} jobs, sizes {args.sizes}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     print(f"  {'records':>8} {'wall s':>7} {'wall ms/rec':>11} {'parent CPU ms/rec':>17} "
           f"{'workers CPU ms/rec':>18} {'parent MB':>9} {'worker MB':>9} {'tree RSS MB':>11} "
@@ -147,7 +148,8 @@ def main() -> None:
         generate(src, size)
         env = {**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)}
         child = subprocess.Popen([sys.executable, "-c", _CHILD, str(src), str(out), str(style), args.formats,
-                                  str(args.jobs)], stdout=subprocess.PIPE, text=True, env=env)
+                                  str(args.jobs), *(["--check"] if args.check else [])],
+                                 stdout=subprocess.PIPE, text=True, env=env)
         with TreeMemory(child.pid) as tree:
             output, _ = child.communicate()
         if child.returncode:
