@@ -75,6 +75,17 @@ VALIDATORS: dict[str, tuple[tuple[str, Callable[[bytes], list[str]]], ...]] = {
 }
 
 
+def prepare(check: bool, thumbnails: bool) -> None:
+    """Load the validators (the JATS DTD compiled) and PDFium once per worker, not on its first record."""
+    if check:
+        import page  # noqa: F401
+
+        from .validators.jats import compiled_dtd
+        compiled_dtd()
+    if thumbnails:
+        import pypdfium2  # noqa: F401
+
+
 def check_outputs(out_dir: Path, names: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """Output name (relative to OUT) -> its verdicts, for the outputs (name -> format name) that have
     a validator; each file is read back from disk."""

@@ -51,6 +51,14 @@ def load_worker(settings: Settings, refused: ConversionError | None = None) -> N
                 f"the {fmt.name} writer cannot be loaded: {type(exc).__name__}: {exc}",
                 hint="run `make setup` to install archiver's dependencies")
             return
+    if settings.check or settings.thumbnails:
+        from .buildchecks import prepare
+        try:
+            prepare(settings.check, settings.thumbnails)
+        except Exception as exc:  # noqa: BLE001 - as a writer that cannot be loaded
+            _broken_format = ConversionError(
+                f"the validators of --check or PDFium cannot be loaded: {type(exc).__name__}: {exc}",
+                hint="run `make setup` (or pip install 'archiver[check]')")
 
 
 def _die_with(parent: int) -> None:
