@@ -19,6 +19,8 @@ EXIT_CODES: dict[int, str] = {
     6: "conversion failed",
     7: "package invalid (fixity or structure check failed)",
     8: "deposit failed",
+    130: "interrupted (Ctrl-C); a rerun of a build resumes",
+    141: "standard output was closed early (as by `head`)",
 }
 
 
@@ -32,12 +34,13 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = self.source or "<input>"
+        # A usage error names its option in the message: no file to name, so no place is printed.
+        where = self.source or ""
         if self.line is not None:
             where += f":{self.line}"
         if self.pointer is not None:
-            where += f" {self.pointer}"
-        text = f"{where}: {self.message}"
+            where = f"{where} {self.pointer}".lstrip()
+        text = f"{where}: {self.message}" if where else self.message
         return f"{text} (hint: {self.hint})" if self.hint else text
 
     def to_json(self) -> dict:
@@ -103,10 +106,8 @@ class ArchiverWarning:
     pointer: str | None = None
 
     def __str__(self) -> str:
-        where = self.source or "<input>"
-        if self.pointer:
-            where += f" {self.pointer}"
-        return f"{where}: warning {self.code}: {self.message}"
+        where = " ".join(part for part in (self.source, self.pointer) if part)
+        return f"{where}: warning {self.code}: {self.message}" if where else f"warning {self.code}: {self.message}"
 
     def to_json(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value is not None}

@@ -29,6 +29,7 @@ BYTE_LIMITS: dict[str, int] = {
     "archive": 512 * MiB,   # a web archive (.warc, .warc.gz, .wacz): a whole crawl
     "collection": 1 * MiB,  # a collection file (--collection): a few defaults
     "response": 8 * MiB,    # one answer of a SWORD server: service document, receipt, statement, error
+    "package": 1024 * MiB,  # a zipped package given to `deposit`: held in memory to be sent and summed
 }
 
 #: shape of a record -> its largest value
@@ -53,6 +54,13 @@ _SIZE = re.compile(r"\s*(\d+)\s*(|k|kib|m|mib|g|gib)\s*", re.I)
 _UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": MiB, "mib": MiB, "g": 1 << 30, "gib": 1 << 30}
 
 
+def check_environment() -> None:
+    """Refuse (UsageError) a limit variable that is set to something other than a positive size, once,
+    before a command starts: found later, it would fail every source of a batch in turn."""
+    for name, variable in ENVIRONMENT.items():
+        _configured(name, BYTE_LIMITS.get(name) or RECORD_LIMITS[name])
+
+
 def byte_limit(kind: str) -> int:
     """The byte limit of a kind of file (BYTE_LIMITS, or its environment variable)."""
     return _configured(kind, BYTE_LIMITS[kind])
@@ -70,8 +78,9 @@ def _configured(name: str, default: int) -> int:
         return default
     match = _SIZE.fullmatch(text)
     if not match or int(match[1]) < 1:
+        units = " (bytes may carry KiB, MiB or GiB)" if name in BYTE_LIMITS else ""
         raise UsageError(f"{variable}={text!r} is not a positive number",
-                         hint=f"give a whole number (bytes may carry KiB, MiB or GiB), e.g. {variable}={default}")
+                         hint=f"give a whole number{units}, e.g. {variable}={default}")
     return int(match[1]) * _UNITS[match[2].lower()]
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from archiver.cli import COMMANDS, SHORT_HELP, main
@@ -126,3 +127,23 @@ def test_convert_leaves_out_a_figure_image_that_cannot_be_decoded(tmp_path):
     assert not (out / "CO24017" / "images").exists()
     result = CliRunner().invoke(main, ["convert", str(src / "CO24017.json"), "-o", str(out), "--to", "pdf", "--strict"])
     assert result.exit_code == 3 and "warning W003" in result.output
+
+
+@pytest.mark.parametrize("args", [["formats"], ["cite", "samples/records/CO23081.json", "--to", "bibtex"],
+                                  ["validate", "samples/records/CO23081.json", "--format", "json"]])
+def test_a_closed_standard_output_is_a_quiet_exit_141_not_a_bug(args):
+    import os
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before archiver writes: every write is EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "archiver", *args], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141 and result.stderr == "", (result.returncode, result.stderr)
+
+
+def test_a_usage_error_names_its_option_and_no_made_up_place(tmp_path):
+    result = CliRunner().invoke(main, ["build", str(ROOT / "samples" / "records"), "-o", str(tmp_path), "--shard", "3/2"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --shard '3/2': ") and "<input>" not in result.output

@@ -485,3 +485,12 @@ def test_a_style_file_that_is_a_fifo_is_refused(tmp_path, record_folder):
                  "--style", str(style), timeout=60)
     no_bug(result)
     assert result.code in (2, 6) and "epub.css" in result.stderr and "FIFO" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "ingest"])
+def test_a_limit_variable_that_is_no_size_is_one_usage_error_before_any_source(tmp_path, command):
+    result = run(command, str(ROOT / "samples" / "sources"), "-o", str(tmp_path / "out"),
+                 env={"ARCHIVER_MAX_SOURCE_BYTES": "lots"})
+    no_bug(result)
+    assert result.code == 2 and result.stderr.count("ARCHIVER_MAX_SOURCE_BYTES='lots'") == 1
+    assert not (tmp_path / "out").exists()

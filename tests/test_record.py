@@ -248,7 +248,7 @@ def test_the_version_rules_bite_only_on_a_1_0_record(sample_data):
     assert all('"schema_version": "1.1"' in p.hint for p in found)
     assert problems(_patched(data, [("/schema_version", "1.1")])) == []
     message = [str(p) for p in problems(_patched(sample_data["CO24017"], BAD_RECORDS[-3][1]))]
-    assert message == ["<input> /acknowledgements: Acknowledgements are new in schema 1.1: a record with them says "
+    assert message == ["/acknowledgements: Acknowledgements are new in schema 1.1: a record with them says "
                        'schema_version 1.1. (hint: keep to schema 1.0, or write "schema_version": "1.1" to use what '
                        "1.1 added)"]
 

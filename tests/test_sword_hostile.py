@@ -303,3 +303,22 @@ def test_a_connection_that_is_never_accepted_is_cut_off_at_the_deadline(packages
                 filler.close()
     assert result.exit_code == 8 and "no complete answer within 2 s" in result.output, result.output
     assert elapsed < 6
+
+
+# A package archiver is given ------------------------------------------------------------------
+
+def test_a_zipped_package_over_its_limit_is_refused_unread(tmp_path, monkeypatch):
+    import zipfile
+    package = tmp_path / "CO23081.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("mets.xml", "<mets/>")
+        archive.writestr("CO23081.pdf", bytes(range(256)) * 64)
+    monkeypatch.setenv("ARCHIVER_MAX_PACKAGE_BYTES", "4KiB")
+    with SwordServer(ServerConfig(password="sword", service_path=SERVICE)) as server:
+        result = run(server.service_url, str(package), "--collection", "RSIS Commentaries",
+                     user=server.config.user)
+        methods = [method for method, _path, _headers in server.requests]
+    assert result.exit_code == 4, result.output
+    assert "POST" not in methods
+    assert "CO23081.zip" in result.output and "4 KiB" in result.output
+    assert "ARCHIVER_MAX_PACKAGE_BYTES" in result.output and "Traceback" not in result.output

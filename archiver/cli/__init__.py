@@ -7,6 +7,8 @@ stays fast (no lxml, jsonschema or reportlab import until a command needs one).
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -59,6 +61,16 @@ class LazyGroup(click.Group):
         add_verbosity_options(command)
         return command
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader of standard output has gone (`| head`): stop quietly with the status a shell
+            # reports for a process ended by SIGPIPE, as coreutils do. Standard output is pointed at
+            # /dev/null so that the interpreter's last flush finds nowhere to fail.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SHORT_HELP[name]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -85,8 +97,11 @@ def main(ctx: click.Context, config: Path | None) -> None:
       archiver ingest saved-pages/ -o records/
       archiver convert records/*.json -o out/
     """
+    from ..limits import check_environment
     from .common import fail_cleanly
     from .options import command_defaults
+
+    fail_cleanly(check_environment)()
 
     name = ctx.invoked_subcommand
     if name:

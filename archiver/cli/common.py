@@ -31,7 +31,7 @@ def fail_cleanly(func: Callable) -> Callable:
             for problem in error.problems:
                 click.echo(f"error: {problem}", err=True)
             sys.exit(error.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, BrokenPipeError):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import bounded
 from ..errors import DepositError
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -108,7 +109,7 @@ def prepare(path: Path) -> list[Package]:
     """The packages to send for PACKAGE: a METS package folder (METSDSpaceSIP), an SAF batch (one
     SimpleZip per item), an SAF item, bag or output folder (SimpleZip + Atom entry), or a zip."""
     if path.is_file() and path.suffix.lower() == ".zip":
-        data = path.read_bytes()
+        data = bounded.read(path, "package")
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 is_mets = "mets.xml" in archive.namelist()
