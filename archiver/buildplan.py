@@ -122,8 +122,8 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
         if settings.check and "checks" not in record:
             return False
         if settings.thumbnails and any(name.endswith(".pdf") for name in record["outputs"]):
-            thumbnail = record.get("thumbnail") or {}
-            if _sha256_file(settings.out_dir / thumbnail.get("name", "")) != thumbnail.get("sha256"):
+            thumbnail = record.get("thumbnail")
+            if not thumbnail or _sha256_file(settings.out_dir / thumbnail["name"]) != thumbnail["sha256"]:
                 return False
     return True
 

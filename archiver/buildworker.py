@@ -156,7 +156,10 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             hashes = _write_all(settings.write, identifier, outputs, targets)
             checks, thumbnail, looked = _look(settings, record, wanted, outputs, source)
             warnings += looked
-            _fatal_if_strict(warnings, settings, source)
+            if looked and settings.strict:  # a failed check under --strict: the record leaves nothing
+                for path in targets.values():
+                    path.unlink(missing_ok=True)
+                _fatal_if_strict(warnings, settings, source)
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
             continue

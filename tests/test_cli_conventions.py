@@ -523,3 +523,23 @@ def test_build_check_fails_broken_outputs_with_w016_and_strict_fails_the_record(
     code, _, stderr = run("build", str(src), "-o", str(strict), "--to", "jats,epub,pdf", "--jobs", "1", "--check",
                           "--strict")
     assert code == 3 and "W016" in stderr
+    assert not list((strict / "CO24102").glob("CO24102.*"))  # a failed record leaves nothing behind
+
+
+@pytest.mark.slow
+def test_thumbnails_asked_later_rebuild_only_what_lacks_them(tmp_path):
+    src, out = samples_folder(tmp_path, ("CO24102",)), tmp_path / "out"
+
+    def counts(*extra):
+        code, _, stderr = run("build", str(src), "-o", str(out), "--to", "pdf,bibtex", "--jobs", "1", *extra)
+        assert code == 0, stderr
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))["counts"]
+
+    assert counts()["built"] == 1 and not (out / ".thumbnails").exists()
+    assert counts("--thumbnails")["built"] == 1  # the entry has no thumbnail: made again
+    picture = out / ".thumbnails" / "CO24102.png"
+    assert picture.is_file()
+    assert counts("--thumbnails")["unchanged"] == 1
+    assert counts()["unchanged"] == 1  # a run that does not ask for them keeps them
+    picture.unlink()
+    assert counts("--thumbnails")["built"] == 1 and picture.is_file()
