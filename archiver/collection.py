@@ -9,7 +9,9 @@ wins; each value taken from the collection is named by its JSON pointer in the r
 
 Identifiers are made here for every reader that finds several candidates (`make_identifier`): the
 source's own identifier, its DOI, its canonical URL's last path segment, its file name, in that order
-unless the collection says otherwise; each cleaned to the record schema's identifier pattern.
+unless the collection says otherwise; each cleaned to the record schema's identifier pattern. Sources
+of one file whose URLs end in the same segment (pages of a web archive, items of an export) are told
+apart by their whole URLs (`distinct_identifiers`).
 """
 
 from __future__ import annotations
@@ -189,3 +191,39 @@ def make_identifier(candidates: dict[str, str | None], collection: Collection | 
         if made:
             return made, place
     return None
+
+
+def distinct_identifiers(clashing: dict[Any, tuple[str, str]], taken: set[str], prefix: str = "") -> dict[Any, str]:
+    """Distinct identifiers for sources of one file whose identifier came out the same from the last
+    segment of their URLs (two pages `/2019/intro/` and `/2020/intro/` of one web archive, two items of
+    one export): `clashing` maps each source's key to (the URL its identifier came from, a value unique
+    to it such as its capture URI). Every member of the group gets the first form that tells them all
+    apart, and none of `taken` (the file's other identifiers): the URL's whole path ("2019-intro"), then
+    its host and path, then the last segment with 8 hex digits of the unique value's SHA-256. Each form
+    depends on the source's own URL, never on the order of the sources, so the same file always gives
+    the same identifiers."""
+    def path(url: str, host: bool) -> str | None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        segments = [unquote(s) for s in PurePosixPath(parts.path).parts if s not in ("/", "")]
+        if segments:
+            segments[-1] = _PAGE_SUFFIX.sub("", segments[-1])
+        return "-".join(([parts.hostname or ""] if host else []) + segments) or None
+
+    def hashed(url: str, unique: str) -> str | None:
+        digest = hashlib.sha256(unique.encode("utf-8")).hexdigest()[:8]
+        stem = (clean_identifier(url_segment(url)) or "page")[:55]
+        return clean_identifier(f"{stem}-{digest}", prefix)
+
+    forms = (lambda url, unique: clean_identifier(path(url, False), prefix),
+             lambda url, unique: clean_identifier(path(url, True), prefix),
+             hashed)
+    made: dict[Any, str | None] = {}
+    for form in forms:
+        made = {key: form(url, unique) for key, (url, unique) in clashing.items()}
+        values = list(made.values())
+        if None not in values and len(set(values)) == len(values) and not taken & set(values):
+            break
+    return {key: value or "" for key, value in made.items()}

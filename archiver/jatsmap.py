@@ -67,6 +67,15 @@ META_PROVENANCE = {
     "ingested": "provenance-ingested",
     "note": "provenance-note",
 }
+#: provenance object field -> (its sub-field -> custom-meta name): the collection file whose defaults
+#: filled the record (`fields`, JSON pointers, space-separated) and the web-archive capture it came from
+META_PROVENANCE_OBJECTS = {
+    "collection": {"file": "provenance-collection-file", "sha256": "provenance-collection-sha256",
+                   "fields": "provenance-collection-fields"},
+    "archive": {"file": "provenance-archive-file", "record_id": "provenance-archive-record-id",
+                "target_uri": "provenance-archive-target-uri", "captured": "provenance-archive-captured",
+                "payload_digest": "provenance-archive-payload-digest"},
+}
 
 KWD_TOPICS = "topic"
 KWD_REGIONS = "region"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from archiver.citation import to_csl
+from archiver.collection import Collection
 from archiver.errors import InputError, RecordInvalid
 from archiver.ingest import detect, read_source
 from archiver.record import Record, load
@@ -216,7 +216,7 @@ def test_not_well_formed_xml_names_its_line():
 def test_a_collection_gives_what_the_export_lacks():
     from archiver.ingest.crosswalk import RIS
 
-    collection = SimpleNamespace(values={"publisher": {"name": "eLife"}, "language": "en"})
+    collection = Collection("c.yaml", "0" * 64, {"publisher": {"name": "eLife"}, "language": "en"})
     [draft] = RIS.read((DATA / "crossref.ris").read_bytes(), "crossref.ris", collection=collection)
     assert "publisher" not in draft.data and "language" not in draft.data  # the driver fills them
     assert "W001" not in [w.code for w in draft.warnings if w.pointer == "/language"]
@@ -404,3 +404,154 @@ def test_hostile_datacite_attributes_are_problems_never_crashes(attributes):
         read("x", json.dumps({"data": {"type": "dois", "attributes": attributes}}).encode(), "d.json")
     except (RecordInvalid, InputError) as error:
         assert all(p.source == "d.json" for p in error.problems)
+
+
+# Sidecars and the collection's identifier rules (issue 15's limits: exports had neither) ---------------
+
+def _folder(tmp_path, *names: str, sidecars: dict[str, dict] | None = None) -> Path:
+    import shutil
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(DATA / name, folder / name)
+    for name, fields in (sidecars or {}).items():
+        (folder / name).write_text(json.dumps(fields), encoding="utf-8")
+    return folder
+
+
+def test_an_export_takes_what_it_lacks_from_its_sidecar_named_after_its_whole_file_name(tmp_path):
+    from archiver.ingest import folder_reader
+    folder = _folder(tmp_path, "crossref.ris", "crossref.json", sidecars={"crossref.ris.json": {
+        "publisher": "eLife Sciences Publications, Ltd", "date": "2014-02-11", "language": "en",
+        "links": {"pdf": "https://elifesciences.org/articles/01567.pdf"}, "series.number": "3"}})
+    with pytest.raises(RecordInvalid):  # without its sidecar the RIS export names no publisher
+        read_source((folder / "crossref.ris").read_bytes(), "crossref.ris")
+    [item] = read_source((folder / "crossref.ris").read_bytes(), str(folder / "crossref.ris"),
+                         neighbour=folder_reader(folder))
+    record = item.record
+    assert record.publisher.name == "eLife Sciences Publications, Ltd" and record.language == "en"
+    assert record.published == "2014-02-11"  # the sidecar's "date" wins over the export's year and month
+    assert record.series.number == "3" and record.series.name == "eLife"  # merged, not replaced
+    assert record.links.pdf == "https://elifesciences.org/articles/01567.pdf"
+    assert record.links.doi == "10.7554/eLife.01567"  # the export's own links are kept beside the sidecar's
+    assert "W001" not in {w.code for w in item.warnings if w.pointer == "/language"}
+    # crossref.json shares the stem: it is an export of its own, never taken for the RIS export's sidecar
+    [other] = read_source((folder / "crossref.json").read_bytes(), "crossref.json", neighbour=folder_reader(folder))
+    assert other.record.publisher.name == "eLife Sciences Publications, Ltd" and other.record.series.number is None
+
+
+def test_the_missing_field_hint_names_the_exports_sidecar():
+    [problem] = problems_of("crossref.ris")
+    assert "crossref.ris.json" in problem.hint and "--collection FILE" in problem.hint
+
+
+def test_ingest_reads_an_export_with_its_sidecar_and_not_the_sidecar_as_a_source(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    from archiver.ingest import is_sidecar, sidecars
+    folder = _folder(tmp_path, "crossref.ris", "pure.bib", sidecars={
+        "crossref.ris.json": {"publisher": "eLife Sciences Publications, Ltd", "language": "en"},
+        "pure.bib.json": {"identifier": "TUE-THESIS-1"}})
+    result = CliRunner().invoke(main, ["ingest", str(folder), "-o", str(tmp_path / "records")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "records").glob("*.json")) == ["TUE-THESIS-1.json", "eLife.01567.json"]
+    given = {p.resolve() for p in folder.iterdir()}
+    assert sidecars(given) == {(folder / "crossref.ris.json").resolve(), (folder / "pure.bib.json").resolve()}
+    assert is_sidecar(folder / "pure.bib.json", given) and not is_sidecar(folder / "crossref.ris", given)
+
+
+def test_a_sidecar_cannot_give_one_identifier_to_every_record_of_an_export(tmp_path):
+    from archiver.ingest import folder_reader
+    folder = _folder(tmp_path, "csl-list.json", sidecars={"csl-list.json.json": {"identifier": "ONE",
+                                                                                "publisher": "P"}})
+    with pytest.raises(RecordInvalid) as caught:
+        read_source((folder / "csl-list.json").read_bytes(), "csl-list.json", neighbour=folder_reader(folder))
+    [problem] = caught.value.problems
+    assert (problem.pointer, problem.source) == ("/identifier", "csl-list.json.json")
+
+
+def test_a_sidecar_that_is_not_an_object_of_fields_is_refused_with_its_name(tmp_path):
+    from archiver.ingest import folder_reader
+    folder = _folder(tmp_path, "crossref.ris", sidecars={"crossref.ris.json": ["publisher"]})
+    with pytest.raises(InputError) as caught:
+        read_source((folder / "crossref.ris").read_bytes(), "crossref.ris", neighbour=folder_reader(folder))
+    assert caught.value.problems[0].source == "crossref.ris.json"
+
+
+def _collection(**identifier) -> Collection:
+    return Collection("c.yaml", "0" * 64, {"publisher": {"name": "P"}, "language": "en", "identifier": identifier})
+
+
+def test_an_export_follows_the_collections_identifier_order_and_prefix():
+    bib = (DATA / "crossref.bib").read_bytes()  # own key Sankar_2014, DOI 10.7554/elife.01567, a URL
+
+    def identifier(**rules):
+        [item] = read_source(bib, "crossref.bib", collection=_collection(**rules))
+        return item.record.identifier, [w for w in item.warnings if w.pointer == "/identifier"]
+    assert identifier() == ("Sankar_2014", [])  # the default order: the export's own identifier first
+    assert identifier(order=["doi", "source"]) == ("elife.01567", [])  # asked for: no W001
+    assert identifier(order=["canonical"]) == ("eLife.01567", [])  # the URL's last segment
+    assert identifier(order=["file"], prefix="EL-") == ("EL-crossref", [])
+    assert identifier(prefix="EL-")[0] == "EL-Sankar_2014"
+    [item] = read_source(bib, "crossref.bib")  # without a collection: the same order
+    assert item.record.identifier == "Sankar_2014"
+
+
+def test_every_record_of_a_multi_record_export_gets_its_own_identifier():
+    data = (DATA / "csl-list.json").read_bytes()
+    items = read_source(data, "csl-list.json", collection=_collection(order=["file"]))
+    assert [i.record.identifier for i in items] == [f"csl-list-{n}" for n in range(1, len(items) + 1)]
+    # items whose URLs end alike are told apart by their whole URLs, whatever their order
+    base = {"type": "report", "author": [{"family": "Lima", "given": "Ana"}], "issued": {"date-parts": [[2024]]}}
+    listed = [{**base, "title": "A", "URL": "https://a.example.org/2019/intro"},
+              {**base, "title": "B", "URL": "https://a.example.org/2020/intro/"},
+              {**base, "title": "C", "URL": "https://a.example.org/2020/outro"}]
+    for order in (listed, listed[::-1]):
+        items = read_source(json.dumps(order).encode(), "list.json",
+                            collection=_collection(order=["source", "doi", "canonical", "file"]))
+        assert {i.record.title: i.record.identifier for i in items} == {"A": "2019-intro", "B": "2020-intro",
+                                                                       "C": "outro"}
+    said = [w.message for i in items for w in i.warnings if w.pointer.endswith("/identifier")]
+    assert said == []  # the collection names its identifier rules: asked for, so not a guess
+    items = read_source(json.dumps(listed).encode(), "list.json",
+                        collection=Collection("c.yaml", "0" * 64, {"publisher": {"name": "P"}, "language": "en"}))
+    said = [w.message for i in items for w in i.warnings if w.pointer.endswith("/identifier")]
+    assert len(said) == 3 and sum("another item's URL ends the same" in m for m in said) == 2
+
+
+def test_build_reads_an_export_with_its_sidecar_and_rebuilds_it_when_the_sidecar_changes(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    folder = _folder(tmp_path, "crossref.ris", sidecars={"crossref.ris.json": {
+        "publisher": "eLife Sciences Publications, Ltd", "language": "en"}})
+    out = tmp_path / "out"
+
+    def build() -> dict:
+        result = CliRunner().invoke(main, ["build", str(folder), "-o", str(out), "--to", "csl-json"],
+                                    env={"SOURCE_DATE_EPOCH": "1700000000"})
+        assert result.exit_code == 0, result.output
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))
+    report = build()
+    assert [(Path(r["source"]).name, r["status"]) for r in report["records"]] == [("crossref.ris", "built")]
+    assert [(Path(r["source"]).name, r["status"]) for r in build()["records"]] == [("crossref.ris", "unchanged")]
+    (folder / "crossref.ris.json").write_text(json.dumps({"publisher": "eLife", "language": "en"}), encoding="utf-8")
+    assert [r["status"] for r in build()["records"]] == ["built"]
+    csl = json.loads((out / "eLife.01567" / "eLife.01567.csl.json").read_text(encoding="utf-8"))
+    assert csl[0]["publisher"] == "eLife"
+
+
+def test_a_sidecar_beside_a_source_that_takes_none_is_said_to_be_unread(tmp_path):
+    from archiver.ingest import folder_reader
+    folder = tmp_path / "src"
+    folder.mkdir()
+    rows = (ROOT / "samples" / "sources" / "loose-records.csv").read_bytes()  # loose rows, not an export
+    (folder / "rows.csv").write_bytes(rows)
+    items = read_source(rows, "rows.csv", neighbour=folder_reader(folder))
+    assert "W002" not in {w.code for i in items for w in i.warnings if w.pointer is None}
+    (folder / "rows.csv.json").write_text('{"publisher": "P"}', encoding="utf-8")
+    items = read_source(rows, "rows.csv", neighbour=folder_reader(folder))
+    said = [w.message for i in items for w in i.warnings if w.code == "W002" and "rows.csv.json" in w.message]
+    assert said == ["rows.csv.json beside it was not read: only a metadata export takes a sidecar named after its "
+                    "whole file name"]

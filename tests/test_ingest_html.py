@@ -139,6 +139,21 @@ def test_metadata_precedence(heads, expected):
             record.language) == expected
 
 
+@pytest.mark.parametrize("dates, expected", [
+    (('<meta name="citation_publication_date" content="2024/05">',), "2024-05"),  # Highwire's month form
+    (('<meta name="DC.date" content="May 2024">',), "2024-05"),
+    (('<meta name="DC.date" content="2019">',), "2019"),
+    # a partial date beside a full one: the full one, whichever comes first in precedence
+    (('<meta name="DC.date" content="2019">', '<meta property="article:published_time" content="2019-10-15">'),
+     "2019-10-15"),
+])
+def test_a_page_date_is_kept_as_precise_as_the_page_gives_it(dates, expected):
+    record, warnings = one(page_with('<meta name="DC.identifier" content="X1"><meta name="DC.creator" content="A B">'
+                                     '<meta name="DC.publisher" content="P">', *dates), "page.html")
+    assert record.published == expected
+    assert not [w for w in warnings if w.pointer == "/published"]  # nothing completed, nothing to say
+
+
 def test_opengraph_and_visible_page_fill_what_standards_leave_out():
     record, warnings = one(page_with(OG, '<meta name="DC.identifier" content="X1">'
                                          '<meta name="DC.publisher" content="P">',

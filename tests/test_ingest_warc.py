@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -245,3 +246,59 @@ def test_real_pages_captured_in_an_archive_give_the_records_they_give_as_saved_f
         assert record.published == expected[name]["published"]
         assert record.identifier == expected[name]["identifier"]  # the page's canonical URL, not the capture's
         assert record.provenance.archive.target_uri == f"https://captured.example.org/{name[:-5]}/"
+
+
+def _archive(pages) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    for uri, body in pages:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=headers))
+    return out.getvalue()
+
+
+INTROS = [("https://water.example.org/2019/intro/", article("Intro 2019", "Mei Tan", "2019-01-02")),
+          ("https://water.example.org/2020/intro/", article("Intro 2020", "Ravi Kumar", "2020-01-02")),
+          ("https://water.example.org/briefs/floods/", article("Floods", "Ana Lima", "2024-05-02"))]
+
+
+def test_pages_whose_urls_end_alike_get_identifiers_their_whole_urls_tell_apart():
+    items = read_source(_archive(INTROS), "crawl.warc.gz", collection=COLLECTION)
+    by_title = {item.record.title: item for item in items}
+    assert {t: i.record.identifier for t, i in by_title.items()} == {
+        "Intro 2019": "2019-intro", "Intro 2020": "2020-intro", "Floods": "floods"}
+    said = [w for w in by_title["Intro 2019"].warnings if w.pointer == "/identifier"]
+    assert len(said) == 1 and "whole URL" in said[0].message
+    # the same archive in another order gives the same identifiers: they depend on each page's own URL
+    again = read_source(_archive(INTROS[::-1]), "crawl.warc.gz", collection=COLLECTION)
+    assert {i.record.title: i.record.identifier for i in again} == {t: i.record.identifier for t, i in by_title.items()}
+
+
+def test_pages_whose_paths_are_alike_too_are_told_apart_by_host_then_by_digest():
+    hosts = [("https://a.example.org/intro/", article("A", "Mei Tan", "2019-01-02")),
+             ("https://b.example.org/intro/", article("B", "Ravi Kumar", "2020-01-02"))]
+    items = read_source(_archive(hosts), "crawl.warc.gz", collection=COLLECTION)
+    assert sorted(i.record.identifier for i in items) == ["a.example.org-intro", "b.example.org-intro"]
+    # the same path on one host, told apart only by the query: the last segment and a digest of the capture URI
+    queries = [("https://a.example.org/intro/?p=1", article("A", "Mei Tan", "2019-01-02")),
+               ("https://a.example.org/intro/?p=2", article("B", "Ravi Kumar", "2020-01-02"))]
+    first = sorted(i.record.identifier for i in read_source(_archive(queries), "crawl.warc.gz", collection=COLLECTION))
+    assert len(set(first)) == 2 and all(re.fullmatch(r"intro-[0-9a-f]{8}", i) for i in first)
+    assert first == sorted(i.record.identifier for i in
+                           read_source(_archive(queries[::-1]), "crawl.warc.gz", collection=COLLECTION))
+
+
+def test_a_collection_prefix_applies_to_the_identifiers_that_tell_pages_apart():
+    prefixed = Collection("c.yaml", "0" * 64, {"publisher": {"name": "Water Institute"},
+                                               "identifier": {"prefix": "WI-"}})
+    items = read_source(_archive(INTROS), "crawl.warc.gz", collection=prefixed)
+    assert sorted(i.record.identifier for i in items) == ["WI-2019-intro", "WI-2020-intro", "WI-floods"]
+
+
+def test_two_pages_giving_one_identifier_of_their_own_are_still_refused():
+    own = b"<meta name='dc.identifier' content='BR-1'>"
+    pages = [(uri, body.replace(b"<title>", own + b"<title>")) for uri, body in INTROS[:2]]
+    with pytest.raises(RecordInvalid, match="already used"):
+        read_source(_archive(pages), "crawl.warc.gz", collection=COLLECTION)

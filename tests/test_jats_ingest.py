@@ -303,3 +303,46 @@ def test_an_image_beside_the_article_that_is_no_regular_file_is_w003_not_read(tm
     draft = ingest("peerj-cs-software.xml", folder=tmp_path)
     assert any(w.code == "W003" and "fig-1.png" in w.message and "not a regular file" in w.message
                for w in draft.warnings), draft.warnings
+
+
+# provenance.collection and provenance.archive through JATS (custom-meta, jatsmap.META_PROVENANCE_OBJECTS) --
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "records"
+FULL_PROVENANCE = {
+    "reader": "warc", "source_file": "crawl.warc.gz", "source_sha256": "ab" * 32, "archiver_version": "0.1.0",
+    "ingested": "2026-12-01", "note": "captured by the library",
+    "collection": {"file": "briefs.yaml", "sha256": "cd" * 32, "fields": ["/publisher", "/links/pdf"]},
+    "archive": {"file": "crawl.warc.gz", "record_id": "<urn:uuid:0b3c6c2e-5f7a-4c1e-9a51-3d2b1f0e8c11>",
+                "target_uri": "https://example.org/briefs/water/", "captured": "2024-06-01T10:00:00Z",
+                "payload_digest": "sha1:PWKLSZ3OLSYZPRZHWVBQ2XFB3M4WIDAU"},
+}
+
+
+@pytest.mark.parametrize("provenance", [
+    FULL_PROVENANCE,
+    # the optional parts left out, and a collection that filled nothing
+    {"reader": "html", "collection": {"file": "c.json", "fields": []},
+     "archive": {"file": "a.wacz", "record_id": "<urn:uuid:1>", "target_uri": "https://example.org/a"}},
+])
+def test_provenance_collection_and_archive_survive_record_to_jats_to_record(provenance):
+    import json
+    data = json.loads((SAMPLES / "CO24017.json").read_text(encoding="utf-8"))
+    data["provenance"] = provenance
+    article = render(Record.from_json(data), None)
+    assert validate_jats(article, "CO24017.xml") == []
+    assert b"provenance-archive-target-uri" in article
+    [draft] = read(article, "CO24017.xml")
+    assert draft.data["provenance"] == provenance
+    assert draft.data == data  # and the rest of the record with it
+    assert render(Record.from_json(draft.data), None) == article  # JATS -> record -> JATS: the same bytes
+
+
+def test_a_reingested_jats_article_keeps_its_capture_and_names_its_own_ingest():
+    import json
+    data = json.loads((SAMPLES / "CO24017.json").read_text(encoding="utf-8"))
+    data["provenance"] = FULL_PROVENANCE
+    [item] = read_source(render(Record.from_json(data), None), "CO24017.xml")
+    provenance = item.record.provenance
+    assert provenance.archive.payload_digest == FULL_PROVENANCE["archive"]["payload_digest"]
+    assert provenance.collection.fields == ["/publisher", "/links/pdf"]
+    assert (provenance.reader, provenance.source_file) == ("jats", "CO24017.xml")  # this run's facts

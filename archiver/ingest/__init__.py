@@ -47,6 +47,9 @@ class Draft:
     #: what a source holding many pages did not make records of ("3 pages skipped (not article
     #: pages), 2 not 200"): a web archive's home and listing pages are counted, not failed
     skipped: str = ""
+    #: when the identifier came from a URL's last segment or the file name: ("canonical" or "file", the
+    #: canonical URL or None), so that a reader of many pages can tell clashing ones apart
+    url_made: tuple[str, "str | None"] | None = None
 
 
 @dataclass
@@ -68,6 +71,7 @@ READERS: dict[str, str] = {
     "pagetext": "archiver.ingest.pagetext",
     "manuscript": "archiver.ingest.manuscript",
     # metadata exports (crosswalk.py), each recognised by its own fields, before the loose JSON and CSV
+    "json-feed": "archiver.ingest.crosswalk:JSON_FEED",
     "csl-json": "archiver.ingest.crosswalk:CSL_JSON",
     "crossref": "archiver.ingest.crosswalk:CROSSREF",
     "datacite": "archiver.ingest.crosswalk:DATACITE",
@@ -92,6 +96,9 @@ NOT_SOURCE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".tif", ".tiff",
 
 #: a manuscript's metadata may come from a sidecar NAME.json beside NAME.md / NAME.docx / NAME.odt
 MANUSCRIPT_SUFFIXES = (".md", ".markdown", ".docx", ".odt")
+#: a metadata export's sidecar is its whole file name with .json added (NAME.bib.json beside NAME.bib):
+#: one work's exports share a stem (x.json, x.bib, x.ris), and x.json may be an export itself
+EXPORT_SUFFIXES = (".json", ".jsonld", ".bib", ".bibtex", ".ris", ".csv", ".xml", ".txt")
 
 
 def image_type(data: bytes) -> str | None:
@@ -122,17 +129,45 @@ def folder_reader(folder: Path) -> Neighbour:
 
 
 def sidecars(sources: set[Path]) -> set[Path]:
-    """The .json files among (resolved) `sources` that are sidecars of a manuscript also among them,
-    as `is_sidecar` decides it, in one pass (a batch of thousands: no look-up per file)."""
+    """The .json files among (resolved) `sources` that are sidecars of a manuscript or an export also
+    among them, as `is_sidecar` decides it, in one pass (a batch of thousands: no look-up per file)."""
     stems = {p.with_suffix("") for p in sources if p.suffix.lower() in MANUSCRIPT_SUFFIXES}
-    return {p for p in sources if p.suffix.lower() == ".json" and p.with_suffix("") in stems}
+    exports = {p for p in sources if p.suffix.lower() in EXPORT_SUFFIXES}
+    return {p for p in sources if p.suffix.lower() == ".json" and (p.with_suffix("") in stems or
+                                                                    _export_of(p) in exports)}
 
 
 def is_sidecar(path: Path, sources: set[Path]) -> bool:
-    """A .json whose manuscript (same name, manuscript suffix) is among the (resolved) sources: it is
-    read with its manuscript, not as a source of its own."""
-    return path.suffix.lower() == ".json" and \
+    """A .json whose manuscript (same name, manuscript suffix) or export (its name without the .json,
+    NAME.bib for NAME.bib.json) is among the (resolved) sources: it is read with that source, not as a
+    source of its own."""
+    return path.suffix.lower() == ".json" and (
         any(path.with_suffix(suffix).resolve() in sources for suffix in MANUSCRIPT_SUFFIXES)
+        or (_export_of(path).suffix.lower() in EXPORT_SUFFIXES and _export_of(path).resolve() in sources))
+
+
+def _export_of(sidecar: Path) -> Path:
+    return sidecar.with_suffix("")
+
+
+def read_sidecar(relative: str, neighbour: Neighbour | None) -> dict[str, Any]:
+    """The fields of the sidecar file `relative` beside a source (a JSON object written as a loose
+    record, see loose.py), or {} when there is none."""
+    from ..strictparse import BadData, loads
+    from .loose import decode
+    data = neighbour(relative) if neighbour is not None else None
+    if data is None:
+        return {}
+    try:
+        parsed = loads(decode(data, relative), relative)
+    except BadData as bad:
+        raise InputError("not JSON", problems=[Problem(
+            f"the sidecar: {bad.problem.message}", None, relative, bad.problem.hint,
+            line=bad.problem.line)]) from None
+    if not isinstance(parsed, dict):
+        raise InputError("the sidecar must be one JSON object of fields", source=relative,
+                         hint="write the metadata as {\"title\": ..., \"authors\": ...}")
+    return parsed
 
 
 def reader(kind: str) -> Any:
@@ -258,6 +293,7 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
     drafts = chosen.read(data, name, **options)
     if not drafts:
         raise InputError("no record in it", source=name, hint="give at least one record")
+    _say_unread_sidecar(chosen, drafts, name, neighbour)
     digest = hashlib.sha256(data).hexdigest()
     results, found, seen = [], [], {}
     for draft in drafts:
@@ -286,6 +322,23 @@ def _read_source(data: bytes, name: str, kind: str | None, neighbour: Neighbour 
     if found:
         raise RecordInvalid(found)
     return results
+
+
+def _say_unread_sidecar(chosen: Any, drafts: list[Draft], name: str, neighbour: Neighbour | None) -> None:
+    """A NAME.EXT.json beside a source of a kind that takes no such sidecar is W002: a folder given to
+    ingest or build does not take it for a source (`sidecars`), so nothing else would say it was unread."""
+    unread = PurePath(name).name + ".json"
+    if neighbour is None or getattr(chosen, "READS_EXPORT_SIDECAR", False) or \
+            PurePath(name).suffix.lower() not in EXPORT_SUFFIXES:
+        return
+    try:
+        there = neighbour(unread) is not None
+    except InputError:  # there, but not a file archiver reads: it is not read either
+        there = True
+    if there:
+        drafts[0].warnings.append(ArchiverWarning(
+            "W002", f"{unread} beside it was not read: only a metadata export takes a sidecar named after its whole "
+            "file name", name, None))
 
 
 def ingest(data: bytes, name: str, kind: str | None = None) -> list[tuple[Record, list[ArchiverWarning]]]:

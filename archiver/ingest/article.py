@@ -204,17 +204,24 @@ def authors_from_byline(lines: list[str]) -> list[dict]:
 
 def finish(parts: dict[str, Any], site: Site | None, source: str, warnings: list[ArchiverWarning],
            collection: Collection | None = None, problems: list[Problem] | tuple = (),
-           absent: list[Problem] | tuple = ()) -> dict[str, Any]:
+           absent: list[Problem] | tuple = (), identifier: str | None = None) -> dict[str, Any]:
     """The record JSON from the parts found; site facts filled in with W001; every problem of the page
     in one error: `problems`, the values the reader could not normalise (RecordInvalid, exit 5), with
     `absent`, what it did not find, and every missing required field (else InputError, exit 4). The collection's
-    defaults (filled later by `ingest`) stand in for what the page lacks, before any site rule."""
+    defaults (filled later by `ingest`) stand in for what the page lacks, before any site rule.
+    `identifier`: the one a web archive gave the page because another page's URL ends the same (W001);
+    else it is made from the page, and the place it came from is left in `parts["identifier_from"]`
+    ("source", "doi", "canonical", "file")."""
     defaults = collection.values if collection else {}
     candidates = dict(parts.get("identifiers") or {"file": source})
     candidates["source"] = candidates.get("source") or parts.get("identifier")
     made = make_identifier(candidates, collection)
-    if made:
-        parts["identifier"] = made[0]
+    if identifier:
+        parts["identifier"] = identifier
+        warnings.append(ArchiverWarning("W001", f"identifier {identifier} taken from the page's whole URL (another "
+                                        f"page of the archive ends in the same segment)", source, "/identifier"))
+    elif made:
+        parts["identifier"], parts["identifier_from"] = made
         if made[1] in ("canonical", "file") and not defaults.get("identifier"):
             where = "the canonical URL" if made[1] == "canonical" else "the file name"
             warnings.append(ArchiverWarning("W001", f"identifier {made[0]} taken from {where} (the page gives "

@@ -1,4 +1,4 @@
-"""Metadata exports -> canonical records: readers "csl-json", "crossref", "datacite" (REST JSON or
+"""Metadata exports -> canonical records: readers "json-feed", "csl-json", "crossref", "datacite" (REST JSON or
 kernel-4 XML), "schema.org", "bibtex", "ris" and "dspace" (metadata-export CSV or SAF
 dublin_core.xml) (issue 15 point 4).
 
@@ -7,13 +7,14 @@ exists (bibtexparser 2, rispy; JSON, CSV and lxml otherwise), splits it into ite
 to its crosswalk table in `archiver/citation/readers/`, then to the loose-record normaliser
 (`loose.py`), which validates and reports every problem with the file, the JSON pointer (or line) of
 the item and what to do. What an item says that the record cannot hold is one W002 per record naming
-the fields; a record without its own identifier takes the DOI's suffix or the file name (W001).
-Many records with the same problem or warning are grouped (first few, then a count).
+the fields. Many records with the same problem or warning are grouped (first few, then a count).
 
+An export takes the same sidecar and collection rules as other sources (`exports.py`): its sidecar
+`NAME.EXT.json`, whose fields win for every record of the export, and identifiers made in the
+collection's order (own identifier, DOI suffix, URL segment, file name), distinct within the export.
 A field the record requires and the export lacks gets a hint naming where it can come from instead:
-the export itself, or for the publisher and language the collection file (`--collection FILE`, values
-shared by every record of a collection), which the ingest driver fills in afterwards. Exports have no
-sidecar: one work's exports in several formats share a name (x.json, x.bib, x.ris).
+the export itself, its sidecar, or for the publisher and language the collection file (`--collection
+FILE`), which the ingest driver fills in afterwards.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ import functools
 import io
 import json
 import re
-from pathlib import PurePath
 from typing import Any, Iterator
 
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
-from . import Draft
+from . import Draft, Neighbour, read_sidecar
+from .exports import COLLECTION_FIELDS, identify, missing_hint, overlay, sidecar_name
 from .loose import JSON, decode, normalise
 from .reports import group_draft_warnings, group_problems
 
@@ -35,23 +36,15 @@ from .reports import group_draft_warnings, group_problems
 Item = tuple[Any, str, "int | None"]
 
 
-#: required fields a collection file can give for every record of a collection
-COLLECTION_FIELDS = ("publisher", "language")
-
-
-def missing_hint(field: str) -> str:
-    """The hint for a required field the export does not give."""
-    if field in COLLECTION_FIELDS:
-        return (f"the export gives no {field}: add it to the export, or give it once for the whole collection "
-                f"in a collection file (--collection FILE with {{\"{field}\": ...}})")
-    return f"the export gives no {field} for this item: add it to the export (a collection file cannot give it)"
-
-
 class Export:
     """One metadata format: `sniff` by content, `items` of a source, `crosswalk` of one item."""
     kind = ""
     #: the ingest driver passes `collection=`, the collection file's defaults (or None)
     USES_COLLECTION = True
+    #: and `neighbour=`, through which the export's sidecar is read
+    USES_NEIGHBOURS = True
+    #: the sidecar NAME.EXT.json is this reader's (the ingest driver says so of other kinds)
+    READS_EXPORT_SIDECAR = True
 
     def sniff(self, data: bytes, name: str) -> bool:
         raise NotImplementedError
@@ -66,22 +59,27 @@ class Export:
         """The line of a record field's value in the source (XML formats), else None."""
         return None
 
-    def read(self, data: bytes, name: str, collection: Any = None) -> list[Draft]:
+    def read(self, data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
         values = getattr(collection, "values", None) or {}
         later = frozenset(field for field in COLLECTION_FIELDS if values.get(field))
         items = self.items(data, name)
         if not items:
             raise InputError(f"no item in this {self.kind} export", source=name, hint="give at least one record")
+        sidecar = read_sidecar(sidecar_name(name), neighbour)
+        if "identifier" in sidecar and len(items) > 1:
+            raise RecordInvalid([Problem(f"the sidecar gives one identifier for the {len(items)} records of the "
+                                         "export", "/identifier", sidecar_name(name),
+                                         "remove it: each record's identifier comes from its item")])
+        results = [self.crosswalk(item) for item, _pointer, _line in items]
+        if "identifier" not in sidecar:
+            identify(results, [pointer for _item, pointer, _line in items], name, collection)
         drafts, found = [], []
-        for index, (item, pointer, line) in enumerate(items):
-            result = self.crosswalk(item)
-            if "identifier" not in result.loose:
-                stem = re.sub(r"[^A-Za-z0-9._-]+", "-", PurePath(name).stem).strip("-._")[:60] or "record"
-                identifier = stem if len(items) == 1 else f"{stem}-{index + 1}"
-                result.loose["identifier"] = identifier
-                result.guessed.append(("/identifier", f"no identifier or DOI: {identifier!r} taken from the file name"))
+        for (item, pointer, line), result in zip(items, results):
+            loose = overlay(result.loose, sidecar)
+            images = _pictures(loose, name, neighbour)
             try:
-                draft = normalise(result.loose, name, pointer, line, missing_hint=missing_hint, later=later)
+                draft = normalise(loose, name, pointer, line, missing_hint=missing_hint(name), later=later,
+                                  images=images)
             except RecordInvalid as error:
                 found.extend(self._located(error.problems, item, pointer))
                 continue
@@ -104,6 +102,15 @@ class Export:
             out.append(Problem(problem.message, problem.pointer, problem.source, problem.hint,
                                line if line is not None else problem.line))
         return out
+
+
+def _pictures(loose: dict[str, Any], name: str, neighbour: Neighbour | None):
+    """The picture lookup of an export's body (a JSON Feed item's content): files beside the export
+    by relative path, never fetched; None when the record has no body or no identifier to name them."""
+    if not isinstance(loose.get("body"), str) or not isinstance(loose.get("identifier"), str) or neighbour is None:
+        return None
+    from .manuscript import image_lookup
+    return image_lookup(loose["identifier"], "html", name, neighbour, None)
 
 
 # JSON formats -------------------------------------------------------------------------------------
@@ -170,6 +177,30 @@ class _CSL(Export):
     def crosswalk(self, item: Any):
         from ..citation.readers import csl
         return csl.crosswalk(item)
+
+
+class _JSONFeed(Export):
+    """JSON Feed 1 and 1.1: an object whose `version` is the specification's URL; each of its `items`
+    a record."""
+    kind = "json-feed"
+
+    def sniff(self, data: bytes, name: str) -> bool:
+        from ..citation.readers.jsonfeed import VERSION_PREFIX
+        parsed = _json(data)
+        return isinstance(parsed, dict) and str(parsed.get("version", "")).startswith(VERSION_PREFIX)
+
+    def items(self, data: bytes, name: str) -> list[Item]:
+        feed = _top_items(data, name)
+        items = feed.get("items") if isinstance(feed, dict) else None
+        if not isinstance(items, list):
+            raise InputError("the JSON Feed has no list of items", source=name,
+                             hint="give the feed as its site serves it, with its \"items\"")
+        return [((feed, item), f"/items/{i}", None) for i, item in enumerate(items) if isinstance(item, dict)]
+
+    def crosswalk(self, item: Any):
+        from ..citation.readers import jsonfeed
+        feed, entry = item
+        return jsonfeed.crosswalk(entry, feed)
 
 
 class _Crossref(Export):
@@ -406,6 +437,7 @@ def parse_xml(data: bytes, name: str):
             f"not well-formed XML: {error.msg}", None, name, "fix the XML", line=error.lineno)]) from None
 
 
+JSON_FEED = _JSONFeed()
 CSL_JSON = _CSL()
 CROSSREF = _Crossref()
 DATACITE_JSON = _DataCiteJSON()
@@ -424,8 +456,9 @@ class _DataCite(Export):
     def sniff(self, data: bytes, name: str) -> bool:
         return DATACITE_XML.sniff(data, name) or DATACITE_JSON.sniff(data, name)
 
-    def read(self, data: bytes, name: str, collection: Any = None) -> list[Draft]:
-        return (DATACITE_XML if DATACITE_XML.sniff(data, name) else DATACITE_JSON).read(data, name, collection)
+    def read(self, data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
+        chosen = DATACITE_XML if DATACITE_XML.sniff(data, name) else DATACITE_JSON
+        return chosen.read(data, name, neighbour, collection)
 
 
 class _DSpace(Export):
@@ -435,8 +468,9 @@ class _DSpace(Export):
     def sniff(self, data: bytes, name: str) -> bool:
         return DSPACE_XML.sniff(data, name) or DSPACE_CSV.sniff(data, name)
 
-    def read(self, data: bytes, name: str, collection: Any = None) -> list[Draft]:
-        return (DSPACE_XML if DSPACE_XML.sniff(data, name) else DSPACE_CSV).read(data, name, collection)
+    def read(self, data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
+        chosen = DSPACE_XML if DSPACE_XML.sniff(data, name) else DSPACE_CSV
+        return chosen.read(data, name, neighbour, collection)
 
 
 DATACITE = _DataCite()

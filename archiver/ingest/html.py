@@ -62,10 +62,12 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
 
 
 def read_page(text: str, source: str, warnings: list[ArchiverWarning], neighbour: Neighbour | None = None,
-              collection: Any = None, url: str | None = None, captured: Captured | None = None) -> Draft:
+              collection: Any = None, url: str | None = None, captured: Captured | None = None,
+              identifier: str | None = None) -> Draft:
     """One page's draft record. `url`: where the page was captured (a web archive's target URI), the
     canonical URL when the page names none, its "file name" and the base of its relative links;
-    `captured`: the archive's images by URL."""
+    `captured`: the archive's images by URL; `identifier`: the one the archive gives the page instead
+    of its own (`article.finish`)."""
     problems: list[Problem] = []
     document = _parse(text, source)
     meta = Meta(document)
@@ -87,9 +89,13 @@ def read_page(text: str, source: str, warnings: list[ArchiverWarning], neighbour
                                 "give the saved page of one article (not a listing or home page)"))
     else:
         article.read(content)
-    record = finish(parts, site, source, warnings, collection=collection, problems=problems, absent=absent)
+    record = finish(parts, site, source, warnings, collection=collection, problems=problems, absent=absent,
+                    identifier=identifier)
     _check_length(record, reference, source, warnings)
-    return Draft(record, _once(warnings), assets=article.place_images(record))
+    made_from = parts.get("identifier_from")
+    canonical = (parts.get("identifiers") or {}).get("canonical")
+    url_made = (made_from, canonical) if made_from in ("canonical", "file") else None
+    return Draft(record, _once(warnings), assets=article.place_images(record), url_made=url_made)
 
 
 def _once(warnings: list[ArchiverWarning]) -> list[ArchiverWarning]:

@@ -35,7 +35,8 @@ from lxml import etree
 
 from ..errors import ArchiverWarning, InputError
 from ..jatsmap import (EVENT_REVISED, HREF, KWD_REGIONS, KWD_TOPICS, META_EMPTY, META_GENERATED_IDS,
-                       META_PROVENANCE, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION,
+                       META_PROVENANCE, META_PROVENANCE_OBJECTS, META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT,
+                       META_SCHEMA_VERSION,
                        META_SERIES_NUMBER, META_STATEMENT, NOTES_EDITOR, SELF_URI_PDF,
                        SELF_URI_SERIES, SELF_URI_SOURCE, XML_LANG)
 from ..record import SCHEMA_VERSION
@@ -399,6 +400,14 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         provenance: dict[str, Any] = {}
         for field, name in META_PROVENANCE.items():
             _put(provenance, field, self.custom.get(name))
+        for field, names in META_PROVENANCE_OBJECTS.items():
+            used: dict[str, Any] = {}
+            for sub, name in names.items():
+                _put(used, sub, self.custom.get(name))
+            if used:
+                if field == "collection":  # its JSON pointers, space-separated; none written when none
+                    used["fields"] = used.get("fields", "").split()
+                provenance[field] = used
         return provenance
 
     def body_element(self) -> etree._Element | None:

@@ -87,8 +87,11 @@ class Normaliser:
 
     def __init__(self, source: str, pointer: str = "", line: int | None = None,
                  body_reader: Callable[[str, str, str], dict] | None = None,
-                 missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset()):
+                 missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset(),
+                 images: Callable[[str, str], "tuple[str, bytes] | None"] | None = None):
         self.source = source
+        #: a body string's pictures found beside the source (`pandoc.ImageLookup`); None: none are
+        self.images = images
         self.missing_hint = missing_hint
         #: required fields the ingest driver fills afterwards (from the collection file): not missing here
         self.later = later
@@ -433,7 +436,7 @@ class Normaliser:
     def _read_body_string(self, text: str, body_format: str, pointer: str) -> dict:
         from .pandoc import map_document, run_pandoc
         document = run_pandoc(text.encode("utf-8"), body_format, self.source)
-        mapped = map_document(document, self.source, pointer=self.prefix + pointer)
+        mapped = map_document(document, self.source, self.images, pointer=self.prefix + pointer)
         self.warnings.extend(mapped.warnings)
         self.assets.update(mapped.assets)
         return mapped.body
@@ -446,9 +449,10 @@ def _kind(value: Any) -> str:
 
 def normalise(raw: Any, source: str, pointer: str = "", line: int | None = None,
               defaults: dict[str, Any] | None = None,
-              missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset()) -> Draft:
+              missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset(),
+              images: Callable[[str, str], "tuple[str, bytes] | None"] | None = None) -> Draft:
     """A Draft of the canonical record of one loose record (RecordInvalid with every problem)."""
-    normaliser = Normaliser(source, pointer, line, missing_hint=missing_hint, later=later)
+    normaliser = Normaliser(source, pointer, line, missing_hint=missing_hint, later=later, images=images)
     data = normaliser.record(raw, defaults)
     return Draft(data, normaliser.warnings, normaliser.assets, pointer, line)
 

@@ -36,8 +36,8 @@ from typing import Any
 
 from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
-from ..strictparse import BadData, loads, yaml_documents
-from . import Draft, Neighbour, image_type
+from ..strictparse import BadData, yaml_documents
+from . import Draft, Neighbour, image_type, read_sidecar
 from .loose import ALIASES, Normaliser, decode
 
 USES_NEIGHBOURS = True
@@ -139,7 +139,7 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
                     origin[target] = "the document properties"
 
     try:
-        sidecar = _sidecar(name, neighbour)
+        sidecar = read_sidecar(PurePath(name).stem + ".json", neighbour)
         for key, value in sidecar.items():
             if origin.get(key) == "the front matter":
                 raise RecordInvalid([Problem(f"{key!r} is given both in the front matter and in the sidecar",
@@ -172,7 +172,7 @@ def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection:
         warnings.extend(normaliser.warnings)
 
         from .pandoc import map_document
-        images = _image_lookup(record["identifier"], source_format, name, neighbour,
+        images = image_lookup(record["identifier"], source_format, name, neighbour,
                                Path(media.name) if media else None)
         mapped = map_document({"blocks": blocks}, name, images)
     finally:
@@ -238,23 +238,6 @@ def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     return front, "\n" * match.group(0).count("\n") + text[match.end():]
 
 
-def _sidecar(name: str, neighbour: Neighbour) -> dict[str, Any]:
-    sidecar_name = PurePath(name).stem + ".json"
-    data = neighbour(sidecar_name)
-    if data is None:
-        return {}
-    try:
-        parsed = loads(decode(data, sidecar_name), sidecar_name)
-    except BadData as bad:
-        raise InputError("not JSON", problems=[Problem(
-            f"the sidecar: {bad.problem.message}", None, sidecar_name, bad.problem.hint,
-            line=bad.problem.line)]) from None
-    if not isinstance(parsed, dict):
-        raise InputError("the sidecar must be one JSON object of fields", source=sidecar_name,
-                         hint="write the metadata as {\"title\": ..., \"authors\": ...}")
-    return parsed
-
-
 def _check_unpacked_size(data: bytes, name: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -266,7 +249,10 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
                          hint="a commentary manuscript is far smaller: compress its images")
 
 
-def _image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
+def image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
+    """Pictures of a body by their target: from pandoc's scratch folder `media` (DOCX/ODT), else a
+    relative path beside the source through `neighbour` (never a URL); PNG or JPEG only, named
+    `images/<identifier>-<figure id>.<type>`."""
     def lookup(target: str, figure_id: str) -> tuple[str, bytes] | None:
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
             return None  # a URL: never fetched

@@ -371,13 +371,23 @@ def _dates(meta: Meta, document, parts: dict, source: str, problems: list[Proble
               ld_text(ld.get("dateCreated"))]
     values += document.xpath("//time/@datetime | //*[@itemprop='datePublished']/@content")
     values += _visible_dates(document) + [clean_text(t.text_content()) for t in document.iter("time")]
+    # As precise as the page says it: the first full date, else the first year or month ("2024-05",
+    # never completed to a day the page does not give); a page's dc.date "2019" beside its
+    # article:published_time "2019-10-15" is dated the 15th.
     unreadable: str | None = None
+    partial: str | None = None
     for value in filter(None, values):
         try:
-            parts["published"] = parse_date(value)[0]
-            break
+            found, is_partial = parse_date(value)
         except ValueError as exc:
             unreadable = unreadable or str(exc)
+            continue
+        if not is_partial:
+            parts["published"] = found
+            break
+        partial = partial or found
+    if "published" not in parts and partial:
+        parts["published"] = partial
     if "published" not in parts and unreadable:
         problems.append(Problem(unreadable, "/published", source,
                                 "correct the page's date (citation_publication_date or datePublished)"))

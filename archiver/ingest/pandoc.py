@@ -320,8 +320,10 @@ class BodyMapper:
             target = content[2][0]
             if _URL.match(target) and inner:
                 return [{"type": "link", "url": target, "content": inner}]
-            if target and not target.startswith("#"):
+            if target and not target.startswith("#") and not _URL.match(target):
                 self._warn(f"link target {_short(target)} is not an absolute http(s) or mailto URL; its text was kept")
+            elif target and not target.startswith("#"):  # a link without text (a picture's "full size" link)
+                self._warn(f"link to {_short(target)} has no text; it was left out")
             return inner
         if kind == "Note":
             number = len(self.notes) + 1

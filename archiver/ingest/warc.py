@@ -8,8 +8,10 @@ says it is an article (schema.org Article types, og:type article, article:publis
 citation_title): then its problems are the archive's. Non-200 responses, revisits and duplicate
 captures of one URL are counted, never read as pages. Figure images captured in the same archive
 (PNG or JPEG responses, or revisits of them) are attached to their figures, found by their URL
-resolved against the page's. A truncated final record is left out with W002. Each record's provenance
-names the archive, the response's WARC-Record-ID, its target URI, capture date and payload digest.
+resolved against the page's. Pages whose identifiers come out the same from the last segment of their
+URLs get identifiers their whole URLs tell apart (W001). A truncated final record is left out with
+W002. Each record's provenance names the archive, the response's WARC-Record-ID, its target URI,
+capture date and payload digest.
 """
 
 from __future__ import annotations
@@ -78,9 +80,9 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
     for part, stream in _warcs(data, source):
         _load(stream, part, crawl)
     if not crawl.pages:
-        raise InputError(f"the archive holds no HTML page (status 200)", source=source,
+        raise InputError("the archive holds no HTML page (status 200)", source=source,
                          hint="give the WARC or WACZ of a crawl of the site's article pages")
-    drafts, problems, skipped = [], [], 0
+    drafts, captures, problems, skipped = [], [], [], 0
     for capture in crawl.pages:
         warnings: list[ArchiverWarning] = []
         label = f"{source} {capture.uri}"  # what a page's warnings and problems are said of
@@ -95,8 +97,10 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
                 skipped += 1
             continue
         drafts.append(draft)
+        captures.append(capture)
     if problems:
         raise RecordInvalid(problems)
+    _tell_apart(drafts, captures, source, crawl, collection)
     counts = {"pages skipped (not article pages)": skipped, **crawl.counts}
     summary = ", ".join(f"{number} {what}" for what, number in counts.items() if number)
     if not drafts:
@@ -107,6 +111,32 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
     for draft in drafts:
         draft.skipped = summary
     return drafts
+
+
+def _tell_apart(drafts: list[Draft], captures: list[_Capture], source: str, crawl: _Crawl, collection: Any) -> None:
+    """Pages whose identifiers came out the same from the last segment of their URLs (`/2019/intro/`,
+    `/2020/intro/`) are read again with identifiers their whole URLs tell apart
+    (`collection.distinct_identifiers`), in place; a page's own identifier or DOI is never changed (two
+    pages giving one are refused by `ingest`, as any two sources are)."""
+    from ..collection import distinct_identifiers
+    groups: dict[str, list[int]] = {}
+    for index, draft in enumerate(drafts):
+        groups.setdefault(draft.data.get("identifier") or "", []).append(index)
+    taken = set(groups)
+    for identifier, indexes in groups.items():
+        derived = [i for i in indexes if drafts[i].url_made]
+        if len(indexes) < 2 or not derived:
+            continue
+        clashing = {i: (drafts[i].url_made[1] if drafts[i].url_made[0] == "canonical" and drafts[i].url_made[1]
+                        else captures[i].uri, captures[i].uri) for i in derived}
+        others = taken - {identifier} if len(derived) == len(indexes) else taken
+        made = distinct_identifiers(clashing, others, getattr(collection, "prefix", ""))
+        for index, new in made.items():
+            capture, warnings = captures[index], []
+            label = f"{source} {capture.uri}"
+            drafts[index] = _page(capture, _text(capture, label, warnings), label, source, warnings, crawl,
+                                  collection, identifier=new)
+        taken |= set(made.values())
 
 
 def _warcs(data: bytes, source: str) -> Iterator[tuple[str, io.BytesIO]]:
@@ -194,9 +224,10 @@ def _text(capture: _Capture, source: str, warnings: list[ArchiverWarning]) -> st
 
 
 def _page(capture: _Capture, text: str, label: str, source: str, warnings: list[ArchiverWarning],
-          crawl: _Crawl, collection: Any) -> Draft:
+          crawl: _Crawl, collection: Any, identifier: str | None = None) -> Draft:
     from .html import read_page
-    draft = read_page(text, label, warnings, collection=collection, url=capture.uri, captured=crawl.images.get)
+    draft = read_page(text, label, warnings, collection=collection, url=capture.uri, captured=crawl.images.get,
+                      identifier=identifier)
     archive = {"file": source, "record_id": capture.record_id, "target_uri": capture.uri}
     if capture.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+Z", capture.date):
         archive["captured"] = capture.date

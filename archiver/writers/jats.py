@@ -25,6 +25,7 @@ from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CITATION_PARTS, CODE_TAG,
                        META_STATEMENT, NAME_STYLES, NOTES_EDITOR, PERSON_MARK, SELF_URI_PDF, SELF_URI_SERIES,
                        SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, UNTYPED_MARK, UNTYPED_PUBLICATION, WRAPPER,
                        XLINK, XML_LANG, iso_countries)
+from ..jatsmap import META_PROVENANCE_OBJECTS
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
                       Record, Reference, Section, Styled, Table, plain_text, walk)
 from . import RenderContext
@@ -350,6 +351,14 @@ class _Builder:
                 value = getattr(record.provenance, field)
                 if value is not None:
                     entries.append((name, value))
+            for field, names in META_PROVENANCE_OBJECTS.items():
+                used = getattr(record.provenance, field)
+                for sub, name in names.items() if used is not None else ():
+                    value = getattr(used, sub)
+                    if isinstance(value, list):  # the collection's JSON pointers, which hold no space
+                        value = " ".join(value) or None
+                    if value is not None:
+                        entries.append((name, value))
         if self.empty:
             entries.append((META_EMPTY, " ".join(self.empty)))
         if self.opening is not None:

@@ -9,8 +9,10 @@ bookkeeping: `indexed`, `score`, `dc.date.accessioned`); every other field is re
 (W002), never dropped silently. `apply` runs a table over one item and returns a `Crosswalked`: the
 loose record the ingest normaliser then validates, and what was left out.
 
-Identifiers follow the rule of the web-page reader: the export's own identifier when it is a valid
-record identifier, else the DOI's suffix, else none (the ingest reader then uses the file name, W001).
+Identifiers: a table names the candidates an item gives (`Crosswalked.candidates`): its own
+identifier when it is a valid record identifier, and its DOI's suffix; the ingest reader
+(`archiver/ingest/crosswalk.py`) adds the URL and the file name and takes the first in the collection's
+order (`archiver.collection.make_identifier`), as for every source.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ Convert = Callable[[Any], Any]
 
 @dataclass
 class Crosswalked:
-    """One item of an export as a loose record, the export's fields it could not keep, and facts
-    guessed on the way (each a (pointer, message) pair for warning W001)."""
+    """One item of an export as a loose record, the export's fields it could not keep, facts guessed
+    on the way (each a (pointer, message) pair for warning W001), and the identifiers it offers by
+    place ("source": its own, "doi": its DOI's suffix)."""
     loose: dict[str, Any]
     left_out: list[str] = field(default_factory=list)
     guessed: list[tuple[str, str]] = field(default_factory=list)
+    candidates: dict[str, str] = field(default_factory=dict)
 
 
 def apply(table: dict[str, tuple[str, Convert]], item: dict[str, Any], ignored: frozenset[str] = frozenset()
@@ -75,17 +79,15 @@ def put(out: dict[str, Any], target: str, value: Any) -> None:
 
 
 def finish_identifier(crosswalked: Crosswalked, own: Any = None) -> Crosswalked:
-    """The record identifier: the export's own when valid, else the DOI's suffix (W001)."""
-    loose = crosswalked.loose
+    """The identifiers the item offers: its own when it is a valid record identifier (a URL or a
+    "doi:" string is not), and its DOI's suffix."""
     if isinstance(own, str) and IDENTIFIER.match(own.strip()):
-        loose["identifier"] = own.strip()
-        return crosswalked
-    doi = (loose.get("links") or {}).get("doi")
+        crosswalked.candidates["source"] = own.strip()
+    doi = (crosswalked.loose.get("links") or {}).get("doi")
     if isinstance(doi, str) and "/" in doi:
         suffix = re.sub(r"[^A-Za-z0-9._-]+", "-", doi.split("/", 1)[1]).strip("-._")[:64]
         if suffix and IDENTIFIER.match(suffix):
-            loose["identifier"] = suffix
-            crosswalked.guessed.append(("/identifier", f"identifier {suffix!r} taken from the DOI {doi}"))
+            crosswalked.candidates["doi"] = suffix
     return crosswalked
 
 
