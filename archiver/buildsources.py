@@ -58,7 +58,7 @@ class Shard:
 
 def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
     """Files named, plus every file inside folders named (hidden files, files that are never sources
-    such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
+    such as images, the output folder, and sidecars skipped), in a stable order without
     duplicates.
 
     Linear and light for a batch of 100,000 files: folders are walked with `os.scandir` (symlinked
@@ -70,17 +70,14 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
     cwd = os.path.realpath(os.getcwd())
     #: key -> the file's real path, None when it is the key's absolute path (the common case)
     found: dict[str, str | None] = {}
-    manuscripts = False
 
     def add(file: str, real: str) -> None:
-        nonlocal manuscripts
         absolute = os.path.abspath(file)
         key = os.path.relpath(absolute, cwd) if _inside(absolute, cwd) else absolute
         if os.sep != "/":
             key = key.replace(os.sep, "/")
         if key not in found:
             found[key] = None if real == absolute else real
-            manuscripts = manuscripts or file.lower().endswith(MANUSCRIPT_SUFFIXES)
 
     for name in paths:
         if os.path.isdir(name):
@@ -89,9 +86,21 @@ def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
                     add(file, real)
         else:
             add(name, os.path.realpath(name))
-    if manuscripts:  # a sidecar is read with its manuscript, not as a source of its own
-        real_of = {key: Path(real or os.path.join(cwd, key)) for key, real in found.items()
-                   if key.lower().endswith((".json", *MANUSCRIPT_SUFFIXES))}
+    # A sidecar is read with its source, not as a source of its own; `ingest.sidecars` decides, by
+    # real paths, among the few .json files named like another source (NAME.json beside NAME.md,
+    # NAME.bib.json beside NAME.bib), so no path is made for the others.
+    manuscripts: dict[str, list[str]] = {}  # stem -> the manuscripts of that stem
+    for key in found:
+        if key.lower().endswith(MANUSCRIPT_SUFFIXES):
+            manuscripts.setdefault(os.path.splitext(key)[0], []).append(key)
+    involved: set[str] = set()
+    for key in found:
+        if key.lower().endswith(".json"):
+            partners = manuscripts.get(key[:-5], []) + ([key[:-5]] if key[:-5] in found else [])
+            if partners:
+                involved.update((key, *partners))
+    if involved:
+        real_of = {key: Path(found[key] or os.path.join(cwd, key)) for key in involved}
         skipped = sidecars(set(real_of.values()))
         for key, real in real_of.items():
             if real in skipped:
