@@ -97,7 +97,10 @@ def check_outputs(out_dir: Path, names: dict[str, str]) -> dict[str, list[dict[s
         data = (out_dir / name).read_bytes()
         checks[name] = []
         for validator, check in validators:
-            problems = check(data)
+            try:
+                problems = check(data)
+            except Exception as exc:  # noqa: BLE001 - a file that stops its validator fails it (a bad zip entry)
+                problems = [f"the validator stopped: {type(exc).__name__}: {exc}"]
             checks[name].append({"validator": validator, "verdict": "fail" if problems else "pass",
                                  "problems": problems[:KEPT_PROBLEMS], "count": len(problems)})
     return checks

@@ -543,3 +543,17 @@ def test_thumbnails_asked_later_rebuild_only_what_lacks_them(tmp_path):
     assert counts()["unchanged"] == 1  # a run that does not ask for them keeps them
     picture.unlink()
     assert counts("--thumbnails")["built"] == 1 and picture.is_file()
+
+
+def test_an_output_that_stops_its_validator_fails_it(tmp_path):
+    from archiver.buildchecks import check_outputs
+
+    (tmp_path / "X").mkdir()
+    (tmp_path / "X" / "X.pdf").write_bytes(b"%PDF-1.7 not really")
+    (tmp_path / "X" / "X.epub").write_bytes(b"PK\x03\x04 a torn zip")
+    (tmp_path / "X" / "X.xml").write_bytes(b"<article><unclosed></article>")
+    checks = check_outputs(tmp_path, {"X/X.pdf": "pdf", "X/X.epub": "epub", "X/X.xml": "jats", "X/X.bib": "bibtex"})
+    assert sorted(checks) == ["X/X.epub", "X/X.pdf", "X/X.xml"]  # BibTeX has no validator here
+    assert all(v["verdict"] == "fail" and v["count"] >= 1 and v["problems"] for found in checks.values() for v in found)
+    assert "not a zip container" in checks["X/X.epub"][0]["problems"][0]
+    assert "not well-formed" in checks["X/X.xml"][0]["problems"][0]
