@@ -11,7 +11,7 @@ export SOURCE_DATE_EPOCH ?= 1700000000
 INVENTED_SAMPLES := samples/records/CO24017.json samples/records/CO24102.json
 
 .PHONY: setup demo test golden clean package build bench
-.PHONY: fuzz
+.PHONY: fuzz citeproc-expected
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +54,7 @@ build: setup
 # JATS, EPUB and PDF/A writers per commentary, then 1,000 generated commentaries to every format, a
 # no-change rerun, and pandoc on 20 of them.
 bench: setup
+	$(PY) bench/bench_start.py
 	$(PY) bench/bench_record.py
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_jats.py
@@ -75,3 +76,9 @@ clean:
 FUZZ_EXAMPLES ?= 300
 fuzz: setup
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/test_fuzz.py -q
+
+# The citations citeproc-js (the CSL reference processor) gives for the corpus of scripts/citeproc/corpus.py,
+# stored in tests/data/citeproc/expected.json for tests/test_citeproc_reference.py; needs Node and npm.
+# Run after changing the corpus, csl/ or the record -> CSL mapping; review `git diff tests/data/citeproc`.
+citeproc-expected: setup
+	@bash scripts/citeproc/expected.sh

@@ -10,9 +10,10 @@ The library prints nothing: `plan()` says what is stale, `run()` yields one `Out
 it completes, and the caller shows progress and writes the report.
 
 Who writes the files: the workers do, through the `write` function they are given (the CLI gives
-`write_atomic`: temporary name, fsync, rename). Each worker writes only its own record's folder, so
-the file system work (fsync is most of it) runs in parallel and no output bytes cross a pipe; a
-worker reports a record only after every one of its files is renamed into place, and only the parent
+`write_unsynced`: temporary name, rename), then make a record's files durable with one `sync` (the
+CLI's `sync_files`: one syncfs). Each worker writes only its own record's folder, so the file system
+work runs in parallel and no output bytes cross a pipe; a worker reports a record only after every
+one of its files is renamed into place and synced, and only the parent
 writes the build state, from those reports. So a kill at any moment leaves, for each file, either the
 old complete file, the new complete file, or a hidden `.NAME.*.part` temporary; and the state claims
 only files that were complete when it was committed. A complete file the state does not claim is

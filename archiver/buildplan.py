@@ -21,6 +21,8 @@ from .errors import ArchiverError
 from .writers import Format
 
 Writer = Callable[[Path, bytes], None]
+#: makes files a `Writer` wrote durable (the CLI gives `sync_files`); None when the writer syncs each
+Syncer = Callable[[list[Path]], None]
 
 @dataclass
 class Outcome:
@@ -72,6 +74,8 @@ class Settings:
     thumbnails: bool = False
     #: when this run was planned (time.time()): temporaries older than that are a killed run's
     started: float = 0.0
+    #: called once on a record's files after all are written, before the worker reports them
+    sync: Syncer | None = None
 
     def record_key(self) -> dict[str, Any]:
         """The parts of a record's state entry that do not depend on the record (a changed collection
@@ -132,7 +136,8 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
 
 def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
          strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = (),
-         collection: Collection | None = None, check: bool = False, thumbnails: bool = False) -> Plan:
+         collection: Collection | None = None, sync: Syncer | None = None, check: bool = False,
+         thumbnails: bool = False) -> Plan:
     """Split the sources (of this shard) into those to build and those whose outputs are current."""
     from .style import load_style
 
@@ -140,7 +145,7 @@ def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
                         style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
                         named=frozenset(named), collection=collection, check=check,
-                        thumbnails=thumbnails or check, started=time.time())
+                        thumbnails=thumbnails or check, started=time.time(), sync=sync)
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     suffix = shard.suffix if shard else ""

@@ -1,7 +1,8 @@
 """The worker of a batch build: what each pool (or Dask) worker process loads once (`load_worker`) and
 does per source (`build_source`): read the source, validate and convert each of its records, and
-write the record's files into OUT/<identifier>/ through the `write` function of the settings, before
-reporting the record to the parent, which alone writes the build state.
+write the record's files into OUT/<identifier>/ through the `write` function of the settings, then
+make them durable with one call of its `sync`, before reporting the record to the parent, which alone
+writes the build state.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bounded
-from .buildplan import Outcome, Settings, Writer
+from .buildplan import Outcome, Settings, Syncer, Writer
 from .buildsources import Source, _sha256, source_digest
 from .collection import Collection
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
@@ -153,7 +154,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             _fatal_if_strict(warnings, settings, source)
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier, settings.started)
-            hashes = _write_all(settings.write, identifier, outputs, targets)
+            hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
             checks, thumbnail, looked = _look(settings, record, wanted, outputs, source)
             warnings += looked
             if looked and settings.strict:  # a failed check under --strict: the record leaves nothing
@@ -199,7 +200,7 @@ def _look(settings: Settings, record: Any, wanted: list[Any], outputs: dict[str,
             "W016", f"{identifier}/{pdf}: PDFium cannot render its first page: {type(exc).__name__}: {exc}", source.key)]
     name = f"{identifier}.png"
     written = _write_all(settings.write, THUMBNAILS, {name: png},
-                         {name: _output_path(settings.out_dir, THUMBNAILS, name)})
+                         {name: _output_path(settings.out_dir, THUMBNAILS, name)}, settings.sync)
     return checks, {"name": thumbnail_name(identifier), "sha256": written[thumbnail_name(identifier)]}, warnings
 
 
@@ -214,9 +215,11 @@ def _fatal_if_strict(warnings: list[ArchiverWarning], settings: Settings, source
 
 
 def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
-               targets: dict[str, Path]) -> dict[str, str]:
-    """Write a record's files; if one cannot be written, remove those already written, so a failed
-    record leaves no partial set behind."""
+               targets: dict[str, Path], sync: Syncer | None = None) -> dict[str, str]:
+    """Write a record's files, then make them durable together (one `sync`), so the parent, which
+    records them in the state only from this worker's report, never claims a file not on disk. If
+    one cannot be written or synced, remove those already written, so a failed record leaves no
+    partial set behind."""
     hashes: dict[str, str] = {}
     written: list[Path] = []
     try:
@@ -224,6 +227,8 @@ def _write_all(write: Writer, identifier: str, outputs: dict[str, bytes],
             write(targets[name], outputs[name])
             written.append(targets[name])
             hashes[f"{identifier}/{name}"] = hashlib.sha256(outputs[name]).hexdigest()
+        if sync is not None:
+            sync(written)
     except OSError as exc:
         for path in written:
             path.unlink(missing_ok=True)

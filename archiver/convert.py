@@ -91,7 +91,7 @@ def convert(record: Record, formats: list[Format], style: Style,
     """File name -> bytes for the record, its images and each requested format; and the warnings the
     writers raised (W003 for a figure image the PDF cannot decode, W010 for characters no font has)."""
     context = RenderContext(style=style, assets=MappingProxyType(dict(assets)))
-    outputs: dict[str, bytes] = {f"{record.identifier}.json": record.dumps().encode("utf-8")}
+    outputs: dict[str, bytes] = {f"{record.identifier}.json": context.record_json(record)}
     outputs.update(assets)
     for fmt in formats:
         try:

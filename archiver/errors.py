@@ -128,7 +128,7 @@ WARNING_CODES: dict[str, str] = {
     "W010": "a character no font of the brand can draw is shown in the PDF as a box, its text kept as ActualText",
     "W011": "the body is empty or far shorter than the source's article text",
     "W012": "the JATS is valid but not JATS4R-conformant: the record lacks what JATS4R wants (rights with "
-            "copyright year and holder, ISO country codes, descriptive link text)",
+            "copyright year and holder, ISO country codes, descriptive link text, each reference's authors)",
     "W017": "a package differs from the one its deposit record says was deposited; it was not sent again "
             "(deposit --again sends it as a new item)",
     "W016": "an output failed one of the field's validators that `build --check` ran (the report gives "

@@ -99,6 +99,9 @@ PERSON_MARK = "person"
 #: discourages "other"), marked `specific-use` so that the reader knows it was not the record's
 UNTYPED_PUBLICATION = "document"
 UNTYPED_MARK = "archiver-untyped"
+#: `content-type` of a `named-content` in a `mixed-citation` that holds a URL printed as its own link
+#: text (JATS4R: link text is never the bare URL); the reader makes it the link it was again
+PRINTED_URL = "archiver-printed-url"
 #: reference part -> child element of `element-citation` (title, container title, volume, ...)
 CITATION_PARTS = {"title": "article-title", "container_title": "source", "volume": "volume", "issue": "issue",
                   "pages": "page-range", "publisher": "publisher-name"}

@@ -463,10 +463,11 @@ def _validator():
 
 @functools.cache
 def _fast_check():
-    """The schema compiled to Python code once per process: about 0.5 ms per record, where jsonschema
-    takes 7-10 ms. It stops at the first error, so a rejected record is re-checked by `_validator`."""
-    import fastjsonschema
-    return fastjsonschema.compile(schema())
+    """The schema compiled to Python code once per process (`schemacode`: once per schema version when
+    `make setup` has saved it): about 0.5 ms per record, where jsonschema takes 7-10 ms. It stops at
+    the first error, so a rejected record is re-checked by `_validator`."""
+    from .schemacode import compiled
+    return compiled(schema())
 
 
 def _passes_fast_check(data: Any) -> str | None:

@@ -84,10 +84,35 @@ def available_styles() -> list[str]:
 
 
 @functools.cache
+def _style_schema() -> dict[str, Any]:
+    return json.loads(STYLE_SCHEMA.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _fast_check():
+    """The style schema compiled to Python once per process: a command that loads one brand does not
+    import jsonschema (about 70 ms of start-up), which `_validator` needs only to explain a rejection."""
+    from .schemacode import compiled
+    return compiled(_style_schema())
+
+
+@functools.cache
 def _validator():
     import jsonschema
-    schema = json.loads(STYLE_SCHEMA.read_text(encoding="utf-8"))
+    schema = _style_schema()
     return jsonschema.validators.validator_for(schema)(schema)
+
+
+def _schema_problems(data: Any, path: Path) -> list[Problem]:
+    import fastjsonschema
+    try:
+        _fast_check()(data)
+        return []
+    except fastjsonschema.JsonSchemaException as rejection:
+        errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+        return [Problem(e.message, "/" + "/".join(map(str, e.absolute_path)), str(path),
+                        "see schemas/style.schema.json") for e in errors] or \
+            [Problem(rejection.message, "/", str(path), "see schemas/style.schema.json")]
 
 
 @functools.cache
@@ -105,9 +130,7 @@ def load_style(name_or_path: str = DEFAULT_STYLE) -> Style:
         data = json.loads(read_text(path, "style"))
     except (Refused, ValueError, RecursionError) as exc:
         raise UsageError(f"style {name_or_path!r} is not readable JSON: {exc}", source=str(path)) from None
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        problems = [Problem(e.message, "/" + "/".join(map(str, e.absolute_path)), str(path),
-                            "see schemas/style.schema.json") for e in errors]
+    problems = _schema_problems(data, path)
+    if problems:
         raise UsageError(f"style {name_or_path!r} is broken", problems=problems)
     return Style(name=data["name"], folder=folder.resolve(), data=MappingProxyType(data))

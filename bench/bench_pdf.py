@@ -3,12 +3,16 @@ untagged PDF/A-3b of commit UNTAGGED (the writer just before tagging, same layou
 
 Run from the repository root: `python bench/bench_pdf.py [--style rsis] [--repeat 20]`. Fonts are
 registered once per process, as in a batch conversion, so the first render is a warm-up and not counted.
-The untagged writer runs in a child process from `git archive UNTAGGED`.
+The untagged writer runs in a child process from `git archive UNTAGGED`. Then the cost of the schema
+1.1 back matter (acknowledgements, references, author notes): each sample that has it, rendered with it
+and with those three fields left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -28,12 +32,27 @@ from archiver.writers import RenderContext  # noqa: E402
 from archiver.writers import pdf  # noqa: E402
 
 
-def measure(style_name: str, repeat: int) -> dict[str, tuple[float, float, float]]:
-    """record id -> (total, layout, PDF/A step) ms of CPU per render."""
+def _as_1_0(path: Path):
+    """A sample as the untagged writer's schema 1.0 reads it: without what schema 1.1 added (author
+    kinds, references, acknowledgements, author notes), so both writers lay out the same content."""
+    from archiver.record import validate
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["schema_version"] = "1.0"
+    for key in ("references", "acknowledgements", "author_notes"):
+        data.pop(key, None)
+    for author in data["authors"]:
+        author.pop("kind", None)
+    return validate(data, str(path))
+
+
+def measure(style_name: str, repeat: int, child: bool = False) -> dict[str, tuple[float, float, float]]:
+    """record id -> (total, layout, PDF/A step) ms of CPU per render; `child`: of the untagged writer,
+    on the samples as schema 1.0 holds them."""
     style = load_style(style_name)
     out = {}
     for path in sorted((ROOT / "samples" / "records").glob("*.json")):
-        record = load(path)
+        record = load(path) if not child else _as_1_0(path)
         assets, _ = load_assets(record, path.parent)
         context = RenderContext(style=style, assets=assets)
         pdf.render(record, context)
@@ -55,6 +74,28 @@ def measure(style_name: str, repeat: int) -> dict[str, tuple[float, float, float
     return out
 
 
+def back_matter(style_name: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """record id -> (ms of CPU per render without, with) its back matter, for the samples that have one."""
+    style = load_style(style_name)
+    out = {}
+    for path in sorted((ROOT / "samples" / "records").glob("*.json")):
+        record = load(path)
+        if not (record.references or record.acknowledgements or record.author_notes):
+            continue
+        assets, _ = load_assets(record, path.parent)
+        context = RenderContext(style=style, assets=assets)
+        times = []
+        for variant in (dataclasses.replace(record, references=None, acknowledgements=None, author_notes=None),
+                        record):
+            pdf.render(variant, context)
+            start = time.process_time()
+            for _ in range(repeat):
+                pdf.render(variant, context)
+            times.append((time.process_time() - start) / repeat * 1000)
+        out[record.identifier] = (times[0], times[1])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", default="rsis")
@@ -62,7 +103,7 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        for identifier, (total, layout, pdfa) in measure(args.style, args.repeat).items():
+        for identifier, (total, layout, pdfa) in measure(args.style, args.repeat, child=True).items():
             print(identifier, total, layout, pdfa)
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -80,6 +121,9 @@ def main() -> None:
     mean_old = sum(value[0] for value in untagged.values()) / len(untagged)
     mean_new = sum(value[0] for value in tagged.values()) / len(tagged)
     print(f"mean: {mean_old:.1f} -> {mean_new:.1f} ms CPU per record (+{(mean_new / mean_old - 1) * 100:.0f} %)")
+    print("back matter (acknowledgements, references, author notes), ms of CPU per record: without -> with")
+    for identifier, (without, with_it) in back_matter(args.style, args.repeat).items():
+        print(f"  {identifier}: {without:.1f} -> {with_it:.1f} (+{with_it - without:.1f})")
 
 
 if __name__ == "__main__":

@@ -78,3 +78,17 @@ def out_copy(converted, tmp_path) -> Path:
     target = tmp_path / "out"
     shutil.copytree(converted, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def crossref_schema():
+    """Crossref's own 5.5.0 deposit XSD (XSD 1.1, from the commonmeta-py wheel that `make setup`
+    extracts): built once per session (about 8 s); lxml cannot load it, xmlschema can."""
+    import xmlschema
+
+    folder = ROOT / "vendor" / "commonmeta-py-0.312" / "crossref"
+    if not (folder / "crossref5.5.0.xsd").is_file():
+        pytest.fail(f"{folder / 'crossref5.5.0.xsd'} is missing: run scripts/setup.sh")
+    mathml = folder / "standard-modules" / "mathml3" / "mathml3.xsd"
+    return xmlschema.XMLSchema11(str(folder / "crossref5.5.0.xsd"), allow="local",
+                                 locations=[("http://www.w3.org/1998/Math/MathML", str(mathml))])

@@ -9,8 +9,8 @@ Characters the schema forbids (C0 controls, DEL, lone surrogates, U+FFFE/U+FFFF)
 too and then stripped, so the text stays valid record text. Runs of inlines are canonical: no two
 strings in a row (JSON could hold ["a", "b"], but no text format can tell it from ["ab"]).
 Schema 1.1 records (most draws) also carry organisation authors, dates as precise as a source gives
-them (year, year-month), references, acknowledgements and author notes; schema 1.0 records (some draws)
-keep to 1.0's rules.
+them (year, year-month), references, acknowledgements and author notes (`records(back_matter=True)`: always
+all three); schema 1.0 records (some draws) keep to 1.0's rules.
 Records are valid by construction; `tests/test_jats.py::test_strategy_draws_valid_records_covering_every_node_type` checks that
 with `archiver.record.problems` (not done on every draw: schema validation of deep `oneOf` trees costs
 about 50 ms a record).
@@ -154,10 +154,11 @@ def _references(draw: st.DrawFn, note_ids: tuple[str, ...], ids: Any) -> list[di
 
 
 @st.composite
-def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str, Any]:
+def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image, back_matter: bool = False) -> dict[str, Any]:
     """A valid record JSON dict; figures that have an image take its path from `images`
-    (`supplied_images` for writers that embed images)."""
-    version = draw(st.sampled_from(["1.1", "1.1", "1.1", "1.0"]))
+    (`supplied_images` for writers that embed images). `back_matter` draws schema 1.1 records that
+    always have acknowledgements, author notes and references."""
+    version = "1.1" if back_matter else draw(st.sampled_from(["1.1", "1.1", "1.1", "1.0"]))
     v11 = version == "1.1"
     record_date = date if v11 else full_date
     prefixes = st.sampled_from(ID_PREFIXES)
@@ -207,13 +208,13 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image) -> dict[str
             body["notes"] = notes
         record["body"] = body
     if v11:
-        if draw(st.booleans()):
+        if back_matter or draw(st.booleans()):
             record["acknowledgements"] = draw(blocks(note_ids, depth=1, min_size=1, max_size=2, images=images))
-        if draw(st.booleans()):
+        if back_matter or draw(st.booleans()):
             note = st.fixed_dictionaries({"kind": st.sampled_from(AUTHOR_NOTE_KINDS),
                                           "content": inlines(note_ids, min_size=1)})
             record["author_notes"] = draw(st.lists(note, min_size=1, max_size=3))
-        if draw(st.booleans()):
+        if back_matter or draw(st.booleans()):
             record["references"] = _references(draw, note_ids, (draw(prefixes) + str(n) for n in numbers))
     for node in _nodes([record.get("body"), record.get("acknowledgements")]):
         if node.get("id") == PLACEHOLDER:

@@ -823,6 +823,70 @@ def test_a_rebuild_clears_only_the_temporaries_older_than_the_run(tmp_path):
     assert not old.exists() and current.read_text() == "another worker of this run"
 
 
+# Durable without an fsync per file ----------------------------------------------------------------
+
+def test_the_state_claims_a_record_only_after_its_files_are_synced_once(tmp_path, monkeypatch):
+    """Each worker syncs a record's files once, after all are renamed into place and before it reports
+    the record; the parent puts the record into the state only from that report. The order is logged
+    to one file by the workers (forked, so they carry the patch) and the parent alike."""
+    from archiver.buildstate import BuildState
+    from archiver.cli import build as build_command, common
+
+    log = tmp_path / "order.log"
+
+    def note(line: str) -> None:
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+    monkeypatch.setattr(build_command, "sync_files", lambda paths: (
+        note("sync " + " ".join(sorted(p.relative_to(tmp_path / "out").as_posix() for p in paths))),
+        common.sync_files(paths)))
+    put = BuildState.put
+    monkeypatch.setattr(BuildState, "put", lambda self, key, entry: (note(f"put {key}"), put(self, key, entry))[1])
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 6)
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
+    assert code == 0, stderr
+    events = log.read_text(encoding="utf-8").splitlines()
+    for record in report["records"]:
+        identifier, source = record["identifier"], record["source"]
+        synced = [i for i, line in enumerate(events) if line.startswith("sync ") and f"{identifier}/" in line]
+        assert len(synced) == 1  # one sync for all of the record's files
+        assert events[synced[0]].split()[1:] == sorted(record["outputs"])
+        assert events.index(f"put {source}") > synced[0]
+
+
+def test_without_syncfs_each_file_and_its_folders_are_fsynced(tmp_path, monkeypatch):
+    from archiver.cli import common
+
+    folder = tmp_path / "out" / "CO1" / "images"
+    common.write_unsynced(folder / "a.png", b"a")
+    common.write_unsynced(folder.parent / "CO1.json", b"{}")
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(common, "_syncfs", lambda: None)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    common.sync_files([folder / "a.png", folder.parent / "CO1.json"])
+    expected = [folder / "a.png", folder.parent / "CO1.json", folder, folder.parent, folder.parent.parent]
+    assert synced == [str(path) for path in expected]
+
+
+def test_a_failed_sync_fails_the_record_and_leaves_none_of_its_files(tmp_path, monkeypatch):
+    from archiver.cli import build as build_command
+
+    def broken(paths):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(build_command, "sync_files", broken)
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 2)
+    code, _, _, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "1")
+    assert code != 0 and all(r["status"] == "failed" for r in report["records"])
+    assert "Input/output error" in report["records"][0]["errors"][0]["message"]
+    assert not [p for p in out.rglob("*") if p.is_file() and not p.name.startswith((".", "report"))]
+    assert entries(out) == {}
+
+
 def test_discovery_keeps_names_only_and_walks_as_before(tmp_path, monkeypatch):
     """Discovery by `os.scandir`: the keys are the paths relative to the working folder (absolute
     outside it); hidden folders and files, images and OUT are left out; a symlinked file is a source

@@ -60,12 +60,28 @@ def test_unknown_style_is_a_usage_error(tmp_path):
 def test_help_imports_no_heavy_library_and_python_dash_m_works():
     code = ("import sys; from archiver.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('lxml', 'jsonschema', 'reportlab', 'pikepdf', 'pypandoc', 'citeproc') if m in sys.modules]\n"
+            "heavy = [m for m in ('lxml', 'jsonschema', 'reportlab', 'pikepdf', 'pypandoc', 'citeproc',\n"
+            "                     'fastjsonschema', 'datacite', 'requests', 'sqlite3') if m in sys.modules]\n"
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
     result = subprocess.run([sys.executable, "-m", "archiver", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "archiver" in result.stdout
+
+
+def test_validate_imports_no_network_client_and_no_writer():
+    """`archiver validate` of a valid record loads the record schema's validator and nothing of the
+    writers or the network (issue 21.3): a network client has no business in checking a file."""
+    record = ROOT / "samples" / "records" / "CO24017.json"
+    code = ("import sys; from archiver.cli import main\n"
+            f"try:\n    main(['validate', {str(record)!r}, '-q'])\n"
+            "except SystemExit as done:\n    assert not done.code\n"
+            "loaded = [m for m in ('requests', 'urllib3', 'httpx', 'http.client', 'urllib.request', 'socket', 'ssl',\n"
+            "                      'lxml', 'reportlab', 'pikepdf', 'citeproc', 'jsonschema', 'datacite')\n"
+            "          if m in sys.modules]\n"
+            "print('LOADED', loaded)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "LOADED []" in out
 
 
 def test_warning_codes_are_in_the_readme():

@@ -612,3 +612,27 @@ def test_golden_co23081(golden):
     for name, body in files.items():
         if name.endswith((".xhtml", ".opf")):
             golden(folder / name.removeprefix("EPUB/"), body.decode("utf-8"))
+
+
+def test_back_matter_is_in_the_reading_order_of_the_landing_page_jats_and_pdf():
+    record = sample("CO24102")
+    assert record.acknowledgements and record.references and list(record.notes())
+    data = book(record)
+    package = opf(data)
+    ns = {"opf": "http://www.idpf.org/2007/opf"}
+    hrefs = {item.get("id"): item.get("href") for item in package.iterfind(".//opf:manifest/opf:item", ns)}
+    spine = [hrefs[ref.get("idref")] for ref in package.iterfind(".//opf:spine/opf:itemref", ns)]
+    order = ["acknowledgements.xhtml", "notes.xhtml", "references.xhtml", "about.xhtml"]
+    assert [name for name in spine if name in order] == order
+    nav = xml(members(data)["EPUB/nav.xhtml"])
+    toc = [a.get("href") for a in nav.iterfind(".//{http://www.w3.org/1999/xhtml}nav[@id='toc']//{http://www.w3.org/1999/xhtml}a")]
+    assert [href for href in toc if href in order] == order
+
+
+@pytest.mark.parametrize("text", [" ", "\ufeff", "\u200f\u200b"])
+def test_a_link_whose_text_shows_nothing_is_named_by_its_address(text):
+    data = json.loads((SAMPLES / "CO24102.json").read_text(encoding="utf-8"))
+    data["references"][0]["citation"].append({"type": "link", "url": "mailto:desk@example.org", "content": [text]})
+    references = xhtml_documents(book(validate(data)))["EPUB/references.xhtml"]
+    link = next(a for a in references.iter("{http://www.w3.org/1999/xhtml}a") if a.get("href") == "mailto:desk@example.org")
+    assert "".join(link.itertext()) == "desk@example.org"

@@ -18,7 +18,7 @@ from archiver.record import Links, Record, load
 from archiver.validators.jats import validate_jats
 from archiver.writers import FORMATS, RenderContext
 
-from test_citation import crossref_schema, csl_validator, oai_dc_schema, style  # noqa: F401 (fixtures)
+from test_citation import csl_validator, oai_dc_schema, style  # noqa: F401 (fixtures)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "records"
 CR = {"c": "http://www.crossref.org/schema/5.5.0"}

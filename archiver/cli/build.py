@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .common import fail_cleanly, writable_folder, write_atomic, write_atomic_chunks
+from .common import fail_cleanly, sync_files, writable_folder, write_atomic_chunks, write_unsynced
 from .options import complete_formats, complete_shards, complete_styles, verbosity
 from .progress import Eta
 
@@ -82,8 +82,9 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     parts = batch.Shard.parse(shard) if shard is not None else None
     found = batch.discover(sources, out_dir)
     started = time.perf_counter()
-    plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_atomic, shard=parts,
-                      named=named_explicitly(to),
+    # each file renamed into place unsynced, a record's files synced at once: one sync a record
+    plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_unsynced, sync=sync_files,
+                      shard=parts, named=named_explicitly(to),
                       collection=load_collection(collection_file) if collection_file else None,
                       check=check, thumbnails=thumbnails)
     if dry_run:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, write_atomic
+from .common import Tally, expand_paths, fail_cleanly, inside, sync_files, writable_folder, write_unsynced
 from .options import complete_formats, complete_styles
 
 
@@ -31,7 +31,6 @@ Example:
 def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str, strict: bool,
             dry_run: bool, report_format: str) -> None:
     """Convert canonical records (files or folders of .json) into every output format."""
-    from ..batch import remove_output
     from ..convert import applicable, convert, load_assets
     from ..errors import ArchiverError, ArchiverWarning, ConversionError
     from ..record import load
@@ -63,8 +62,12 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
                             click.echo(f"{action.replace('_', ' ')}: {target}")
                 tally.success(str(path), warnings, identifier=record.identifier, **plan)
                 continue
-            for name, data in sorted(outputs.items()):
-                write_atomic(inside(folder, name), data)
+            targets = {inside(folder, name): data for name, data in sorted(outputs.items())}
+            for target, data in targets.items():
+                write_unsynced(target, data)
+            sync_files(targets)  # one sync for the record's files, before it is reported written
+            if dropped:  # rare: the batch module (and sqlite3, multiprocessing) only then
+                from ..batch import remove_output
             for name in sorted(dropped):
                 remove_output(folder.parent, record.identifier, f"{record.identifier}/{name}")
         except ArchiverError as error:

@@ -18,7 +18,8 @@ from urllib.parse import unquote, urljoin
 
 from lxml import etree
 
-from ..jatsmap import (ALT_PARAGRAPH, CODE_TAG, DERIVED, HREF, LOST_FIGURE, META_OPENING, STYLED_TYPES, UNTITLED)
+from ..jatsmap import (ALT_PARAGRAPH, CODE_TAG, DERIVED, HREF, LOST_FIGURE, META_OPENING, PRINTED_URL, STYLED_TYPES,
+                       UNTITLED)
 from ..bounded import Refused
 from . import image_type
 
@@ -308,6 +309,8 @@ class BodyReader:
                 content = self.inlines(element) or [url]
                 return [{"type": "link", "url": url, "content": content}]
             return self.inlines(element)
+        if tag == "named-content" and self.ours and element.get("content-type") == PRINTED_URL:
+            return [{"type": "link", "url": text_of(element), "content": self.inlines(element)}]
         if tag == CODE_TAG or tag == "code":
             text = text_of(element)
             return [{"type": "code", "text": text}] if text and text.strip() else ([text] if text else [])

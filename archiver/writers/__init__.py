@@ -38,6 +38,18 @@ class RenderContext:
             entry = self._rendered[name] = (record, FORMATS[name].renderer()(record, self))
         return entry[1]
 
+    def record_json(self, record: Record) -> bytes:
+        """The record's canonical JSON (`<id>.json`), serialised once per context: the record's own
+        file and the copy the PDF embeds are the same bytes."""
+        entry = self._rendered.get(RECORD_JSON)
+        if entry is None or entry[0] is not record:
+            entry = self._rendered[RECORD_JSON] = (record, record.dumps().encode("utf-8"))
+        return entry[1]
+
+
+#: the key of the record's own JSON among a context's renders (no format has this name)
+RECORD_JSON = "record"
+
 
 @dataclass(frozen=True)
 class Format:

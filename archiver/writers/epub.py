@@ -7,10 +7,11 @@ zipfile only; the same record, style and assets always give the same bytes (zip 
 `dcterms:modified` come from the record, identifiers are derived, never random).
 
 Layout of the book (all under `EPUB/`): `cover.xhtml` (the brand's cover, drawn as `images/cover.svg`),
-`title.xhtml` (title page with the "Cite as" line), `text.xhtml` (synopsis and sectioned body),
-`acknowledgements.xhtml` and `references.xhtml` (when the record has them: `doc-acknowledgments`,
-`doc-bibliography`), `notes.xhtml` (endnotes with links both ways), `about.xhtml` (About the
-Author(s), with the author notes), `rights.xhtml`,
+`title.xhtml` (title page with the "Cite as" line), `text.xhtml` (synopsis and sectioned body), then
+in the order of the landing page, the JATS and the PDF: `acknowledgements.xhtml` (when the record has
+them: `doc-acknowledgments`), `notes.xhtml` (endnotes with links both ways), `references.xhtml` (when
+the record has them: `doc-bibliography`), `about.xhtml` (About the Author(s), with the author notes),
+`rights.xhtml`,
 `nav.xhtml` (table of contents and landmarks) and `style.css` (the brand's `epub.css`). This module
 writes those content and navigation documents; `epubpackage` the package document and the zip
 container, `epubcover` the cover image.
@@ -29,12 +30,15 @@ from . import RenderContext
 from .epubcover import cover_svg
 from .epubpackage import container, package_document, rights_statement
 from .urls import safe_url
+from .visible import shows_something
 from .alttext import alt_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
+#: the back-matter documents in reading order (built in another: the notes need every reference first)
+BACK_MATTER_ORDER = ("acknowledgements.xhtml", "notes.xhtml", "references.xhtml")
 
 STYLED_TAGS = {"emphasis": "em", "strong": "strong", "superscript": "sup", "subscript": "sub"}
 # Image types the book may carry, recognised by their bytes (a record's file extension may lie).
@@ -118,9 +122,11 @@ class _Book:
         documents.append(("cover.xhtml", "", self._cover_page()))
         documents.append(("title.xhtml", "", self._title_page()))
         documents.append(("text.xhtml", "", self._text()))
-        documents += self._back_matter()
+        back = dict((name, (name, "", data)) for name, _, data in self._back_matter())
         if self.notes:
-            documents.append(("notes.xhtml", "", self._notes()))
+            back["notes.xhtml"] = ("notes.xhtml", "", self._notes())
+        # The reading order of the landing page, the JATS and the PDF, whatever the order of building
+        documents += [back[name] for name in BACK_MATTER_ORDER if name in back]
         documents.append(("about.xhtml", "", self._about()))
         documents.append(("rights.xhtml", "", self._rights()))
         spine = [name for name, _, _ in documents]
@@ -361,10 +367,10 @@ class _Book:
         entries = [_Heading("title.xhtml", "Title Page"), *self.toc]
         if self.record.acknowledgements:
             entries.append(_Heading("acknowledgements.xhtml", "Acknowledgements"))
-        if self.record.references:
-            entries.append(_Heading("references.xhtml", "References"))
         if self.notes:
             entries.append(_Heading("notes.xhtml", "Notes"))
+        if self.record.references:
+            entries.append(_Heading("references.xhtml", "References"))
         entries.append(_Heading("about.xhtml", "About the Author" + ("s" if len(self.record.authors) > 1 else "")))
         entries.append(_Heading("rights.xhtml", "Rights"))
         _nav_list(toc, entries)
@@ -487,7 +493,7 @@ class _Book:
                 # inside a link text follows the link, as a link of its own.
                 trailing: list[NoteRef] = []
                 content = _without_note_refs(node.content, trailing)
-                if not plain_text(content).strip():
+                if not shows_something(plain_text(content)):
                     # A link needs a name a screen reader can say (WCAG 2.4.4; Ace's link-name): one
                     # whose text is empty shows its address.
                     content = [node.url.removeprefix("mailto:")]

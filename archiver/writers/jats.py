@@ -5,8 +5,8 @@ recommendations for front matter (series as `journal-meta`, contributors with `a
 `pub-date/@iso-8601-date`, `permissions` with `ali:license_ref`, `self-uri` with titles, summary
 abstract), figures (`fig` with label, caption, `alt-text`, `graphic`, `attrib`), endnotes
 (`fn-group` in `back`), and schema 1.1's organisation authors (`collab`), author notes (`author-notes`
-with `fn/@fn-type` and `corresp`), acknowledgements (`ack`) and reference list (`ref-list`, each `ref`
-the citation as printed in `mixed-citation`, its parts in an `element-citation` beside it). What JATS has no element for goes into `custom-meta`, so that
+with `fn/@fn-type` and `corresp`), acknowledgements (`ack`) and reference list (`ref-list`, written by
+`archiver/writers/jatsrefs.py`). What JATS has no element for goes into `custom-meta`, so that
 `archiver/ingest/jats.py` reads back the identical record. Same record -> same bytes.
 """
 
@@ -18,19 +18,20 @@ from lxml import etree
 
 from ..citation import cite_as
 from ..errors import ArchiverWarning
-from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CITATION_PARTS, CODE_TAG, DERIVED, DOCTYPE, DTD_VERSION,
+from ..jatsmap import (ALI, ALT_PARAGRAPH, CC_LICENSE, CODE_TAG, DERIVED, DOCTYPE, DTD_VERSION,
                        EVENT_REVISED, FN_TYPES, FORBIDDEN_CHARS, HREF, KWD_REGIONS, KWD_TOPICS, LOST_FIGURE,
                        META_CITATION, META_EMPTY, META_GENERATED_IDS, META_OPENING, META_PROVENANCE,
                        META_PUBLISHER_COUNTRY, META_PUBLISHER_PARENT, META_SCHEMA_VERSION, META_SERIES_NUMBER,
-                       META_STATEMENT, NAME_STYLES, NOTES_EDITOR, PERSON_MARK, SELF_URI_PDF, SELF_URI_SERIES,
-                       SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, UNTYPED_MARK, UNTYPED_PUBLICATION, WRAPPER,
-                       XLINK, XML_LANG, iso_countries)
+                       META_STATEMENT, NAME_STYLES, NOTES_EDITOR, PERSON_MARK, PRINTED_URL, SELF_URI_PDF,
+                       SELF_URI_SERIES, SELF_URI_SOURCE, STYLED_TAGS, TITLE, UNTITLED, WRAPPER, XLINK, XML_LANG,
+                       iso_countries)
 from ..jatsmap import META_PROVENANCE_OBJECTS
 from ..record import (Affiliation, Author, Block, Code, Figure, Inline, Link, ListBlock, NoteRef, Paragraph, Quote,
-                      Record, Reference, Section, Styled, Table, plain_text, walk)
+                      Record, Section, Styled, Table, plain_text, walk)
 from . import RenderContext
 from .alttext import alt_text
-from .jats4r import copyright_statement, rights_lacking
+from .jats4r import copyright_statement, rights_lacking, undescriptive_links
+from .jatsrefs import ReferenceWriter, citation_gaps
 
 _NSMAP = {"xlink": XLINK, "ali": ALI}
 _LICENSE_REF = f"{{{ALI}}}license_ref"
@@ -58,11 +59,12 @@ def render(record: Record, context: RenderContext | None) -> bytes:
     valid JATS, not JATS4R-conformant."""
     builder = _Builder(record)
     root = builder.article()
+    # What JATS4R will say of the written tree, found in the tree itself (its rules' own tests).
+    builder.gaps.extend(citation_gaps(root))
+    if links := undescriptive_links(root):
+        builder.gaps.append(f"{len(links)} link{'s' if len(links) > 1 else ''} whose text is a URL, not a "
+                            f"description (first: {links[0][:60]!r})")
     _indent(root, 0)
-    if builder.url_texts:
-        count = len(builder.url_texts)
-        builder.gaps.append(f"{count} link{'s' if count > 1 else ''} whose text is a URL, not a description "
-                            f"(first: {builder.url_texts[0][:60]!r})")
     if builder.gaps and context is not None:
         context.warnings.append(ArchiverWarning(
             "W012", f"the JATS will not be JATS4R-conformant: the record has {'; '.join(builder.gaps)}"))
@@ -91,7 +93,7 @@ def _append_text(element: etree._Element, text: str) -> None:
         element.text = (element.text or "") + text
 
 
-class _Builder:
+class _Builder(ReferenceWriter):
     """Builds the tree of one record; carries the numbering of figures, tables and notes."""
 
     def __init__(self, record: Record):
@@ -105,9 +107,8 @@ class _Builder:
         self.taken: set[str] | None = None
         self.opening: str | None = None
         self.statement: str | None = None
-        #: what the record lacks for JATS4R (warning W012); the link texts that are bare URLs
+        #: what the record lacks for JATS4R (warning W012)
         self.gaps: list[str] = []
-        self.url_texts: list[str] = []
         if (lacking := rights_lacking(record.rights)) is not None:
             self.gaps.append(lacking)
         licences = [record.rights.license if record.rights else None] + [f.license for f in record.figures()]
@@ -399,48 +400,6 @@ class _Builder:
         _sub(ack, "title", "Acknowledgements")
         self.blocks(ack, self.record.acknowledgements, "sec", "/acknowledgements")
 
-    def references(self, root: etree._Element) -> None:
-        if not self.record.references:
-            return
-        ref_list = _sub(self.back(root), "ref-list")
-        _sub(ref_list, "title", "References")
-        for reference in self.record.references:
-            self.reference(_sub(ref_list, "ref", attrib={"id": reference.id}), reference)
-
-    def reference(self, ref: etree._Element, reference: Reference) -> None:
-        """The citation as printed in `mixed-citation`; its parts, when the record has any, in an
-        `element-citation` beside it (the two forms of one reference: `citation-alternatives`)."""
-        kind = ({"publication-type": clean(reference.type)} if reference.type else
-                {"publication-type": UNTYPED_PUBLICATION, "specific-use": UNTYPED_MARK})
-        parts = [value for name in ("doi", "url", "authors", "issued", *CITATION_PARTS)
-                 if (value := getattr(reference, name)) is not None]
-        holder = _sub(ref, "citation-alternatives") if parts else ref
-        self.inlines(_sub(holder, "mixed-citation", attrib=kind), reference.citation)
-        if not parts:
-            return
-        element = _sub(holder, "element-citation", attrib=kind)
-        if reference.authors:
-            group = _sub(element, "person-group", attrib={"person-group-type": "author"})
-            for person in reference.authors:
-                if person.literal is not None:
-                    _sub(group, "string-name", person.literal)
-                else:
-                    name = _sub(group, "name")
-                    _sub(name, "surname", person.family)
-                    if person.given is not None:
-                        _sub(name, "given-names", person.given)
-        for field, tag in CITATION_PARTS.items():
-            if getattr(reference, field) is not None:
-                _sub(element, tag, getattr(reference, field))
-        if reference.issued is not None:  # as precise as the reference: no invented month or day
-            self.date(element, "date", reference.issued, {})
-        if reference.doi is not None:
-            _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
-        if reference.url is not None:
-            # JATS4R (accessibility): link text says what is linked, never the bare URL
-            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
-                 {"ext-link-type": "uri", HREF: clean(reference.url)})
-
     # Body -------------------------------------------------------------------------------------------
 
     def blocks(self, parent: etree._Element, blocks: list[Block], where: str, pointer: str, start: int = 0
@@ -560,6 +519,10 @@ class _Builder:
         _sub(fn, "label", self.note_marks[note.id])
         self.blocks(fn, note.blocks, "p", pointer + "/blocks")
 
+    @staticmethod
+    def in_citation(element: etree._Element) -> bool:
+        return element.tag == "mixed-citation" or next(element.iterancestors("mixed-citation"), None) is not None
+
     def inlines(self, parent: etree._Element, inlines: list[Inline]) -> None:
         for node in inlines:
             if isinstance(node, str):
@@ -572,11 +535,15 @@ class _Builder:
                 if not text or text == node.url or _URL_TEXT.match(text):
                     # JATS4R: a link says what it links to, in its text or else in xlink:title
                     attrib[TITLE] = clean(node.url)
-                    # A printed citation may well show a URL (APA prints DOIs so): not the record's gap.
-                    if text and next(parent.iterancestors("mixed-citation"), None) is None \
-                            and parent.tag != "mixed-citation":
-                        self.url_texts.append(text)
-                self.inlines(_sub(parent, "ext-link", attrib=attrib), node.content)
+                link = _sub(parent, "ext-link", attrib=attrib)
+                self.inlines(link, node.content)
+                if "".join(link.itertext()) == link.get(HREF) and self.in_citation(parent):
+                    # A URL printed in a citation as its own link text: printed text, marked so that
+                    # the reader restores the link (JATS4R: link text is never the bare URL). The
+                    # link itself is the element-citation's, with a description.
+                    link.attrib.clear()
+                    link.tag = "named-content"
+                    link.set("content-type", PRINTED_URL)
             elif isinstance(node, Code):
                 _sub(parent, CODE_TAG, node.text)
             elif isinstance(node, NoteRef):

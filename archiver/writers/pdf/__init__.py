@@ -1,11 +1,13 @@
 """The PDF writer: a branded, tagged, archival PDF of a record, PDF/A-3a and PDF/UA-1 at once, that
 carries its own machine-readable sources.
 
-It owns the reader-facing layout (masthead, title, authors, synopsis, sectioned body, figures, notes,
-About the Author(s), "Cite as", rights and terms, "page X of Y", outline and live links), its logical
-structure and the archival envelope. Each part lives in its own module: `fonts` (font registration and
-per-glyph fallback), `look` (the brand resolved into paragraph styles and page geometry), `markup` (record
-inlines as paragraph markup), `story` (the flowables and structure elements built from the record),
+It owns the reader-facing layout (masthead, title, authors, synopsis, sectioned body, figures,
+acknowledgements, notes, references, About the Author(s), author notes, "Cite as", rights and terms,
+"page X of Y", outline and live links), its logical structure and the archival envelope. Each part
+lives in its own module: `fonts` (font registration and per-glyph fallback), `look` (the brand
+resolved into paragraph styles and page geometry), `markup` (record inlines as paragraph markup),
+`story` (the flowables and structure elements built from the record's front matter and body),
+`backmatter` (what follows the body), `flowables` (reportlab's flowables drawing tagged content),
 `page` (the page furniture, as artifacts), `tags` (marked content and the structure tree) and `pdfa`
 (the PDF/A and PDF/UA step, XMP and embedded sources). This module lays the story out on the brand's
 pages and hands the result to the PDF/A step.

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape as _xml_escape
 from ...record import Code, Link, NoteRef, Styled, plain_text
 from .fonts import MISSING
 from .look import Look
-from .tags import Tagger
+from .tags import PRIVATE_USE, Tagger
 
 _TAGS = {"emphasis": "i", "strong": "b", "superscript": "super", "subscript": "sub"}
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
@@ -61,7 +61,14 @@ class Markup:
                 opening, closing = self.tags.inline("Span", ActualText=run)
                 out.append(f'{opening}<font name="{self.look.fonts.last_resort}">{MISSING * len(run)}</font>{closing}')
             else:
-                out.append(_xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>')
+                drawn = _xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>'
+                for part in PRIVATE_USE.split(drawn):
+                    if PRIVATE_USE.fullmatch(part):
+                        # A Private Use Area glyph (a Word symbol-font bullet, U+F0B7) has no meaning of its
+                        # own: PDF/A-3a 6.2.11.7.3 wants its ActualText, here the record's own characters.
+                        opening, closing = self.tags.inline("Span", ActualText=part)
+                        part = opening + part + closing
+                    out.append(part)
         return "".join(out)
 
     def text(self, text: str, font: str) -> str:

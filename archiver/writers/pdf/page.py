@@ -18,7 +18,7 @@ from ...record import Record, long_date
 from ...style import Style
 from .fonts import MISSING
 from .look import Look
-from .tags import MARKER, Tagger
+from .tags import MARKER, PRIVATE_USE, Tagger, actual_text
 
 
 def _fill(template: str, record: Record) -> str:
@@ -43,12 +43,21 @@ def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
             self.tags = tags
             self.setNamedCB(MARKER, tags.marker)
 
+        # A link drawn in an artifact (a table's header row repeated on the next page) gets no
+        # annotation: PDF/UA-1 7.18.1 and 7.18.5 want every annotation inside a Link element, and the
+        # only place for one there would be a second, textless Link in the reading order; the link
+        # stays live where the row is content.
+
         def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+            if self.tags.drawing_artifact:
+                return None
             result = super().linkRect(contents, destination, *args, **kwargs)
             self.tags.annotation(self, "#" + destination)
             return result
 
         def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+            if self.tags.drawing_artifact:
+                return
             super().linkURL(url, *args, **kwargs)
             self.tags.annotation(self, url)
 
@@ -89,8 +98,11 @@ class Furniture:
             x -= width / 2
         for run, run_font in runs:
             canvas.setFont(run_font, size)
-            canvas.drawString(x, y, run)
-            x += pdfmetrics.stringWidth(run, run_font, size)
+            for part in filter(None, PRIVATE_USE.split(run)):
+                # PDF/A-3a 6.2.11.7.3: a Private Use Area glyph needs its ActualText, in an artifact too
+                with actual_text(canvas, part if PRIVATE_USE.fullmatch(part) else None):
+                    canvas.drawString(x, y, part)
+                x += pdfmetrics.stringWidth(part, run_font, size)
 
     def logo(self, canvas: Canvas, x: float, y: float, size: float) -> None:
         """The brand's vector mark, drawn from its shapes in a 100 x 100 box (y down)."""

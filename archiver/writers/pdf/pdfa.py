@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import zlib
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
-from ...citation import to_csl
 from ...record import Record, first_day
 from . import tags
 from .tags import Tagger
@@ -30,12 +28,11 @@ PRODUCER = "archiver (reportlab + pikepdf)"
 def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str, str]]:
     """The sources embedded in the PDF: (file name, bytes, MIME type, relationship, description)."""
     return [
-        (f"{record.identifier}.json", record.dumps().encode("utf-8"), "application/json", "Source",
+        (f"{record.identifier}.json", context.record_json(record), "application/json", "Source",
          "The canonical archiver record this PDF was rendered from"),
         (f"{record.identifier}.xml", context.output(record, "jats"), "application/xml", "Source",
          "The article in JATS 1.4 XML"),
-        (f"{record.identifier}.csl.json",
-         (json.dumps([to_csl(record)], ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+        (f"{record.identifier}.csl.json", context.output(record, "csl-json"),
          "application/vnd.citationstyles.csl+json", "Data", "Citation metadata (CSL-JSON)"),
     ]
 

@@ -1,9 +1,9 @@
 """The story of the PDF: the flowables built from a record (title, byline, synopsis, sectioned body,
-figures, tables, notes, About the Author(s), "Cite as", rights and terms), and, made alongside them in
-the record's order, the structure tree that a screen reader follows (`tags`): Document, H1 title,
-byline, synopsis, Sect with H2-H6, P, L/LI/Lbl/LBody, BlockQuote, Figure with /Alt and Caption, Table
-with TR/TH/TD and header scope, Note. Every flowable that draws content carries its element; the rules
-and backgrounds of boxes and tables are artifacts.
+figures, tables; the back matter after it comes from `backmatter`), and, made alongside them in the
+record's order, the structure tree that a screen reader follows (`tags`): Document, H1 title, byline,
+synopsis, Sect with H2-H6, P, L/LI/Lbl/LBody, BlockQuote, Figure with /Alt and Caption, Table with
+TR/TH/TD and header scope. Every flowable that draws content carries its element (`flowables`); the
+rules and backgrounds of boxes and tables are artifacts.
 
 Content too large for a page is split or shrunk here (tables wider than the column are cut into groups
 of columns, rows taller than a page split inside the row, nesting stops indenting once the column is a
@@ -17,15 +17,16 @@ from typing import Any, Iterable, Iterator
 from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Spacer, Table, TableStyle
-from reportlab.platypus import Paragraph as ReportlabParagraph
+from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Spacer, Table
 
-from ...citation import cite_as
 from ...errors import ArchiverWarning
 from ...images import ImageDamaged
 from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Record, Section,
-                       Table as TableNode, plain_text, walk)
+                       Table as TableNode, plain_text)
 from ..pdfimage import figure_image
+from .backmatter import BackMatter
+from .flowables import Heading, Paragraph, TaggedList, grid
+from ..visible import shows_something
 from .look import Look
 from .markup import Markup
 from .tags import Element, Marked, Tagger
@@ -34,131 +35,13 @@ from .tags import Element, Marked, Tagger
 MIN_COLUMN = 40.0
 
 
-class Grid(Table):
-    """A reportlab table whose backgrounds and rules are artifacts."""
-
-    def _drawBkgrnd(self) -> None:  # noqa: N802 - reportlab's name
-        with self.canv.tags.artifact(self.canv):
-            super()._drawBkgrnd()
-
-    def _drawLines(self) -> None:  # noqa: N802 - reportlab's name
-        with self.canv.tags.artifact(self.canv):
-            super()._drawLines()
 
 
-def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[tuple], **kwargs: Any) -> Grid:
-    """A table in the brand's cell font (reportlab's default is the non-embedded Helvetica), whose rows
-    split across pages when taller than one."""
-    table = Grid(data, colWidths=widths, splitInRow=1, **kwargs)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), look.fonts.body), *commands]))
-    return table
-
-
-# Flowables ------------------------------------------------------------------------------------------
-
-class Paragraph(ReportlabParagraph):
-    """reportlab's paragraph, keeping its lines for the width it was last wrapped to, and drawing its
-    glyphs as the content of its structure element.
-
-    platypus wraps most paragraphs twice at the same width (to see whether they fit, then to place
-    them; KeepTogether and tables measure first as well), and each wrap breaks the lines anew: a fifth
-    of the layout time. The lines depend on the width and the paragraph alone."""
-
-    #: (width, the lines broken for it); valid while the paragraph still holds those lines (split
-    #: drops them when the paragraph moves on whole)
-    _wrapped: tuple[float, Any] | None = None
-    #: the structure element whose content this is; None draws it as an artifact
-    struct: Element | None = None
-    #: drawn once already: a table's header row repeated on the next page is an artifact there
-    _drawn = False
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        wrapped = self._wrapped
-        if wrapped and wrapped[0] == available_width and wrapped[1] is self.__dict__.get("blPara"):
-            return self.width, self.height
-        size = super().wrap(available_width, available_height)
-        lines = self.__dict__.get("blPara")
-        self._wrapped = (available_width, lines) if lines is not None else None
-        return size
-
-    def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        parts = super().split(available_width, available_height)
-        for part in parts:
-            part.struct = self.struct  # a paragraph split over two pages stays one element
-        return parts
-
-    def beginText(self, x: float, y: float) -> Any:  # noqa: N802 - reportlab's name
-        return self.canv.tags.text(self.canv, x, y, None if self._drawn else self.struct)
-
-    def draw(self) -> None:
-        super().draw()
-        self._drawn = True
-
-
-class Heading(Paragraph):
-    """A paragraph that is also a bookmark and an outline entry."""
-
-    def __init__(self, markup: str, style: ParagraphStyle, outline_title: str, key: str, level: int,
-                 page_height: float):
-        super().__init__(markup, style)
-        self.outline_title = outline_title
-        self.outline_key = key
-        self.outline_level = level
-        self.page_height = page_height
-
-    def split(self, available_width: float, available_height: float) -> list[Flowable]:
-        # A heading moves to the next frame whole, so it is one outline entry, unless no page holds it.
-        if available_height < self.page_height:
-            return []
-        # Taller than a page: split as a plain paragraph (its outline entry is lost, the text kept).
-        plain = Paragraph(self.text, self.style)
-        plain.struct = self.struct
-        return plain.split(available_width, available_height)
-
-    def draw(self) -> None:
-        self.canv.bookmarkPage(self.outline_key)
-        self.canv.addOutlineEntry(self.outline_title, self.outline_key, self.outline_level)
-        super().draw()
-
-
-class Anchor(Flowable):
-    """A named destination with no extent (the target of a note reference)."""
-
-    def __init__(self, name: str):
-        super().__init__()
-        self.name = name
-        self.width = self.height = 0
-
-    def draw(self) -> None:
-        self.canv.bookmarkHorizontal(self.name, 0, 0)
-
-
-class _Bullet:
-    """A list item's label (reportlab's BulletDrawer) drawn as the content of its Lbl element."""
-
-    def __init__(self, drawer: Any, element: Element):
-        self.drawer = drawer
-        self.element = element
-
-    def drawOn(self, indenter: Any, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
-        with canvas.tags.content(canvas, self.element):
-            self.drawer.drawOn(indenter, canvas, x, y, _sW)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.drawer, name)
-
-
-class TaggedList(ListFlowable):
-    """reportlab's list, whose item labels are the Lbl elements given, in item order."""
-
-    def __init__(self, items: list[Any], labels: list[Element], **options: Any):
-        self._labels = iter(labels)
-        super().__init__(items, **options)
-
-    def _makeLIIndenter(self, flowable: Flowable, bullet: Any, params: Any = None) -> Any:  # noqa: N802
-        if bullet is not None:
-            bullet = _Bullet(bullet, next(self._labels))
-        return super()._makeLIIndenter(flowable, bullet, params)
+def affiliation_line(name: str, country: str | None) -> str:
+    """An affiliation as printed: its name, then its country unless the name says it already; the
+    comma only between parts that draw something (a name of only a U+200F would leave ", Singapore")."""
+    parts = [name] + ([country] if country and country not in name else [])
+    return ", ".join(part for part in parts if shows_something(part)) if len(parts) > 1 else name
 
 
 class Story:
@@ -238,10 +121,7 @@ class Story:
         story.append(Spacer(1, self.s["body"].fontSize * 0.6))
         if record.body:
             story.extend(self.blocks(record.body.blocks, 0, "/body/blocks"))
-        story.extend(self.endnotes())
-        story.extend(self.about())
-        story.extend(self.cite())
-        story.extend(self.rights())
+        story.extend(BackMatter(self).flowables())
         return story
 
     def byline(self) -> list[Flowable]:
@@ -251,8 +131,7 @@ class Story:
             with self.inside("Div", pointer):
                 block: list[Flowable] = [self.plain(author.name, "author")]
                 for affiliation in author.affiliations or []:
-                    place = f", {affiliation.country}" if affiliation.country and affiliation.country not in affiliation.name else ""
-                    block.append(self.plain(affiliation.name + place, "affiliation"))
+                    block.append(self.plain(affiliation_line(affiliation.name, affiliation.country), "affiliation"))
             block.append(Spacer(1, self.s["body"].fontSize * 0.35))
             out.append(KeepTogether(block))
         return out
@@ -436,68 +315,3 @@ class Story:
                      repeatRows=len(head), hAlign="LEFT")
         parts += [table, Spacer(1, self.s["body"].spaceAfter)]
         return self.together(parts)
-
-    def back_heading(self, title: str) -> Heading:
-        self.keys += 1
-        self.outline_level = 0
-        heading = Heading(_xml_escape(title), self.s["h1"], title, f"h{self.keys}", 0, self.page_height)
-        heading.struct = Element("H2", self.parent)
-        return heading
-
-    def endnotes(self) -> list[Flowable]:
-        if not self.notes:
-            return []
-        with self.inside("Sect", "/body/notes"):
-            out: list[Flowable] = [self.back_heading("Notes")]
-            for number, note in enumerate(self.notes):
-                label = self.note_labels[note.id]
-                paragraphs = [node for node in walk(note.blocks) if isinstance(node, ParagraphNode)]
-                st = self.s["note"]
-                first, rest = (paragraphs[0], paragraphs[1:]) if paragraphs else (None, [])
-                text = self.markup.inlines(first.content, st.fontName) if first else ""
-                out.append(Anchor(f"note-{note.id}"))
-                with self.inside("Note", f"/body/notes/{number}", ID=f"note-{note.id}"):
-                    out.append(self.tagged(f"{self.markup.text(label, st.fontName)}.&nbsp;&nbsp;{text}", st))
-                    out.extend(self.tagged(self.markup.inlines(p.content, st.fontName), st) for p in rest)
-        return out
-
-    def about(self) -> list[Flowable]:
-        bios = [(number, author) for number, author in enumerate(self.record.authors) if author.bio]
-        if not bios:
-            return []
-        with self.inside("Sect"):
-            out: list[Flowable] = [self.back_heading("About the Author" if len(bios) == 1 else "About the Authors")]
-            for number, author in bios:
-                out.append(self.plain(author.bio, "small", pointer=f"/authors/{number}/bio"))
-                if author.orcid:
-                    out.append(self.plain(f"ORCID: {author.orcid}", "small", links=True,
-                                          pointer=f"/authors/{number}/orcid"))
-        return out
-
-    def cite(self) -> list[Flowable]:
-        with self.inside("Sect"):
-            return [self.back_heading("Cite as"), self.plain(cite_as(self.record), "small", links=True)]
-
-    def rights(self) -> list[Flowable]:
-        record = self.record
-        lines: list[str] = []
-        rights = record.rights
-        if rights and rights.statement:
-            lines.append(rights.statement)
-        elif rights and (rights.holder or rights.year):
-            lines.append("© " + " ".join(str(part) for part in (rights.year, rights.holder) if part))
-        if rights and rights.license and (not rights.statement or rights.license not in rights.statement):
-            lines.append(f"Licence: {rights.license}")
-        if self.terms:
-            lines.append(self.terms)
-        publisher = record.publisher
-        lines.append(", ".join(part for part in (publisher.name, publisher.parent, publisher.place) if part))
-        st = self.s["terms"]
-        with self.inside("Sect", "/rights"):
-            paragraphs = [self.tagged(self.markup.linkify(line, st.fontName), st) for line in lines]
-        table = grid(self.look, [[paragraphs]], [self.width], [
-            ("LINEABOVE", (0, 0), (-1, 0), 0.75, self.look.colours["primary"]),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 6),
-        ])
-        return [Spacer(1, self.s["body"].fontSize * 1.5), KeepTogether([table])]

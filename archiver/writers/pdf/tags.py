@@ -17,6 +17,7 @@ tree into PDF objects (StructTreeRoot, ParentTree, `/StructParents`, `/StructPar
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -25,6 +26,9 @@ from reportlab.platypus import Flowable
 
 #: name of the canvas callback the paragraph markers call
 MARKER = "tag"
+#: runs of Unicode's Private Use Areas (the BMP's, planes 15 and 16): their glyphs mean nothing
+#: by themselves, so PDF/A-3a (ISO 19005-3 6.2.11.7.3) wants an ActualText around each
+PRIVATE_USE = re.compile("([\ue000-\uf8ff\U000f0000-\U0010fffd]+)")
 
 
 class Element:
@@ -128,6 +132,11 @@ class Tagger:
             text._code.insert(1, self._mark(canvas, stack[-1].element if stack else element))
         return text
 
+    @property
+    def drawing_artifact(self) -> bool:
+        """Whether the text being drawn is an artifact (links there get no annotation, see `page`)."""
+        return self._text is not None and self._block is None
+
     def marker(self, canvas: Any, kind: str, label: str) -> None:
         """The `onDraw` callback: close the current sequence and open one in the inline element that
         begins ('+') or in the one that is open again after it ends ('-')."""
@@ -165,6 +174,18 @@ def _within(element: Element, block: Element | None) -> bool:
             return True
         element = element.parent
     return False
+
+
+@contextmanager
+def actual_text(canvas: Any, text: str | None) -> Iterator[None]:
+    """Marks what is drawn inside (outside any text object) as standing for `text` with a `/Span`
+    marked-content sequence carrying `/ActualText` (ISO 32000-1 14.9.4), for content that has no
+    structure element of its own to carry it (page furniture); nothing for None."""
+    if text is not None:
+        canvas._code.append(f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC")
+    yield
+    if text is not None:
+        canvas._code.append("EMC")
 
 
 class TaggedText(PDFTextObject):
