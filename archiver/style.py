@@ -22,6 +22,7 @@ FONT_DIRS = (
     Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/truetype/dejavu"),
     Path("/usr/share/fonts/truetype/droid"),
+    Path("/usr/share/fonts/truetype/nanum"),
     Path("/usr/share/fonts/truetype"),
 )
 

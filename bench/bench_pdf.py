@@ -6,6 +6,10 @@ registered once per process, as in a batch conversion, so the first render is a 
 The untagged writer runs in a child process from `git archive UNTAGGED`. Then the cost of the schema
 1.1 back matter (acknowledgements, references, author notes): each sample that has it, rendered with it
 and with those three fields left out.
+
+`--subset-cache` measures instead the font-subset cache (archiver/writers/pdf/fonts.py) of this tree:
+each record rendered with the cache emptied (cold: every subset made and compressed, as without the
+cache), after the other samples only, and after itself (warm), in alternating rounds, CPU per render.
 """
 
 from __future__ import annotations
@@ -74,6 +78,44 @@ def measure(style_name: str, repeat: int, child: bool = False) -> dict[str, tupl
     return out
 
 
+def measure_cache(style_name: str, repeat: int) -> dict[str, tuple[float, float, float, float]]:
+    """record id -> (cold, others, warm) ms of CPU per render (medians of alternating rounds) and the
+    share of its subsets found in the cache after the other records: cold is with the cache emptied,
+    others after rendering only the other samples (a batch of other records of the series), warm after
+    rendering this record itself (the upper bound)."""
+    from statistics import median
+    from archiver.writers.pdf import fonts
+    style = load_style(style_name)
+    cases = []
+    for path in sorted((ROOT / "samples" / "records").glob("*.json")):
+        record = load(path)
+        assets, _ = load_assets(record, path.parent)
+        cases.append((record, RenderContext(style=style, assets=assets)))
+    for record, context in cases:
+        pdf.render(record, context)
+    out = {}
+    for record, context in cases:
+        others = [case for case in cases if case[0] is not record]
+        times: tuple[list[float], list[float], list[float]] = ([], [], [])
+        share = 0.0
+        for _ in range(repeat):
+            for kind in range(3):
+                fonts.subset_stream.cache_clear()
+                for other, other_context in (others if kind == 1 else [(record, context)] if kind == 2 else []):
+                    pdf.render(other, other_context)
+                before = fonts.subset_stream.cache_info()
+                start = time.process_time()
+                pdf.render(record, context)
+                times[kind].append(time.process_time() - start)
+                if kind == 1:
+                    after = fonts.subset_stream.cache_info()
+                    made = after.misses - before.misses
+                    looked = (after.hits - before.hits + made) / 2  # each subset is looked up twice
+                    share = 1 - made / looked if looked else 0.0
+        out[record.identifier] = (*(median(values) * 1000 for values in times), share)
+    return out
+
+
 def back_matter(style_name: str, repeat: int) -> dict[str, tuple[float, float]]:
     """record id -> (ms of CPU per render without, with) its back matter, for the samples that have one."""
     style = load_style(style_name)
@@ -101,7 +143,14 @@ def main() -> None:
     parser.add_argument("--style", default="rsis")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--subset-cache", action="store_true", help="measure the font-subset cache")
     args = parser.parse_args()
+    if args.subset_cache:
+        print(f"PDF writer, style {args.style}, ms of CPU per render: font-subset cache cold / after the "
+              "other records (share of subsets found) / warm")
+        for identifier, (cold, others, warm, share) in measure_cache(args.style, args.repeat).items():
+            print(f"  {identifier}: {cold:.1f} / {others:.1f} ({share:.0%}) / {warm:.1f}")
+        return
     if args.child:
         for identifier, (total, layout, pdfa) in measure(args.style, args.repeat, child=True).items():
             print(identifier, total, layout, pdfa)

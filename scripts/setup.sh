@@ -186,4 +186,20 @@ fi
 # adds the new one (and removes the old); archiver compiles in memory when its module is missing.
 "$VENV/bin/python" scripts/precompile_schemas.py >/dev/null
 
+# PDF script fonts (pdf-scripts): the brands' Hangul font. Debian's Noto CJK (fonts-noto-cjk) is
+# CFF-based OpenType, which reportlab cannot embed, and Debian has no TrueType Noto Korean; Nanum
+# (fonts-nanum, SIL OFL 1.1, TrueType outlines) can be embedded and subset. Arabic, Hebrew, Devanagari
+# and Thai come from fonts-noto-core (above). Shaping (uharfbuzz) and bidi (python-bidi) are pinned
+# in pyproject.toml.
+if [ ! -e /usr/share/fonts/truetype/nanum/NanumGothic.ttf ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "setup: installing Debian fonts-nanum (Hangul for the PDF)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null
+    else
+        echo "setup: please install the Debian package fonts-nanum (as root)" >&2
+        exit 1
+    fi
+fi
 echo "setup: ready ($VENV/bin/archiver)"

@@ -34,18 +34,29 @@ def marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[str]
     for index, page in enumerate(pdf.pages):
         fonts = {name: _to_unicode(font) for name, font in page.Resources.get("/Font", {}).items()}
         stack: list[int | None] = []
+        #: open sequences with an /ActualText: (their depth in `stack`, the text)
+        actual: list[tuple[int, str]] = []
         font: dict[int, str] = {}
         for operands, operator in pikepdf.parse_content_stream(page):
             op = str(operator)
             if op == "BDC":
                 properties = operands[1]
-                stack.append(int(properties.MCID) if isinstance(properties, pikepdf.Dictionary)
-                             and "/MCID" in properties else None)
+                if isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+                    stack.append(int(properties.MCID))
+                else:  # a sequence nested in a tagged one (a shaped run's /ActualText) is its content
+                    stack.append(stack[-1] if stack and operands[0] != pikepdf.Name.Artifact else None)
+                    if isinstance(properties, pikepdf.Dictionary) and "/ActualText" in properties:
+                        actual.append((len(stack), str(properties.ActualText)))
                 if stack[-1] is not None:
                     texts.setdefault((index, stack[-1]), "")
             elif op == "BMC":
                 stack.append(None)
             elif op == "EMC":
+                if actual and actual[-1][0] == len(stack):
+                    # The sequence's /ActualText stands for all it drew (ISO 32000-1 14.9.4).
+                    _, replacement = actual.pop()
+                    if stack[-1] is not None:
+                        texts[index, stack[-1]] = texts.get((index, stack[-1]), "") + replacement
                 stack.pop()
             elif op == "Tf":
                 font = fonts[str(operands[0])]
@@ -53,6 +64,8 @@ def marked_text(pdf: pikepdf.Pdf) -> tuple[dict[tuple[int, int], str], list[str]
                 strings = operands[-1] if op == "TJ" else [operands[-1]]
                 text = "".join(font.get(byte, "") for s in strings if isinstance(s, pikepdf.String)
                                for byte in bytes(s))
+                if actual:
+                    continue
                 if stack and stack[-1] is not None:
                     texts[index, stack[-1]] = texts.get((index, stack[-1]), "") + text
                 elif not stack:

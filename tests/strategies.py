@@ -26,6 +26,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from archiver.visible import shows_something
+
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 HOSTILE = ["]]>", "&", "<", ">", '"', "'", "&amp;", "&lt;", "<b>x</b>", "<!--", "-->", "<![CDATA[", "?>",
            "&#0;", "\u200f", "\u202e", "\u2066", "\u2069", "\u200d", "\ufeff", "\u00a0", "e\u0301",
@@ -41,7 +43,7 @@ _raw = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6)), min_si
 
 def _visible(value: str) -> str:
     value = FORBIDDEN.sub("", value)
-    return value if re.search(r"\S", value) else value + "x"
+    return value if shows_something(value) else value + "x"
 
 
 def _nonempty(value: str) -> str:

@@ -76,12 +76,27 @@ def rendered(corpus) -> dict[tuple[str, str, str], str]:
     return render_all(corpus)
 
 
+_SPACED_SCRIPTS = re.compile("[\u0900-\u097f\u10a0-\u10ff]")
+
+
+def run_together(text: str, entry: dict) -> str:
+    """Archiver's entry with its Devanagari and Georgian names as citeproc-js prints them, family and
+    given run together ("शर्मा, अमित", "अमित शर्मा" -> "शर्माअमित"): the one deliberate difference
+    (archiver/citation/names.py), taken out so that the rest of the entry is still compared."""
+    for author in entry["csl"].get("author", []):
+        family, given = author.get("family", ""), author.get("given", "")
+        if family and given and _SPACED_SCRIPTS.search(family + given):
+            for spaced in (f"{family}, {given}", f"{given} {family}", f"{family} {given}"):
+                text = text.replace(spaced, family + given)
+    return text
+
+
 def differences(corpus: dict, rendered: dict, output: str) -> dict[tuple[str, str, str], tuple[str, str]]:
     found = {}
     for entry in corpus["records"]:
         for style in CSL_STYLES:
             key = (entry["csl"]["id"], style, output)
-            want, got = entry["expected"][style][output], rendered[key]
+            want, got = entry["expected"][style][output], run_together(rendered[key], entry)
             same = canonical_html(got) == canonical_html(want) if output == "html" else got == want.strip()
             if not same:
                 found[key] = (want.strip(), got)
@@ -206,7 +221,9 @@ def test_particles(name, expected):
 
 @pytest.mark.parametrize("family, given, language, level", [
     ("Pantucci", "Raffaello", "en", 2), ("العلي", "محمد", "en", 2), ("李", "显龙", "en", 0),
-    ("शर्मा", "अमित", "en", 0), ("Pantucci", "Raffaello", "zh-Hans", 1), ("李", "Xianlong", "en", 1)])
+    ("Pantucci", "Raffaello", "zh-Hans", 1), ("李", "Xianlong", "en", 1),
+    # archiver's one deliberate difference: citeproc-js gives 0 (run together) for these scripts
+    ("शर्मा", "अमित", "en", 2), ("ბერიძე", "ნინო", "en", 2)])
 def test_romanesque(family, given, language, level):
     from archiver.citation.names import romanesque
 
@@ -260,3 +277,16 @@ json.dump(out, sys.stdout)
     for key in ids:
         for style in CSL_STYLES:
             assert plain[f"{key} {style}"] == [rendered[(key, style, "html")], rendered[(key, style, "text")]]
+
+
+@pytest.mark.parametrize("style, expected", [
+    ("apa", "शर्मा, अमित, पटेल, प्रिया, ბერიძე, ნინო, & Doe, J."),
+    ("chicago", "शर्मा, अमित, प्रिया पटेल, ნინო ბერიძე, and Jane Doe."),
+    ("harvard", "शर्मा, अमित et al."), ("mla", "शर्मा, अमित, et al.")])
+def test_devanagari_and_georgian_names_are_spaced_as_written_not_run_together(corpus, style, expected):
+    data = json.loads(json.dumps(corpus["records"][0]["record"]))
+    data["authors"] = [{"name": f"{g} {f}", "given": g, "family": f} for g, f in
+                       (("अमित", "शर्मा"), ("प्रिया", "पटेल"), ("ნინო", "ბერიძე"), ("Jane", "Doe"))]
+    assert cite_as(Record.from_json(data), style, "plain").startswith(expected)
+    reference = [e for e in corpus["records"] if any(_SPACED_SCRIPTS.search(a.get("family", "")) for a in e["csl"]["author"])]
+    assert reference and all("शर्मा, अमित" not in e["expected"][style]["text"] for e in reference)

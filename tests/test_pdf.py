@@ -572,7 +572,7 @@ def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path):
     from archiver.record import validate
     data = json.loads((RECORDS / "CO24102.json").read_text(encoding="utf-8"))
     data["body"]["blocks"][1]["blocks"].append({"type": "paragraph", "content": [
-        "Astral: 😀 (U+1F600). Symbols: ∮ ⌘ ☂. Korean: 한국어."]})
+        "Astral: 😀 (U+1F600). Symbols: ∮ ⌘ ☂. Korean: 한국어. Javanese: ꦄꦏ."]})
     record = validate(data)
     path = tmp_path / "fallback.pdf"
     context = _context(record, "default")
@@ -583,9 +583,10 @@ def test_fallback_fonts_astral_characters_and_missing_glyphs(tmp_path):
     assert "∮ ⌘ ☂" in text  # not in Noto Sans: set in the last-resort DejaVu Sans
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     assert "DejaVuSans " in fonts
-    # No installed font has Hangul: the loss is the record's warning W010, and the file stays valid.
+    assert "Korean: 한국어." in text  # the brand's Korean font (Nanum) draws Hangul
+    # No font of the brand has Javanese: the loss is the record's warning W010, and the file stays valid.
     (warning,) = context.warnings
-    assert warning.code == "W010" and "U+AD6D, U+C5B4, U+D55C;" in warning.message
+    assert warning.code == "W010" and "U+A984, U+A98F;" in warning.message
     assert pikepdf.pdfa.validate_written(level_b(path, tmp_path / "b.pdf"), "3b").verdict == "pass"
 
 

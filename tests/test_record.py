@@ -357,3 +357,12 @@ def test_a_bad_source_date_epoch_is_a_clear_error_not_a_traceback(tmp_path, monk
     assert result.exit_code == 4, result.output
     assert "SOURCE_DATE_EPOCH='yesterday' is not a whole number of seconds" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("title", ["\u200b", "\x90", "\ufeff\u200f", " \u2060 "])
+def test_a_title_that_shows_no_character_is_invalid(sample_data, title):
+    data = dict(sample_data["CO24102"], title=title)
+    found = problems(data, "CO24102.json")
+    assert [(p.pointer, p.source) for p in found] == [("/title", "CO24102.json")]
+    assert "shows no character" in found[0].message
+    assert problems(dict(data, title=title + "x")) == []

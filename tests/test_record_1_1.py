@@ -195,7 +195,7 @@ def test_epub_has_acknowledgements_references_and_author_notes(rich):
                                                      "author-note contributions"]
     nav = parse(files["EPUB/nav.xhtml"])
     hrefs = [a.get("href") for a in nav.iterfind(".//h:nav[@id='toc']//h:a", H)]
-    assert hrefs.index("acknowledgements.xhtml") < hrefs.index("references.xhtml") < hrefs.index("notes.xhtml")
+    assert hrefs.index("acknowledgements.xhtml") < hrefs.index("notes.xhtml") < hrefs.index("references.xhtml")
     opf = files["EPUB/package.opf"].decode("utf-8")
     assert 'href="acknowledgements.xhtml"' in opf and 'href="references.xhtml"' in opf
 

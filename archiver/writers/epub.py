@@ -30,7 +30,7 @@ from . import RenderContext
 from .epubcover import cover_svg
 from .epubpackage import container, package_document, rights_statement
 from .urls import safe_url
-from .visible import shows_something
+from ..visible import shows_something
 from .alttext import alt_text
 
 XHTML = "http://www.w3.org/1999/xhtml"

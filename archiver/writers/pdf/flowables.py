@@ -15,6 +15,7 @@ from reportlab.platypus import Paragraph as ReportlabParagraph
 from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.flowables import LIIndenter
 
+from .direction import VisualOrder
 from .look import Look
 from .tags import Element
 
@@ -39,7 +40,7 @@ def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[
     return table
 
 
-class Paragraph(ReportlabParagraph):
+class Paragraph(VisualOrder, ReportlabParagraph):
     """reportlab's paragraph, keeping its lines for the width it was last wrapped to, and drawing its
     glyphs as the content of its structure element.
 

@@ -1,6 +1,8 @@
 """The PDF writer's fonts: a brand's TrueType files registered once per process, by role, with the
-per-glyph fallback reportlab lacks (the brand's CJK font, then DejaVu Sans) and two fixes to what
-reportlab embeds (ISO 19005-3 6.2.11: ToUnicode maps of astral characters, trailing advance widths).
+per-glyph fallback reportlab lacks (the brand's script fonts for Arabic, Hebrew, Devanagari, Thai and
+Korean, its CJK font, then DejaVu Sans) and fixes to what reportlab embeds (ISO 19005-3 6.2.11:
+ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths), and the per-process
+cache of font subsets and their compressed streams (`cache_subsets`).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
+from .shaping import ShapingFont, glyph_text
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 #: what is drawn, in the last-resort font, for each character no font of the brand has
@@ -25,8 +28,10 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
     surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
     common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
-    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7)."""
-    entries = [f"<{index:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>"
+    maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7).
+    A shaped glyph's private code maps to the text it was shaped from (shaping.py)."""
+    face = fontname.split("+", 1)[-1]
+    entries = [f"<{index:02X}> <{(glyph_text(face, code) or chr(code)).encode('utf-16-be').hex().upper()}>"
                for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
     return "\n".join([
         "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
@@ -50,9 +55,13 @@ class Fonts:
     cjk: str
     #: code points each text font (body, heading, mono) can draw
     covered: dict[str, frozenset[int]]
-    #: fonts tried, in order, for a character the run's own font lacks: the brand's cjk font, then
-    #: DejaVu Sans (Greek, Cyrillic, Arabic and Hebrew letters, symbols)
+    #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
+    #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
+    #: the bold faces of the script fallbacks (regular name -> bold name, what it covers), used where
+    #: the run's own font is one of `bold_fonts` (a bold heading, a title)
+    bolder: dict[str, tuple[str, frozenset[int]]]
+    bold_fonts: frozenset[str]
 
     def runs(self, text: str, font: str, missing: set[str]) -> list[tuple[str, str | None]]:
         """Split text into (run, font) so that every character is set in a font that has its glyph
@@ -71,6 +80,8 @@ class Fonts:
                 continue
             if ord(char) not in covered and char != " ":
                 chosen = next((name for name, cover in self.fallbacks if ord(char) in cover), None)
+                if font in self.bold_fonts and chosen in self.bolder and ord(char) in self.bolder[chosen][1]:
+                    chosen = self.bolder[chosen][0]
                 if chosen is None and char.isspace():
                     char, chosen = " ", font
                 elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
@@ -88,9 +99,21 @@ class Fonts:
         return self.fallbacks[-1][0]
 
 
+#: the optional script font roles of a brand and the characters each is used for
+SCRIPTS = {
+    "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFE)),
+    "hebrew": ((0x0590, 0x05FF), (0xFB1D, 0xFB4F)),
+    "devanagari": ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF)),
+    "thai": ((0x0E00, 0x0E7F),),
+    "korean": ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF)),
+}
+
+
 def font_files(style: Style) -> tuple[tuple[str, str], ...]:
     roles = ("body", "body_bold", "body_italic", "body_bold_italic", "heading", "heading_bold", "cjk")
     files = [(role, str(style.font_path(role))) for role in roles]
+    files += [(role, str(style.font_path(role))) for script in SCRIPTS for role in (script, f"{script}_bold")
+              if role in style.data["fonts"]]
     files.append(("mono", str(style.font_path("mono")) if "mono" in style.data["fonts"] else files[0][1]))
     return tuple(files)
 
@@ -107,8 +130,11 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
     for role, file in files:
         name = f"{style_name}-{digest}-{Path(file).stem}"
         if name not in faces:
-            font = TTFont(name, file)
+            # Script fonts measure their text shaped; Hangul needs no shaping.
+            shaped = role.removesuffix("_bold") in SCRIPTS and not role.startswith("korean")
+            font = (ShapingFont if shaped else TTFont)(name, file)
             fix_trailing_advances(font.face)
+            cache_subsets(font.face)
             pdfmetrics.registerFont(font)
             faces[name] = font
         names[role] = name
@@ -117,19 +143,31 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
     if names["heading"] != names["body"]:
         pdfmetrics.registerFontFamily(names["heading"], normal=names["heading"], bold=names["heading_bold"],
                                       italic=names["heading"], boldItalic=names["heading_bold"])
-    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold")} - \
-            {names["body"], names["heading"]}:
+    scripts = [role for role in SCRIPTS if role in names]
+    bolds = [f"{role}_bold" for role in scripts if f"{role}_bold" in names]
+    for role in bolds:
+        regular, bold = names[role.removesuffix("_bold")], names[role]
+        pdfmetrics.registerFontFamily(regular, normal=regular, bold=bold, italic=regular, boldItalic=bold)
+    for name in {names[role] for role in ("cjk", "mono", "body_bold", "heading_bold", *scripts, *bolds)} - \
+            {names["body"], names["heading"]} - {names[role.removesuffix("_bold")] for role in bolds}:
         # Bold or italic inside a run set in these fonts must stay in the same (single) face.
         pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
     def cover(role: str) -> frozenset[int]:
         return frozenset(faces[names[role]].face.charToGlyph)
 
+    def script(role: str) -> frozenset[int]:
+        ranges = SCRIPTS[role.removesuffix("_bold")]
+        return cover(role) & frozenset(code for low, high in ranges for code in range(low, high + 1))
+
     covered = {names[role]: cover(role) for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     last_resort = _last_resort_font()
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
-                 fallbacks=((names["cjk"], cover("cjk")), (last_resort.fontName, frozenset(last_resort.face.charToGlyph))))
+                 fallbacks=(*((names[role], script(role)) for role in scripts), (names["cjk"], cover("cjk")),
+                            (last_resort.fontName, frozenset(last_resort.face.charToGlyph))),
+                 bolder={names[role.removesuffix("_bold")]: (names[role], script(role)) for role in bolds},
+                 bold_fonts=frozenset(names[role] for role in ("body_bold", "body_bold_italic", "heading_bold")))
 
 
 @functools.cache
@@ -139,8 +177,9 @@ def _last_resort_font() -> TTFont:
     if path is None:
         from ...errors import UsageError
         raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
-    font = TTFont("archiver-last-resort", str(path))
+    font = ShapingFont("archiver-last-resort", str(path))
     fix_trailing_advances(font.face)
+    cache_subsets(font.face)
     pdfmetrics.registerFont(font)
     pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,
                                   italic=font.fontName, boldItalic=font.fontName)
@@ -157,3 +196,40 @@ def fix_trailing_advances(face: Any) -> None:
         advance = face.hmetrics[count - 1][0]
         face.hmetrics[count:] = [(advance, lsb) for _, lsb in face.hmetrics[count:]]
 
+
+
+# The font-subset cache -------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=128)  # a few MB at most: a subset and its stream are tens of KB
+def subset_stream(face: Any, subset: tuple[int, ...]) -> tuple[bytes, bytes]:
+    """A subset of a face (reportlab's `makeSubset`: the glyphs of these codes, in this order) and its
+    Flate stream, made once per process: records of one series use the same subsets of the fonts of
+    their headings, furniture and boilerplate. The key is the face object itself (registered once per
+    process, never changed after `fix_trailing_advances`; shaping.py only adds private codes, which
+    are fixed per glyph) and the subset; the value is what reportlab would make, byte for byte."""
+    content = _MAKE_SUBSET(face, list(subset))
+    return content, pdfdoc.PDFZCompress.encode(content)
+
+
+_MAKE_SUBSET = ttfonts.TTFontFace.makeSubset
+_ADD_SUBSET_OBJECTS = ttfonts.TTFontFace.addSubsetObjects
+
+
+def cache_subsets(face: Any) -> None:
+    """Makes one registered face take its subsets and their compressed streams from `subset_stream`."""
+    def make_subset(subset: list[int]) -> bytes:
+        return subset_stream(face, tuple(subset))[0]
+
+    def add_subset_objects(doc: Any, fontname: str, subset: list[int]) -> Any:
+        descriptor = _ADD_SUBSET_OBJECTS(face, doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if doc.compression and stream is not None and stream.filters == [pdfdoc.PDFZCompress]:
+            # Already compressed: PDFStream.format applies no filter to a stream that names one,
+            # and writes the dictionary in the same order (Length1, Filter, Length).
+            stream.content = subset_stream(face, tuple(subset))[1]
+            stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+            stream.filters = None
+        return descriptor
+
+    face.makeSubset = make_subset
+    face.addSubsetObjects = add_subset_objects

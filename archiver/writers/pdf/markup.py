@@ -5,6 +5,8 @@ is wrapped in the font that can. Links and runs of text in a script of another l
 record's are wrapped in tagging markers (`tags.Tagger.inline`), so the structure tree holds them as
 `Link` elements (with their annotations) and `Span` elements with their `/Lang` (ISO 14289-1 7.2);
 characters no font has are drawn as boxes inside a `Span` whose `/ActualText` is the text (7.2, 7.21).
+Runs of Arabic, Hebrew, Thai and Devanagari, drawn shaped and in visual order, are `Span` elements
+whose `/ActualText` is their text in logical order (ISO 32000-1 14.9.4).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ _SCRIPTS = {
     "cjk": _CJK, "ar": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefe",
     "he": "\u0590-\u05ff", "th": "\u0e00-\u0e7f", "hi": "\u0900-\u097f", "el": "\u0370-\u03ff\u1f00-\u1fff",
 }
+#: scripts drawn as shaped glyphs, some right to left, whose drawn glyphs do not spell the text in order
+_SHAPED = {"ar", "he", "th", "hi"}
 _RUNS = re.compile("|".join(f"(?P<{name}>[{chars}]+(?:[\\s\u3000-\u303f\uff0c]+[{chars}]+)*)"
                             for name, chars in _SCRIPTS.items()))
 
@@ -77,9 +81,13 @@ class Markup:
         position = 0
         for match in _RUNS.finditer(text):
             language = script_language(match.group()) if match.lastgroup == "cjk" else match.lastgroup
-            if language == self.language:
+            attributes = {"Lang": language} if language != self.language else {}
+            if match.lastgroup in _SHAPED:
+                # Drawn shaped and perhaps reordered (direction.py): the text in logical order.
+                attributes["ActualText"] = match.group()
+            if not attributes:
                 continue
-            opening, closing = self.tags.inline("Span", Lang=language)
+            opening, closing = self.tags.inline("Span", **attributes)
             out += [self._fonts(text[position:match.start()], font), opening, self._fonts(match.group(), font), closing]
             position = match.end()
         out.append(self._fonts(text[position:], font))

@@ -11,11 +11,13 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import ShapedStr
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate
 
 from ...record import Record, long_date
 from ...style import Style
+from .direction import visual_runs
 from .fonts import MISSING
 from .look import Look
 from .tags import MARKER, PRIVATE_USE, Tagger, actual_text
@@ -91,6 +93,7 @@ class Furniture:
         """Draw one line of text with the same per-glyph font fallback as the body."""
         runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
                 for run, run_font in self.fonts.runs(text, font, self.missing)]
+        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
         width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
         if align == "right":
             x -= width
@@ -98,7 +101,8 @@ class Furniture:
             x -= width / 2
         for run, run_font in runs:
             canvas.setFont(run_font, size)
-            for part in filter(None, PRIVATE_USE.split(run)):
+            # A shaped run (direction.visual_runs) holds glyph codes, not characters: it is drawn whole.
+            for part in [run] if isinstance(run, ShapedStr) else filter(None, PRIVATE_USE.split(run)):
                 # PDF/A-3a 6.2.11.7.3: a Private Use Area glyph needs its ActualText, in an artifact too
                 with actual_text(canvas, part if PRIVATE_USE.fullmatch(part) else None):
                     canvas.drawString(x, y, part)

@@ -26,7 +26,7 @@ from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Rec
 from ..pdfimage import figure_image
 from .backmatter import BackMatter
 from .flowables import Heading, Paragraph, TaggedList, grid
-from ..visible import shows_something
+from ...visible import shows_something
 from .look import Look
 from .markup import Markup
 from .tags import Element, Marked, Tagger

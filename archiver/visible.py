@@ -1,6 +1,6 @@
-"""Whether a text shows anything to a reader: the one rule every writer uses to decide that a link,
-a header cell or a line "says nothing" and needs a stand-in (WCAG 2.4.4 link names, PDF/UA's drawn
-text). White space, and invisible format and control characters such as U+FEFF ZERO WIDTH NO-BREAK
+"""Whether a text shows anything to a reader: the one rule by which a record's title must show
+something (`recordcheck`) and by which every writer decides that a link, a header cell or a line
+"says nothing" and needs a stand-in (WCAG 2.4.4 link names, PDF/UA's drawn text). White space, and invisible format and control characters such as U+FEFF ZERO WIDTH NO-BREAK
 SPACE or U+200F RIGHT-TO-LEFT MARK, show nothing: no font draws them and no screen reader says them.
 """
 
