@@ -64,6 +64,9 @@ bench: setup
 	$(PY) bench/bench_hostile.py
 	$(PY) bench/bench_dask.py
 	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_scale.py --sizes 100000
+	$(PY) bench/bench_scale.py --formats all --sizes 1000,10000
+	$(PY) bench/bench_scale.py --formats all --sizes 1000 --check
 
 clean:
 	rm -rf $(OUT) build .pytest_cache .hypothesis

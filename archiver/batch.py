@@ -31,6 +31,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import fcntl
+import gc
 import json
 import multiprocessing
 import os
@@ -143,7 +144,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
         if state.entry_here(source.key) is None:  # current in another shard's state: keep it here too
             state.put(source.key, entry)
         yield from keep([Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
-                                 warnings=list(record.get("warnings", [])))
+                                 warnings=list(record.get("warnings", [])), checks=record.get("checks") or {},
+                                 thumbnail=(record.get("thumbnail") or {}).get("name"))
                          for identifier, record in sorted(entry["records"].items())])
     state.commit()
     queue = list(reversed(plan.todo))
@@ -176,11 +178,22 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
     worker dies, yield (source, CRASHED) for every source in flight and stop, leaving the rest queued."""
     pool = _pool(settings, jobs, len(queue))
     in_flight: dict[cf.Future, Source] = {}
+
+    def fill() -> None:
+        while queue and len(in_flight) < window:
+            source = queue.pop()
+            in_flight[pool.submit(build_source, source)] = source
+
     try:
-        while queue or in_flight:
-            while queue and len(in_flight) < window:
-                source = queue.pop()
-                in_flight[pool.submit(build_source, source)] = source
+        # The pool forks its workers at the first submit. Frozen, the parent's objects (the batch's
+        # sources among them) are left alone by the workers' garbage collector, so their memory pages
+        # stay shared with the parent instead of being copied into every worker.
+        gc.freeze()
+        try:
+            fill()
+        finally:
+            gc.unfreeze()
+        while in_flight:
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 try:
@@ -190,6 +203,7 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                 except Exception as exc:  # noqa: BLE001 - a reader's bug fails its source only
                     result = exc
                 yield in_flight.pop(future), result
+            fill()
     except cf.process.BrokenProcessPool:
         for source in in_flight.values():
             yield source, CRASHED
@@ -280,8 +294,11 @@ def _check_duplicates(source: Source, outcomes: list[Outcome], entries: dict[str
 
 def report_head(settings: Settings, counts: dict[str, int]) -> dict[str, Any]:
     """The batch report without its records (deterministic: no timings)."""
-    return {"archiver_version": __version__, "style": settings.style,
+    head = {"archiver_version": __version__, "style": settings.style,
             "formats": [f.name for f in settings.formats], "counts": counts}
+    if settings.check:  # the verdicts of this run's validators are in the records' "checks"
+        head["checked"] = True
+    return head
 
 
 def report_json(head: dict[str, Any], records: Iterable[dict[str, Any]]) -> Iterator[str]:

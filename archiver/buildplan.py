@@ -35,6 +35,10 @@ class Outcome:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     exit_code: int = 0
+    #: output name -> the validators' verdicts (`buildchecks`), for outputs checked by --check
+    checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: the first page of the record's PDF (relative to OUT), made by --thumbnails or --check
+    thumbnail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"source": self.source, "identifier": self.identifier, "status": self.status,
@@ -42,6 +46,10 @@ class Outcome:
                                 "warnings": self.warnings, "errors": self.errors}
         if self.exit_code:
             data["exit_code"] = self.exit_code
+        if self.checks:
+            data["checks"] = self.checks
+        if self.thumbnail:
+            data["thumbnail"] = self.thumbnail
         return data
 
 
@@ -59,6 +67,11 @@ class Settings:
     named: frozenset[str] = frozenset()
     #: the collection's defaults (--collection), given to every reader
     collection: Collection | None = None
+    #: --check: run the field's validators on what was written; --thumbnails (or --check): picture
+    #: the PDF's first page. Neither is part of `record_key`: a record built without them is made
+    #: again (the same bytes) only when a run asks for what its entry lacks.
+    check: bool = False
+    thumbnails: bool = False
     #: when this run was planned (time.time()): temporaries older than that are a killed run's
     started: float = 0.0
     #: called once on a record's files after all are written, before the worker reports them
@@ -110,6 +123,12 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
         for name, digest in record["outputs"].items():
             if _sha256_file(settings.out_dir / name) != digest:
                 return False
+        if settings.check and "checks" not in record:
+            return False
+        if settings.thumbnails and any(name.endswith(".pdf") for name in record["outputs"]):
+            thumbnail = record.get("thumbnail")
+            if not thumbnail or _sha256_file(settings.out_dir / thumbnail["name"]) != thumbnail["sha256"]:
+                return False
     return True
 
 
@@ -117,14 +136,16 @@ def _matches(source: Source, entry: Any, settings: Settings) -> bool:
 
 def plan(sources: list[Source], out_dir: Path, formats: list[Format], style: str, *,
          strict: bool, write: Writer, shard: Shard | None = None, named: Iterable[str] = (),
-         collection: Collection | None = None, sync: Syncer | None = None) -> Plan:
+         collection: Collection | None = None, sync: Syncer | None = None, check: bool = False,
+         thumbnails: bool = False) -> Plan:
     """Split the sources (of this shard) into those to build and those whose outputs are current."""
     from .style import load_style
 
     brand = load_style(style)
     settings = Settings(out_dir=out_dir.resolve(), formats=tuple(formats), style=style,
                         style_sha256=style_fingerprint(brand.folder), strict=strict, write=write,
-                        named=frozenset(named), collection=collection, started=time.time(), sync=sync)
+                        named=frozenset(named), collection=collection, check=check,
+                        thumbnails=thumbnails or check, started=time.time(), sync=sync)
     if shard is not None:
         sources = [s for s in sources if shard.holds(s)]
     suffix = shard.suffix if shard else ""

@@ -1,11 +1,15 @@
 """The build report a person reads: `OUT/report.html`, rendered from the same data as `report.json`.
 
-One static, self-contained HTML5 page (inline CSS and a few lines of script, no network, no external
-file), so it can be mailed, archived or opened from a shared drive: a summary of the batch at the top,
-then one row per record with its status, its errors and warnings (codes, JSON pointers or lines,
-hints) and its output files with their sizes and SHA-256 digests. Failed records come first, then
-those with warnings; the page is made a record at a time, never held whole. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top)
-hide the other rows; without script every row shows. The page is deterministic: no timings, no clock.
+One static HTML5 page (inline CSS and a few lines of script, no network), so it can be mailed,
+archived or opened from a shared drive: a summary of the batch at the top, then one row per record
+with its status, its errors and warnings (codes, JSON pointers or lines, hints) and its output files
+with their sizes and SHA-256 digests and, after `build --check`, the validators' verdicts on each.
+The page needs no other file, except the pictures of the PDFs' first pages (`--thumbnails` or
+`--check`): they are files in OUT/.thumbnails/ the page refers to by relative address, so it opens
+from disk with its folder (a page of 10,000 records with its pictures inlined would weigh 70 MB).
+Failed records come first, then those with warnings; the page is made a record at a time, never held
+whole. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top) hide the other
+rows; without script every row shows. The page is deterministic: no timings, no clock.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ table{border-collapse:collapse;width:100%}#records{margin:1rem 0}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overflow-wrap:anywhere}
 .outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs td:nth-child(2){text-align:right;white-space:nowrap}
 .outputs td:nth-child(3){font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;overflow-wrap:anywhere}
-summary{cursor:pointer}
+summary{cursor:pointer}.verdict{font-size:.85em;white-space:nowrap}.verdict ul{white-space:normal;margin:0}
+.pass{color:#1a6b1a}.fail{color:#a40000}img.thumb{display:block;margin-top:.3rem;border:1px solid #ccc}
 """
 
 # Filtering sets `hidden` on rows (not a style), so the state is in the document itself.
@@ -61,8 +66,12 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
             "formats: " + ", ".join(head.get("formats", []))]
     if head.get("shard"):
         meta.append(f"shard {head['shard']}")
+    if head.get("checked"):
+        meta.append("validators run on the outputs (--check)")
     counts = [("records", total), ("built", built), ("unchanged", unchanged), ("failed", failed),
               ("with warnings", warned)]
+    if head.get("checked"):
+        counts.append(("failed a check", summary.get("check_failed", 0)))
     filter_counts = {"all": total, "failed": failed, "warned": warned}
     yield "".join([
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
@@ -91,11 +100,16 @@ def _row(record: Mapping[str, Any], size_of: Callable[[str], int | None]) -> str
     problems += [_warning(warning) for warning in record.get("warnings", [])]
     problem_cell = f'<ul class="problems">{"".join(problems)}</ul>' if problems else ""
     anchor = f' id="r-{_attr(identifier)}"' if identifier else ""
+    thumbnail = record.get("thumbnail")
+    # relative to the page in OUT; lazy, so a page of 10,000 records loads only the pictures in view
+    picture = (f'<img class="thumb" src="{_attr(quote(thumbnail))}" width="80" loading="lazy" '
+               f'alt="First page of the PDF of {_attr(identifier)}">' if thumbnail else "")
     return (f'<tr class="{_attr(status)}" data-status="{_attr(status)}" '
             f'data-warned="{1 if record.get("warnings") else 0}"{anchor}>'
-            f"<td>{_text(identifier or '-')}</td><td><span class=\"status\">{_text(status)}</span>{exit_code}</td>"
+            f"<td>{_text(identifier or '-')}{picture}</td>"
+            f"<td><span class=\"status\">{_text(status)}</span>{exit_code}</td>"
             f"<td><code>{_text(record.get('source', ''))}</code></td><td>{problem_cell}</td>"
-            f"<td>{_outputs(record.get('outputs', {}), size_of)}</td></tr>\n")
+            f"<td>{_outputs(record.get('outputs', {}), size_of, record.get('checks', {}))}</td></tr>\n")
 
 
 def _error(error: Mapping[str, Any]) -> str:
@@ -114,7 +128,8 @@ def _warning(warning: Mapping[str, Any]) -> str:
     return f'<li class="warning"><b>{_text(warning.get("code", "warning"))}</b>{pointer} {_text(warning.get("message", ""))}</li>'
 
 
-def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None]) -> str:
+def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None],
+             checks: Mapping[str, list[Mapping[str, Any]]]) -> str:
     if not outputs:
         return ""
     names = sorted(outputs)
@@ -123,9 +138,26 @@ def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None]) -
     # End tags of td and tr are left out (HTML allows it): 12 outputs a record, thousands of records.
     rows = "".join(
         f'<tr><td><a href="{_attr(quote(name))}">{_text(name.rsplit("/", 1)[-1])}</a>'
-        f'<td>{_size(sizes[name]) if name in sizes else "missing"}<td>{_text(outputs[name])}' for name in names)
-    return (f"<details><summary>{len(names)} file{'s' if len(names) != 1 else ''}, {_size(total)}</summary>"
-            f'<table class="outputs">{rows}</table></details>')
+        f'<td>{_size(sizes[name]) if name in sizes else "missing"}<td>{_text(outputs[name])}'
+        f'<td>{"".join(_verdict(verdict) for verdict in checks.get(name, []))}' for name in names)
+    failed = sum(verdict.get("verdict") == "fail" for verdicts in checks.values() for verdict in verdicts)
+    passed = sum(verdict.get("verdict") == "pass" for verdicts in checks.values() for verdict in verdicts)
+    said = (f', <span class="fail">{failed} check{"s" if failed != 1 else ""} failed</span>' if failed else
+            f', <span class="pass">{passed} check{"s" if passed != 1 else ""} passed</span>' if passed else "")
+    return (f"<details{' open' if failed else ''}><summary>{len(names)} file{'s' if len(names) != 1 else ''}, "
+            f'{_size(total)}{said}</summary><table class="outputs">{rows}</table></details>')
+
+
+def _verdict(verdict: Mapping[str, Any]) -> str:
+    """One validator's verdict on an output: passed, or failed with its first problems and their count."""
+    name = _text(verdict.get("validator", "?"))
+    if verdict.get("verdict") == "pass":
+        return f'<div class="verdict pass" data-verdict="pass">\u2713 {name}</div>'
+    problems = "".join(f"<li>{_text(problem)}</li>" for problem in verdict.get("problems", []))
+    count = verdict.get("count", 0)
+    more = f"<li>and {count - len(verdict.get('problems', []))} more</li>" if count > len(verdict.get("problems", [])) else ""
+    return (f'<div class="verdict fail" data-verdict="fail">\u2717 {name}: {count} problem{"s" if count != 1 else ""}'
+            f"<ul>{problems}{more}</ul></div>")
 
 
 def _size(size: int) -> str:

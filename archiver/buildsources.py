@@ -10,16 +10,24 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from . import bounded
 from .errors import UsageError
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
+    """One source of a batch, held by its name alone: a batch of 100,000 keeps 100,000 of these in
+    the parent (about 60 bytes each, with a name of 40 characters), so no `Path` is kept per source."""
     #: stable name of the source: its path relative to the working folder (absolute if outside it)
     key: str
-    path: Path
+    #: where a worker running in another folder finds it (a Dask worker: the absolute path); None:
+    #: at `key`, relative to the working folder
+    where: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.where or self.key)
 
 
 @dataclass(frozen=True)
@@ -50,28 +58,81 @@ class Shard:
 
 def discover(paths: Iterable[str], out_dir: Path) -> list[Source]:
     """Files named, plus every file inside folders named (hidden files, files that are never sources
-    such as images, the output folder, and manuscripts' sidecars skipped), in a stable order without
-    duplicates. Each file is resolved once."""
-    from .ingest import NOT_SOURCE_SUFFIXES, sidecars
+    such as images, the output folder, and sidecars skipped), in a stable order without
+    duplicates.
 
-    out = out_dir.resolve()
-    cwd = Path.cwd().resolve()
-    found: dict[str, tuple[Source, Path]] = {}
+    Linear and light for a batch of 100,000 files: folders are walked with `os.scandir` (symlinked
+    folders are not entered), a file's real path is its folder's real path and its name unless the
+    file is a symlink, and only names are kept (the real path too where it differs)."""
+    from .ingest import MANUSCRIPT_SUFFIXES, NOT_SOURCE_SUFFIXES, sidecars
+
+    out = os.path.realpath(out_dir)
+    cwd = os.path.realpath(os.getcwd())
+    #: key -> the file's real path, None when it is the key's absolute path (the common case)
+    found: dict[str, str | None] = {}
+
+    def add(file: str, real: str) -> None:
+        absolute = os.path.abspath(file)
+        key = os.path.relpath(absolute, cwd) if _inside(absolute, cwd) else absolute
+        if os.sep != "/":
+            key = key.replace(os.sep, "/")
+        if key not in found:
+            found[key] = None if real == absolute else real
+
     for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            files = [(p, p.resolve()) for p in sorted(path.rglob("*"))
-                     if not any(part.startswith(".") for part in p.relative_to(path).parts)
-                     and not p.name.lower().endswith(NOT_SOURCE_SUFFIXES) and p.is_file()]
-            files = [(p, real) for p, real in files if not real.is_relative_to(out)]
+        if os.path.isdir(name):
+            for file, real in _files_under(name):
+                if not file.lower().endswith(NOT_SOURCE_SUFFIXES) and not _inside(real, out):
+                    add(file, real)
         else:
-            files = [(path, path.resolve())]
-        for file, real in files:
-            absolute = Path(os.path.abspath(file))
-            key = absolute.relative_to(cwd).as_posix() if absolute.is_relative_to(cwd) else absolute.as_posix()
-            found.setdefault(key, (Source(key, file), real))
-    skipped = sidecars({real for _, real in found.values()})
-    return sorted((source for source, real in found.values() if real not in skipped), key=lambda s: s.key)
+            add(name, os.path.realpath(name))
+    # A sidecar is read with its source, not as a source of its own; `ingest.sidecars` decides, by
+    # real paths, among the few .json files named like another source (NAME.json beside NAME.md,
+    # NAME.bib.json beside NAME.bib), so no path is made for the others.
+    manuscripts: dict[str, list[str]] = {}  # stem -> the manuscripts of that stem
+    for key in found:
+        if key.lower().endswith(MANUSCRIPT_SUFFIXES):
+            manuscripts.setdefault(os.path.splitext(key)[0], []).append(key)
+    involved: set[str] = set()
+    for key in found:
+        if key.lower().endswith(".json"):
+            partners = manuscripts.get(key[:-5], []) + ([key[:-5]] if key[:-5] in found else [])
+            if partners:
+                involved.update((key, *partners))
+    if involved:
+        real_of = {key: Path(found[key] or os.path.join(cwd, key)) for key in involved}
+        skipped = sidecars(set(real_of.values()))
+        for key, real in real_of.items():
+            if real in skipped:
+                del found[key]
+    return [Source(key) for key in sorted(found)]
+
+
+def _files_under(folder: str) -> Iterator[tuple[str, str]]:
+    """(path, real path) of every regular file under `folder` outside hidden folders, hidden files
+    left out; as `Path.rglob` walks, symlinked folders are not entered (a loop cannot trap it)."""
+    stack = [(folder, os.path.realpath(folder))]
+    while stack:
+        here, real_here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:  # unreadable, or removed since: nothing to build from it
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, os.path.join(real_here, entry.name)))
+                elif entry.is_file():  # follows a symlink: a link to a file is a source
+                    real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_here, entry.name)
+                    yield entry.path, real
+            except OSError:
+                continue
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _sha256_file(path: Path) -> str | None:

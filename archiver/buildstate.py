@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 STATE_VERSION = 1
-_RECORD_FIELDS = ("archiver_version", "style_sha256", "formats", "warnings", "images", "collection_sha256")
+_RECORD_FIELDS = ("archiver_version", "style_sha256", "formats", "warnings", "images", "collection_sha256",
+                  "checks", "thumbnail")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -277,6 +278,12 @@ class BuildState:
 
     def warned(self) -> int:
         return self._db.execute("SELECT count(*) FROM run_outcomes WHERE warned").fetchone()[0]
+
+    def check_failed(self) -> int:
+        """Records of this run with an output that failed one of its validators (--check)."""
+        return self._db.execute(
+            "SELECT count(DISTINCT r.seq) FROM run_outcomes AS r, json_each(r.outcome, '$.checks') AS o, "
+            "json_each(o.value) AS v WHERE json_extract(v.value, '$.verdict') = 'fail'").fetchone()[0]
 
     def first_failure_exit_code(self) -> int:
         row = self._db.execute("SELECT exit_code FROM run_outcomes WHERE status = 'failed' "

@@ -52,6 +52,14 @@ def load_worker(settings: Settings, refused: ConversionError | None = None) -> N
                 f"the {fmt.name} writer cannot be loaded: {type(exc).__name__}: {exc}",
                 hint="run `make setup` to install archiver's dependencies")
             return
+    if settings.check or settings.thumbnails:
+        from .buildchecks import prepare
+        try:
+            prepare(settings.check, settings.thumbnails)
+        except Exception as exc:  # noqa: BLE001 - as a writer that cannot be loaded
+            _broken_format = ConversionError(
+                f"the validators of --check or PDFium cannot be loaded: {type(exc).__name__}: {exc}",
+                hint="run `make setup` (or pip install 'archiver[check]')")
 
 
 def _die_with(parent: int) -> None:
@@ -147,18 +155,53 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
             _clear_temporaries(settings.out_dir / identifier, settings.started)
             hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
+            checks, thumbnail, looked = _look(settings, record, wanted, outputs, source)
+            warnings += looked
+            if looked and settings.strict:  # a failed check under --strict: the record leaves nothing
+                for path in targets.values():
+                    path.unlink(missing_ok=True)
+                _fatal_if_strict(warnings, settings, source)
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
             continue
         warning_data = [w.to_json() for w in warnings]
-        outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data))
+        outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data, checks=checks,
+                                thumbnail=thumbnail["name"] if thumbnail else None))
         # The images read from disk for this build (None: missing), so a later change is noticed (a
         # damaged one replaced, too); the images a reader took from the source change only with it.
         images = {image: _sha256(read.get(image))
                   for image in sorted({f.image for f in record.figures() if f.image} - set(supplied))}
         entries[identifier] = {**settings.record_key(), "outputs": hashes, "warnings": warning_data,
                                "images": images}
+        if settings.check:
+            entries[identifier]["checks"] = checks
+        if thumbnail:
+            entries[identifier]["thumbnail"] = thumbnail
     return fingerprint, outcomes, entries
+
+
+def _look(settings: Settings, record: Any, wanted: list[Any], outputs: dict[str, bytes], source: Source
+          ) -> tuple[dict[str, Any], dict[str, str] | None, list[ArchiverWarning]]:
+    """--check and --thumbnails on a record's written files: the validators' verdicts by output name,
+    the thumbnail ({name, sha256} relative to OUT, or None) and a W016 for each failed verdict."""
+    from .buildchecks import THUMBNAILS, check_outputs, failed_checks, first_page_png, thumbnail_name
+
+    identifier = record.identifier
+    checks = check_outputs(settings.out_dir, {f"{identifier}/{fmt.output_name(record)}": fmt.name
+                                              for fmt in wanted}) if settings.check else {}
+    warnings = failed_checks(checks, source.key)
+    pdf = next((fmt.output_name(record) for fmt in wanted if fmt.name == "pdf"), None)
+    if not settings.thumbnails or pdf not in outputs:
+        return checks, None, warnings
+    try:
+        png = first_page_png(outputs[pdf])
+    except Exception as exc:  # noqa: BLE001 - PDFium refusing the PDF is the PDF's problem, not the batch's
+        return checks, None, [*warnings, ArchiverWarning(
+            "W016", f"{identifier}/{pdf}: PDFium cannot render its first page: {type(exc).__name__}: {exc}", source.key)]
+    name = f"{identifier}.png"
+    written = _write_all(settings.write, THUMBNAILS, {name: png},
+                         {name: _output_path(settings.out_dir, THUMBNAILS, name)}, settings.sync)
+    return checks, {"name": thumbnail_name(identifier), "sha256": written[thumbnail_name(identifier)]}, warnings
 
 
 def _sourced(warnings: list[ArchiverWarning], source: Source) -> list[ArchiverWarning]:

@@ -134,7 +134,7 @@ class DaskEngine:
         def submit() -> None:
             source = queue.pop()
             # Workers may run in another folder: they get the absolute path (the key stays as it is).
-            remote = Source(source.key, Path(source.path).resolve())
+            remote = Source(source.key, str(source.path.resolve()))
             future = self.client.submit(_build, remote, key=f"archiver-{uuid.uuid4().hex}", pure=False)
             in_flight[future] = source
             done.add(future)

@@ -131,4 +131,6 @@ WARNING_CODES: dict[str, str] = {
             "copyright year and holder, ISO country codes, descriptive link text, each reference's authors)",
     "W017": "a package differs from the one its deposit record says was deposited; it was not sent again "
             "(deposit --again sends it as a new item)",
+    "W016": "an output failed one of the field's validators that `build --check` ran (the report gives "
+            "the verdicts)",
 }

@@ -885,3 +885,30 @@ def test_a_failed_sync_fails_the_record_and_leaves_none_of_its_files(tmp_path, m
     assert "Input/output error" in report["records"][0]["errors"][0]["message"]
     assert not [p for p in out.rglob("*") if p.is_file() and not p.name.startswith((".", "report"))]
     assert entries(out) == {}
+
+
+def test_discovery_keeps_names_only_and_walks_as_before(tmp_path, monkeypatch):
+    """Discovery by `os.scandir`: the keys are the paths relative to the working folder (absolute
+    outside it); hidden folders and files, images and OUT are left out; a symlinked file is a source
+    under its own name, a symlinked folder is not entered, and a file inside OUT reached through a
+    symlink is no source; a file named twice is one source."""
+    work = tmp_path / "work"
+    make_records(work / "src", 2)
+    (work / "src" / ".hidden").mkdir()
+    (work / "src" / ".hidden" / "CO1.json").write_text("{}")
+    (work / "src" / "images").mkdir(exist_ok=True)
+    (work / "src" / "images" / "x.png").write_bytes(b"\x89PNG")
+    (work / "src" / "nested" / "deeper").mkdir(parents=True)
+    shutil.copy(work / "src" / "CO900000.json", work / "src" / "nested" / "deeper" / "CO2.json")
+    (work / "src" / "link.json").symlink_to(work / "src" / "CO900001.json")
+    (work / "src" / "looped").symlink_to(work / "src", target_is_directory=True)
+    (work / "out").mkdir()
+    (work / "out" / "built.json").write_text("{}")
+    (work / "src" / "into-out.json").symlink_to(work / "out" / "built.json")
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    monkeypatch.chdir(work)
+    sources = batch.discover(["src", "src/CO900000.json", "./src/nested/", str(outside)], Path("out"))
+    assert [s.key for s in sources] == [outside.as_posix(), "src/CO900000.json", "src/CO900001.json",
+                                        "src/link.json", "src/nested/deeper/CO2.json"]
+    assert all(s.path.is_file() and s.where is None for s in sources)

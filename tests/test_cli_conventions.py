@@ -313,3 +313,247 @@ def test_old_format_spellings_still_work_with_a_notice(tmp_path):
     assert run("cite", str(SAMPLES / "CO23081.json"), "--to", "apa", "--format", "mla")[0] == 2
     code, _, stderr = run("package", str(out / "CO23081"), "-o", str(tmp_path / "pkg2"))
     assert code == 2 and "--to" in stderr
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_eta_follows_the_recent_rate_not_the_average_since_the_start():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(1000, window=60, least=8, clock=clock)
+    assert eta.seconds_left() is None and eta.text() == "ETA --:--"  # nothing to go by yet
+    for _ in range(300):  # 300 quick records, one every 0.1 s
+        clock.now += 0.1
+        eta.built()
+    assert eta.seconds_left() == pytest.approx(700 * 0.1)
+    for _ in range(100):  # then they slow down to one every 2 s (large PDFs, a loaded machine)
+        clock.now += 2
+        eta.built()
+    # 600 left at 2 s each; the average since the start (230 s for 400) would say about 345 s
+    assert eta.seconds_left() == pytest.approx(600 * 2)
+    assert eta.text() == "ETA 20:00"
+
+
+def test_eta_forgets_the_workers_start_up_and_rises_during_a_stall():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(100, window=10, least=4, clock=clock)
+    clock.now += 30  # the workers start: the first record comes after 30 s
+    eta.built()
+    assert eta.seconds_left() == pytest.approx(99 * 30)
+    for _ in range(20):
+        clock.now += 1
+        eta.built()
+    assert eta.seconds_left() == pytest.approx(79 * 1)
+    clock.now += 20  # nothing finishes for 20 s: the estimate grows at once, before the next record
+    assert eta.seconds_left() > 79 * 2
+
+
+def test_eta_takes_unchanged_records_off_the_work_without_counting_them_in_the_rate():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(1000, window=60, least=8, clock=clock)
+    for _ in range(900):  # a rerun: 900 unchanged records are skipped in no time
+        eta.skipped()
+    for _ in range(10):
+        clock.now += 3
+        eta.built()
+    # 90 left at 3 s each; counted as completions, the skipped ones would have made it about 3 s
+    assert eta.seconds_left() == pytest.approx(90 * 3)
+    for _ in range(90):
+        clock.now += 3
+        eta.built()
+    assert eta.seconds_left() == 0 and eta.text() == "ETA 00:00"
+
+
+def test_eta_text_shows_hours():
+    from archiver.cli.progress import Eta
+
+    clock = FakeClock()
+    eta = Eta(10_001, clock=clock)
+    clock.now += 1
+    eta.built()
+    assert eta.text() == "ETA 2:46:40"  # 10,000 s
+
+
+# build --check and --thumbnails -------------------------------------------------------------------
+
+CHECKED = {"xml": ["JATS 1.4 Archiving DTD"], "epub": ["EPUB 3.3 structure (OCF container, package)"],
+           "pdf": ["PDF/A-3a (page-validation)", "PDF/UA-1 (page-validation)"]}
+
+
+def samples_folder(tmp_path: Path, names=("CO23081", "CO24017")) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in names:
+        shutil.copy(SAMPLES / f"{name}.json", src)
+    shutil.copytree(SAMPLES / "images", src / "images")
+    return src
+
+
+def verdicts_in_page(doc) -> dict[str, list[tuple[str, str]]]:
+    """Output name -> [(verdict, text)] as report.html shows them."""
+    found = {}
+    for link in doc.xpath('//table[@class="outputs"]//a'):
+        cells = link.xpath("ancestor::tr[1]/td")
+        found[link.get("href")] = [(div.get("data-verdict"), div.text_content()) for div in cells[3].xpath("div")]
+    return found
+
+
+@pytest.mark.slow
+def test_build_check_gives_each_output_its_verdicts_in_state_report_and_page_with_thumbnails(tmp_path):
+    from PIL import Image
+
+    from archiver.buildstate import BuildState
+
+    src, out = samples_folder(tmp_path), tmp_path / "out"
+    code, _, stderr = run("build", str(src), "-o", str(out), "--to", "jats,epub,pdf", "--jobs", "2", "--check")
+    assert code == 0, stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["checked"] is True
+    doc = lxml_html.fromstring((out / "report.html").read_bytes())
+    shown = verdicts_in_page(doc)
+    state = BuildState(out, "", readonly=True)
+    try:
+        for record in report["records"]:
+            identifier = record["identifier"]
+            assert {name.rsplit(".", 1)[1] for name in record["checks"]} == set(CHECKED)
+            for name, verdicts in record["checks"].items():
+                assert [v["validator"] for v in verdicts] == CHECKED[name.rsplit(".", 1)[1]]
+                assert all(v["verdict"] == "pass" and v["count"] == 0 for v in verdicts), verdicts
+                assert [verdict for verdict, _ in shown[name]] == ["pass"] * len(verdicts)
+                assert all(v["validator"] in text for v, (_, text) in zip(verdicts, shown[name]))
+            entry = state.entry_here(record["source"])
+            assert entry["records"][identifier]["checks"] == record["checks"]
+            # the thumbnail: a PNG of the first page, under OUT, referred to relatively by the page
+            assert record["thumbnail"] == f".thumbnails/{identifier}.png"
+            with Image.open(out / record["thumbnail"]) as picture:
+                assert picture.format == "PNG" and picture.width == 160 and picture.height > 200
+            assert doc.xpath(f'//tr[@id="r-{identifier}"]//img/@src') == [record["thumbnail"]]
+            assert record["thumbnail"] not in record["outputs"]  # not an output: never packaged
+    finally:
+        state.close()
+    summary = {li.text_content().split(" ", 1)[1]: int(li.findtext("b")) for li in doc.xpath('//ul[@class="summary"]/li')}
+    assert summary["failed a check"] == 0
+    # the same thumbnails, byte for byte, from a build that only asks for them; a rerun is unchanged
+    again = tmp_path / "again"
+    assert run("build", str(src), "-o", str(again), "--to", "jats,epub,pdf", "--jobs", "2", "--thumbnails")[0] == 0
+    for picture in sorted((out / ".thumbnails").iterdir()):
+        assert (again / ".thumbnails" / picture.name).read_bytes() == picture.read_bytes()
+    code, _, _ = run("build", str(src), "-o", str(out), "--to", "jats,epub,pdf", "--jobs", "2", "--check")
+    rerun = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert code == 0 and rerun["counts"]["unchanged"] == 2
+    assert [r["checks"] for r in rerun["records"]] == [r["checks"] for r in report["records"]]
+    # the page with its pictures in Chromium: the filters still work, and the pictures load
+    page = chromium_dom(out / "report.html", "#all", tmp_path / "p1")
+    assert len(visible(page)) == 2
+    probe = out / "probe.html"
+    probe.write_text("".join(f'<img src="{r["thumbnail"]}" onload="document.body.dataset[\'w{i}\']=this.naturalWidth">'
+                             for i, r in enumerate(report["records"])), encoding="utf-8")
+    loaded = chromium_dom(probe, "", tmp_path / "p2")
+    assert loaded.body.get("data-w0") == loaded.body.get("data-w1") == "160"
+
+
+def broken_jats(record, context):
+    from archiver.writers import jats
+    return jats.render(record, context).replace(b"</article>", b"<bogus/></article>")
+
+
+def broken_pdf(record, context):
+    import io
+
+    import pikepdf
+
+    from archiver.writers import pdf
+    with pikepdf.open(io.BytesIO(pdf.render(record, context))) as document:
+        del document.Root["/OutputIntents"]  # PDF/A wants the output intent
+        buffer = io.BytesIO()
+        document.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+def broken_epub(record, context):
+    import io
+    import zipfile
+
+    from archiver.writers import epub
+    book, buffer = zipfile.ZipFile(io.BytesIO(epub.render(record, context))), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as rewritten:  # every entry deflated: `mimetype` too
+        for info in book.infolist():
+            rewritten.writestr(info.filename, book.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_build_check_fails_broken_outputs_with_w016_and_strict_fails_the_record(tmp_path, monkeypatch):
+    import dataclasses
+
+    from archiver.writers import FORMATS
+
+    for name, function in (("jats", "broken_jats"), ("pdf", "broken_pdf"), ("epub", "broken_epub")):
+        monkeypatch.setitem(FORMATS, name, dataclasses.replace(FORMATS[name], module=__name__, function=function))
+    src, out = samples_folder(tmp_path, ("CO24102",)), tmp_path / "out"
+    code, _, stderr = run("build", str(src), "-o", str(out), "--to", "jats,epub,pdf", "--jobs", "1", "--check")
+    assert code == 0, stderr  # a failed check is a warning
+    record = json.loads((out / "report.json").read_text(encoding="utf-8"))["records"][0]
+    verdicts = {name.rsplit(".", 1)[1]: {v["validator"]: v for v in found} for name, found in record["checks"].items()}
+    assert verdicts["xml"]["JATS 1.4 Archiving DTD"]["verdict"] == "fail"
+    assert any("bogus" in problem for problem in verdicts["xml"]["JATS 1.4 Archiving DTD"]["problems"])
+    assert verdicts["pdf"]["PDF/A-3a (page-validation)"]["verdict"] == "fail"
+    assert verdicts["epub"]["EPUB 3.3 structure (OCF container, package)"]["problems"] == \
+        ["`mimetype` is compressed (it must be stored)"]
+    w016 = [w["message"] for w in record["warnings"] if w["code"] == "W016"]
+    assert len(w016) == 3 and any("CO24102.pdf fails PDF/A-3a" in message for message in w016)
+    doc = lxml_html.fromstring((out / "report.html").read_bytes())
+    shown = verdicts_in_page(doc)
+    assert shown["CO24102/CO24102.xml"][0][0] == "fail" and "bogus" in shown["CO24102/CO24102.xml"][0][1]
+    summary = {li.text_content().split(" ", 1)[1]: int(li.findtext("b")) for li in doc.xpath('//ul[@class="summary"]/li')}
+    assert summary["failed a check"] == 1 and summary["with warnings"] == 1
+    assert doc.xpath('//details[@open]//div[@data-verdict="fail"]')  # a failed check is not folded away
+    strict = tmp_path / "strict"
+    code, _, stderr = run("build", str(src), "-o", str(strict), "--to", "jats,epub,pdf", "--jobs", "1", "--check",
+                          "--strict")
+    assert code == 3 and "W016" in stderr
+    assert not list((strict / "CO24102").glob("CO24102.*"))  # a failed record leaves nothing behind
+
+
+@pytest.mark.slow
+def test_thumbnails_asked_later_rebuild_only_what_lacks_them(tmp_path):
+    src, out = samples_folder(tmp_path, ("CO24102",)), tmp_path / "out"
+
+    def counts(*extra):
+        code, _, stderr = run("build", str(src), "-o", str(out), "--to", "pdf,bibtex", "--jobs", "1", *extra)
+        assert code == 0, stderr
+        return json.loads((out / "report.json").read_text(encoding="utf-8"))["counts"]
+
+    assert counts()["built"] == 1 and not (out / ".thumbnails").exists()
+    assert counts("--thumbnails")["built"] == 1  # the entry has no thumbnail: made again
+    picture = out / ".thumbnails" / "CO24102.png"
+    assert picture.is_file()
+    assert counts("--thumbnails")["unchanged"] == 1
+    assert counts()["unchanged"] == 1  # a run that does not ask for them keeps them
+    picture.unlink()
+    assert counts("--thumbnails")["built"] == 1 and picture.is_file()
+
+
+def test_an_output_that_stops_its_validator_fails_it(tmp_path):
+    from archiver.buildchecks import check_outputs
+
+    (tmp_path / "X").mkdir()
+    (tmp_path / "X" / "X.pdf").write_bytes(b"%PDF-1.7 not really")
+    (tmp_path / "X" / "X.epub").write_bytes(b"PK\x03\x04 a torn zip")
+    (tmp_path / "X" / "X.xml").write_bytes(b"<article><unclosed></article>")
+    checks = check_outputs(tmp_path, {"X/X.pdf": "pdf", "X/X.epub": "epub", "X/X.xml": "jats", "X/X.bib": "bibtex"})
+    assert sorted(checks) == ["X/X.epub", "X/X.pdf", "X/X.xml"]  # BibTeX has no validator here
+    assert all(v["verdict"] == "fail" and v["count"] >= 1 and v["problems"] for found in checks.values() for v in found)
+    assert "not a zip container" in checks["X/X.epub"][0]["problems"][0]
+    assert "not well-formed" in checks["X/X.xml"][0]["problems"][0]

@@ -6,6 +6,7 @@ prints the summary table, writes OUT/report.json and sets the exit status.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ import click
 
 from .common import fail_cleanly, sync_files, writable_folder, write_atomic_chunks, write_unsynced
 from .options import complete_formats, complete_shards, complete_styles, verbosity
+from .progress import Eta
 
 
 @click.command(epilog="""\b
@@ -44,6 +46,12 @@ Example:
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
                    "processes (needs archiver[dask]).")
+@click.option("--check", is_flag=True,
+              help="Run the field's validators on what the build wrote (JATS DTD, PDF/A-3a and PDF/UA-1, EPUB "
+                   "structure) and give their verdicts in the report; a failed one is warning W016. Also "
+                   "makes the thumbnails. Needs archiver[check].")
+@click.option("--thumbnails", is_flag=True,
+              help="Picture each PDF's first page on report.html (OUT/.thumbnails/). Needs archiver[check].")
 @click.option("--status", is_flag=True, help="Say what OUT's build state holds (every shard's): sources, "
                                              "records and outputs; build nothing.")
 @click.option("--dry-run", is_flag=True, help="Say which sources would be built and which are current; "
@@ -53,7 +61,7 @@ Example:
 @fail_cleanly
 def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str, jobs: int | None,
             shard: str | None, strict: bool, scheduler: str | None, status: bool, dry_run: bool,
-            report_format: str, collection_file: Path | None) -> None:
+            report_format: str, collection_file: Path | None, check: bool, thumbnails: bool) -> None:
     """Ingest, validate and convert every source (record files, or folders of pages, manuscripts or
     records) into OUT, skipping records whose input, images, style, formats and archiver version are
     unchanged and whose outputs are intact. Bad records are reported and never stop the others; the
@@ -69,6 +77,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     if not sources:
         raise UsageError("no SOURCES to build", hint="name record files or folders, or use --status")
     writable_folder(out_dir)
+    _needs(check, thumbnails)
     formats = resolve(to)
     parts = batch.Shard.parse(shard) if shard is not None else None
     found = batch.discover(sources, out_dir)
@@ -76,7 +85,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     # each file renamed into place unsynced, a record's files synced at once: one sync a record
     plan = batch.plan(found, out_dir, formats, style, strict=strict, write=write_unsynced, sync=sync_files,
                       shard=parts, named=named_explicitly(to),
-                      collection=load_collection(collection_file) if collection_file else None)
+                      collection=load_collection(collection_file) if collection_file else None,
+                      check=check, thumbnails=thumbnails)
     if dry_run:
         _say_plan(plan, out_dir, report_format)
         return
@@ -87,15 +97,22 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     show_bar = sys.stderr.isatty() and not os.environ.get("CI")
     loud = verbosity() > 0
+    sources = len(plan.todo) + len(plan.unchanged)
+    eta = Eta(sources)
+    # The bar counts sources (a CSV source yields many records, given one after the other); its
+    # estimate is `Eta`'s, not click's average since the start.
     with batch.session(plan) as state, _engine(scheduler) as engine, click.progressbar(
-            length=len(plan.todo), label="building", file=sys.stderr,
+            length=sources, label="building", file=sys.stderr, show_eta=False, item_show_func=lambda text: text,
             hidden=not show_bar or loud or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
             jobs = engine.workers()
+        last = None
         for outcome in batch.run(plan, jobs, state, engine):
-            if outcome.status != "unchanged":
-                bar.update(1)
+            if outcome.source != last:
+                last = outcome.source
+                (eta.skipped if outcome.status == "unchanged" else eta.built)()
+                bar.update(1, eta.text())
             if loud and report_format == "text":
                 click.echo(f"{outcome.status}: {outcome.identifier or '-'} ({outcome.source})", err=True)
         elapsed = time.perf_counter() - started
@@ -105,8 +122,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             head["shard"] = f"{parts.index}/{parts.count}"
         stem = f"report{parts.suffix if parts else ''}"
         report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
-        write_atomic_chunks(report_path, [*batch.report_json(head, state.outcomes()), "\n"])
-        summary = {**counts, "warned": state.warned()}
+        write_atomic_chunks(report_path, itertools.chain(batch.report_json(head, state.outcomes()), ["\n"]))
+        summary = {**counts, "warned": state.warned(), "check_failed": state.check_failed()}
         write_atomic_chunks(page_path, buildreport.render(head, summary, state.outcomes(failed_first=True),
                                                           _size_in(out_dir), f"Build report: {out_dir}"))
         exit_code = state.first_failure_exit_code()
@@ -132,6 +149,20 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(exit_code)
+
+
+def _needs(check: bool, thumbnails: bool) -> None:
+    """Refuse --check or --thumbnails, before any work, where their validators or PDFium are missing."""
+    import importlib.util
+
+    from ..buildchecks import NEEDS
+    from ..errors import UsageError
+
+    for option, wanted in (("check", check), ("thumbnails", thumbnails or check)):
+        missing = [name for name in NEEDS[option] if wanted and importlib.util.find_spec(name) is None]
+        if missing:
+            raise UsageError(f"--{option} needs {', '.join(missing)}, which is not installed",
+                             hint="pip install 'archiver[check]'")
 
 
 def _say_errors(outcome: dict) -> None:
