@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator, Union
 
 from .errors import Problem, RecordInvalid
+from .visible import shows_something
 
 SCHEMA_VERSION = "1.1"
 #: Every version a record may say it follows (1.0 records are read as they are).
@@ -532,6 +533,8 @@ def _problem_from_schema_error(error: Any, source: str | None) -> Problem:
     message = error.message
     if error.validator == "oneOf":
         message = f"not a valid node: {_short(error.instance)}"
+    elif error.validator == "pattern" and isinstance(error.instance, str) and not shows_something(error.instance):
+        message = f"{_short(error.instance)} shows no character: only white space or invisible format or control characters"
     elif error.validator == "pattern":
         message = f"{_short(error.instance)} is not of the expected form"
     elif error.validator == "not":  # a field a version or a kind of author excludes: the schema says why

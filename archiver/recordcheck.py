@@ -5,8 +5,7 @@ a thousand deep would end in a RecursionError), without recursion itself. The li
 `limits.RECORD_LIMITS` (README, Limits): nesting depth, blocks, text, table columns and rows, text per
 table cell. A date (`published`, `modified`, a reference's `issued`, `provenance.ingested`) must be
 a day, month or year that exists: no 30 February, no year 0 (ISO 8601 and every citation format
-count from year 1). The title must show a character (`visible`): a title of only invisible format or
-control characters (U+200B, U+0090) would leave every output without a heading to name it.
+count from year 1).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from typing import Any
 
 from .errors import Problem
 from .limits import ENVIRONMENT, record_limit
-from .visible import shows_something
 
 _BLOCKS = frozenset(("section", "paragraph", "list", "quote", "figure", "table"))
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -32,10 +30,6 @@ def check(data: Any, source: str | None = None) -> tuple[list[Problem], bool]:
     if depth_problem is not None:
         return [depth_problem], True
     found = _date_problems(data, source)
-    title = data.get("title")
-    if isinstance(title, str) and title and not shows_something(title):
-        found.append(Problem(f"the title {title!r} shows no character: only invisible format or control "
-                             "characters", "/title", source, "give the title as it is printed"))
     body = data.get("body")
     if isinstance(body, dict):
         found.extend(_size_problems(body, source))

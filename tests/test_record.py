@@ -359,10 +359,29 @@ def test_a_bad_source_date_epoch_is_a_clear_error_not_a_traceback(tmp_path, monk
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("title", ["\u200b", "\x90", "\ufeff\u200f", " \u2060 "])
-def test_a_title_that_shows_no_character_is_invalid(sample_data, title):
-    data = dict(sample_data["CO24102"], title=title)
+@pytest.mark.parametrize("value", ["\u200b", "\x90", "\ufeff\u200f", " \u2060 ", "\U000e0041"])
+@pytest.mark.parametrize("field", ["/title", "/authors/0/name"])
+def test_text_that_shows_no_character_is_invalid(sample_data, field, value):
+    data = json.loads(json.dumps(sample_data["CO24102"]))
+    if field == "/title":
+        data["title"] = value
+    else:
+        data["authors"][0]["name"] = value
     found = problems(data, "CO24102.json")
-    assert [(p.pointer, p.source) for p in found] == [("/title", "CO24102.json")]
+    assert [(p.pointer, p.source) for p in found] == [(field, "CO24102.json")]
     assert "shows no character" in found[0].message
-    assert problems(dict(data, title=title + "x")) == []
+    assert problems(json.loads(json.dumps(data).replace(json.dumps(value)[1:-1], json.dumps(value + "x")[1:-1], 1))) == []
+
+
+def test_the_schemas_visible_character_is_the_writers_rule():
+    """The schema's `text` pattern and archiver/visible.py (which the PDF and the EPUB use) agree on
+    every code point: one that shows is one the pattern takes alone."""
+    import re
+    import sys
+    from archiver.record import schema
+    from archiver.visible import shows_something
+    pattern = re.compile(schema()["$defs"]["text"]["pattern"])
+    forbidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+    differ = [hex(c) for c in range(sys.maxunicode + 1)
+              if not forbidden.match(chr(c)) and bool(pattern.search(chr(c))) != shows_something(chr(c))]
+    assert differ == []
