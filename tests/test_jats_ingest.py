@@ -346,3 +346,20 @@ def test_a_reingested_jats_article_keeps_its_capture_and_names_its_own_ingest():
     assert provenance.archive.payload_digest == FULL_PROVENANCE["archive"]["payload_digest"]
     assert provenance.collection.fields == ["/publisher", "/links/pdf"]
     assert (provenance.reader, provenance.source_file) == ("jats", "CO24017.xml")  # this run's facts
+
+
+@pytest.mark.parametrize("given", ["fr", None])
+def test_a_missing_language_is_the_collections_when_it_gives_one(tmp_path, given):
+    from archiver.collection import load_collection
+    collection_file = tmp_path / "collection.yaml"
+    collection_file.write_text(f"language: {given}\n" if given else "series:\n  name: eLife\n", encoding="utf-8")
+    collection = load_collection(collection_file)
+    [result] = read_source((DATA / "elife09853.xml").read_bytes(), "elife09853.xml", collection=collection)
+    guessed = [w for w in result.warnings if w.code == "W001" and "xml:lang" in w.message]
+    if given:
+        assert result.record.language == "fr" and not guessed
+        assert "/language" in result.record.provenance.collection.fields
+    else:
+        assert result.record.language == "en" and guessed
+    [own] = read_source((DATA / "journal.pbio.0030408.xml").read_bytes(), "x.xml", collection=collection)
+    assert own.record.language == "en"  # the article's own xml:lang="EN" wins

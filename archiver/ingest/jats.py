@@ -5,8 +5,8 @@ Reads NISO JATS (Z39.96). An article written by `archiver/writers/jats.py` (mark
 `custom-meta`, wrapper elements are unwrapped, and the empty lists/objects JATS cannot express come from
 the `archiver-empty-fields` pointers. A publisher's article is mapped as far as the record can hold it,
 and every guess or loss is a warning naming the file and the XML line (`file.xml:12`): a missing
-`xml:lang` is "en" (W001), an article with no author gets its publisher as organisation author (W001),
-what the record cannot hold is W002 naming the element. The body is in `archiver/ingest/jatsbody.py`,
+`xml:lang` is the collection's language, else "en" (W001), an article with no author gets its
+publisher as organisation author (W001), what the record cannot hold is W002 naming the element. The body is in `archiver/ingest/jatsbody.py`,
 the back matter (references, acknowledgements, author notes) in `archiver/ingest/jatsback.py`, the
 contributors in `archiver/ingest/jatspeople.py`.
 
@@ -54,7 +54,7 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _URL = re.compile(r"^https?://\S+$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _ABSTRACT_TYPES = (None, "summary", "executive-summary", "toc", "short", "teaser")
-#: the language assumed when an article does not say (W001); the collection's default will come first
+#: the language assumed when an article does not say and its collection gives none (W001)
 DEFAULT_LANGUAGE = "en"
 #: where archiver's record has no place for a front or back element of a publisher's article
 _UNHELD = ("front/article-meta/funding-group", "front/article-meta/supplementary-material",
@@ -73,9 +73,14 @@ def sniff(data: bytes, name: str) -> bool:
     return looks_like_jats(data)
 
 
-def read(data: bytes, name: str, neighbour: Neighbour | None = None) -> list[Draft]:
-    """The ingest reader's interface: one article, one draft (with its warnings and image files)."""
+USES_COLLECTION = True
+
+
+def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
+    """The ingest reader's interface: one article, one draft (with its warnings and image files). A
+    collection's language is left for the collection to fill where the article has no xml:lang."""
     reader = _reader(data, name, neighbour)
+    reader.collection_language = bool(collection is not None and collection.values.get("language"))
     return [Draft(reader.record(), reader.warnings, reader.assets)]
 
 
@@ -148,6 +153,8 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         self.own_url = None if self.ours else self.article_url()
         #: the translation sub-article whose body is the record's (when the article's own is empty)
         self.translation: etree._Element | None = None
+        #: the collection gives a language: an article without xml:lang takes it, nothing is guessed
+        self.collection_language = False
         #: notes made from a publisher's footnotes inside the text (`p/fn`), in reading order
         self.inline_notes: list[dict[str, Any]] = []
 
@@ -197,7 +204,7 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         _put(record, "published", self.published())
         modified = meta.find(f"pub-history/event[@event-type='{EVENT_REVISED}']/date")
         _put(record, "modified", self.date(modified))
-        record["language"] = self.language()
+        _put(record, "language", self.language())
         publisher = self.publisher()
         if publisher:
             record["publisher"] = publisher
@@ -273,14 +280,15 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         self.drop(self.meta.find("article-id[@pub-id-type='doi']"), f"DOI {doi!r} is not of the form 10.NNNN/...")
         return None
 
-    def language(self) -> str:
+    def language(self) -> str | None:
         language = self.root.get(XML_LANG)
         if self.ours:
             return language
         if language and _LANGUAGE.match(language.strip()):
             primary, _, rest = language.strip().partition("-")
             return primary.lower() + (f"-{rest}" if rest else "")
-        # The seam for the collection file's default language: it will be asked before this guess.
+        if self.collection_language:
+            return None  # the collection fills it, and says so in provenance.collection
         self.warn("W001", f"the article has no xml:lang; language assumed {DEFAULT_LANGUAGE!r}", self.root)
         return DEFAULT_LANGUAGE
 
