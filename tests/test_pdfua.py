@@ -24,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from archiver.convert import load_assets
+from archiver.errors import RecordInvalid
 from archiver.record import load, validate
 from archiver.style import load_style
 from archiver.writers import RenderContext
@@ -275,15 +276,23 @@ def test_a_figure_in_a_list_item_that_must_move_to_the_next_page_is_laid_out(tmp
     assert page_failures(path, "ua1") == []
 
 
-def test_an_affiliation_drawing_nothing_leaves_no_comma_before_its_country(tmp_path):
-    """An affiliation named only U+200F (RIGHT-TO-LEFT MARK, which draws nothing) in Country ']]>',
-    then one named ']]>': the byline read ', ]]>' (a dangling comma) where a reader must hear ']]>'.
-    Drawn by hypothesis."""
-    def change(data):
-        data["authors"] = [{"name": "A. Author", "affiliations": [{"name": "\u200f", "country": "]]>"},
+def test_an_affiliation_drawing_nothing_is_refused_and_one_drawing_little_has_its_comma(tmp_path):
+    """Drawn by hypothesis: an affiliation named only U+200F (RIGHT-TO-LEFT MARK, which draws nothing)
+    in Country ']]>' made the byline read ', ]]>'. Such a name is no text (the schema's rule: it shows
+    no character), so the record is refused at its pointer; one with a visible character beside the
+    mark reads 'X, ]]>' in the tree, with no dangling comma."""
+    def invisible(data):
+        data["authors"] = [{"name": "A. Author", "affiliations": [{"name": "\u200f", "country": "]]>"}]}]
+
+    with pytest.raises(RecordInvalid) as refused:
+        _with(tmp_path, invisible)
+    assert [p.pointer for p in refused.value.problems] == ["/authors/0/affiliations/0/name"]
+
+    def visible(data):
+        data["authors"] = [{"name": "A. Author", "affiliations": [{"name": "X\u200f", "country": "]]>"},
                                                                   {"name": "]]>"}]}]
 
-    record, path = _with(tmp_path, change)
+    record, path = _with(tmp_path, visible)
     check_tree(record, {}, path)
     with pikepdf.open(path) as pdf:
         texts, _ = marked_text(pdf)

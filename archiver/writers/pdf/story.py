@@ -26,7 +26,6 @@ from ...record import (Figure, ListBlock, Paragraph as ParagraphNode, Quote, Rec
 from ..pdfimage import figure_image
 from .backmatter import BackMatter
 from .flowables import Heading, Paragraph, TaggedList, grid
-from ...visible import shows_something
 from .look import Look
 from .markup import Markup
 from .tags import Element, Marked, Tagger
@@ -38,10 +37,9 @@ MIN_COLUMN = 40.0
 
 
 def affiliation_line(name: str, country: str | None) -> str:
-    """An affiliation as printed: its name, then its country unless the name says it already; the
-    comma only between parts that draw something (a name of only a U+200F would leave ", Singapore")."""
-    parts = [name] + ([country] if country and country not in name else [])
-    return ", ".join(part for part in parts if shows_something(part)) if len(parts) > 1 else name
+    """An affiliation as printed: its name, then its country unless the name says it already. Both
+    show a character (the schema's text rule), so the comma never dangles."""
+    return f"{name}, {country}" if country and country not in name else name
 
 
 class Story:
