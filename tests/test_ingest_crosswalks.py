@@ -555,3 +555,22 @@ def test_a_sidecar_beside_a_source_that_takes_none_is_said_to_be_unread(tmp_path
     said = [w.message for i in items for w in i.warnings if w.code == "W002" and "rows.csv.json" in w.message]
     assert said == ["rows.csv.json beside it was not read: only a metadata export takes a sidecar named after its "
                     "whole file name"]
+
+
+def test_a_named_kind_still_reads_an_exports_sidecar_with_it_not_as_a_source(tmp_path):
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    folder = _folder(tmp_path, "pure.bib", sidecars={"pure.bib.json": {"identifier": "TUE-THESIS-1"}})
+    result = CliRunner().invoke(main, ["ingest", str(folder), "--from", "bibtex", "-o", str(tmp_path / "records")])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "records").glob("*.json")] == ["TUE-THESIS-1.json"]
+
+
+def test_the_from_option_names_every_reader():
+    from click.testing import CliRunner
+
+    from archiver.cli import main
+    from archiver.ingest import READERS
+    text = " ".join(CliRunner().invoke(main, ["ingest", "--help"]).output.split())
+    assert [kind for kind in READERS if kind not in text] == []

@@ -28,7 +28,8 @@ Example:
               help="Output folder; each record becomes OUT/<identifier>.json, images go to OUT/images/.")
 @click.option("--from", "kind", default=None, metavar="KIND",
               help="Read every source as this kind instead of recognising it by content: "
-                   "jats, html, warc, pagetext, manuscript, json, yaml, csv.")
+                   "jats, html, warc, pagetext, manuscript, json-feed, csl-json, crossref, datacite, "
+                   "schema.org, bibtex, ris, dspace, json, yaml, csv.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 3): nothing is written for a "
                                              "source with warnings.")
 @click.option("--format", "report_format", type=click.Choice(["text", "json"]), default="text",
@@ -60,7 +61,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     written: dict[str, tuple[str, bytes]] = {}  # output path -> (source, bytes) written in this run
     for path in paths:
         name = str(path)
-        if kind in (None, "manuscript") and is_sidecar(path, given):
+        if is_sidecar(path, given):  # read with its manuscript or export, whatever --from says
             continue
         try:
             data = bounded.read(path, byte_kind(name), name)
