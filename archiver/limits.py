@@ -57,8 +57,10 @@ _UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": MiB, "mib": MiB, "g": 1 << 3
 def check_environment() -> None:
     """Refuse (UsageError) a limit variable that is set to something other than a positive size, once,
     before a command starts: found later, it would fail every source of a batch in turn."""
-    for name, variable in ENVIRONMENT.items():
-        _configured(name, BYTE_LIMITS.get(name) or RECORD_LIMITS[name])
+    for kind in BYTE_LIMITS:
+        byte_limit(kind)
+    for name in RECORD_LIMITS:
+        record_limit(name)
 
 
 def byte_limit(kind: str) -> int:

@@ -122,7 +122,7 @@ class _Book:
         documents.append(("cover.xhtml", "", self._cover_page()))
         documents.append(("title.xhtml", "", self._title_page()))
         documents.append(("text.xhtml", "", self._text()))
-        back = dict((name, (name, "", data)) for name, _, data in self._back_matter())
+        back = {document[0]: document for document in self._back_matter()}
         if self.notes:
             back["notes.xhtml"] = ("notes.xhtml", "", self._notes())
         # The reading order of the landing page, the JATS and the PDF, whatever the order of building

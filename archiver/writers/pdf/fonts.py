@@ -8,7 +8,6 @@ cache of font subsets and their compressed streams (`cache_subsets`).
 from __future__ import annotations
 
 import functools
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
+from ...visible import invisible
 from .shaping import ShapingFont, glyph_text
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
@@ -85,7 +85,7 @@ class Fonts:
                     chosen = self.bolder[chosen].bold[0]
                 if chosen is None and char.isspace():
                     char, chosen = " ", font
-                elif chosen is None and unicodedata.category(char) in ("Cf", "Cc"):
+                elif chosen is None and invisible(char):
                     continue
                 elif chosen is None:
                     missing.add(char)
@@ -229,10 +229,7 @@ def _last_resort_font() -> TTFont:
     if path is None:
         from ...errors import UsageError
         raise UsageError(f"font file {LAST_RESORT_FONT} not found", hint="run `make setup` to install the fonts")
-    font = ShapingFont("archiver-last-resort", str(path))
-    fix_trailing_advances(font.face)
-    cache_subsets(font.face)
-    pdfmetrics.registerFont(font)
+    font = _register("archiver-last-resort", str(path), shaped=True)
     pdfmetrics.registerFontFamily(font.fontName, normal=font.fontName, bold=font.fontName,
                                   italic=font.fontName, boldItalic=font.fontName)
     return font
