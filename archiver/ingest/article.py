@@ -10,7 +10,7 @@ values reported as one `InputError` naming every missing field.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..collection import Collection, make_identifier
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
@@ -171,9 +171,10 @@ def note_inlines(text: str, labels: dict[str, str], source: str, pointer: str,
     return out
 
 
-def published_date(candidates: list[str], source: str) -> str | None:
-    """The first date line that reads as a full date, else the first that reads as a year or month
-    (kept as precise as it is); a date-like line that does not read at all is RecordInvalid."""
+def most_precise_date(candidates: Iterable[str]) -> tuple[str | None, str | None]:
+    """(date, None) for the first candidate that reads as a full date, else the first that reads as a
+    year or month (kept as precise as it is, never completed to a day the source does not give);
+    (None, why the first one failed) when none reads at all; (None, None) without candidates."""
     bad: str | None = None
     partial: str | None = None
     for candidate in candidates:
@@ -183,13 +184,18 @@ def published_date(candidates: list[str], source: str) -> str | None:
             bad = bad or str(exc)
             continue
         if not is_partial:
-            return value
+            return value, None
         partial = partial or value
-    if partial:
-        return partial
+    return (partial, None) if partial else (None, bad)
+
+
+def published_date(candidates: list[str], source: str) -> str | None:
+    """The most precise of the date lines (`most_precise_date`); a date-like line that does not read
+    at all, and no other that does, is RecordInvalid."""
+    value, bad = most_precise_date(candidates)
     if bad:
         raise RecordInvalid([Problem(bad, "/published", source, "correct the date line of the page")])
-    return None
+    return value
 
 
 def authors_from_byline(lines: list[str]) -> list[dict]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ArchiverWarning, Problem
 from ..normalize import author_from_name, clean_text, is_organisation, organisation, parse_date, split_authors
-from .article import TITLE_LINE
+from .article import TITLE_LINE, most_precise_date
 from .sites import Site
 
 _ARTICLE_TYPES = {"article", "newsarticle", "scholarlyarticle", "report", "blogposting", "opinionnewsarticle",
@@ -371,24 +371,12 @@ def _dates(meta: Meta, document, parts: dict, source: str, problems: list[Proble
               ld_text(ld.get("dateCreated"))]
     values += document.xpath("//time/@datetime | //*[@itemprop='datePublished']/@content")
     values += _visible_dates(document) + [clean_text(t.text_content()) for t in document.iter("time")]
-    # As precise as the page says it: the first full date, else the first year or month ("2024-05",
-    # never completed to a day the page does not give); a page's dc.date "2019" beside its
-    # article:published_time "2019-10-15" is dated the 15th.
-    unreadable: str | None = None
-    partial: str | None = None
-    for value in filter(None, values):
-        try:
-            found, is_partial = parse_date(value)
-        except ValueError as exc:
-            unreadable = unreadable or str(exc)
-            continue
-        if not is_partial:
-            parts["published"] = found
-            break
-        partial = partial or found
-    if "published" not in parts and partial:
-        parts["published"] = partial
-    if "published" not in parts and unreadable:
+    # As precise as the page says it: a page's dc.date "2019" beside its article:published_time
+    # "2019-10-15" is dated the 15th.
+    found, unreadable = most_precise_date(filter(None, values))
+    if found:
+        parts["published"] = found
+    elif unreadable:
         problems.append(Problem(unreadable, "/published", source,
                                 "correct the page's date (citation_publication_date or datePublished)"))
     modified = ld_text(ld.get("dateModified")) or meta.first("article:modified_time", "og:updated_time")
