@@ -43,7 +43,7 @@ from . import __version__
 from .buildplan import Outcome, Plan, Settings, plan
 from .buildsources import Shard, Source, _sha256_file, discover
 from .buildstate import BuildState
-from .buildworker import _failed, _start_worker, build_source
+from .buildworker import _failed, _start_worker, build_sources
 from .errors import ArchiverError, InputError, UsageError
 
 __all__ = ["CRASHED", "Engine", "Outcome", "Plan", "Settings", "Shard", "Source", "discover", "plan",
@@ -52,6 +52,10 @@ __all__ = ["CRASHED", "Engine", "Outcome", "Plan", "Settings", "Shard", "Source"
 #: how often (seconds) the parent commits the state during a run (a commit is one sync of SQLite's
 #: write-ahead log); it always commits at the end and on the way out of an interrupted run
 STATE_COMMIT_INTERVAL = 0.25
+#: sources a task of the built-in pool builds, at most (`_execute`)
+TASK_SOURCES = 4
+#: seconds an interrupted run waits for its workers to hand back what they have built
+INTERRUPT_GRACE = 2.0
 
 
 def _lock_path(out_dir: Path, suffix: str) -> Path:
@@ -93,8 +97,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
     """Yield the unchanged records, then each built or failed record as its worker finishes; each
     outcome is also kept in `state` (`state.outcomes()` gives them in order for the reports).
 
-    Workers start once and at most `jobs * 4` sources are in flight, so memory stays flat whatever
-    the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
+    Workers start once and at most `jobs * 8` sources are in flight (two tasks a worker), so memory
+    stays flat whatever the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
     in flight with it; the pool restarts for the rest, and those sources are retried at the end, each
     alone in a fresh worker, so only the culprit fails. `engine` runs the sources elsewhere (a Dask
     cluster: `archiver.daskengine`) under the same contract as the built-in pool."""
@@ -177,12 +181,17 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
     """Build sources popped from `queue` on a fresh pool, yielding (source, result or exception); if a
     worker dies, yield (source, CRASHED) for every source in flight and stop, leaving the rest queued."""
     pool = _pool(settings, jobs, len(queue))
-    in_flight: dict[cf.Future, Source] = {}
+    in_flight: dict[cf.Future, list[Source]] = {}
 
     def fill() -> None:
-        while queue and len(in_flight) < window:
-            source = queue.pop()
-            in_flight[pool.submit(build_source, source)] = source
+        # A few sources a task: each task costs the parent's threads a round trip (pickling, a
+        # wake-up, a future), which would be a third of its CPU per record. Smaller towards the end,
+        # so the last tasks still spread over the workers; at least two tasks a worker in flight, so
+        # none waits for the parent between two.
+        while queue and len(in_flight) < max(2 * jobs, window // TASK_SOURCES):
+            size = max(1, min(TASK_SOURCES, -(-len(queue) // (2 * jobs))))
+            sources = [queue.pop() for _ in range(min(size, len(queue)))]
+            in_flight[pool.submit(build_sources, sources)] = sources
 
     try:
         # The pool forks its workers at the first submit. Frozen, the parent's objects (the batch's
@@ -197,16 +206,25 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
             done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
             for future in done:
                 try:
-                    result = future.result()
+                    results = future.result()
                 except cf.process.BrokenProcessPool:
                     raise
-                except Exception as exc:  # noqa: BLE001 - a reader's bug fails its source only
-                    result = exc
-                yield in_flight.pop(future), result
+                except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back
+                    results = [exc] * len(in_flight[future])
+                yield from zip(in_flight.pop(future), results)
             fill()
+    except KeyboardInterrupt:
+        # Ctrl-C: the workers hand back the sources of their task already built (`build_sources`);
+        # take those that come within a moment, so the state committed on the way out claims them.
+        done, _ = cf.wait(in_flight, timeout=INTERRUPT_GRACE)
+        for future in done:
+            if not future.cancelled() and future.exception() is None:
+                yield from zip(in_flight[future], future.result())
+        raise
     except cf.process.BrokenProcessPool:
-        for source in in_flight.values():
-            yield source, CRASHED
+        for sources in in_flight.values():
+            for source in sources:
+                yield source, CRASHED
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

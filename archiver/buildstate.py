@@ -262,12 +262,13 @@ class BuildState:
                           1 if outcome["warnings"] else 0, outcome.get("exit_code", 0),
                           json.dumps(outcome, ensure_ascii=False)))
 
-    def outcomes(self, *, failed_first: bool = False) -> Iterator[dict[str, Any]]:
+    def outcomes(self, *, failed_first: bool = False, status: str | None = None) -> Iterator[dict[str, Any]]:
         """This run's outcomes in source order (identifier within a source), or failed ones first,
-        then those with warnings, for the report page."""
+        then those with warnings, for the report page; only those of one `status` if given."""
         order = "status != 'failed', warned = 0, " if failed_first else ""
-        query = (f"SELECT outcome FROM run_outcomes ORDER BY {order}source, coalesce(identifier, ''), seq")
-        for (outcome,) in self._db.execute(query):
+        where = "WHERE status = ? " if status is not None else ""
+        query = f"SELECT outcome FROM run_outcomes {where}ORDER BY {order}source, coalesce(identifier, ''), seq"
+        for (outcome,) in self._db.execute(query, () if status is None else (status,)):
             yield json.loads(outcome)
 
     def counts(self) -> dict[str, int]:

@@ -2,7 +2,8 @@
 does per source (`build_source`): read the source, validate and convert each of its records, and
 write the record's files into OUT/<identifier>/ through the `write` function of the settings, then
 make them durable with one call of its `sync`, before reporting the record to the parent, which alone
-writes the build state.
+writes the build state. A task of the built-in pool is a few sources (`build_sources`), after which
+the worker hands its free heap pages back to the system, so its memory stays flat over a long batch.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError
 _settings: Settings | None = None
 _style = None
 _broken_format: ConversionError | None = None
+#: Ctrl-C reached this worker: it hands back what it has built and takes no more
+_interrupted = False
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
@@ -178,6 +181,48 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
         if thumbnail:
             entries[identifier]["thumbnail"] = thumbnail
     return fingerprint, outcomes, entries
+
+
+def build_sources(sources: list[Source]) -> list[Any]:
+    """`build_source` on each of a few sources (one task of the pool), each result, or the exception
+    that stopped it: a reader's bug fails its source only. Ctrl-C (it reaches the workers with the
+    parent) ends the task with the results of the sources already built, whose files are on disk, so
+    the parent can still claim them; a worker interrupted once builds nothing more."""
+    global _interrupted
+    results: list[Any] = []
+    try:
+        for source in sources:
+            if _interrupted:
+                break
+            try:
+                results.append(build_source(source))
+            except Exception as exc:  # noqa: BLE001 - reported as the source's internal error
+                results.append(exc)
+    except KeyboardInterrupt:
+        _interrupted = True
+    _release_memory()
+    return results
+
+
+def _release_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's `malloc_trim`), once a task. Without
+    it a worker's RSS creeps up with the batch (2.2 MB in 250 records with every format and --check;
+    0.4 MB with it): not a leak, the number of Python objects stays the same, but pages freed by the
+    records' PDFs, EPUBs and XML trees (and by page-validation's threads) that malloc keeps, scattered.
+    About 0.7 ms a call; elsewhere than glibc, nothing to do."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _trimmer() -> Any:
+    try:
+        import ctypes
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_malloc_trim = _trimmer()
 
 
 def _look(settings: Settings, record: Any, wanted: list[Any], outputs: dict[str, bytes], source: Source

@@ -912,3 +912,28 @@ def test_discovery_keeps_names_only_and_walks_as_before(tmp_path, monkeypatch):
     assert [s.key for s in sources] == [outside.as_posix(), "src/CO900000.json", "src/CO900001.json",
                                         "src/link.json", "src/nested/deeper/CO2.json"]
     assert all(s.path.is_file() and s.where is None for s in sources)
+
+
+def test_a_task_of_several_sources_fails_only_the_one_that_raises_and_ctrl_c_hands_back_what_is_built(
+        monkeypatch):
+    """A pool task builds a few sources (`build_sources`): a reader's bug is that source's result
+    only, and Ctrl-C ends the task with the results built so far (their files are on disk, so the
+    parent claims them), after which the worker builds nothing more."""
+    from archiver import buildworker
+
+    built = []
+
+    def fake_build(source):
+        if source == "bug":
+            raise RuntimeError("a reader's bug")
+        if source == "ctrl-c":
+            raise KeyboardInterrupt
+        built.append(source)
+        return source
+
+    monkeypatch.setattr(buildworker, "build_source", fake_build)
+    monkeypatch.setattr(buildworker, "_interrupted", False)
+    first = buildworker.build_sources(["a", "bug", "b"])
+    assert first[0] == "a" and isinstance(first[1], RuntimeError) and first[2] == "b"
+    assert buildworker.build_sources(["c", "ctrl-c", "d"]) == ["c"]
+    assert buildworker.build_sources(["e"]) == [] and built == ["a", "b", "c"]

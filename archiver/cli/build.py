@@ -132,7 +132,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
                 click.echo(chunk, nl=False)
             click.echo()
             sys.exit(exit_code)
-        for outcome in state.outcomes():
+        for outcome in state.outcomes(status="failed"):
             _say_errors(outcome)
 
     built = counts["built"] + counts["failed"]
@@ -195,9 +195,11 @@ def _engine(scheduler: str | None):
 
 def _size_in(out_dir: Path):
     """An output's size on disk by its name in the report (None: not there now; the page says so)."""
+    folder = str(out_dir)
+
     def size(name: str) -> int | None:
-        try:
-            return (out_dir / name).stat().st_size
+        try:  # a string path: a Path made for each of a batch's outputs costs more than the stat
+            return os.stat(f"{folder}/{name}").st_size
         except OSError:
             return None
     return size
