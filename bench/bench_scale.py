@@ -4,7 +4,8 @@ memory of the whole process tree does not grow with the batch.
 
 For each size it prints wall time per record, the parent's CPU per record (discovery, planning, the
 state and the reports), the workers' CPU per record, the peak RSS of the parent and of the largest
-worker (getrusage), the peak of the whole tree's RSS summed (sampled from /proc every 0.1 s: the
+worker (getrusage), the largest worker's own pages (private, from /proc: without the parent's pages it
+was forked with), the peak of the whole tree's RSS summed (sampled from /proc every 0.1 s: the
 figure the README's "under 300 MB" is about; shared pages are counted once per process, so it is an
 upper bound) and its PSS (shared pages divided among the processes that share them), the parent's
 time in the build state and in writing report.json and report.html, the size of the state, and the
@@ -79,7 +80,7 @@ class TreeMemory:
 
     def __init__(self, pid: int, interval: float = 0.1):
         self.pid, self.interval = pid, interval
-        self.peak_rss = self.peak_pss = self.most = 0
+        self.peak_rss = self.peak_pss = self.worker_private = self.most = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -125,6 +126,12 @@ class TreeMemory:
             rss = sum(self._field(f"/proc/{pid}/status", "VmRSS:") for pid in tree)
             pss = sum(self._field(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in tree)
             self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
+            # a worker's own pages: its RSS also counts the parent's pages it was forked with, which
+            # grow with the batch's names in the parent, not in the worker
+            for pid in tree[1:]:
+                rollup = f"/proc/{pid}/smaps_rollup"
+                own = self._field(rollup, "Private_Clean:") + self._field(rollup, "Private_Dirty:")
+                self.worker_private = max(self.worker_private, own)
             self.most = max(self.most, len(tree))
 
 
@@ -140,7 +147,7 @@ def main() -> None:
     print(f"bench_scale: formats {args.formats}{' --check' if args.check else ''}, {args.jobs} jobs, sizes {args.sizes}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     print(f"  {'records':>8} {'wall s':>7} {'wall ms/rec':>11} {'parent CPU ms/rec':>17} "
-          f"{'workers CPU ms/rec':>18} {'parent MB':>9} {'worker MB':>9} {'tree RSS MB':>11} "
+          f"{'workers CPU ms/rec':>18} {'parent MB':>9} {'worker MB':>9} {'worker own MB':>13} {'tree RSS MB':>11} "
           f"{'tree PSS MB':>11} {'state s':>7} {'reports s':>9} {'state MB':>8} {'rerun s':>8} "
           f"{'rerun parent CPU ms/rec':>23}", flush=True)
     for size in (int(n) for n in args.sizes.split(",")):
@@ -159,7 +166,7 @@ def main() -> None:
         mb = 1024
         print(f"  {size:>8} {first['wall']:>7.1f} {1000 * first['wall'] / size:>11.2f} "
               f"{1000 * first['parent_cpu'] / size:>17.3f} {1000 * first['worker_cpu'] / size:>18.2f} "
-              f"{first['parent_rss_kib'] / mb:>9.1f} {first['worker_rss_kib'] / mb:>9.1f} "
+              f"{first['parent_rss_kib'] / mb:>9.1f} {first['worker_rss_kib'] / mb:>9.1f} {tree.worker_private / mb:>13.1f} "
               f"{tree.peak_rss / mb:>11.1f} {tree.peak_pss / mb:>11.1f} {first['state']:>7.2f} "
               f"{first['reports']:>9.2f} {state / 1e6:>8.1f} {rerun['wall']:>8.2f} "
               f"{1000 * rerun['parent_cpu'] / size:>23.3f}"
