@@ -79,9 +79,9 @@ READERS: dict[str, str] = {
     "bibtex": "archiver.ingest.crosswalk:BIBTEX",
     "ris": "archiver.ingest.crosswalk:RIS",
     "dspace": "archiver.ingest.crosswalk:DSPACE",
-    "json": "archiver.ingest.loose:JSON",
-    "yaml": "archiver.ingest.loose:YAML",
-    "csv": "archiver.ingest.loose:CSV",
+    "json": "archiver.ingest.loosefiles:JSON",
+    "yaml": "archiver.ingest.loosefiles:YAML",
+    "csv": "archiver.ingest.loosefiles:CSV",
 }
 
 #: the suffixes of web archives, which hold a whole crawl: read under the "archive" byte limit
@@ -154,7 +154,7 @@ def read_sidecar(relative: str, neighbour: Neighbour | None) -> dict[str, Any]:
     """The fields of the sidecar file `relative` beside a source (a JSON object written as a loose
     record, see loose.py), or {} when there is none."""
     from ..strictparse import BadData, loads
-    from .loose import decode
+    from .loosefiles import decode
     data = neighbour(relative) if neighbour is not None else None
     if data is None:
         return {}

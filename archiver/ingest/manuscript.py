@@ -38,7 +38,8 @@ from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..strictparse import BadData, yaml_documents
 from . import Draft, Neighbour, image_type, read_sidecar
-from .loose import ALIASES, Normaliser, decode
+from .loose import ALIASES, Normaliser
+from .loosefiles import decode
 
 USES_NEIGHBOURS = True
 #: the ingest driver passes `collection=`, the collection file's defaults: a publisher or language it
