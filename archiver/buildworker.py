@@ -104,6 +104,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         content = nearby(relative)
         neighbours[relative] = _sha256(content)
         return content
+    neighbour.why_missing = nearby.why_missing  # type: ignore[attr-defined]  # W003 says why (ingest.asset)
 
     return [(item.record, item.warnings, item.assets)
             for item in read_source(data, name, neighbour=neighbour, collection=collection)]

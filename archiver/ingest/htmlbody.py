@@ -20,7 +20,7 @@ from urllib.parse import unquote, urljoin
 
 from ..errors import ArchiverWarning
 from ..normalize import clean_text
-from . import Neighbour, image_type
+from . import Neighbour, asset, image_type
 from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
                       NOTES_HEADING, SYNOPSIS, attribute_bios, note_inlines)
 from .pagetext import looks_like_heading
@@ -37,8 +37,9 @@ _STYLED = {"em": "emphasis", "i": "emphasis", "cite": "emphasis", "dfn": "emphas
 
 def saved_image(src: str, neighbour: Neighbour, base: str | None = None,
                 captured: Captured | None = None) -> tuple[bytes | None, str]:
-    """The bytes of an image as the saved page holds it, or None and why not. A page read from a web
-    archive (`captured`: URL -> bytes captured in the archive) finds its images by their URL."""
+    """The bytes of an image as the saved page holds it, or None and why not (a file beside the page
+    that is no regular file or links out of the folder is named as such, never read). A page read from
+    a web archive (`captured`: URL -> bytes captured in the archive) finds its images by their URL."""
     if captured is not None and src[:5].lower() != "data:":
         url = urljoin(base or "", src.split("#", 1)[0])
         data = captured(url)
@@ -56,8 +57,10 @@ def saved_image(src: str, neighbour: Neighbour, base: str | None = None,
     relative = PurePosixPath(unquote(src.split("#", 1)[0].split("?", 1)[0]))
     if relative.is_absolute() or ".." in relative.parts:
         return None, "lies outside the page's folder"
-    data = neighbour(str(relative))
-    return data, "is not saved beside the page" if data is None else "is saved beside the page"
+    data, why = asset(neighbour, str(relative))
+    if data is None:
+        return None, why or "is not saved beside the page"
+    return data, "is saved beside the page"
 
 
 class Article:

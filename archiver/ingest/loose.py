@@ -30,7 +30,7 @@ import copy
 import datetime
 import math
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ArchiverWarning, Problem, RecordInvalid
 from ..normalize import clean_text, parse_date, split_authors, split_name
@@ -38,6 +38,9 @@ from ..record import SCHEMA_VERSION, SCHEMA_VERSIONS, problems as schema_problem
 from ..recordcheck import check as check_record
 from . import Draft
 from .reports import suggestion
+
+if TYPE_CHECKING:
+    from .pandoc import ImageLookup
 
 TOP_FIELDS = ("schema_version", "identifier", "series", "title", "subtitle", "authors", "published",
               "modified", "language", "publisher", "editor_note", "abstract", "body", "acknowledgements",
@@ -86,7 +89,7 @@ class Normaliser:
     def __init__(self, source: str, pointer: str = "", line: int | None = None,
                  body_reader: Callable[[str, str, str], dict] | None = None,
                  missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset(),
-                 images: Callable[[str, str], "tuple[str, bytes] | None"] | None = None):
+                 images: "ImageLookup | None" = None):
         self.source = source
         #: a body string's pictures found beside the source (`pandoc.ImageLookup`); None: none are
         self.images = images
@@ -448,7 +451,7 @@ def _kind(value: Any) -> str:
 def normalise(raw: Any, source: str, pointer: str = "", line: int | None = None,
               defaults: dict[str, Any] | None = None,
               missing_hint: Callable[[str], str] | None = None, later: frozenset[str] = frozenset(),
-              images: Callable[[str, str], "tuple[str, bytes] | None"] | None = None) -> Draft:
+              images: "ImageLookup | None" = None) -> Draft:
     """A Draft of the canonical record of one loose record (RecordInvalid with every problem)."""
     normaliser = Normaliser(source, pointer, line, missing_hint=missing_hint, later=later, images=images)
     data = normaliser.record(raw, defaults)
