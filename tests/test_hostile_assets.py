@@ -113,3 +113,20 @@ def test_a_build_of_a_page_with_a_hostile_image_builds_it_and_plans_again(tmp_pa
     (entry,) = report["records"]
     assert entry["status"] in ("built", "unchanged")
     assert any(w["code"] == "W003" and KINDS[kind] in w["message"] for w in entry["warnings"]), entry
+
+
+def test_a_refused_image_replaced_by_a_real_one_is_built_again_with_it(tmp_path):
+    """The build fingerprints a refused image as missing, so the real file that replaces it rebuilds
+    the page (before, the refused read was not recorded and the page stayed without its figure)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source, image = saved_page(folder)
+    hostile("fifo", image, tmp_path / "outside.png")
+    command = ("build", str(source), "-o", str(tmp_path / "out"), "--to", "jats", "--jobs", "1")
+    assert run(*command, timeout=120).code == 0
+    assert not (tmp_path / "out" / "CO23081" / "images").exists()
+    image.unlink()
+    image.write_bytes(PNG)
+    result = run(*command, timeout=120)
+    assert result.code == 0, result.output
+    assert (tmp_path / "out" / "CO23081" / "images" / "CO23081-fig1.png").read_bytes() == PNG
