@@ -366,3 +366,15 @@ def test_offsets_count_code_points_and_survive_lone_surrogates():
     assert linebreak.opportunities("中𠀀文") == (1, 2)
     assert linebreak.opportunities("𠀀𠀀中") == (1, 2)
     assert linebreak.opportunities("\ud800中文") == (1, 2)
+
+
+def test_a_run_no_font_draws_breaks_between_its_boxes(tmp_path):
+    # no brand has a Khmer font: the run is drawn as boxes (W010), which must still stay in the frame
+    record = unspaced_record(KM)
+    context = RenderContext(style=load_style("default"), assets=load_assets(record, RECORDS)[0])
+    path = tmp_path / "km.pdf"
+    path.write_bytes(pdf_writer.render(record, context))
+    assert "W010" in [warning.code for warning in context.warnings]
+    assert overflowing(path, frame_right("default")) == []
+    assert linebreak.opportunities("\u25a1\u25a1\u25a1") == (1, 2)
+    assert linebreak.opportunities("ab\u25a1cd") == ()  # one box inside a Latin word breaks nothing

@@ -10,7 +10,8 @@ reportlab 5.1) when a line ends in Latin or Thai text after a tagging marker's e
 characters except where the kinsoku rules of UAX #14 forbid it (no closing bracket, comma, full stop,
 small kana or iteration mark starts a line: classes CL, CP, IS, NS, CJ in ICU's root locale, which is
 the strict set; no opening bracket ends one: OP), and Thai, Lao, Khmer and Myanmar break between
-the words of ICU's dictionaries, never inside a grapheme cluster (LB9).
+the words of ICU's dictionaries, never inside a grapheme cluster (LB9). The boxes drawn for text no
+font has break between any two.
 
 The breaks are handed to reportlab's own greedy line filling as word boundaries that carry no space
 (`LineBreaking.breakLines`): each of reportlab's frag words (`_getFragWords`, the form it turns a
@@ -30,9 +31,10 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
-from icu4py.breakers import LineBreaker
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus.paragraph import _getFragWords, _HSFrag, _processed_frags
+
+from .fonts import MISSING
 
 #: characters of scripts set without spaces between words (UAX #14 classes ID, H2, H3, JL, JV, JT, CJ
 #: and SA, and the CJK and full-width punctuation among them): a frag word holding one is broken by ICU
@@ -44,8 +46,12 @@ UNSPACED = re.compile(
     "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff"  # Hangul
     "\u2e80-\u2fdf\u3000-\u30ff\u3100-\u312f\u31a0-\u31ff\u3200-\u4dbf\u4e00-\u9fff"  # CJK, kana
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # compatibility ideographs, CJK and full-width forms
-    "\U0001b000-\U0001b16f\U00020000-\U0003134f]"  # kana supplements, ideograph extensions
+    "\U0001b000-\U0001b16f\U00020000-\U0003134f"  # kana supplements, ideograph extensions
+    f"{MISSING}]"  # the boxes drawn for characters no font has (fonts.MISSING)
 )
+#: a run of boxes: it stands for text no font draws (a Khmer run where the brand has no Khmer font),
+#: whose breaks ICU cannot see, so it breaks between any two boxes
+_BOXES = re.compile(f"{MISSING}{{2,}}")
 
 
 #: lone surrogates (a JSON string may hold one), which ICU cannot be handed as UTF-8
@@ -57,6 +63,9 @@ def opportunities(text: str) -> tuple[int, ...]:
     """The offsets inside `text` where a line may break and a character of an unspaced script stands
     on one side: breaks between two Latin words, after a hyphen or inside a URL are left to reportlab,
     so that text without such characters breaks as before."""
+    # imported here: a batch without such text never loads ICU (its 30 MB of data)
+    from icu4py.breakers import LineBreaker
+
     out = []
     position = 0
     # The pieces, not `segments()`: its offsets count UTF-16 code units (an astral ideograph is two).
@@ -64,7 +73,9 @@ def opportunities(text: str) -> tuple[int, ...]:
         if position and (UNSPACED.match(text, position - 1) or UNSPACED.match(text, position)):
             out.append(position)
         position += len(piece)
-    return tuple(out)
+    for run in _BOXES.finditer(text):
+        out += range(run.start() + 1, run.end())
+    return tuple(sorted(set(out)))
 
 
 def _closes(frag: Any) -> bool:
