@@ -378,3 +378,60 @@ def test_a_run_no_font_draws_breaks_between_its_boxes(tmp_path):
     assert overflowing(path, frame_right("default")) == []
     assert linebreak.opportunities("\u25a1\u25a1\u25a1") == (1, 2)
     assert linebreak.opportunities("ab\u25a1cd") == ()  # one box inside a Latin word breaks nothing
+
+
+def spans(path: Path) -> list[tuple[str, str]]:
+    """(Lang, ActualText) of every Span in the structure tree."""
+    out = []
+    with pikepdf.open(path) as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+                if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                    if kid.S == pikepdf.Name.Span:
+                        out.append((str(kid.get("/Lang", "")), str(kid.get("/ActualText", ""))))
+                    stack.append(kid)
+    return out
+
+
+def test_a_span_broken_over_lines_stays_one_span_with_its_language_and_text(rendered):
+    # the Thai runs of an English record: each one Span, /Lang th, its /ActualText the whole run
+    _, path = rendered["th", "en", "rsis"]
+    thai = [(lang, text) for lang, text in spans(path) if lang == "th"]
+    assert len(thai) >= 20
+    assert {text.replace(TH, "") for _, text in thai} == {""}, {text[:20] for _, text in thai}
+
+
+def test_a_paragraph_split_over_pages_keeps_its_breaks(tmp_path):
+    # the parts of a split paragraph get reportlab's frag words back, pieces included
+    data = unspaced_record(TH).to_json()
+    data["body"]["blocks"][0]["blocks"][0]["content"] = [TH * 40]
+    record = validate(data)
+    path = tmp_path / "split.pdf"
+    path.write_bytes(render(record))
+    assert overflowing(path, frame_right("default")) == []
+    check_tree(record, load_assets(record, RECORDS)[0], path)
+    assert spaced_runs(record, tree_items(path), TH) == []
+    lines = page_lines(path)
+    assert thai_lines_off_word_boundaries(lines) == []
+    # it did split: 40 runs take some 90 lines, and a page holds 48
+    assert sum(set(line) <= set(TH) for line in lines) > 90
+
+
+def test_markers_at_a_break_open_after_it_and_close_before_it():
+    # "ไทย[Span 中文 ]ไทย": the breaks fall where the Span's markers stand; its opening marker must
+    # start the piece of 中, its closing one end the piece of 文, so no Span is opened empty at a line's
+    # end or closed at the next line's start
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus.paragraph import _getFragWords
+
+    from archiver.writers.pdf.tags import Tagger
+
+    opening, closing = Tagger().inline("Span", Lang="zh")
+    paragraph = ReportlabParagraph(f"ไทย{opening}中文{closing}ไทย", ParagraphStyle("p", fontName="Helvetica"))
+    (word,) = _getFragWords(paragraph.frags)
+    pieces = [[text or getattr(frag.cbDefn, "label", "") for frag, text in piece[1:]] for piece in linebreak._cut(word)]
+    assert pieces == [["ไทย"], ["+0", "中"], ["文", "-0"], ["ไทย"]]
+    assert [type(piece).__name__ for piece in linebreak._cut(word)] == ["_Glued", "_Glued", "_Glued", "list"]
