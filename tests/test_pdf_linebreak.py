@@ -97,16 +97,22 @@ def frame_right(brand: str) -> float:
     return A4[0] - load_style(brand).data["page"]["margins_mm"][1] * mm
 
 
-def overflowing(path: Path, right: float) -> list[str]:
-    """The glyphs (page, character, x + width) that end right of `right`."""
+def frame_left(brand: str) -> float:
+    return load_style(brand).data["page"]["margins_mm"][3] * mm
+
+
+def overflowing(path: Path, right: float, left: float | None = None) -> list[str]:
+    """The glyphs (page, character, where) that end right of `right` or start left of `left` (the
+    frame's edges; by default the left margin of the default brand)."""
+    left = frame_left("default") if left is None else left
     out = []
     for number, page in enumerate(extract_pages(str(path))):
         stack = list(page)
         while stack:
             item = stack.pop()
             if isinstance(item, LTChar):
-                if item.x1 > right + 0.01:
-                    out.append(f"page {number + 1}: {item.get_text()!r} ends at x {item.x1:.1f}")
+                if item.x1 > right + 0.01 or item.x0 < left - 0.01:
+                    out.append(f"page {number + 1}: {item.get_text()!r} from x {item.x0:.1f} to {item.x1:.1f}")
             elif hasattr(item, "__iter__"):
                 stack.extend(item)
     return out
@@ -165,7 +171,7 @@ def rendered(tmp_path_factory):
 @pytest.mark.parametrize("case", CASES, ids="-".join)
 def test_every_glyph_stays_inside_the_frame(rendered, case):
     _, path = rendered[case]
-    assert overflowing(path, frame_right(case[2])) == []
+    assert overflowing(path, frame_right(case[2]), frame_left(case[2])) == []
 
 
 def test_the_frame_check_bites_on_the_old_layout(monkeypatch, tmp_path):
@@ -435,3 +441,20 @@ def test_markers_at_a_break_open_after_it_and_close_before_it():
     pieces = [[text or getattr(frag.cbDefn, "label", "") for frag, text in piece[1:]] for piece in linebreak._cut(word)]
     assert pieces == [["ไทย"], ["+0", "中"], ["文", "-0"], ["ไทย"]]
     assert [type(piece).__name__ for piece in linebreak._cut(word)] == ["_Glued", "_Glued", "_Glued", "list"]
+
+
+def test_running_header_title_is_cut_to_the_room_the_header_leaves(monkeypatch, tmp_path):
+    # a Chinese title of 70 characters is 560 pt at 8 pt: cut where it may break, with an ellipsis
+    def width(text):
+        return 8.0 * len(text)
+    assert linebreak.shortened(ZH, 1000, width) == ZH
+    assert linebreak.shortened(ZH, 80, width) == "人人生而自由，在尊…"
+    assert linebreak.shortened(TH, 80, width) == "มนุษย์…"  # a whole word, not มนุษย์ท…
+    assert linebreak.shortened("Supercalifragilistic", 80, width) == "Supercali…"
+    assert linebreak.shortened("Water data", 60, width) == "Water…"
+    # and the old way, the first 70 characters whatever their width, runs off the page's left edge
+    from archiver.writers.pdf import page
+    monkeypatch.setattr(page, "shortened", lambda text, room, width: text)
+    path = tmp_path / "zh.pdf"
+    path.write_bytes(render(unspaced_record(ZH)))
+    assert overflowing(path, frame_right("default"), frame_left("default"))

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
-from typing import Any
+from typing import Any, Callable
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus.paragraph import _getFragWords, _HSFrag, _processed_frags
@@ -76,6 +77,27 @@ def opportunities(text: str) -> tuple[int, ...]:
     for run in _BOXES.finditer(text):
         out += range(run.start() + 1, run.end())
     return tuple(sorted(set(out)))
+
+
+def shortened(text: str, room: float, width: Callable[[str], float]) -> str:
+    """`text` if it is at most `room` wide, else its longest beginning that is, with an ellipsis: cut
+    at a space or a break opportunity (a running header's title in Chinese or Thai), or, in a word
+    with neither, between two characters but never before a combining mark."""
+    if width(text) <= room:
+        return text
+    cuts = sorted({*opportunities(text), *(index for index, char in enumerate(text) if char.isspace())})
+    if not cuts:
+        cuts = [index for index in range(1, len(text)) if not unicodedata.category(text[index]).startswith("M")]
+    heads = [text[:cut].rstrip() + "…" for cut in cuts]
+    # the widths grow with the cut: a binary search for the last head that fits
+    low, high = 0, len(heads)
+    while low < high:
+        middle = (low + high) // 2
+        if width(heads[middle]) <= room:
+            low = middle + 1
+        else:
+            high = middle
+    return heads[low - 1] if low else "…"
 
 
 def _closes(frag: Any) -> bool:
