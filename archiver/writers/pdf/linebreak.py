@@ -3,15 +3,16 @@ PDF writer's paragraphs: Chinese, Japanese, Korean set without spaces, Thai, Lao
 
 reportlab breaks lines only at white space (and splits a word longer than the line at any character,
 unless the word ends in a zero-width marker, as every tagged run does), so a long unspaced run
-overflowed the right margin. Its `wordWrap="CJK"` mode breaks between any two characters (Thai inside
-a grapheme cluster), breaks Latin text crudely, and raises TypeError (`ord('')` in `cjkFragSplit`,
-reportlab 5.1) when a line ends in Latin or Thai text after a tagging marker's empty fragment. So the breaks come from the Unicode line breaking algorithm (UAX #14) as ICU implements it
+overflowed the right margin. Its `wordWrap="CJK"` mode breaks between any two characters (Thai
+inside a grapheme cluster), breaks Latin text crudely, and raises TypeError (`ord('')` in
+`cjkFragSplit`, reportlab 5.1) when a line ends in Latin or Thai text after a tagging marker's empty
+fragment. So the breaks come from the Unicode line breaking algorithm (UAX #14) as ICU implements it
 (`icu4py`, which bundles ICU4C and its dictionaries): ideographs, kana and Hangul break between
-characters except where the kinsoku rules of UAX #14 forbid it (no closing bracket, comma, full stop,
-small kana or iteration mark starts a line: classes CL, CP, IS, NS, CJ in ICU's root locale, which is
-the strict set; no opening bracket ends one: OP), and Thai, Lao, Khmer and Myanmar break between
-the words of ICU's dictionaries, never inside a grapheme cluster (LB9). The boxes drawn for text no
-font has break between any two.
+characters except where the kinsoku rules of UAX #14 forbid it (no closing bracket, comma, full
+stop, small kana or iteration mark starts a line: classes CL, CP, IS, NS, CJ in ICU's root locale,
+which is the strict set; no opening bracket ends one: OP), and Thai, Lao, Khmer and Myanmar break
+between the words of ICU's dictionaries, never inside a grapheme cluster (LB9). The boxes drawn for
+text no font has break between any two.
 
 The breaks are handed to reportlab's own greedy line filling as word boundaries that carry no space
 (`LineBreaking.breakLines`): each of reportlab's frag words (`_getFragWords`, the form it turns a
@@ -22,6 +23,9 @@ joins on a line without one (and does not count as word spaces when it justifies
 characters is laid out by reportlab untouched, byte for byte. Nothing of reportlab is patched, but its
 private frag-word structure is relied on (as in reportlab 5.1, which `make setup` installs): if it
 changes, tests/test_pdf_linebreak.py fails.
+
+The same opportunities say where a line of page furniture too wide for its room is cut (`shortened`:
+the running header's title).
 """
 
 from __future__ import annotations
@@ -53,8 +57,6 @@ UNSPACED = re.compile(
 #: a run of boxes: it stands for text no font draws (a Khmer run where the brand has no Khmer font),
 #: whose breaks ICU cannot see, so it breaks between any two boxes
 _BOXES = re.compile(f"{MISSING}{{2,}}")
-
-
 #: lone surrogates (a JSON string may hold one), which ICU cannot be handed as UTF-8
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
