@@ -22,11 +22,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from hypothesis import given, settings, strategies as st
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph as ReportlabParagraph
+from reportlab.platypus.paragraph import _HSFrag
 
 from archiver.convert import load_assets
 from archiver.record import load, validate
@@ -458,3 +460,38 @@ def test_running_header_title_is_cut_to_the_room_the_header_leaves(monkeypatch, 
     path = tmp_path / "zh.pdf"
     path.write_bytes(render(unspaced_record(ZH)))
     assert overflowing(path, frame_right("default"), frame_left("default"))
+
+
+def _collapsed(pairs):
+    """(frag, text) pairs with the texts of neighbours of one fragment joined."""
+    out = []
+    for frag, text in pairs:
+        if out and out[-1][0] is frag and text:
+            out[-1] = (frag, out[-1][1] + text)
+        else:
+            out.append((frag, text))
+    return out
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.text(alphabet=ZH + JA + TH + LO + KM + "ab c-\u25a1𠀀\u0301", min_size=1, max_size=12),
+                          st.sampled_from(["<open>", "<close>"])), max_size=12))
+def test_cutting_a_word_keeps_every_character_and_marker_in_order(parts):
+    # whatever the text and wherever the markers stand, the pieces put back together are the word,
+    # and each piece draws at least one character
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus.paragraph import _getFragWords
+
+    from archiver.writers.pdf.tags import Tagger
+
+    opening, closing = Tagger().inline("Span", Lang="zh")
+    markup = "".join(opening if part == "<open>" else closing if part == "<close>" else escape(part) for part in parts)
+    paragraph = ReportlabParagraph("x" + markup + "x", ParagraphStyle("p", fontName="Helvetica"))
+    for word in _getFragWords(paragraph.frags):
+        if type(word) not in (list, _HSFrag):
+            continue
+        pieces = linebreak._cut(word)
+        assert _collapsed(pair for piece in pieces for pair in piece[1:]) == _collapsed(word[1:])
+        assert all(any(text for _, text in piece[1:]) for piece in pieces)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from typing import Any, Callable
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -102,10 +102,9 @@ def shortened(text: str, room: float, width: Callable[[str], float]) -> str:
     return heads[low - 1] if low else "…"
 
 
-def _closes(frag: Any) -> bool:
-    """A zero-width marker that ends an inline element (tags.Tagger.inline labels it "-N"): it stays
-    with the text before a break, an opening one goes with the text after it."""
-    return str(getattr(getattr(frag, "cbDefn", None), "label", "")).startswith("-")
+def _opens(frag: Any) -> bool:
+    """A zero-width marker that begins an inline element (tags.Tagger.inline labels it "+N")."""
+    return str(getattr(getattr(frag, "cbDefn", None), "label", "")).startswith("+")
 
 
 class _Glued(list):
@@ -116,26 +115,35 @@ class _Glued(list):
 def _cut(word: list[Any]) -> list[list[Any]]:
     """A frag word cut at its break opportunities: [width, (frag, text), ...] pieces, the last of the
     word's own kind (followed by a space or not), the others not followed by one. Piece k holds the
-    characters from the k-th break to the next; a marker standing at a break goes with the piece after
-    it, unless it closes an element."""
+    characters from the k-th break to the next. The markers standing at a break keep their order: from
+    the first that opens an element on, they go with the piece after it (no element opens at a line's
+    end), those before it with the piece before (an element closes on the line its text is on)."""
     text = "".join(chunk for _, chunk in word[1:])
     breaks = opportunities(text)
     if not breaks:
         return [word]
     groups: list[list[tuple[Any, str]]] = [[] for _ in range(len(breaks) + 1)]
+    pending: list[tuple[Any, str]] = []  # zero-width fragments met since the last character
     position = 0
     for frag, chunk in word[1:]:
         if not chunk:
-            groups[(bisect_left if _closes(frag) else bisect_right)(breaks, position)].append((frag, chunk))
+            pending.append((frag, chunk))
             continue
-        end = position + len(chunk)
         index = bisect_right(breaks, position)
+        if pending:
+            at_break = index and breaks[index - 1] == position
+            first = next((n for n, (marker, _) in enumerate(pending) if _opens(marker)), len(pending)) if at_break else 0
+            groups[index - 1] += pending[:first]
+            groups[index] += pending[first:]
+            pending = []
+        end = position + len(chunk)
         while position < end:
             stop = min(breaks[index], end) if index < len(breaks) else end
             groups[index].append((frag, text[position:stop]))
             position = stop
             if index < len(breaks) and position == breaks[index]:
                 index += 1
+    groups[-1] += pending
     kinds = [_Glued] * len(breaks) + [type(word)]
     return [kind([sum(stringWidth(chunk, frag.fontName, frag.fontSize) for frag, chunk in group if chunk), *group])
             for kind, group in zip(kinds, groups)]
