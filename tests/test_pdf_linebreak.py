@@ -495,3 +495,10 @@ def test_cutting_a_word_keeps_every_character_and_marker_in_order(parts):
         pieces = linebreak._cut(word)
         assert _collapsed(pair for piece in pieces for pair in piece[1:]) == _collapsed(word[1:])
         assert all(any(text for _, text in piece[1:]) for piece in pieces)
+
+
+def test_the_header_title_is_never_cut_between_a_letter_and_its_marks():
+    from archiver.writers.pdf.page import _shorten
+    thai = "ก" * 68 + "มี" + "ก" * 10  # the 70th character is the vowel sign of ม
+    assert _shorten(thai, 70) == "ก" * 68 + "…"
+    assert _shorten("a" * 80, 70) == "a" * 69 + "…"

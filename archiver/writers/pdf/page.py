@@ -6,6 +6,7 @@ marked as artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the story, not
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from reportlab.lib import colors
@@ -195,5 +196,10 @@ class Furniture:
 
 
 def _shorten(text: str, length: int) -> str:
-    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+    if len(text) <= length:
+        return text
+    cut = length - 1
+    while cut > 1 and unicodedata.category(text[cut]).startswith("M"):
+        cut -= 1  # never between a letter and its marks (a Thai vowel or tone mark, an accent)
+    return text[:cut].rstrip() + "…"
 
