@@ -197,3 +197,13 @@ def test_without_crossrefs_language_list_the_error_says_to_run_setup(monkeypatch
         assert "make setup" in raised.value.problems[0].hint
     finally:
         crossref.crossref_languages.cache_clear()
+
+
+def test_the_language_codes_are_plain_strings_that_do_not_keep_the_xsd_alive():
+    """lxml's "smart" XPath strings each hold their element, so a cached set of them kept Crossref's
+    whole parsed language XSD (5 MB) alive in every worker of a batch."""
+    from archiver.writers.crossref import crossref_languages
+
+    codes = crossref_languages()
+    assert {"en", "de", "yue"} <= codes and len(codes) > 8000
+    assert {type(code) for code in codes} == {str}
