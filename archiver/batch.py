@@ -98,9 +98,9 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
     outcome is also kept in `state` (`state.outcomes()` gives them in order for the reports).
 
     Workers start once and at most `jobs * 8` sources are in flight (two tasks a worker), so memory
-    stays flat whatever the batch size. A worker that dies (a crash in a native library, the OOM killer) takes the sources
-    in flight with it; the pool restarts for the rest, and those sources are retried at the end, each
-    alone in a fresh worker, so only the culprit fails. `engine` runs the sources elsewhere (a Dask
+    stays flat whatever the batch size. A worker that dies (a crash in a native library, the OOM
+    killer) takes the sources in flight with it; the pool restarts for the rest, and those sources
+    are retried at the end, each alone in a fresh worker, so only the culprit fails. `engine` runs the sources elsewhere (a Dask
     cluster: `archiver.daskengine`) under the same contract as the built-in pool."""
     settings = plan.settings
     execute = engine or _execute
