@@ -17,7 +17,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
 from ...visible import invisible
-from .shaping import ShapingFont, glyph_text
+from .shaping import PRIVATE, ShapingFont, glyph_text
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 #: what is drawn, in the last-resort font, for each character no font of the brand has
@@ -25,11 +25,24 @@ MISSING = "\u25a1"
 
 
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    codes = tuple(subset)
+    return _cmap(fontname, codes) if _fixed(codes) else _cmap.__wrapped__(fontname, codes)
+
+
+def _fixed(subset: tuple[int, ...]) -> bool:
+    """Whether a subset's CMap is the same whenever it is made: not so with a shaped glyph's private
+    code, whose text is the shortest seen so far (shaping.py)."""
+    return not subset or max(subset) < PRIVATE
+
+
+@functools.lru_cache(maxsize=256)  # a few hundred KB at most: a CMap is 2-10 KB of text
+def _cmap(fontname: str, subset: tuple[int, ...]) -> str:
     """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
     surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
     common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
     maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7).
-    A shaped glyph's private code maps to the text it was shaped from (shaping.py)."""
+    A shaped glyph's private code maps to the text it was shaped from (shaping.py). A subset without
+    one (`_fixed`) has its CMap made once per process, like `subset_stream`."""
     face = fontname.split("+", 1)[-1]
     entries = [f"<{index:02X}> <{(glyph_text(face, code) or chr(code)).encode('utf-16-be').hex().upper()}>"
                for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
@@ -249,6 +262,14 @@ def fix_trailing_advances(face: Any) -> None:
 
 # The font-subset cache -------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=256)  # a few hundred KB at most: a CMap stream is 1-3 KB
+def to_unicode_stream(fontname: str, subset: tuple[int, ...]) -> bytes:
+    """The Flate stream of a subset's ToUnicode CMap (`_to_unicode_cmap`), made once per process like
+    the subset itself: the CMap depends only on the subset's name (its face) and codes, and writing
+    and compressing it cost about 0.7 ms per record."""
+    return pdfdoc.PDFZCompress.encode(_cmap(fontname, subset))
+
+
 @functools.lru_cache(maxsize=128)  # a few MB at most: a subset and its stream are tens of KB
 def subset_stream(face: Any, subset: tuple[int, ...]) -> tuple[bytes, bytes]:
     """A subset of a face (reportlab's `makeSubset`: the glyphs of these codes, in this order) and its
@@ -265,7 +286,8 @@ _ADD_SUBSET_OBJECTS = ttfonts.TTFontFace.addSubsetObjects
 
 
 def cache_subsets(face: Any) -> None:
-    """Makes one registered face take its subsets and their compressed streams from `subset_stream`."""
+    """Makes one registered face take its subsets and their compressed streams from `subset_stream`,
+    and the compressed streams of their ToUnicode CMaps from `to_unicode_stream`."""
     def make_subset(subset: list[int]) -> bytes:
         return subset_stream(face, tuple(subset))[0]
 
@@ -278,6 +300,12 @@ def cache_subsets(face: Any) -> None:
             stream.content = subset_stream(face, tuple(subset))[1]
             stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
             stream.filters = None
+        # reportlab's TTFont.addObjects has referenced the subset's CMap stream just before this call
+        cmap = doc.idToObject.get(f"toUnicodeCMap:{fontname}")
+        if doc.compression and cmap is not None and cmap.filters == [pdfdoc.PDFZCompress] and _fixed(tuple(subset)):
+            cmap.content = to_unicode_stream(fontname, tuple(subset))
+            cmap.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+            cmap.filters = None
         return descriptor
 
     face.makeSubset = make_subset
