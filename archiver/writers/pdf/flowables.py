@@ -7,7 +7,6 @@ they draw.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
@@ -15,10 +14,9 @@ from reportlab.platypus import Flowable, ListFlowable, Table, TableStyle
 from reportlab.platypus import Paragraph as ReportlabParagraph
 from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.flowables import LIIndenter
-from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
-from reportlab.platypus.paraparser import ParaParser
 
 from .direction import VisualOrder
+from .fragments import fragments
 from .look import Look
 from .tags import Element
 
@@ -51,16 +49,12 @@ class Paragraph(VisualOrder, ReportlabParagraph):
     them; KeepTogether and tables measure first as well), and each wrap breaks the lines anew: a fifth
     of the layout time. The lines depend on the width and the paragraph alone.
 
-    Markup that is plain text (no tag, no entity: most body paragraphs, names, labels) is not given to
-    reportlab's parser (an HTMLParser made and fed per paragraph, about 40 us each): its one fragment
-    is the style's, as the parser makes it (`_plain_fragment`), holding the text."""
+    Its markup is read into fragments by `fragments` (the fragments reportlab's parser makes, made
+    cheaper)."""
 
     def __init__(self, text: Any, style: ParagraphStyle, *args: Any, frags: Any = None, **kwargs: Any):
-        if frags is None and isinstance(text, str) and "<" not in text and "&" not in text:
-            text = cleanBlockQuotedText(text)  # what reportlab's parse path does first
-            if text:
-                frags = [_plain_fragment(style).clone(text=text, link=[], us_lines=[])]
-                textTransformFrags(frags, style)
+        if frags is None and isinstance(text, str):
+            text, frags = fragments(text, style)
         super().__init__(text, style, *args, frags=frags, **kwargs)
 
     #: (width, the lines broken for it); valid while the paragraph still holds those lines (split
@@ -92,17 +86,6 @@ class Paragraph(VisualOrder, ReportlabParagraph):
     def draw(self) -> None:
         super().draw()
         self._drawn = True
-
-
-@functools.lru_cache(maxsize=64)  # keyed by the style object: a Look's styles are made once, never changed
-def _plain_fragment(style: ParagraphStyle) -> Any:
-    """The fragment reportlab's parser makes of plain text in `style` (its font after the family
-    mapping, size, colour, no rise or link), parsed once per style; copied per paragraph with the text
-    and fresh lists of links and underlines, as the parser copies it per run of text."""
-    parsed_style, frags, _ = ParaParser().parse("x", style)
-    if parsed_style is not style or len(frags) != 1:
-        raise AssertionError("reportlab's parser changed how it reads plain text")
-    return frags[0]
 
 
 class Heading(Paragraph):
