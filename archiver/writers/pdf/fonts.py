@@ -84,7 +84,9 @@ class Fonts:
         invisible format characters no font has are left out (they have no glyph to draw, and
         PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
         covered = self.covered.get(font, self.covered[self.body])
-        if "\ufeff" not in text and all(ord(char) in covered or char == " " for char in set(text)):
+        codes = set(map(ord, text))
+        codes.discard(0x20)
+        if 0xFEFF not in codes and codes <= covered:
             return [(text, font)] if text else []  # the common case: one font draws it all
         runs: list[tuple[str, str | None]] = []
         for char in text:

@@ -35,6 +35,8 @@ _SCRIPTS = {
 _SHAPED = {"ar", "he", "th", "hi"}
 _RUNS = re.compile("|".join(f"(?P<{name}>[{chars}]+(?:[\\s\u3000-\u303f\uff0c]+[{chars}]+)*)"
                             for name, chars in _SCRIPTS.items()))
+#: any character `_RUNS` can start a match at: text without one (most of it) skips that search
+_ANY_SCRIPT = re.compile(f"[{''.join(_SCRIPTS.values())}]")
 
 
 def script_language(run: str) -> str:
@@ -77,6 +79,8 @@ class Markup:
 
     def text(self, text: str, font: str) -> str:
         """Plain text, each run in a font that draws it, each run of another language in a Span."""
+        if not _ANY_SCRIPT.search(text):
+            return self._fonts(text, font)
         out: list[str] = []
         position = 0
         for match in _RUNS.finditer(text):
