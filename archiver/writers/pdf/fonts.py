@@ -2,7 +2,8 @@
 per-glyph fallback reportlab lacks (the brand's script fonts for Arabic, Hebrew, Devanagari, Thai and
 Korean, its CJK font, then DejaVu Sans) and fixes to what reportlab embeds (ISO 19005-3 6.2.11:
 ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths), and the per-process
-cache of font subsets and their compressed streams (`cache_subsets`).
+caches of font subsets, their CMaps and their compressed streams (`cache_subsets`) and of the widths of
+text (`TextFont`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,32 @@ class _Fallback:
         return frozenset(code for code in codes if self.may_have(code))
 
 
+class TextFont(TTFont):
+    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured:
+    reportlab measures every word of every paragraph as it breaks lines, over a thousand per record,
+    and the words of a series repeat (the, of, its names and boilerplate). A width depends only on
+    the characters and the size (a face's widths are fixed once registered), so the remembered one is
+    the one reportlab would compute."""
+
+    #: how many (text, size) widths a font keeps before starting afresh (a few MB at most)
+    LIMIT = 100_000
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._widths: dict[tuple[str, float], float] = {}
+
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802
+        if type(text) is not str or encoding != "utf8":  # a ShapedStr, bytes: measured as reportlab does
+            return super().stringWidth(text, size, encoding)
+        key = (text, size)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= self.LIMIT:
+                self._widths.clear()
+            width = self._widths[key] = super().stringWidth(text, size, encoding)
+        return width
+
+
 _REGISTERED: dict[str, TTFont] = {}
 
 
@@ -175,7 +202,7 @@ def _register(name: str, file: str, shaped: bool) -> TTFont:
     """A face registered once per process under `name` (a file used for several roles is embedded once)."""
     font = _REGISTERED.get(name)
     if font is None:
-        font = (ShapingFont if shaped else TTFont)(name, file)
+        font = (ShapingFont if shaped else TextFont)(name, file)
         fix_trailing_advances(font.face)
         cache_subsets(font.face)
         pdfmetrics.registerFont(font)
