@@ -205,6 +205,7 @@ def _register(name: str, file: str, shaped: bool) -> TTFont:
         font = (ShapingFont if shaped else TextFont)(name, file)
         fix_trailing_advances(font.face)
         cache_subsets(font.face)
+        cache_widths(font)
         pdfmetrics.registerFont(font)
         _REGISTERED[name] = font
     return font
@@ -339,3 +340,37 @@ def cache_subsets(face: Any) -> None:
 
     face.makeSubset = make_subset
     face.addSubsetObjects = add_subset_objects
+
+
+class _Widths(pdfdoc.PDFArray):
+    """A subset's /Widths array, written once per process: formatting a few hundred numbers costs
+    more than the rest of the font's objects, and the subsets of a series repeat (`subset_stream`)."""
+
+    _written: dict[tuple[float, ...], bytes] = {}
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 - reportlab's name
+        key = tuple(self.sequence)
+        out = self._written.get(key)
+        if out is None:
+            if len(self._written) >= 1024:  # a few hundred KB at most
+                self._written.clear()
+            out = self._written[key] = super().format(document, IND)
+        return out
+
+
+def cache_widths(font: Any) -> None:
+    """Makes one registered font write the /Widths of its subsets through `_Widths`: reportlab's
+    `TTFont.addObjects` puts each subset's font dictionary in the document's font list, where its
+    widths (a plain array of numbers, no references) are swapped for the same numbers."""
+    add_objects = font.addObjects
+
+    def add_objects_cached(doc: Any) -> None:
+        add_objects(doc)
+        prefix = f"Font {font.fontName} subset "
+        for subset_font in doc.idToObject["BasicFonts"].dict.values():
+            widths = getattr(subset_font, "Widths", None)
+            if type(widths) is pdfdoc.PDFArray and getattr(subset_font, "__Comment__", "").startswith(prefix):
+                subset_font.Widths = _Widths(widths.sequence)
+
+    font.addObjects = add_objects_cached
+
