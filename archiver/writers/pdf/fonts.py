@@ -9,6 +9,7 @@ text (`TextFont`).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,9 +86,7 @@ class Fonts:
         invisible format characters no font has are left out (they have no glyph to draw, and
         PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
         covered = self.covered.get(font, self.covered[self.body])
-        codes = set(map(ord, text))
-        codes.discard(0x20)
-        if 0xFEFF not in codes and codes <= covered:
+        if not _outside(covered).search(text):
             return [(text, font)] if text else []  # the common case: one font draws it all
         runs: list[tuple[str, str | None]] = []
         for char in text:
@@ -115,6 +114,21 @@ class Fonts:
     def last_resort(self) -> str:
         _last_resort_font()
         return self.fallbacks[-1].name
+
+
+@functools.lru_cache(maxsize=64)
+def _outside(covered: frozenset[int]) -> "re.Pattern[str]":
+    """A pattern matching any character a font's `covered` code points leave to `Fonts.runs`' per-
+    character path: one it cannot draw (but the space), and U+FEFF. One search, at the speed of the
+    regular expression engine, finds that most text needs none."""
+    drawn = sorted(covered - {0xFEFF} | {0x20})
+    ranges: list[tuple[int, int]] = []
+    for code in drawn:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[^" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]")
 
 
 #: the optional script font roles of a brand and the characters each is used for
@@ -170,11 +184,15 @@ class _Fallback:
 
 
 class TextFont(TTFont):
-    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured:
+    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured,
+    and splits text already assigned to subset codes without reportlab's per-character loop.
+
     reportlab measures every word of every paragraph as it breaks lines, over a thousand per record,
     and the words of a series repeat (the, of, its names and boilerplate). A width depends only on
     the characters and the size (a face's widths are fixed once registered), so the remembered one is
-    the one reportlab would compute."""
+    the one reportlab would compute. Drawing splits each run of text into (subset, codes), assigning
+    a code to each character the document has not drawn yet in this font; once every character of a
+    run has its code (most runs after the first page), the split is a look-up per character."""
 
     #: how many (text, size) widths a font keeps before starting afresh (a few MB at most)
     LIMIT = 100_000
@@ -193,6 +211,27 @@ class TextFont(TTFont):
                 self._widths.clear()
             width = self._widths[key] = super().stringWidth(text, size, encoding)
         return width
+
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802
+        state = self.state.get(doc)
+        if state is None or type(text) is not str:
+            return super().splitString(text, doc, encoding)
+        assignments = state.assignments
+        try:  # reportlab maps U+00A0 to the space
+            codes = [assignments[32 if code == 0xA0 else code] for code in map(ord, text)]
+        except KeyError:  # a character without its code yet (or without a glyph): reportlab assigns
+            return super().splitString(text, doc, encoding)
+        if not codes:
+            return []
+        if max(codes) < 256:
+            return [(0, bytes(codes))]
+        results: list[tuple[int, bytes]] = []
+        start = 0
+        for index in range(1, len(codes) + 1):
+            if index == len(codes) or codes[index] >> 8 != codes[start] >> 8:
+                results.append((codes[start] >> 8, bytes(code & 0xFF for code in codes[start:index])))
+                start = index
+        return results
 
 
 _REGISTERED: dict[str, TTFont] = {}
