@@ -70,6 +70,8 @@ class Fonts:
     cjk: str
     #: code points each text font (body, heading, mono) can draw
     covered: dict[str, frozenset[int]]
+    #: per text font, a pattern of the characters `runs` must look at one by one (`_outside`)
+    outside: dict[str, "re.Pattern[str]"]
     #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
     #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
     fallbacks: tuple["_Fallback", ...]
@@ -85,9 +87,9 @@ class Fonts:
         characters are added to `missing`; white space no font has becomes a space, and U+FEFF and
         invisible format characters no font has are left out (they have no glyph to draw, and
         PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
-        covered = self.covered.get(font, self.covered[self.body])
-        if not _outside(covered).search(text):
+        if not self.outside.get(font, self.outside[self.body]).search(text):
             return [(text, font)] if text else []  # the common case: one font draws it all
+        covered = self.covered.get(font, self.covered[self.body])
         runs: list[tuple[str, str | None]] = []
         for char in text:
             chosen: str | None = font
@@ -116,7 +118,6 @@ class Fonts:
         return self.fallbacks[-1].name
 
 
-@functools.lru_cache(maxsize=64)
 def _outside(covered: frozenset[int]) -> "re.Pattern[str]":
     """A pattern matching any character a font's `covered` code points leave to `Fonts.runs`' per-
     character path: one it cannot draw (but the space), and U+FEFF. One search, at the speed of the
@@ -287,6 +288,7 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
                for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
+                 outside={name: _outside(codes) for name, codes in covered.items()},
                  fallbacks=(*script_fallbacks, _Fallback(names["cjk"], paths["cjk"], False, None),
                             _LastResort()),
                  bolder={f.name: f for f in script_fallbacks if f.bold},
