@@ -195,8 +195,9 @@ class TextFont(TTFont):
     a code to each character the document has not drawn yet in this font; once every character of a
     run has its code (most runs after the first page), the split is a look-up per character."""
 
-    #: how many (text, size) widths a font keeps before starting afresh (a few MB at most)
-    LIMIT = 100_000
+    #: how many (text, size) widths a font keeps before starting afresh: about 3 MB at most, seven
+    #: text fonts a brand, and room for the words of a long batch
+    LIMIT = 20_000
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
