@@ -87,14 +87,25 @@ class Furniture:
         self.look = look
         self.fonts = look.fonts
         self.missing = missing
+        #: (text, font, size) -> its runs as drawn and their width: the running header and the
+        #: footer's identifier are the same on every page
+        self._lines: dict[tuple[str, str, float], tuple[list[tuple[str, str]], float]] = {}
+
+    def _line(self, text: str, font: str, size: float) -> tuple[list[tuple[str, str]], float]:
+        """One line of text in runs of one font each (the same per-glyph font fallback as the body),
+        in visual order, and its width."""
+        key = (text, font, size)
+        if key not in self._lines:
+            runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
+                    for run, run_font in self.fonts.runs(text, font, self.missing)]
+            runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
+            self._lines[key] = runs, sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        return self._lines[key]
 
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
-        """Draw one line of text with the same per-glyph font fallback as the body."""
-        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
-                for run, run_font in self.fonts.runs(text, font, self.missing)]
-        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
-        width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        """Draw one line of text (`_line`)."""
+        runs, width = self._line(text, font, size)
         if align == "right":
             x -= width
         elif align == "centre":
