@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import reportlab
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -26,7 +27,15 @@ LAST_RESORT_FONT = "DejaVuSans.ttf"
 MISSING = "\u25a1"
 
 
+#: the reportlab whose internals `TextFont.splitString` and `cache_widths` follow (its subset-code
+#: assignments, the comment naming a subset's font dictionary): with another, both leave the work to
+#: reportlab (pyproject does not pin it; tests/test_pdf_speed.py compares them with its own code)
+REPORTLAB = "5.1.0"
+_KNOWN_REPORTLAB = reportlab.Version == REPORTLAB
+
+
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's `makeToUnicodeCMap`, replaced by `_cmap`, made once per process where it can be."""
     codes = tuple(subset)
     return _cmap(fontname, codes) if _fixed(codes) else _cmap.__wrapped__(fontname, codes)
 
@@ -216,7 +225,7 @@ class TextFont(TTFont):
 
     def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802
         state = self.state.get(doc)
-        if state is None or type(text) is not str:
+        if state is None or type(text) is not str or not _KNOWN_REPORTLAB:
             return super().splitString(text, doc, encoding)
         assignments = state.assignments
         try:  # reportlab maps U+00A0 to the space
@@ -246,7 +255,8 @@ def _register(name: str, file: str, shaped: bool) -> TTFont:
         font = (ShapingFont if shaped else TextFont)(name, file)
         fix_trailing_advances(font.face)
         cache_subsets(font.face)
-        cache_widths(font)
+        if _KNOWN_REPORTLAB:
+            cache_widths(font)
         pdfmetrics.registerFont(font)
         _REGISTERED[name] = font
     return font
@@ -332,7 +342,7 @@ def fix_trailing_advances(face: Any) -> None:
 
 
 
-# The font-subset cache -------------------------------------------------------------------------------
+# The per-process caches of font subsets, their CMaps and widths ---------------------------------------
 
 @functools.lru_cache(maxsize=256)  # a few hundred KB at most: a CMap stream is 1-3 KB
 def to_unicode_stream(fontname: str, subset: tuple[int, ...]) -> bytes:
