@@ -27,9 +27,9 @@ LAST_RESORT_FONT = "DejaVuSans.ttf"
 MISSING = "\u25a1"
 
 
-#: the reportlab whose internals `cache_widths` follows (the comment naming a subset's font
-#: dictionary in `TTFont.addObjects`): with another, reportlab formats every /Widths itself
-#: (pyproject does not pin it)
+#: the reportlab whose internals `TextFont.splitString` and `cache_widths` follow (its subset-code
+#: assignments, the comment naming a subset's font dictionary): with another, both leave the work to
+#: reportlab (pyproject does not pin it; tests/test_pdf_speed.py compares them with its own code)
 REPORTLAB = "5.1.0"
 _KNOWN_REPORTLAB = reportlab.Version == REPORTLAB
 
@@ -194,11 +194,15 @@ class _Fallback:
 
 
 class TextFont(TTFont):
-    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured:
+    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured,
+    and splits text already assigned to subset codes without reportlab's per-character loop.
+
     reportlab measures every word of every paragraph as it breaks lines, over a thousand per record,
     and the words of a series repeat (the, of, its names and boilerplate). A width depends only on
     the characters and the size (a face's widths are fixed once registered), so the remembered one is
-    the one reportlab would compute."""
+    the one reportlab would compute. Drawing splits each run of text into (subset, codes), assigning
+    a code to each character the document has not drawn yet in this font; once every character of a
+    run has its code (most runs after the first page), the split is a look-up per character."""
 
     #: how many (text, size) widths a font keeps before starting afresh: about 3 MB at most, seven
     #: text fonts a brand, and room for the words of a long batch
@@ -218,6 +222,27 @@ class TextFont(TTFont):
                 self._widths.clear()
             width = self._widths[key] = super().stringWidth(text, size, encoding)
         return width
+
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802
+        state = self.state.get(doc)
+        if state is None or type(text) is not str or not _KNOWN_REPORTLAB:
+            return super().splitString(text, doc, encoding)
+        assignments = state.assignments
+        try:  # reportlab maps U+00A0 to the space
+            codes = [assignments[32 if code == 0xA0 else code] for code in map(ord, text)]
+        except KeyError:  # a character without its code yet (or without a glyph): reportlab assigns
+            return super().splitString(text, doc, encoding)
+        if not codes:
+            return []
+        if max(codes) < 256:
+            return [(0, bytes(codes))]
+        results: list[tuple[int, bytes]] = []
+        start = 0
+        for index in range(1, len(codes) + 1):
+            if index == len(codes) or codes[index] >> 8 != codes[start] >> 8:
+                results.append((codes[start] >> 8, bytes(code & 0xFF for code in codes[start:index])))
+                start = index
+        return results
 
 
 _REGISTERED: dict[str, TTFont] = {}
