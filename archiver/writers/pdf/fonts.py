@@ -29,7 +29,8 @@ MISSING = "\u25a1"
 
 #: the reportlab whose internals `TextFont.splitString` and `cache_widths` follow (its subset-code
 #: assignments, the comment naming a subset's font dictionary): with another, both leave the work to
-#: reportlab (pyproject does not pin it; tests/test_pdf_speed.py compares them with its own code)
+#: reportlab (pyproject pins it; should another be installed, tests/test_pdf_speed.py fails and
+#: names the two to re-check against its code)
 REPORTLAB = "5.1.0"
 _KNOWN_REPORTLAB = reportlab.Version == REPORTLAB
 
