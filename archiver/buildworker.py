@@ -184,15 +184,16 @@ def _look(settings: Settings, record: Any, wanted: list[Any], outputs: dict[str,
           ) -> tuple[dict[str, Any], dict[str, str] | None, list[ArchiverWarning]]:
     """--check and --thumbnails on a record's written files: the validators' verdicts by output name,
     the thumbnail ({name, sha256} relative to OUT, or None) and a W016 for each failed verdict."""
-    from .buildchecks import THUMBNAILS, check_outputs, failed_checks, first_page_png, thumbnail_name
+    from .buildchecks import check_outputs, failed_checks
+    from .thumbnails import THUMBNAILS, first_page_png, thumbnail_name
 
     identifier = record.identifier
     checks = check_outputs(settings.out_dir, {f"{identifier}/{fmt.output_name(record)}": fmt.name
                                               for fmt in wanted}) if settings.check else {}
     warnings = failed_checks(checks, source.key)
     pdf = next((fmt.output_name(record) for fmt in wanted if fmt.name == "pdf"), None)
-    if not settings.thumbnails or pdf not in outputs:
-        return checks, None, warnings
+    if not settings.thumbnails or pdf not in outputs or (warnings and settings.strict):
+        return checks, None, warnings  # a record that fails under --strict leaves no thumbnail
     try:
         png = first_page_png(outputs[pdf])
     except Exception as exc:  # noqa: BLE001 - PDFium refusing the PDF is the PDF's problem, not the batch's

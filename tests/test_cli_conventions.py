@@ -524,6 +524,7 @@ def test_build_check_fails_broken_outputs_with_w016_and_strict_fails_the_record(
                           "--strict")
     assert code == 3 and "W016" in stderr
     assert not list((strict / "CO24102").glob("CO24102.*"))  # a failed record leaves nothing behind
+    assert not (strict / ".thumbnails" / "CO24102.png").exists()  # no picture of a PDF that is gone
 
 
 @pytest.mark.slow
