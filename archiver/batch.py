@@ -147,7 +147,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
             state.put(source.key, entry)
         yield from keep([Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
                                  warnings=list(record.get("warnings", [])), checks=record.get("checks") or {},
-                                 thumbnail=thumbnails.current(settings.out_dir, identifier, record))
+                                 thumbnail=thumbnails.current(settings.out_dir, identifier, record),
+                                 skipped=record.get("skipped") or {})
                          for identifier, record in sorted(entry["records"].items())])
     state.commit()
     queue = list(reversed(plan.todo))

@@ -37,7 +37,7 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overf
 .outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs td:nth-child(2){text-align:right;white-space:nowrap}
 .outputs td:nth-child(3){font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;overflow-wrap:anywhere}
 summary{cursor:pointer}.verdict{font-size:.85em;white-space:nowrap}.verdict ul{white-space:normal;margin:0}
-.pass{color:#1a6b1a}.fail{color:#a40000}img.thumb{display:block;margin-top:.3rem;border:1px solid #ccc}
+.skipped{margin:.6rem 0 0}.skipped ul{margin:.2rem 0}.pass{color:#1a6b1a}.fail{color:#a40000}img.thumb{display:block;margin-top:.3rem;border:1px solid #ccc}
 """
 
 # Filtering sets `hidden` on rows (not a style), so the state is in the document itself.
@@ -72,6 +72,9 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
               ("with warnings", warned)]
     if head.get("checked"):
         counts.append(("failed a check", summary.get("check_failed", 0)))
+    skipped = head.get("skipped") or {}
+    if skipped:  # what web archives held that made no record (home, listing and tag pages, not 200, ...)
+        counts.append(("pages skipped", sum(sum(kinds.values()) for kinds in skipped.values())))
     filter_counts = {"all": total, "failed": failed, "warned": warned}
     yield "".join([
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
@@ -81,7 +84,7 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
         '<ul class="summary">',
         "".join(f'<li class="count-{quote(name.replace(" ", "-"))}"><b>{value}</b> {_text(name)}</li>'
                 for name, value in counts),
-        '</ul>\n<nav aria-label="Filter the records">',
+        '</ul>\n', _skipped(skipped), '<nav aria-label="Filter the records">',
         "".join(f'<a href="#{name}">{_text(label)} ({filter_counts[name]})</a>' for name, label in FILTERS.items()),
         f'<span>showing <b id="shown">{total}</b></span></nav>\n</header>\n<main>\n',
         '<table id="records">\n<thead><tr><th scope="col">Record</th><th scope="col">Status</th>'
@@ -90,6 +93,17 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
     for record in records:
         yield _row(record, size_of)
     yield f"</tbody>\n</table>\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+
+
+def _skipped(skipped: Mapping[str, Mapping[str, int]]) -> str:
+    """Per source, what it held that made no record (a web archive's pages that are no articles)."""
+    if not skipped:
+        return ""
+    from .ingest import skipped_text
+
+    items = "".join(f"<li><code>{_text(source)}</code>: {_text(skipped_text(dict(kinds)))}</li>"
+                    for source, kinds in skipped.items())
+    return f'<div class="skipped">Pages skipped by the readers (they made no record):<ul>{items}</ul></div>\n'
 
 
 def _row(record: Mapping[str, Any], size_of: Callable[[str], int | None]) -> str:

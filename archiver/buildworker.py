@@ -75,8 +75,10 @@ def _die_with(parent: int) -> None:
 
 
 def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None],
-                  collection: Collection | None = None) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
-    """(record, warnings, images the reader supplied) for each record of a source. A canonical record
+                  collection: Collection | None = None
+                  ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes], dict[str, int]]]:
+    """(record, warnings, images the reader supplied, the source's skipped pages by kind) for each
+    record of a source. A canonical record
     (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
     each file its reader reads beside the source (None: not there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
@@ -93,7 +95,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
             raise RecordInvalid([bad.problem]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
-            return [(validate(parsed, name), [], {})]
+            return [(validate(parsed, name), [], {}, {})]
     nearby = folder_reader(source.path.parent)
 
     def neighbour(relative: str) -> bytes | None:
@@ -105,7 +107,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         neighbours[relative] = _sha256(content)
         return content
 
-    return [(item.record, item.warnings, item.assets)
+    return [(item.record, item.warnings, item.assets, item.skipped)
             for item in read_source(data, name, neighbour=neighbour, collection=collection)]
 
 
@@ -139,7 +141,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
-    for record, read_warnings, supplied in records:
+    for record, read_warnings, supplied, passed_over in records:
         identifier = record.identifier
         try:
             read, asset_warnings = read_assets(record, source.path.parent, supplied)
@@ -166,7 +168,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             continue
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data, checks=checks,
-                                thumbnail=thumbnail["name"] if thumbnail else None))
+                                thumbnail=thumbnail["name"] if thumbnail else None, skipped=passed_over))
         # The images read from disk for this build (None: missing), so a later change is noticed (a
         # damaged one replaced, too); the images a reader took from the source change only with it.
         images = {image: _sha256(read.get(image))
@@ -177,6 +179,8 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             entries[identifier]["checks"] = checks
         if thumbnail:
             entries[identifier]["thumbnail"] = thumbnail
+        if passed_over:  # kept with each record of the archive, so an unchanged rerun still reports them
+            entries[identifier]["skipped"] = passed_over
     return fingerprint, outcomes, entries
 
 

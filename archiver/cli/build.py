@@ -108,7 +108,10 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             engine.start(plan.settings)
             jobs = engine.workers()
         last = None
+        skipped: dict[str, dict[str, int]] = {}  # source -> its skipped pages by kind (web archives)
         for outcome in batch.run(plan, jobs, state, engine):
+            if outcome.skipped:
+                skipped[outcome.source] = outcome.skipped
             if outcome.source != last:
                 last = outcome.source
                 (eta.skipped if outcome.status == "unchanged" else eta.built)()
@@ -120,6 +123,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         head = batch.report_head(plan.settings, counts)
         if parts:
             head["shard"] = f"{parts.index}/{parts.count}"
+        if skipped:
+            head["skipped"] = dict(sorted(skipped.items()))
         stem = f"report{parts.suffix if parts else ''}"
         report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
         write_atomic_chunks(report_path, itertools.chain(batch.report_json(head, state.outcomes()), ["\n"]))
@@ -138,7 +143,10 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     built = counts["built"] + counts["failed"]
     rows = [("records built", counts["built"]), ("unchanged (skipped)", counts["unchanged"]),
             ("failed", counts["failed"]), ("with warnings", summary["warned"]),
-            ("sources", len(plan.todo) + len(plan.unchanged)),
+            ("sources", len(plan.todo) + len(plan.unchanged))]
+    if skipped:
+        rows.append(("pages skipped", _skipped_row(skipped)))
+    rows += [
             ("Dask workers" if scheduler else "jobs", jobs), ("seconds", f"{elapsed:.2f}"),
             ("records per second", f"{built / elapsed:.1f}" if built and elapsed else "-")]
     width = max(len(name) for name, _ in rows)
@@ -149,6 +157,19 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(exit_code)
+
+
+def _skipped_row(skipped: dict[str, dict[str, int]]) -> str:
+    """The summary's line of what web archives held that made no record: "5 in 1 source: 3 pages
+    skipped (not article pages), 2 not 200"."""
+    from ..ingest import skipped_text
+
+    total: dict[str, int] = {}
+    for counts in skipped.values():
+        for what, number in counts.items():
+            total[what] = total.get(what, 0) + number
+    sources = f"{len(skipped)} source{'s' if len(skipped) != 1 else ''}"
+    return f"{sum(total.values())} in {sources}: {skipped_text(total)}"
 
 
 def _needs(check: bool, thumbnails: bool) -> None:
