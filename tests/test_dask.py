@@ -99,3 +99,44 @@ def test_scheduler_options_are_checked(tmp_path):
     code, output, _ = build(str(src), "-o", str(tmp_path / "c"), "--scheduler", "tcp://127.0.0.1:9",
                             "--to", "bibtex")
     assert code == 2 and "cannot reach the Dask scheduler" in output
+
+
+def state_records(out: Path) -> dict[str, dict]:
+    from archiver.buildstate import BuildState
+
+    state = BuildState(out, "", readonly=True, others=False)
+    try:
+        return {key: state.entry_here(key)["records"] for key in state.keys()}
+    finally:
+        state.close()
+
+
+@pytest.mark.slow
+def test_check_on_a_remote_scheduler_gives_the_pools_verdicts_thumbnails_and_bytes(tmp_path):
+    """`build --check` through `--scheduler tcp://...` (an in-process LocalCluster's scheduler, as a
+    cluster's would be): the verdicts land in the state, report.json and report.html exactly as the
+    built-in pool puts them, and every file, thumbnails included, is byte-identical."""
+    from distributed import LocalCluster
+
+    src = sources(tmp_path, 2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        code, output, dask_report = build(str(src), "-o", str(tmp_path / "dask"), "--to", "jats,epub,pdf", "--check",
+                                          "--scheduler", cluster.scheduler_address)
+    assert code == 0, output
+    code, output, pool_report = build(str(src), "-o", str(tmp_path / "pool"), "--to", "jats,epub,pdf", "--check",
+                                      "--jobs", "2")
+    assert code == 0, output
+    assert dask_report["checked"] is True and len(dask_report["records"]) == 2
+    for record in dask_report["records"]:
+        assert sorted(name.rsplit(".", 1)[1] for name in record["checks"]) == ["epub", "pdf", "xml"]
+        assert all(v["verdict"] == "pass" for found in record["checks"].values() for v in found), record["checks"]
+        assert record["thumbnail"] == f".thumbnails/{record['identifier']}.png"
+    assert (tmp_path / "dask" / "report.json").read_bytes() == (tmp_path / "pool" / "report.json").read_bytes()
+    assert state_records(tmp_path / "dask") == state_records(tmp_path / "pool")
+    pages = [(tmp_path / name / "report.html").read_text(encoding="utf-8").replace(str(tmp_path / name), "OUT")
+             for name in ("dask", "pool")]
+    assert pages[0] == pages[1] and pages[0].count('data-verdict="pass"') == 8
+    dask_files, pool_files = digests(tmp_path / "dask"), digests(tmp_path / "pool")
+    assert sum(name.startswith(".thumbnails/") for name in dask_files) == 2
+    assert dask_files == pool_files
