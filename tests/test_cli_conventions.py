@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from lxml import html as lxml_html
 
 from archiver import buildreport
-from archiver.cli import main
+from archiver.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "records"
@@ -260,6 +260,72 @@ def test_options_come_from_the_command_line_then_the_environment_then_archiver_t
     other.write_text('[convert]\nto = "dc"\n')
     assert run("--config", str(other), "convert", record, "-o", "d")[0] == 0
     assert sorted(p.name for p in (tmp_path / "d" / "CO23081").iterdir()) == ["CO23081.dc.xml", "CO23081.json"]
+
+
+def layer_values(param) -> tuple:
+    """Two different values an option takes (for the file, the environment and the command line)."""
+    import click
+
+    if param.is_flag:
+        return True, False
+    if param.count:
+        return 1, 2
+    if isinstance(param.type, click.Choice):
+        return param.type.choices[0], param.type.choices[1]
+    if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+        return 2, 3
+    return "a", "b"
+
+
+@pytest.mark.parametrize("command_name", sorted(COMMANDS))
+def test_every_option_of_every_command_takes_the_line_then_the_environment_then_the_file(
+        command_name, tmp_path, monkeypatch):
+    """For each option of each command, by its long name in all three places: a value in archiver.toml
+    is used; ARCHIVER_<COMMAND>_<OPTION> overrides it; the command line overrides both."""
+    import click
+    from click.core import ParameterSource
+
+    from archiver.cli.options import command_defaults, environment_variable
+
+    monkeypatch.chdir(tmp_path)
+    command = main.get_command(click.Context(main), command_name)
+    options = [p for p in command.params if isinstance(p, click.Option)]
+    assert {"quiet", "verbose"} <= {p.name for p in options}
+    for param in options:
+        long_name = next(opt[2:] for opt in param.opts if opt.startswith("--"))
+        first, second = layer_values(param)
+        (tmp_path / "archiver.toml").write_text(f"[{command_name}]\n{long_name} = {json.dumps(first)}\n")
+        defaults = command_defaults(None, command_name, command, COMMANDS)
+        line = [f"--{long_name}"] if param.is_flag or param.count else [f"--{long_name}", str(first)]
+        variable = environment_variable(command_name, long_name)
+        for environment, arguments, source, value in [
+                (None, [], ParameterSource.DEFAULT_MAP, first),
+                (second, [], ParameterSource.ENVIRONMENT, second),
+                (second, line, ParameterSource.COMMANDLINE, first)]:
+            if environment is None:
+                monkeypatch.delenv(variable, raising=False)
+            else:
+                monkeypatch.setenv(variable, "0" if environment is False else str(environment))
+            ctx = command.make_context(command_name, list(arguments), default_map=defaults, resilient_parsing=True)
+            where = (command_name, long_name, variable, source)
+            assert ctx.get_parameter_source(param.name) == source, where
+            if param.expose_value:
+                assert ctx.params[param.name] == param.type_cast_value(ctx, value), where
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_a_report_format_from_the_environment_and_quiet_from_the_file_reach_a_real_build(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "archiver.toml").write_text('[build]\nto = "bibtex"\nquiet = true\n')
+    code, stdout, stderr = run("build", str(SAMPLES / "CO23081.json"), "-o", "out",
+                               env={"ARCHIVER_BUILD_FORMAT": "json"})
+    assert code == 0 and json.loads(stdout)["formats"] == ["bibtex"] and stderr == ""
+    code, stdout, stderr = run("build", str(SAMPLES / "CO23081.json"), "-o", "out", env={"ARCHIVER_BUILD_FORMAT": ""})
+    assert code == 0 and stdout == ""  # quiet: no summary table
+    other = tmp_path / "elsewhere.toml"
+    other.write_text('[build]\nto = "ris"\n')
+    code, stdout, _ = run("build", str(SAMPLES / "CO23081.json"), "-o", "out2", env={"ARCHIVER_CONFIG": str(other)})
+    assert code == 0 and sorted(p.name for p in (tmp_path / "out2" / "CO23081").iterdir()) == ["CO23081.json", "CO23081.ris"]
 
 
 @pytest.mark.parametrize("text, where", [

@@ -55,10 +55,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        from .options import add_verbosity_options
+        from .options import apply_conventions
 
         command = importlib.import_module(COMMANDS[name]).command
-        add_verbosity_options(command)
+        apply_conventions(name, command)
         return command
 
     def invoke(self, ctx: click.Context):
