@@ -243,6 +243,48 @@ def test_quiet_and_verbose(batch_sources, tmp_path):
     assert run("validate", str(SAMPLES), "-q", "-v")[0] == 2
 
 
+def test_quiet_leaves_errors_only_in_every_command(tmp_path, monkeypatch):
+    """-q: nothing but errors and the command's product (a citation, a JSON report); without it each
+    of these says something."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from sword_server import SwordServer
+    from test_ingest_warc import build as warc
+
+    monkeypatch.setenv("ARCHIVER_STATE_DIR", str(tmp_path / "deposit-records"))
+    crawl = tmp_path / "crawl.warc.gz"
+    crawl.write_bytes(warc())
+    (tmp_path / "c.yaml").write_text("publisher: {name: Water Institute}\nlanguage: en\n", encoding="utf-8")
+    record = str(SAMPLES / "CO23081.json")
+    assert run("convert", record, "-o", str(tmp_path / "out"), "--to", "jats")[0] == 0
+    folder = str(tmp_path / "out" / "CO23081")
+    with SwordServer() as server:
+        sword = {"ARCHIVER_SWORD_USER": server.config.user, "ARCHIVER_SWORD_PASSWORD": server.config.password,
+                 "NETRC": "/nonexistent"}
+        invocations = [
+            (["ingest", str(crawl), "-o", str(tmp_path / "records"), "--collection", str(tmp_path / "c.yaml")], None),
+            (["convert", record, "-o", str(tmp_path / "dry"), "--to", "jats", "--dry-run"], None),
+            (["convert", record, "-o", str(tmp_path / "out2"), "--to", "jats"], None),
+            (["package", folder, "--format", "bagit", "-o", str(tmp_path / "bags")], None),
+            (["package", folder, "--to", "saf", "-o", str(tmp_path / "saf"), "--dry-run"], None),
+            (["verify", str(tmp_path / "bags" / "CO23081")], None),
+            (["deposit", str(tmp_path / "bags" / "CO23081"), "--sword", server.service_url, "--timeout", "10",
+              "--collection", "RSIS Commentaries"], sword),  # then -q: "already deposited", unsaid
+            (["deposit", str(tmp_path / "bags" / "CO23081"), "--sword", server.service_url, "--timeout", "10",
+              "--collection", "RSIS Commentaries", "--again"], sword),  # -q: "deposited", unsaid
+        ]
+        for arguments, env in invocations:
+            loud_code, loud_out, loud_err = run(*arguments, env=env)
+            assert loud_code == 0 and (loud_out or loud_err), (arguments, loud_err)
+            if arguments[0] in ("package", "ingest") and not arguments[-1] == "--dry-run":
+                shutil.rmtree(Path(arguments[arguments.index("-o") + 1]))
+            code, stdout, stderr = run(*arguments, "-q", env=env)
+            assert (code, stdout, stderr) == (0, "", ""), arguments
+    code, stdout, stderr = run("cite", record, "--format", "apa", "-q")
+    assert code == 0 and stderr == "" and stdout == run("cite", record, "--to", "apa")[1]
+
+
 # Configuration file and environment ---------------------------------------------------------------
 
 def test_options_come_from_the_command_line_then_the_environment_then_archiver_toml(tmp_path, monkeypatch):

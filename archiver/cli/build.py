@@ -103,7 +103,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     # estimate is `Eta`'s, not click's average since the start.
     with batch.session(plan) as state, _engine(scheduler) as engine, click.progressbar(
             length=sources, label="building", file=sys.stderr, show_eta=False, item_show_func=lambda text: text,
-            hidden=not show_bar or loud or report_format == "json") as bar:
+            hidden=not show_bar or verbosity() != 0 or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
             jobs = engine.workers()

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, write_atomic
+from .options import say
 
 
 @click.command(epilog="""\b
@@ -90,7 +91,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
             continue
         skipped = skipped_text(next((item.skipped for item in results if item.skipped), {}))
         if skipped and report_format == "text":
-            click.echo(f"{name}: {skipped}", err=True)
+            say(f"{name}: {skipped}", err=True)
         tally.success(name, warnings, identifiers=[item.record.identifier for item in results],
                       **({"skipped": skipped} if skipped else {}))
     tally.finish("ingest")

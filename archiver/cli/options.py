@@ -53,6 +53,13 @@ def _long_name(param: click.Parameter) -> str | None:
     return next((opt[2:] for opt in param.opts if opt.startswith("--")), None)
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """Print what a command tells about its work (a notice, a note, a line per package), except under
+    -q, which leaves errors only. A command's product (a citation, a JSON report) is printed as is."""
+    if verbosity() >= 0:
+        click.echo(text, err=err)
+
+
 def add_verbosity_options(command: click.Command) -> None:
     """Give a command -q/--quiet and -v/--verbose (the values go to the context, not the function)."""
     if any(param.name in ("quiet", "verbose") for param in command.params):
