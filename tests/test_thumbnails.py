@@ -30,7 +30,7 @@ def build(src: Path, out: Path, *extra: str, to: str = "pdf,bibtex") -> dict:
 
 
 def pictures_on_page(out: Path) -> list[str]:
-    return lxml_html.fromstring((out / "report.html").read_bytes()).xpath("//img/@src")
+    return lxml_html.fromstring((out / "report.html").read_bytes()).xpath('//span[@class="thumb"]/@data-src')
 
 
 @pytest.fixture
