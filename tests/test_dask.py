@@ -140,3 +140,86 @@ def test_check_on_a_remote_scheduler_gives_the_pools_verdicts_thumbnails_and_byt
     dask_files, pool_files = digests(tmp_path / "dask"), digests(tmp_path / "pool")
     assert sum(name.startswith(".thumbnails/") for name in dask_files) == 2
     assert dask_files == pool_files
+
+
+@pytest.mark.slow
+def test_shards_on_dask_and_on_the_pool_make_one_build(tmp_path):
+    src = sources(tmp_path, 8)
+    out = tmp_path / "out"
+    code, output, _ = build(str(src), "-o", str(out), "--to", "bibtex", "--shard", "1/2", "--scheduler", "local:1")
+    assert code == 0, output
+    assert (out / ".archiver-state-1-of-2.sqlite").is_file() and not (out / "report.json").exists()
+    first = json.loads((out / "report-1-of-2.json").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "--to", "bibtex", "--shard", "2/2",
+                                       "--jobs", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    second = json.loads((out / "report-2-of-2.json").read_text(encoding="utf-8"))
+    assert first["counts"]["built"] + second["counts"]["built"] == 8 and 0 < first["counts"]["built"] < 8
+    code, _, merged = build(str(src), "-o", str(out), "--to", "bibtex", "--jobs", "1")
+    assert code == 0 and merged["counts"] == {"built": 0, "unchanged": 8, "failed": 0}
+    code, _, _ = build(str(src), "-o", str(tmp_path / "pool"), "--to", "bibtex", "--jobs", "1")
+    assert digests(out) == digests(tmp_path / "pool")
+
+
+# guarded: the cluster's worker processes are spawned, and import the main module again
+DRIVER = """\
+import sys
+sys.path.insert(0, {tests!r})
+from archiver.writers import FORMATS
+from test_build import FAKE
+FORMATS["fake"] = FAKE
+if __name__ == "__main__":
+    from archiver.cli import main
+    main(["build", *sys.argv[1:]], prog_name="archiver")
+"""
+
+
+@pytest.mark.slow
+def test_a_sigkilled_dask_build_leaves_its_workers_dead_claims_only_complete_files_and_resumes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_build import make_records
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    identifiers = make_records(src, 30)
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)), encoding="utf-8")
+    env = {**os.environ, "FAKE_DELAY": "0.3", "PYTHONPATH": str(ROOT)}
+    env.pop("FAKE_LOG", None)
+    proc = subprocess.Popen([sys.executable, str(driver), str(src), "-o", str(out), "--to", "fake",
+                             "--scheduler", "local:2"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(state_records(out) if (out / ".archiver-state.sqlite").exists() else {}) < 2:
+        time.sleep(0.05)
+    group = [int(pid) for pid in os.popen(f"pgrep -g {proc.pid}").read().split()]
+    assert len(group) >= 3, group  # the build and at least its two worker processes
+    proc.kill()  # the parent only: the cluster's worker processes must not outlive it
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in group if pid != proc.pid):
+        time.sleep(0.2)
+    alive = [pid for pid in group if pid != proc.pid and Path(f"/proc/{pid}").exists()
+             and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    if alive:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert alive == [], "Dask worker processes outlived the killed build"
+    claimed = {}
+    for records in state_records(out).values():
+        for identifier, record in records.items():
+            for name, digest in record["outputs"].items():
+                assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, f"claims an incomplete {name}"
+            claimed[identifier] = record
+    assert 0 < len(claimed) < 30, "killed mid-run"
+    env.pop("FAKE_DELAY")
+    rerun = subprocess.run([sys.executable, str(driver), str(src), "-o", str(out), "--to", "fake", "--jobs", "2"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert {r["identifier"]: r["status"] for r in report["records"]} == \
+        {i: "unchanged" if i in claimed else "built" for i in identifiers}
+    assert not list(out.rglob("*.part"))
