@@ -126,9 +126,10 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     from .ingest import byte_kind
 
     settings = _settings
-    assert settings is not None and _style is not None, "worker not started"
-    if _broken_format is not None:
+    assert settings is not None, "worker not started"
+    if _broken_format is not None:  # before the style: a refused Dask worker has loaded none
         return None, [_failed(source, None, _broken_format)], {}
+    assert _style is not None, "worker not started"
     try:
         data = bounded.read(source.path, byte_kind(source.key), source.key)
     except bounded.Refused as error:

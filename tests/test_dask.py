@@ -223,3 +223,35 @@ def test_a_sigkilled_dask_build_leaves_its_workers_dead_claims_only_complete_fil
     assert {r["identifier"]: r["status"] for r in report["records"]} == \
         {i: "unchanged" if i in claimed else "built" for i in identifiers}
     assert not list(out.rglob("*.part"))
+
+
+@pytest.mark.parametrize("version, style_sha256, said", [
+    ("0.0.0-elsewhere", None, "this Dask worker runs archiver 0.0.0-elsewhere"),
+    (None, "0" * 64, "this Dask worker's style 'default' differs from the build's"),
+])
+def test_a_worker_with_another_archiver_or_brand_fails_every_record_with_the_reason(
+        tmp_path, monkeypatch, version, style_sha256, said):
+    """The worker plugin's set-up, in this process (as a worker runs it): a worker whose archiver or
+    brand is not the build's builds nothing, and says why on every record."""
+    import dataclasses
+
+    from archiver import __version__, batch, buildworker
+    from archiver.daskengine import BuildSetup
+    from archiver.writers import resolve
+
+    for name in ("_settings", "_style", "_broken_format"):  # the worker's globals, restored after
+        monkeypatch.setattr(buildworker, name, getattr(buildworker, name))
+    src = sources(tmp_path, 1)
+    plan = batch.plan(batch.discover([str(src)], tmp_path / "out"), tmp_path / "out", resolve("bibtex"), "default",
+                      strict=False, write=lambda path, data: None)
+    BuildSetup(plan.settings, __version__).setup()
+    assert buildworker.build_source(plan.todo[0])[1][0].status == "built"  # the same archiver and brand
+    if version:  # the worker runs another archiver than the parent that sent the plugin
+        monkeypatch.setattr("archiver.daskengine.__version__", version)
+    settings = dataclasses.replace(plan.settings, style_sha256=style_sha256) if style_sha256 else plan.settings
+    monkeypatch.setattr(buildworker, "_style", None)  # a fresh worker process
+    BuildSetup(settings, __version__).setup()
+    fingerprint, outcomes, entries = buildworker.build_source(plan.todo[0])
+    assert fingerprint is None and entries == {} and outcomes[0].status == "failed"
+    error = outcomes[0].errors[0]
+    assert said in error["message"] and "same archiver version and styles on every worker" in error["hint"]
