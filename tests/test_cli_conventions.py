@@ -486,6 +486,12 @@ def test_completion_script_and_values():
     assert "rsis" in complete("archiver build r --style rs")
     assert complete("archiver build r --shard 3/")[:2] == ["3/3", "3/4"]
     assert "completion" in complete("archiver compl")
+    assert complete("archiver package out/X --to o") == ["ocfl"]  # what package makes
+    assert "apa" in complete("archiver cite r.json --to ap")  # citation styles
+    assert "rsis" in complete("archiver convert r.json --style rs")
+    for shell, marker in (("zsh", "#compdef archiver"), ("fish", "complete --no-files --command archiver")):
+        code, stdout, _ = run("completion", shell)
+        assert code == 0 and marker in stdout and "_ARCHIVER_COMPLETE" in stdout, shell
 
 
 # --to replaces package's and cite's --format ------------------------------------------------------
