@@ -9,9 +9,10 @@ record schema, every writer), and refuses to work if its archiver or brand diffe
 
 A worker that dies takes only its own time: Dask reschedules what it held, and a source Dask gives up
 on (`KilledWorker`) comes back as `batch.CRASHED`, so `batch.run` retries it alone at the end and only
-a source that kills a worker again fails, with the reason. A local cluster is made with
-`distributed.scheduler.allowed-failures: 0`, so that takes two worker deaths; a remote scheduler's own
-setting (default 3) applies there. Workers must run one thread each (reportlab's settings are
+a source that kills a worker again fails, with the reason: two worker deaths. For that Dask must give
+up on a task at its first worker death (`allowed-failures` 0): a local cluster is made so, and a
+remote scheduler is set so for the build and given its own setting back at the end (if it refuses,
+its setting, Dask's default 3, applies: a poison record then takes four workers before the retry). Workers must run one thread each (reportlab's settings are
 process-wide); a cluster whose workers have more threads is refused.
 """
 
@@ -74,6 +75,8 @@ class DaskEngine:
         self.address = address
         self.cluster: Any = None
         self.client: Any = None
+        #: a remote scheduler's allowed-failures before the build set it to 0 (None: not changed)
+        self._allowed_failures: Any = None
 
     def __enter__(self) -> "DaskEngine":
         import dask
@@ -94,15 +97,31 @@ class DaskEngine:
             except (OSError, TimeoutError, ValueError) as exc:
                 raise UsageError(f"cannot reach the Dask scheduler {self.address}: {exc}",
                                  hint="give tcp://HOST:PORT of a running scheduler, or local:N") from None
+            self._allowed_failures = self._set_allowed_failures(0)
         self._refuse_threads()
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self._allowed_failures is not None:
+            self._set_allowed_failures(self._allowed_failures)
         with contextlib.suppress(Exception):
             self.client.close()
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close()
+
+    def _set_allowed_failures(self, value: int) -> Any:
+        """Set the scheduler's allowed-failures, returning the one it had (None if it refuses). The
+        function goes by value (defined here, cloudpickle sends its code): the scheduler need not
+        have archiver installed."""
+        def swap(value: int, dask_scheduler: Any = None) -> int:
+            earlier, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, value
+            return earlier
+
+        try:
+            return self.client.run_on_scheduler(swap, value)
+        except Exception:  # noqa: BLE001 - a scheduler that runs no code sent to it keeps its setting
+            return None
 
     def _refuse_threads(self) -> None:
         workers = self.client.scheduler_info().get("workers", {})

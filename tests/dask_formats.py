@@ -13,6 +13,9 @@ from archiver.writers import FORMATS, Format
 
 def render_crashing(record, context) -> bytes:
     if record.identifier == os.environ.get("DASK_POISON"):
+        if os.environ.get("DASK_DEATHS"):  # one line a worker killed
+            with open(os.environ["DASK_DEATHS"], "a", encoding="utf-8") as deaths:
+                deaths.write(f"{os.getpid()}\n")
         os._exit(9)  # every time: the record that kills workers
     marker = os.environ.get("DASK_KILL_ONCE_MARKER")
     if marker and record.identifier == os.environ.get("DASK_KILL_ONCE") and not Path(marker).exists():

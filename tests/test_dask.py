@@ -255,3 +255,24 @@ def test_a_worker_with_another_archiver_or_brand_fails_every_record_with_the_rea
     assert fingerprint is None and entries == {} and outcomes[0].status == "failed"
     error = outcomes[0].errors[0]
     assert said in error["message"] and "same archiver version and styles on every worker" in error["hint"]
+
+
+@pytest.mark.slow
+def test_on_a_remote_scheduler_a_poison_record_fails_after_two_worker_deaths(tmp_path, monkeypatch, crashing_format):
+    """A scheduler with Dask's default allowed-failures (3) would let a poison record kill four
+    workers, and archiver's retry four more: the build sets it to 0 for the run, and gives it back."""
+    from distributed import Client, LocalCluster
+
+    src = sources(tmp_path, 4)
+    monkeypatch.setenv("DASK_POISON", "CO800002")
+    monkeypatch.setenv("DASK_DEATHS", str(tmp_path / "deaths"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        code, output, report = build(str(src), "-o", str(tmp_path / "out"), "--to", "crashing",
+                                     "--scheduler", cluster.scheduler_address)
+        with Client(cluster) as client:
+            assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures) == 3
+    assert len((tmp_path / "deaths").read_text().split()) == 2
+    status = {r["identifier"] or Path(r["source"]).stem: r["status"] for r in report["records"]}
+    assert status == {f"CO80000{i}": "failed" if i == 2 else "built" for i in range(4)}, output
+    failed = next(r for r in report["records"] if r["status"] == "failed")
+    assert "died twice" in failed["errors"][0]["message"] and code == 1
