@@ -1,4 +1,5 @@
-"""Dask as the engine of `archiver build` (`--scheduler tcp://HOST:8786` or `--scheduler local:N`).
+"""Dask as the engine of `archiver build` (`--scheduler tcp://HOST:8786`, `--scheduler FILE.json` for
+the scheduler file `dask scheduler --scheduler-file` writes, or `--scheduler local:N`).
 
 The same per-record work as the built-in pool (`buildworker.build_source`), run on the workers of a Dask
 cluster (dask-jobqueue on Slurm/PBS, dask-kubernetes, a LocalCluster), under the pool's contract
@@ -64,6 +65,34 @@ class BuildSetup(WorkerPlugin):
             problem, hint="install the same archiver version and styles on every worker") if problem else None)
 
 
+#: bytes of a scheduler file read at most (it holds an address and a few worker details)
+SCHEDULER_FILE_LIMIT = 1 << 20
+
+
+def _scheduler_file(name: str) -> str:
+    """The address in a scheduler file (`dask scheduler --scheduler-file FILE` writes one, so that the
+    jobs of an HPC cluster find the scheduler on a shared file system)."""
+    import json
+
+    hint = "give the file `dask scheduler --scheduler-file FILE` writes"
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read(SCHEDULER_FILE_LIMIT + 1)
+    except OSError as exc:
+        raise UsageError(f"--scheduler {name}: cannot read the scheduler file: {exc.strerror or exc}",
+                         source=name, hint=hint) from None
+    try:
+        if len(data) > SCHEDULER_FILE_LIMIT:
+            raise ValueError(f"larger than {SCHEDULER_FILE_LIMIT} bytes")
+        address = json.loads(data).get("address")
+    except (ValueError, AttributeError, RecursionError) as exc:
+        raise UsageError(f"--scheduler {name}: not a scheduler file: {exc}", source=name, hint=hint) from None
+    if not isinstance(address, str) or not address:
+        raise UsageError(f"--scheduler {name} /address: the scheduler file names no address", source=name,
+                         hint=hint)
+    return address
+
+
 def _build(source: Source) -> Any:
     return build_source(source)
 
@@ -92,11 +121,13 @@ class DaskEngine:
                                             dashboard_address=None, silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
         else:
+            address = _scheduler_file(self.address) if self.address.endswith(".json") else self.address
             try:
-                self.client = Client(self.address, timeout=CONNECT_TIMEOUT)
+                self.client = Client(address, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise UsageError(f"cannot reach the Dask scheduler {self.address}: {exc}",
-                                 hint="give tcp://HOST:PORT of a running scheduler, or local:N") from None
+                raise UsageError(f"cannot reach the Dask scheduler {self.address}: {type(exc).__name__}: {exc}",
+                                 hint="give tcp://HOST:PORT of a running scheduler, a scheduler file "
+                                      "(FILE.json), or local:N") from None
             self._allowed_failures = self._set_allowed_failures(0)
         self._refuse_threads()
         return self

@@ -99,6 +99,15 @@ def test_scheduler_options_are_checked(tmp_path):
     code, output, _ = build(str(src), "-o", str(tmp_path / "c"), "--scheduler", "tcp://127.0.0.1:9",
                             "--to", "bibtex")
     assert code == 2 and "cannot reach the Dask scheduler" in output
+    code, output, _ = build(str(src), "-o", str(tmp_path / "d"), "--scheduler", str(tmp_path / "none.json"),
+                            "--to", "bibtex")
+    assert code == 2 and "cannot read the scheduler file" in output
+    for text, said in (('{"no address": 1}', "/address: the scheduler file names no address"),
+                       ("[1, 2]", "not a scheduler file"), ("{", "not a scheduler file")):
+        (tmp_path / "bad.json").write_text(text)
+        code, output, _ = build(str(src), "-o", str(tmp_path / "e"), "--scheduler", str(tmp_path / "bad.json"),
+                                "--to", "bibtex")
+        assert code == 2 and said in output and "bad.json" in output, output
 
 
 def state_records(out: Path) -> dict[str, dict]:
@@ -267,8 +276,10 @@ def test_on_a_remote_scheduler_a_poison_record_fails_after_two_worker_deaths(tmp
     monkeypatch.setenv("DASK_POISON", "CO800002")
     monkeypatch.setenv("DASK_DEATHS", str(tmp_path / "deaths"))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        # reached through a scheduler file, as a Slurm job shares the address
+        (tmp_path / "scheduler.json").write_text(json.dumps({"address": cluster.scheduler_address}))
         code, output, report = build(str(src), "-o", str(tmp_path / "out"), "--to", "crashing",
-                                     "--scheduler", cluster.scheduler_address)
+                                     "--scheduler", str(tmp_path / "scheduler.json"))
         with Client(cluster) as client:
             assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures) == 3
     assert len((tmp_path / "deaths").read_text().split()) == 2

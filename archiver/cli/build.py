@@ -44,8 +44,9 @@ Example:
               help="A collection file (YAML or JSON) with the defaults of what the sources do not say; "
                    "changing it rebuilds the records made from sources.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
-                   "processes (needs archiver[dask]).")
+              help="Run the records on a Dask cluster: tcp://HOST:8786, a scheduler file (FILE.json, as "
+                   "`dask scheduler --scheduler-file` writes it), or local:N for N local worker processes "
+                   "(needs archiver[dask]).")
 @click.option("--check", is_flag=True,
               help="Run the field's validators on what the build wrote (JATS DTD, PDF/A-3a and PDF/UA-1, EPUB "
                    "structure) and give their verdicts in the report; a failed one is warning W016. Also "
