@@ -1,7 +1,8 @@
 """The build report a person reads: `OUT/report.html`, rendered from the same data as `report.json`.
 
 One static HTML5 page (inline CSS and a few lines of script, no network), so it can be mailed,
-archived or opened from a shared drive: a summary of the batch at the top, then one row per record
+archived or opened from a shared drive: a summary of the batch at the top (with, per web archive, the
+pages it held that made no record), then one row per record
 with its status (a failure's exit code and its meaning), its errors and warnings (JSON pointers or
 lines, hints; a warning's code with its meaning from the README's table) and its output files
 with their sizes and SHA-256 digests and, after `build --check`, the validators' verdicts on each.
