@@ -78,9 +78,9 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
                   collection: Collection | None = None
                   ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes], dict[str, int]]]:
     """(record, warnings, images the reader supplied, the source's skipped pages by kind) for each
-    record of a source. A canonical record
-    (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
-    each file its reader reads beside the source (None: not there) goes into `neighbours`."""
+    record of a source. A canonical record (`.json` with a schema_version) takes the fast path; all
+    else is ingested, and the SHA-256 of each file its reader reads beside the source (None: not
+    there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
     from .strictparse import BadData, loads
