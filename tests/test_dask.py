@@ -1,7 +1,11 @@
 """Dask as the engine of `archiver build` (issue 20 point 1): the same outputs as the built-in pool,
-byte for byte; the parent alone keeps the manifest, so an unchanged rerun on the pool rebuilds nothing;
-a lost worker's record is retried, never failed; a record that kills two workers fails with the reason,
-and the others are built. Local clusters of worker processes stand in for a real cluster."""
+byte for byte (with `--check`, the same verdicts, state and thumbnails too); the parent alone keeps
+the manifest, so an unchanged rerun on the pool rebuilds nothing, and shards built on Dask and on the
+pool make one build; a SIGKILLed Dask build leaves no worker alive and resumes; a lost worker's record
+is retried, never failed; a record that kills two workers fails with the reason, and the others are
+built, on a local cluster and on a remote scheduler (reached by address or scheduler file) alike; a
+worker with another archiver or brand fails every record with the reason. Local clusters of worker
+processes stand in for a real cluster."""
 
 from __future__ import annotations
 
