@@ -117,8 +117,10 @@ class DaskEngine:
                 raise UsageError(f"--scheduler {self.address!r}: N of local:N must be a whole number from 1",
                                  hint="e.g. --scheduler local:2")
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                # the scheduler's HTTP server on a free port: with none given it takes 8787, or warns on
+                # standard error (under -q too) that another cluster holds it
                 self.cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=logging.CRITICAL)
+                                            dashboard_address=":0", silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
         else:
             address = _scheduler_file(self.address) if self.address.endswith(".json") else self.address
