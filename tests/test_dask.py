@@ -133,7 +133,7 @@ def test_check_on_a_remote_scheduler_gives_the_pools_verdicts_thumbnails_and_byt
     from distributed import LocalCluster
 
     src = sources(tmp_path, 2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         assert cluster.scheduler_address.startswith("tcp://")
         code, output, dask_report = build(str(src), "-o", str(tmp_path / "dask"), "--to", "jats,epub,pdf", "--check",
                                           "--scheduler", cluster.scheduler_address)
@@ -291,7 +291,7 @@ def test_on_a_remote_scheduler_a_poison_record_fails_after_two_worker_deaths(tmp
     src = sources(tmp_path, 4)
     monkeypatch.setenv("DASK_POISON", "CO800002")
     monkeypatch.setenv("DASK_DEATHS", str(tmp_path / "deaths"))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         # reached through a scheduler file, as a Slurm job shares the address
         (tmp_path / "scheduler.json").write_text(json.dumps({"address": cluster.scheduler_address}))
         code, output, report = build(str(src), "-o", str(tmp_path / "out"), "--to", "crashing",
