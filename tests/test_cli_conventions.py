@@ -570,6 +570,44 @@ def test_eta_takes_unchanged_records_off_the_work_without_counting_them_in_the_r
     assert eta.seconds_left() == 0 and eta.text() == "ETA 00:00"
 
 
+def on_a_terminal(*arguments: str) -> str:
+    """What `archiver ARGUMENTS` shows on standard error when that is a terminal (a pseudo-terminal)."""
+    import threading
+
+    leader, follower = os.openpty()
+    shown = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end closed
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    subprocess.run([str(ARCHIVER), *arguments], stderr=follower, stdout=subprocess.DEVNULL, env=env, timeout=300)
+    os.close(follower)
+    reader.join(timeout=10)
+    os.close(leader)
+    return shown.decode("utf-8", "replace")
+
+
+def test_the_progress_bar_shows_its_estimate_on_a_terminal_and_not_under_quiet(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for path in SAMPLES.glob("*.json"):
+        shutil.copy(path, src / path.name)
+    shown = on_a_terminal("build", str(src), "-o", str(tmp_path / "out"), "--to", "bibtex", "--jobs", "1")
+    assert "building" in shown and "100%" in shown and "ETA 00:00" in shown, shown
+    quiet = on_a_terminal("build", str(src), "-o", str(tmp_path / "again"), "--to", "bibtex", "--jobs", "1", "-q")
+    assert "building" not in quiet and "ETA" not in quiet
+
+
 def test_eta_text_shows_hours():
     from archiver.cli.progress import Eta
 
