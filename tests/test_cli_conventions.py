@@ -451,9 +451,8 @@ def test_a_report_format_from_the_environment_and_quiet_from_the_file_reach_a_re
     assert code == 0 and sorted(p.name for p in (tmp_path / "out2" / "CO23081").iterdir()) == ["CO23081.json", "CO23081.ris"]
 
 
-def test_only_options_read_the_environment(tmp_path):
-    """ARCHIVER_VERSION (a pipeline pinning what it installs) is no `--version`, and nothing but the
-    options' own variables and ARCHIVER_CONFIG reaches the command line."""
+def test_archiver_version_in_the_environment_is_no_version_option():
+    """ARCHIVER_VERSION (a pipeline pinning what it installs) is no `--version`."""
     code, stdout, stderr = run("formats", env={"ARCHIVER_VERSION": "0.1.0"})
     assert code == 0 and stdout.startswith("jats ") and "version" not in stdout + stderr
     assert run("formats", env={"ARCHIVER_VERSION": "1"})[1].startswith("jats ")
