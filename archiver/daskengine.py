@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -36,6 +37,11 @@ from .buildworker import build_source, load_worker
 from .errors import ArchiverError, ConversionError, UsageError
 
 PLUGIN_NAME = "archiver-build"
+#: sources kept in flight per worker, as the built-in pool does (`batch.run`'s window)
+IN_FLIGHT_PER_WORKER = 4
+#: seconds between looks at how many workers the cluster has now: one that grows during the build (Slurm
+#: jobs that leave the queue, an adaptive cluster) gets work for its new workers too
+WORKERS_CHECK_INTERVAL = 5.0
 #: seconds to wait for a remote scheduler to answer before giving up
 CONNECT_TIMEOUT = 30
 
@@ -177,11 +183,19 @@ class DaskEngine:
 
     def __call__(self, settings: Settings, queue: list[Source], jobs: int, window: int
                  ) -> Iterator[tuple[Source, Any]]:
-        """`batch.Engine`: build sources popped from `queue`, at most `window` at a time."""
+        """`batch.Engine`: build sources popped from `queue`, at most `window` at a time, or more
+        once the cluster has more workers than the window was made for."""
         from distributed import KilledWorker, as_completed
 
         in_flight: dict[Any, Source] = {}
         done = as_completed()
+        looked, room = time.monotonic(), window
+
+        def limit() -> int:
+            nonlocal looked, room
+            if time.monotonic() - looked >= WORKERS_CHECK_INTERVAL:
+                looked, room = time.monotonic(), max(window, IN_FLIGHT_PER_WORKER * self.workers())
+            return room
 
         def submit() -> None:
             source = queue.pop()
@@ -204,7 +218,7 @@ class DaskEngine:
                     result = exc
                 future.release()
                 yield source, result
-                while queue and len(in_flight) < window:
+                while queue and len(in_flight) < limit():
                     submit()
         finally:
             for future in in_flight:

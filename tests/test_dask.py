@@ -303,3 +303,30 @@ def test_on_a_remote_scheduler_a_poison_record_fails_after_two_worker_deaths(tmp
     assert status == {f"CO80000{i}": "failed" if i == 2 else "built" for i in range(4)}, output
     failed = next(r for r in report["records"] if r["status"] == "failed")
     assert "died twice" in failed["errors"][0]["message"] and code == 1
+
+
+@pytest.mark.slow
+def test_the_engine_gives_work_to_workers_that_join_after_the_start(tmp_path, monkeypatch, crashing_format):
+    """A window made for fewer workers than the cluster has by now (Slurm jobs that left the queue
+    after the build started) is widened: the sources run side by side on all of them."""
+    from distributed import LocalCluster
+
+    from archiver import batch, daskengine
+    from archiver.cli.common import write_unsynced
+    from archiver.writers import resolve
+
+    monkeypatch.setattr(daskengine, "WORKERS_CHECK_INTERVAL", 0.0)
+    monkeypatch.setenv("DASK_RENDERS", str(tmp_path / "renders"))
+    monkeypatch.setenv("DASK_SLEEP", "1.5")
+    src, out = sources(tmp_path, 6), tmp_path / "out"
+    plan = batch.plan(batch.discover([str(src)], out), out, resolve("crashing"), "default", strict=False,
+                      write=write_unsynced)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            daskengine.DaskEngine(cluster.scheduler_address) as engine:
+        engine.start(plan.settings)
+        results = list(engine(plan.settings, list(reversed(plan.todo)), 1, 1))  # planned for one at a time
+    assert len(results) == 6 and all(outcomes[0].status == "built" for _, (_, outcomes, _) in results)
+    runs = sorted((float(start), float(end), pid) for pid, start, end in
+                  (line.split() for line in (tmp_path / "renders").read_text().splitlines()))
+    side_by_side = sum(1 for (_, end, _), (start, _, _) in zip(runs, runs[1:]) if start < end)
+    assert len({pid for _, _, pid in runs}) == 2 and side_by_side >= 2, runs

@@ -107,7 +107,7 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
             hidden=not show_bar or verbosity() != 0 or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
-            jobs = engine.workers()
+            jobs = engine.workers()  # the window at the start; the engine widens it as the cluster grows
         last = None
         skipped: dict[str, dict[str, int]] = {}  # source -> its skipped pages by kind (web archives)
         for outcome in batch.run(plan, jobs, state, engine):
