@@ -740,8 +740,9 @@ def test_build_check_fails_broken_outputs_with_w016_and_strict_fails_the_record(
     for name, function in (("jats", "broken_jats"), ("pdf", "broken_pdf"), ("epub", "broken_epub")):
         monkeypatch.setitem(FORMATS, name, dataclasses.replace(FORMATS[name], module=__name__, function=function))
     src, out = samples_folder(tmp_path, ("CO24102",)), tmp_path / "out"
-    code, _, stderr = run("build", str(src), "-o", str(out), "--to", "jats,epub,pdf", "--jobs", "1", "--check")
+    code, stdout, stderr = run("build", str(src), "-o", str(out), "--to", "jats,epub,pdf", "--jobs", "1", "--check")
     assert code == 0, stderr  # a failed check is a warning
+    assert "  failed a check       1\n" in stdout
     record = json.loads((out / "report.json").read_text(encoding="utf-8"))["records"][0]
     verdicts = {name.rsplit(".", 1)[1]: {v["validator"]: v for v in found} for name, found in record["checks"].items()}
     assert verdicts["xml"]["JATS 1.4 Archiving DTD"]["verdict"] == "fail"

@@ -145,6 +145,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     rows = [("records built", counts["built"]), ("unchanged (skipped)", counts["unchanged"]),
             ("failed", counts["failed"]), ("with warnings", summary["warned"]),
             ("sources", len(plan.todo) + len(plan.unchanged))]
+    if plan.settings.check:
+        rows.append(("failed a check", summary["check_failed"]))
     if skipped:
         rows.append(("pages skipped", _skipped_row(skipped)))
     rows += [
