@@ -62,8 +62,12 @@ def _made(out_dir: Path, identifier: str, thumbnail: Any) -> Path | None:
     file, or a picture another run has written since)."""
     if not isinstance(thumbnail, dict) or thumbnail.get("name") != thumbnail_name(identifier):
         return None
-    path = out_dir / thumbnail["name"]
-    if path.is_symlink() or _sha256_file(path) != thumbnail.get("sha256"):
+    folder, path = out_dir / THUMBNAILS, out_dir / thumbnail["name"]
+    # a hand-edited state: an identifier "../x" names OUT/x.png; a folder or file that is a symlink
+    # leads out of OUT
+    if folder.is_symlink() or path.is_symlink() or path.resolve().parent != folder.resolve():
+        return None
+    if _sha256_file(path) != thumbnail.get("sha256"):
         return None
     return path
 

@@ -19,8 +19,6 @@ from archiver.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "records"
 
-pytestmark = pytest.mark.slow  # PDFs rendered and pictured
-
 
 def build(src: Path, out: Path, *extra: str, to: str = "pdf,bibtex") -> dict:
     result = CliRunner().invoke(main, ["build", str(src), "-o", str(out), "--to", to, "--jobs", "1", *extra],
@@ -48,6 +46,7 @@ def edit(src: Path, **changes) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+@pytest.mark.slow  # PDFs rendered and pictured
 def test_a_dropped_pdf_takes_its_thumbnail_along(src, tmp_path):
     out = tmp_path / "out"
     picture = out / ".thumbnails" / "CO24102.png"
@@ -58,6 +57,7 @@ def test_a_dropped_pdf_takes_its_thumbnail_along(src, tmp_path):
     assert not picture.exists() and pictures_on_page(out) == []
 
 
+@pytest.mark.slow  # PDFs rendered and pictured
 def test_a_record_that_now_fails_or_is_rebuilt_without_thumbnails_loses_its_thumbnail(src, tmp_path):
     out = tmp_path / "out"
     picture = out / ".thumbnails" / "CO24102.png"
@@ -74,6 +74,7 @@ def test_a_record_that_now_fails_or_is_rebuilt_without_thumbnails_loses_its_thum
     assert report["counts"]["built"] == 1 and not picture.exists() and pictures_on_page(out) == []
 
 
+@pytest.mark.slow  # PDFs rendered and pictured
 def test_a_corrected_identifier_takes_the_old_thumbnail_along(src, tmp_path):
     out = tmp_path / "out"
     build(src, out, "--thumbnails")
@@ -84,6 +85,7 @@ def test_a_corrected_identifier_takes_the_old_thumbnail_along(src, tmp_path):
     assert pictures_on_page(out) == [".thumbnails/CO24103.png"]
 
 
+@pytest.mark.slow  # PDFs rendered and pictured
 def test_an_unchanged_record_never_shows_a_picture_that_is_not_its_own(src, tmp_path):
     out = tmp_path / "out"
     picture = out / ".thumbnails" / "CO24102.png"
@@ -95,3 +97,34 @@ def test_an_unchanged_record_never_shows_a_picture_that_is_not_its_own(src, tmp_
     # and a picture archiver did not make is never removed, even when the PDF goes
     build(src, out, to="bibtex")
     assert picture.read_bytes() == b"another run's picture"
+
+
+def test_a_hand_edited_state_cannot_make_the_thumbnails_removal_reach_other_files(tmp_path):
+    import hashlib
+    from types import SimpleNamespace
+
+    from archiver.thumbnails import Leftovers, current
+
+    out = tmp_path / "out"
+    (out / ".thumbnails").mkdir(parents=True)
+    victim, kept = out / "victim.png", out / ".thumbnails" / "CO1.png"
+    for path in (victim, kept):
+        path.write_bytes(b"a file archiver did not make")
+    digest = hashlib.sha256(victim.read_bytes()).hexdigest()
+    earlier = {"records": {"../victim": {"thumbnail": {"name": ".thumbnails/../victim.png", "sha256": digest}},
+                           "CO1": {"thumbnail": {"name": ".thumbnails/CO1.png", "sha256": "0" * 64}},
+                           "CO2": {"thumbnail": "not a thumbnail entry"}}}
+    leftovers = Leftovers(out)
+    failed = [SimpleNamespace(identifier=i, status="failed", thumbnail=None) for i in ("../victim", "CO1", "CO2")]
+    leftovers.settled(earlier, failed)
+    leftovers.settled({"records": "damaged"}, [])
+    leftovers.finish(lambda identifier: False)
+    assert victim.is_file() and kept.is_file()  # one is outside .thumbnails/, the other not what was made
+    assert current(out, "../victim", earlier["records"]["../victim"]) is None
+    # the same, through a .thumbnails that is a symlink out of OUT
+    (out / ".thumbnails").rename(tmp_path / "elsewhere")
+    (out / ".thumbnails").symlink_to(tmp_path / "elsewhere")
+    digest = hashlib.sha256(kept.read_bytes()).hexdigest()
+    Leftovers(out).settled({"records": {"CO1": {"thumbnail": {"name": ".thumbnails/CO1.png", "sha256": digest}}}},
+                           failed)
+    assert (tmp_path / "elsewhere" / "CO1.png").is_file()
