@@ -20,7 +20,12 @@ _XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
 _CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
 #: style element -> (the element, kept alive likewise; the root of its style or locale)
 _ROOT: dict[int, tuple[Any, Any]] = {}
-# The three grow with the elements of the styles and locales a process renders with (four styles, one
+#: cs:if / cs:else-if element -> (the element, kept alive likewise; its answer by the item's shape),
+#: for the elements whose tests read only the item's type and which variables it has
+_HOLDS: dict[int, tuple[Any, dict[Any, bool] | None]] = {}
+#: the answers kept for one element: shapes are few (the optional fields a series' records have)
+_SHAPES_PER_BRANCH = 64
+# The four grow with the elements of the styles and locales a process renders with (four styles, one
 # locale: a few thousand entries), never with the references rendered.
 
 
@@ -124,9 +129,41 @@ def _skip_what_changes_nothing() -> None:
     model.Choose.render = choose
 
 
+#: the attributes of a cs:if whose answer depends on the item's shape alone (`_shape`)
+_SHAPE_TESTS = frozenset({"type", "variable", "match"})
+
+
 def _holds(branch: Any, item: Any, context: Any) -> bool:
-    """Whether a cs:if or cs:else-if holds for the item: citeproc-py's `If.render` test, without its
-    exception (CSL 1.0.2, "Choose": the tests of one element combined by its `match`)."""
+    """Whether a cs:if or cs:else-if holds for the item (`_test`), remembered by the item's shape for
+    a branch that tests only the type and which variables are present (most of a style's branches)."""
+    entry = _HOLDS.get(id(branch))
+    if entry is None:
+        entry = _HOLDS[id(branch)] = (branch, {} if set(branch.attrib) <= _SHAPE_TESTS else None)
+    answers = entry[1]
+    if answers is None:
+        return _test(branch, item, context)
+    shape = _shape(item)
+    answer = answers.get(shape)
+    if answer is None:
+        if len(answers) >= _SHAPES_PER_BRANCH:
+            answers.clear()
+        answer = answers[shape] = _test(branch, item, context)
+    return answer
+
+
+def _shape(item: Any) -> Any:
+    """What `type` and `variable` tests read of a cited item: the reference's type and keys, and the
+    item's own keys (its locator); computed once per item."""
+    shape = item.__dict__.get("_shape")
+    if shape is None:
+        reference = item.reference
+        shape = item.__dict__["_shape"] = (reference.type, frozenset(reference), frozenset(item))
+    return shape
+
+
+def _test(branch: Any, item: Any, context: Any) -> bool:
+    """citeproc-py's `If.render` test, without its exception (CSL 1.0.2, "Choose": the tests of one
+    element combined by its `match`)."""
     attrib = branch.attrib
     results: list[Any] = []
     if "type" in attrib:
