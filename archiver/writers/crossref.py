@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import Any
 
 from ..citation import date_parts, person_name, web_url, doi_url
 from ..errors import ConversionError
@@ -105,7 +106,7 @@ def missing(record: Record, style: Style) -> str | None:
     if not style.data.get("crossref"):
         return (f"style {style.name!r} names no Crossref depositor; add \"crossref\": "
                 f"{{\"depositor\": NAME, \"email\": ADDRESS}} to {style.folder / 'style.json'}")
-    unheld = _Deposit(record, style.data["crossref"]).unheld
+    unheld = _deposit(record, style.data["crossref"]).unheld
     return "; ".join(unheld) if unheld else None
 
 
@@ -117,8 +118,22 @@ def render(record: Record, context: RenderContext) -> bytes:
         raise ConversionError(f"{record.identifier}: no Crossref deposit: {reason}",
                               hint="add links.doi to the record once the DOI is assigned, and the "
                                    "publisher's Crossref account to the style; or leave crossref out of --to")
-    batch = _Deposit(record, context.style.data["crossref"]).batch
+    batch = _deposit(record, context.style.data["crossref"]).batch
     return etree.tostring(batch, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+#: the deposit last made: (record, depositor config, deposit). A build asks for one record's deposit
+#: three times (choosing the formats, the landing page's downloads, the deposit itself); records and
+#: styles are immutable, and the entry holds them, so their identity names them.
+_last: tuple[Record, Any, "_Deposit"] | None = None
+
+
+def _deposit(record: Record, config: Any) -> "_Deposit":
+    global _last
+    last = _last
+    if last is None or last[0] is not record or last[1] is not config:
+        last = _last = (record, config, _Deposit(record, config))
+    return last[2]
 
 
 class _Deposit:
