@@ -20,12 +20,17 @@ _XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
 _CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
 #: style element -> (the element, kept alive likewise; the root of its style or locale)
 _ROOT: dict[int, tuple[Any, Any]] = {}
+#: (style element, child tag) -> (the element, kept alive likewise; its first child of that tag), as
+#: citeproc-py's attribute access (`element.layout`, `.terms`, `.name`) finds it; absent ones are not kept
+_CHILD: dict[tuple[int, str], tuple[Any, Any]] = {}
+#: (style root, macro name) -> (the root, kept alive likewise; the macro)
+_MACRO: dict[tuple[int, str], tuple[Any, Any]] = {}
 #: cs:if / cs:else-if element -> (the element, kept alive likewise; its answer by the item's shape),
 #: for the elements whose tests read only the item's type and which variables it has
 _HOLDS: dict[int, tuple[Any, dict[Any, bool] | None]] = {}
 #: the answers kept for one element: shapes are few (the optional fields a series' records have)
 _SHAPES_PER_BRANCH = 64
-# The four grow with the elements of the styles and locales a process renders with (four styles, one
+# These grow with the elements of the styles and locales a process renders with (four styles, one
 # locale: a few thousand entries), never with the references rendered.
 
 
@@ -41,8 +46,10 @@ def _remember_lookups() -> None:
     reads (about 8,600 queries for one reference), recomputes, for every group it renders, whether each
     descendant calls a variable, and finds a cited item's reference through three properties each
     time; every element also finds its style's root (for the formatter and macros) about 500 times a
-    reference. The style's answers depend on the style alone (its elements and the query) and an
-    item's reference on the item, so each is computed once."""
+    reference, its macros by name and its children by tag (an XPath query or a search each). The
+    style's answers depend on the style alone (its elements and the query) and an item's reference
+    on the item, so each is computed once. (citeproc-py adds one element to a style as it renders: a
+    cs:name to a cs:names that has none; a child not found is therefore never remembered.)"""
     from citeproc import model, source
 
     plain_xpath_search = model.CitationStylesElement.xpath_search
@@ -58,6 +65,26 @@ def _remember_lookups() -> None:
         entry = _ROOT.get(id(element))
         if entry is None:
             entry = _ROOT[id(element)] = (element, element.getroottree().getroot())
+        return entry[1]
+
+    plain_child = model.SomewhatObjectifiedElement.__getattr__
+
+    def child(element: Any, tag: str) -> Any:
+        key = (id(element), tag)
+        entry = _CHILD.get(key)
+        if entry is None:
+            found = plain_child(element, tag)
+            if found is None:
+                return None
+            entry = _CHILD[key] = (element, found)
+        return entry[1]
+
+    def get_macro(element: Any, name: str) -> Any:
+        root = element.get_root()
+        key = (id(root), name)
+        entry = _MACRO.get(key)
+        if entry is None:
+            entry = _MACRO[key] = (root, root.xpath_search(f"cs:macro[@name='{name}'][1]")[0])
         return entry[1]
 
     def remembered(compute: Any) -> Any:
@@ -81,6 +108,8 @@ def _remember_lookups() -> None:
 
     model.CitationStylesElement.xpath_search = xpath_search
     model.CitationStylesElement.get_root = get_root
+    model.SomewhatObjectifiedElement.__getattr__ = child
+    model.CitationStylesElement.get_macro = get_macro
     model.Parent.calls_variable = remembered(model.Parent.calls_variable)
     model.Text.calls_variable = remembered(model.Text.calls_variable)
     source.CitationItem.reference = Reference()
