@@ -101,9 +101,13 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
             relative.encode("utf-8")
         except UnicodeEncodeError:  # a name no file can have; it could not be kept in the state
             return None
+        # Until read, the file counts as missing: one refused (a FIFO the reader's W003 names) that is
+        # later replaced by a real file then changes the fingerprint, and the source is built again.
+        neighbours[relative] = None
         content = nearby(relative)
         neighbours[relative] = _sha256(content)
         return content
+    neighbour.why_missing = nearby.why_missing  # type: ignore[attr-defined]  # W003 says why (ingest.asset)
 
     return [(item.record, item.warnings, item.assets)
             for item in read_source(data, name, neighbour=neighbour, collection=collection)]

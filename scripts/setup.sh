@@ -207,4 +207,27 @@ fi
 # again (about 150 ms of each one-record `convert`). Python still reads these, and recompiles in
 # memory a module changed since.
 "$VENV/bin/python" -m compileall -q archiver >/dev/null
+# Atom (RFC 4287) RELAX NG schema, for the SWORD deposit's Atom entry (archiver/validators/atom.py):
+# schemas/atom/atom.rnc (the RFC's compact syntax, committed) converted by trang (Debian `trang`) to the
+# XML syntax lxml reads, into vendor/atom/. Converted again only when the .rnc changes.
+atom="$VENDOR/atom"
+if [ ! -f "$atom/atom.rng" ] || [ schemas/atom/atom.rnc -nt "$atom/atom.rng" ]; then
+    if ! command -v trang >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ]; then
+            echo "setup: installing Debian trang (converts the Atom RELAX NG schema)"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq
+            apt-get install -y -qq --no-install-recommends trang >/dev/null
+        else
+            echo "setup: please install the Debian package trang (as root)" >&2
+            exit 1
+        fi
+    fi
+    echo "setup: converting schemas/atom/atom.rnc to $atom/atom.rng (trang)"
+    rm -rf "$atom.tmp"
+    mkdir -p "$atom.tmp"
+    trang -I rnc -O rng schemas/atom/atom.rnc "$atom.tmp/atom.rng"
+    rm -rf "$atom"
+    mv "$atom.tmp" "$atom"
+fi
 echo "setup: ready ($VENV/bin/archiver)"

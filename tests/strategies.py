@@ -78,6 +78,19 @@ PRESENT_IMAGE = "images/present.png"
 NOT_AN_IMAGE = "images/not-an-image.png"
 #: figure images as writers meet them: present, not an image, or not supplied at all (any other path)
 supplied_images = st.one_of(st.just(PRESENT_IMAGE), st.just(NOT_AN_IMAGE), image)
+#: provenance: every reader the schema names; the collection file that filled values (JSON pointers of
+#: the schema's pattern) and the web-archive capture a page came from
+READERS = ["pagetext", "html", "manuscript", "jats", "json-feed", "csl-json", "crossref", "datacite", "schema.org",
+           "bibtex", "ris", "dspace", "json", "yaml", "csv", "warc", "manual", "invented"]
+sha256 = st.from_regex(r"\A[0-9a-f]{64}\Z")
+pointer = st.lists(st.from_regex(r"\A[a-z_]{1,10}\Z"), min_size=1, max_size=3).map(lambda parts: "/" + "/".join(parts))
+collection_use = st.fixed_dictionaries({"file": text, "fields": st.lists(pointer, max_size=3)},
+                                       optional={"sha256": sha256})
+warc_date = st.builds(lambda moment, fraction: moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z",
+                      st.datetimes(min_value=__import__("datetime").datetime(1996, 1, 1)),
+                      st.sampled_from(["", ".5", ".123456"]))
+archive_capture = st.fixed_dictionaries({"file": text, "record_id": text, "target_uri": uri},
+                                        optional={"captured": warc_date, "payload_digest": text})
 
 
 def _merge(inlines: list[Any]) -> list[Any]:
@@ -193,11 +206,11 @@ def records(draw: st.DrawFn, images: st.SearchStrategy[str] = image, back_matter
                 "statement": text, "holder": text, "year": st.integers(1000, 9999), "license": uri}),
             "links": st.fixed_dictionaries({}, optional={
                 "source": uri, "pdf": uri, "doi": doi, "handle": handle}),
-            "provenance": st.fixed_dictionaries({"reader": st.sampled_from(["pagetext", "jats", "manual"])},
-                                                optional={"source_file": text,
-                                                          "source_sha256": st.from_regex(r"\A[0-9a-f]{64}\Z"),
+            "provenance": st.fixed_dictionaries({"reader": st.sampled_from(READERS)},
+                                                optional={"source_file": text, "source_sha256": sha256,
                                                           "archiver_version": text, "ingested": full_date,
-                                                          "note": text}),
+                                                          "note": text, "collection": collection_use,
+                                                          "archive": archive_capture}),
         }))
     if note_count or draw(st.booleans()):
         body: dict[str, Any] = {"blocks": draw(blocks(note_ids, images=images))}

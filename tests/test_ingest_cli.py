@@ -253,11 +253,11 @@ def png_bytes() -> bytes:
 
 
 def test_a_reader_bug_is_reported_for_its_source_and_the_batch_carries_on(tmp_path, monkeypatch):
-    from archiver.ingest import loose
+    from archiver.ingest import loosefiles
 
     def broken(data, name):
         raise KeyError("boom")
-    monkeypatch.setattr(loose.JSON, "read", broken)
+    monkeypatch.setattr(loosefiles.JSON, "read", broken)
     (tmp_path / "a.json").write_text("{}")
     code, out, err = run(str(tmp_path / "a.json"), str(SOURCES / "CO24033.md"), "-o", str(tmp_path / "out"),
                          "--format", "json")

@@ -1,4 +1,4 @@
-"""Loose JSON/YAML/CSV records -> canonical records (archiver/ingest/loose.py, issue 2 point 6)."""
+"""Loose JSON/YAML/CSV records -> canonical records (archiver/ingest/loose.py and loosefiles.py, issue 2 point 6)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from archiver import __version__
 from archiver.errors import InputError, RecordInvalid
 from archiver.ingest import detect, read_source
-from archiver.ingest.loose import CSV, JSON, YAML
+from archiver.ingest.loosefiles import CSV, JSON, YAML
 from archiver.record import plain_text, walk
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -105,16 +105,17 @@ def test_packaging_again_replaces_atomically_and_leaves_no_temporary_folders(con
 
 # DSpace SAF ------------------------------------------------------------------------------------
 
-#: The Dublin Core fields of DSpace's default registry (dspace/config/registries/dublin-core-types.xml
-#: and dcterms-types.xml) that archiver writes; an unknown field makes the importer fail.
-DSPACE_REGISTRY = {
-    "dc": {("title", None), ("title", "alternative"), ("contributor", "author"), ("date", "issued"),
-           ("description", "abstract"), ("subject", None), ("coverage", "spatial"), ("language", "iso"),
-           ("publisher", None), ("rights", None), ("rights", "uri"), ("identifier", "other"),
-           ("identifier", "uri"), ("identifier", "issn"), ("relation", "ispartofseries"), ("type", None)},
-    "dcterms": {("modified", None), ("license", None), ("rightsHolder", None), ("isPartOf", None),
-                ("publisher", None)},
-}
+def _dspace_registry() -> dict[str, set[tuple[str, str | None]]]:
+    """DSpace's default registry (dspace/config/registries/dublin-core-types.xml and dcterms-types.xml,
+    vendored in schemas/dspace/), by schema; a field not in it makes the importer fail."""
+    from archiver.validators.dspace import registry
+    fields: dict[str, set[tuple[str, str | None]]] = {}
+    for schema, element, qualifier in registry():
+        fields.setdefault(schema, set()).add((element, qualifier))
+    return fields
+
+
+DSPACE_REGISTRY = _dspace_registry()
 
 
 def saf_import_problems(zip_path: Path) -> list[str]:

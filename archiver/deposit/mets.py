@@ -198,7 +198,21 @@ def validate_mets(data: bytes, source: str) -> list[Problem]:
     problems = [Problem(f"{'PREMIS' if PREMIS_NS in e.message else 'METS'} schema: {e.message}",
                         source=source, line=e.line)
                 for e in ([] if schema.validate(root) else schema.error_log)]
-    return problems + premis_rules(root, source)
+    return problems + premis_rules(root, source) + dim_rules(root, source)
+
+
+def dim_rules(root, source: str) -> list[Problem]:
+    """The DIM of every dmdSec, by the rules of DSpace's DIM ingestion crosswalk: the METS schema
+    skips `mets:xmlData` content of another namespace, and DIM has no schema (validators/dspace.py)."""
+    from ..validators.dspace import dim_problems
+    problems: list[Problem] = []
+    for wrap in root.iterfind(f".//{_m('dmdSec')}/{_m('mdWrap')}[@OTHERMDTYPE='DIM']"):
+        held = wrap.findall(f"{_m('xmlData')}/*")
+        if len(held) != 1:
+            problems.append(Problem("a DIM mdWrap must hold one dim:dim", source=source, line=wrap.sourceline))
+        for dim in held:
+            problems.extend(dim_problems(dim, source))
+    return problems
 
 
 def premis_rules(root, source: str) -> list[Problem]:
@@ -270,7 +284,7 @@ def verify_mets_package(path: Path, report: FixityReport) -> None:
     except (PackageInvalid, bounded.Refused) as error:
         report.problems.extend(error.problems)
         return
-    report.problems.extend(premis_rules(root, str(source)))
+    report.problems.extend(premis_rules(root, str(source)) + dim_rules(root, str(source)))
     expected: dict[str, str] = {}
     for node in root.iterfind(f".//{_m('file')}"):
         href = node.find(_m("FLocat")).get(f"{{{XLINK_NS}}}href") if node.find(_m("FLocat")) is not None else None

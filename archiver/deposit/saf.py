@@ -219,8 +219,10 @@ def _is_metadata(name: str) -> bool:
 
 
 def _metadata_problems(contents: dict[str, bytes], source: str) -> list[Problem]:
-    """Each item's metadata XML (`dublin_core.xml`, `metadata_*.xml`) is within its limit, well-formed
-    and has no DOCTYPE (DSpace's importer would resolve its entities)."""
+    """Each item's metadata XML (`dublin_core.xml`, `metadata_*.xml`) is within its limit, well-formed,
+    has no DOCTYPE (DSpace's importer would resolve its entities), and holds only what the importer
+    reads, with fields of DSpace's registry (archiver/validators/dspace.py)."""
+    from ..validators.dspace import saf_problems
     from . import parse_xml
     problems: list[Problem] = []
     for name in sorted(name for name in contents if _is_metadata(name)):
@@ -229,9 +231,11 @@ def _metadata_problems(contents: dict[str, bytes], source: str) -> list[Problem]
                                     hint=f"re-package; to allow more, set {ENVIRONMENT['manifest']}"))
             continue
         try:
-            parse_xml(contents[name], f"{source}:{name}")
+            root = parse_xml(contents[name], f"{source}:{name}")
         except PackageInvalid as error:
             problems.extend(error.problems)
+            continue
+        problems.extend(saf_problems(root, f"{source}:{name}", PurePosixPath(name).name))
     return problems
 
 

@@ -64,7 +64,8 @@ def _find_record(folder: Path):
 
 
 def atom_entry(record) -> bytes:
-    """An Atom entry with DC terms (SWORD 2.0 section 9.2), from the canonical record."""
+    """An Atom entry with DC terms (SWORD 2.0 section 9.2), from the canonical record; valid by RFC
+    4287's schema and rules (archiver/validators/atom.py)."""
     from lxml import etree
     from . import iso, package_datetime
     from .saf import author_value
@@ -79,6 +80,13 @@ def atom_entry(record) -> bytes:
     add(ATOM, "updated", iso(package_datetime(record)))
     for author in record.authors:
         etree.SubElement(etree.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = author.name
+    # RFC 4287 section 4.1.1: an entry without atom:content links to its alternate version, here the
+    # commentary's own page; a record that names none gives its text as the entry's content.
+    page = _landing_page(record)
+    if page:
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page)
+    else:
+        add(ATOM, "content", record.abstract or record.title)
     add(ATOM, "summary", record.abstract)
     add(DCTERMS, "title", record.title)
     if record.subtitle:
@@ -103,6 +111,18 @@ def atom_entry(record) -> bytes:
         add(DCTERMS, "isPartOf", record.series.name)
     add(DCTERMS, "type", "Commentary")
     return etree.tostring(entry, xml_declaration=True, encoding="UTF-8")
+
+
+def _landing_page(record) -> str | None:
+    """The web page of the commentary: its source page, else its DOI or handle as a URL."""
+    links = record.links
+    if links is None:
+        return None
+    if links.source:
+        return links.source
+    if links.doi:
+        return f"https://doi.org/{links.doi}"
+    return f"https://hdl.handle.net/{links.handle}" if links.handle else None
 
 
 def prepare(path: Path) -> list[Package]:

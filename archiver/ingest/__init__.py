@@ -79,9 +79,9 @@ READERS: dict[str, str] = {
     "bibtex": "archiver.ingest.crosswalk:BIBTEX",
     "ris": "archiver.ingest.crosswalk:RIS",
     "dspace": "archiver.ingest.crosswalk:DSPACE",
-    "json": "archiver.ingest.loose:JSON",
-    "yaml": "archiver.ingest.loose:YAML",
-    "csv": "archiver.ingest.loose:CSV",
+    "json": "archiver.ingest.loosefiles:JSON",
+    "yaml": "archiver.ingest.loosefiles:YAML",
+    "csv": "archiver.ingest.loosefiles:CSV",
 }
 
 #: the suffixes of web archives, which hold a whole crawl: read under the "archive" byte limit
@@ -110,22 +110,74 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-def folder_reader(folder: Path) -> Neighbour:
-    """Files next to a source, by relative path (a manuscript's sidecar and images); None for one that
-    is not there or lies outside the folder. One that is there but is no regular file, or is larger
-    than the sidecar limit, is refused (`bounded.Refused`), never read."""
-    from ..bounded import read as read_bounded
-    root = folder.resolve()
+class _FolderReader:
+    """Files next to a source, by relative path (a manuscript's sidecar and images; see `folder_reader`)."""
 
-    def read(relative: str) -> bytes | None:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.root = folder.resolve()
+
+    def _target(self, relative: str) -> Path | None:
         try:
-            target = (root / relative).resolve()
-            if root not in target.parents or not os.path.lexists(target) or target.is_dir():
+            return (self.root / relative).resolve()
+        except (OSError, ValueError):
+            return None
+
+    def __call__(self, relative: str) -> bytes | None:
+        from ..bounded import read as read_bounded
+        target = self._target(relative)
+        try:
+            if target is None or self.root not in target.parents or not os.path.lexists(target) or target.is_dir():
                 return None
         except (OSError, ValueError):
             return None
-        return read_bounded(target, "sidecar", str(folder / relative))
-    return read
+        return read_bounded(target, "sidecar", str(self.folder / relative))
+
+    def why_missing(self, relative: str) -> str | None:
+        """Why `relative` gave None when something by that name is there (a folder, a link out of the
+        folder), as a phrase and what to do; None when nothing is there."""
+        try:
+            here = os.path.lexists(self.root / relative)
+        except (OSError, ValueError):
+            return None
+        target = self._target(relative)
+        if not here or target is None:
+            return None
+        if self.root not in target.parents:
+            return "is a link to a file outside the source's folder, which archiver never follows: " \
+                   "copy the file itself into the folder"
+        if target.is_dir():
+            return "is a folder, not an image file: give the PNG or JPEG file itself"
+        return None
+
+
+def folder_reader(folder: Path) -> Neighbour:
+    """Files next to a source, by relative path (a manuscript's sidecar and images); None for one that
+    is not there or lies outside the folder. One that is there but is no regular file, or is larger
+    than the sidecar limit, is refused (`bounded.Refused`), never read. Every read is bounded and never
+    blocks: a file's type is checked before it is opened, and it is opened without waiting."""
+    return _FolderReader(folder)
+
+
+def asset(neighbour: Neighbour, relative: str) -> tuple[bytes | None, str | None]:
+    """The bytes of a file a source refers to (a figure's image) through `neighbour`, or None and why
+    not: a phrase that follows the file's name and says what to do ("is a FIFO (named pipe), ..."), or
+    None when nothing by that name is there. A file archiver will not read (a FIFO, a device, a
+    socket, one over its limit, a link out of the folder) leaves the figure without its image, never
+    fails the source."""
+    from ..bounded import Refused
+    try:
+        data = neighbour(relative)
+    except Refused as refused:
+        what = refused.message.removesuffix(": not read")
+        hint = refused.problems[0].hint if refused.problems else None
+        if what.startswith(("a ", "an ", "larger than")):
+            return None, f"is {what}, and was not read: {hint or 'give the image file itself'}"
+        return None, f"could not be read ({what}): {hint or 'check the file'}"
+    if data is None:
+        why_missing = getattr(neighbour, "why_missing", None)
+        return None, why_missing(relative) if why_missing is not None else None
+    return data, None
 
 
 def sidecars(sources: set[Path]) -> set[Path]:
@@ -154,7 +206,7 @@ def read_sidecar(relative: str, neighbour: Neighbour | None) -> dict[str, Any]:
     """The fields of the sidecar file `relative` beside a source (a JSON object written as a loose
     record, see loose.py), or {} when there is none."""
     from ..strictparse import BadData, loads
-    from .loose import decode
+    from .loosefiles import decode
     data = neighbour(relative) if neighbour is not None else None
     if data is None:
         return {}

@@ -29,7 +29,8 @@ from typing import Any, Iterator
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from . import Draft, Neighbour, read_sidecar
 from .exports import COLLECTION_FIELDS, identify, missing_hint, overlay, sidecar_name
-from .loose import JSON, decode, normalise
+from .loose import normalise
+from .loosefiles import JSON, decode
 from .reports import group_draft_warnings, group_problems
 
 #: (item, JSON pointer of the item, first line of the item or None)

@@ -23,7 +23,8 @@ from ..errors import ArchiverWarning, InputError, Problem
 from ..normalize import clean_text
 from . import Draft, Neighbour, markup_kind
 from .article import finish
-from .htmlbody import BLOCK_TAGS, Article, Captured
+from .htmlbody import Article, Captured
+from .htmltree import BLOCK_TAGS
 from .pagemeta import Meta, is_dateline, metadata
 from .pagetext import decode
 from .sites import FURNITURE_CLASSES, Site, is_furniture, site_for

@@ -4,7 +4,9 @@ sections, notes, abstract and bios (issue 3 points 4 and 6).
 Inline markup is kept: emphasis, strong, super/subscript, code, links, lists, quotes, tables, figures
 with caption and credit (their images from the files saved beside the page, inline `data:` URIs or a
 web archive's captures, never the web), and endnotes ([1] / [i] markers linked both ways). The
-article's own markers (SYNOPSIS, COMMENTARY, About the Author, Notes) steer the walk.
+article's own markers (SYNOPSIS, COMMENTARY, About the Author, Notes) steer the walk. This module owns
+the walk and where a figure's image comes from; what the walk asks of the HTML tree (which elements
+are blocks, marker shapes, white space of inline runs) is `htmltree.py`'s.
 """
 
 from __future__ import annotations
@@ -18,26 +20,26 @@ from urllib.parse import unquote, urljoin
 
 from ..errors import ArchiverWarning
 from ..normalize import clean_text
-from . import Neighbour, image_type
+from . import Neighbour, asset, image_type
 from .article import (ABOUT, CAPTION_CREDIT, CATEGORIES, COMMENTARY, EDITOR, MARKER_TEXT, NOTE_LINE, NOTE_MARKER,
                       NOTES_HEADING, SYNOPSIS, attribute_bios, note_inlines)
 from .pagetext import looks_like_heading
+from .htmltree import (BLOCK_TAGS, bare_marker, block_elements, detached, fragment, has_marker, is_bold_line,
+                       merge, starts_with_backlink, trim, trim_heading, trim_inner)
 from .pagemeta import is_dateline
 from .sites import Site, is_furniture
 
-BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "figure", "table", "pre",
-              "hr", "dl", "img"}
-_BLOCK_TAGS = BLOCK_TAGS
 #: a web archive's captures: URL -> the bytes captured, or None
 Captured = Callable[[str], "bytes | None"]
-_CONTAINERS = {"div", "section", "article", "main", "header", "footer", "aside", "span", "center", "font", "li"}
 _STYLED = {"em": "emphasis", "i": "emphasis", "cite": "emphasis", "dfn": "emphasis", "var": "emphasis",
            "strong": "strong", "b": "strong", "sup": "superscript", "sub": "subscript"}
 
+
 def saved_image(src: str, neighbour: Neighbour, base: str | None = None,
                 captured: Captured | None = None) -> tuple[bytes | None, str]:
-    """The bytes of an image as the saved page holds it, or None and why not. A page read from a web
-    archive (`captured`: URL -> bytes captured in the archive) finds its images by their URL."""
+    """The bytes of an image as the saved page holds it, or None and why not (a file beside the page
+    that is no regular file or links out of the folder is named as such, never read). A page read from
+    a web archive (`captured`: URL -> bytes captured in the archive) finds its images by their URL."""
     if captured is not None and src[:5].lower() != "data:":
         url = urljoin(base or "", src.split("#", 1)[0])
         data = captured(url)
@@ -55,8 +57,10 @@ def saved_image(src: str, neighbour: Neighbour, base: str | None = None,
     relative = PurePosixPath(unquote(src.split("#", 1)[0].split("?", 1)[0]))
     if relative.is_absolute() or ".." in relative.parts:
         return None, "lies outside the page's folder"
-    data = neighbour(str(relative))
-    return data, "is not saved beside the page" if data is None else "is saved beside the page"
+    data, why = asset(neighbour, str(relative))
+    if data is None:
+        return None, why or "is not saved beside the page"
+    return data, "is saved beside the page"
 
 
 class Article:
@@ -78,8 +82,8 @@ class Article:
         self.resume = "body"
 
     def read(self, content) -> None:
-        self.state = "body" if not _has_marker(content, SYNOPSIS) else "before"
-        for element in _blocks(content):
+        self.state = "body" if not has_marker(content, SYNOPSIS) else "before"
+        for element in block_elements(content):
             self.block(element)
         self.finish_body()
 
@@ -89,10 +93,10 @@ class Article:
         if tag in ("h1",) or (not text and tag not in ("figure", "img", "hr", "table")):
             return
         heading = tag in ("h2", "h3", "h4", "h5", "h6")
-        if heading or (tag == "p" and _is_bold_line(element)):
+        if heading or (tag == "p" and is_bold_line(element)):
             for pattern, state in ((SYNOPSIS, "synopsis"), (COMMENTARY, "body"), (ABOUT, "about"),
                                    (NOTES_HEADING, "notes")):
-                if _bare_marker(pattern, text):
+                if bare_marker(pattern, text):
                     self.state = state
                     return
             if (match := EDITOR.fullmatch(text)) and not match[1]:
@@ -100,7 +104,7 @@ class Article:
                 return
             if self.state in ("body", "notes") and (heading or looks_like_heading(text)):
                 self.state = "body"
-                self.sections.append({"type": "section", "title": _trim_heading(self.inlines(element)),
+                self.sections.append({"type": "section", "title": trim_heading(self.inlines(element)),
                                       "blocks": []})
                 return
             if heading:
@@ -129,7 +133,7 @@ class Article:
         elif self.state == "before":
             return
         elif tag == "p" and (start := NOTE_LINE.match(text)) and (
-                self.state == "notes" or _starts_with_backlink(element) or start[1].lower() in self.seen_labels):
+                self.state == "notes" or starts_with_backlink(element) or start[1].lower() in self.seen_labels):
             self.note(element, text)
         elif self.state == "notes" and self.notes and tag in ("p", "ul", "ol"):
             self.notes[-1]["blocks"].extend(self.blocks_of(element))
@@ -155,7 +159,7 @@ class Article:
         if inlines and isinstance(inlines[0], str) and (match := NOTE_LINE.match(inlines[0])):
             inlines[0] = match[2]
         number = len(self.notes) + 1
-        content = _trim(inlines) or [text]
+        content = trim(inlines) or [text]
         self.notes.append({"id": f"n{number}", **({"label": label} if label != str(number) else {}),
                            "blocks": [{"type": "paragraph", "content": content}]})
         self.state = "notes"
@@ -173,8 +177,8 @@ class Article:
             items = [item for item in items if item]
             return [{"type": "list", "ordered": tag == "ol", "items": items}] if items else []
         if tag == "blockquote":
-            inner = [b for child in _blocks(element) for b in self.blocks_of(child)] \
-                if any(child.tag in _BLOCK_TAGS for child in element) else self.paragraphs(element)
+            inner = [b for child in block_elements(element) for b in self.blocks_of(child)] \
+                if any(child.tag in BLOCK_TAGS for child in element) else self.paragraphs(element)
             return [{"type": "quote", "blocks": inner}] if inner else []
         if tag in ("figure", "img"):
             figure = self.figure(element)
@@ -190,22 +194,22 @@ class Article:
         return self.paragraphs(element)
 
     def paragraphs(self, element) -> list[dict]:
-        content = _trim(self.inlines(element))
+        content = trim(self.inlines(element))
         return [{"type": "paragraph", "content": content}] if content else []
 
     def item_blocks(self, li) -> list[dict]:
-        if not any(isinstance(child.tag, str) and child.tag in _BLOCK_TAGS for child in li):
+        if not any(isinstance(child.tag, str) and child.tag in BLOCK_TAGS for child in li):
             return self.paragraphs(li)
         blocks: list[dict] = []
-        run = _fragment(li.text)
+        run = fragment(li.text)
         for child in li:
-            if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+            if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
                 blocks.extend(self.paragraphs(run))
                 blocks.extend(self.blocks_of(child))
-                run = _fragment(child.tail)
+                run = fragment(child.tail)
             else:
-                run.append(_copy(child))
-                run.extend(_fragment(child.tail))
+                run.append(detached(child))
+                run.extend(fragment(child.tail))
         blocks.extend(self.paragraphs(run))
         return blocks
 
@@ -261,7 +265,7 @@ class Article:
         head: list = []
         rows: list = []
         for tr in element.xpath(".//tr"):
-            cells = [_trim(self.inlines(cell)) for cell in tr if cell.tag in ("td", "th")]
+            cells = [trim(self.inlines(cell)) for cell in tr if cell.tag in ("td", "th")]
             if not cells:
                 continue
             in_head = tr.getparent().tag == "thead" or (not rows and all(c.tag == "th" for c in tr
@@ -274,7 +278,7 @@ class Article:
         self.counters["tab"] += 1
         table = {"type": "table", "id": f"tab{self.counters['tab']}"}
         caption = next(iter(element.xpath(".//caption")), None)
-        if caption is not None and (content := _trim(self.inlines(caption))):
+        if caption is not None and (content := trim(self.inlines(caption))):
             table["caption"] = content
         if head:
             table["head"] = head
@@ -285,7 +289,7 @@ class Article:
 
     def inlines(self, element) -> list:
         """Inlines of an element's content, or of a run of nodes (strings and elements)."""
-        out: list = [] if isinstance(element, list) else _fragment(element.text)
+        out: list = [] if isinstance(element, list) else fragment(element.text)
         for child in element:
             if isinstance(child, str):
                 out.append(child)
@@ -302,14 +306,14 @@ class Article:
                                                                         .startswith("#")):
             return [{"type": "pending_note", "label": MARKER_TEXT.fullmatch(text)[1].lower(), "text": text}]
         if tag in _STYLED:
-            content = _trim_inner(self.inlines(child))
+            content = trim_inner(self.inlines(child))
             return [{"type": _STYLED[tag], "content": content}] if content else []
         if tag in ("code", "kbd", "samp", "tt"):
             return [{"type": "code", "text": text}] if text else []
         if tag == "a":
             href = (child.get("href") or "").strip()
             url = urljoin(self.base, href) if self.base and href and not href.startswith("#") else href
-            content = _trim_inner(self.inlines(child))
+            content = trim_inner(self.inlines(child))
             if re.fullmatch(r"(https?://|mailto:)\S+", url) and content:
                 return [{"type": "link", "url": url, "content": content}]
             return content
@@ -377,152 +381,8 @@ class Article:
                 out.extend(note_inlines(node, labels, self.source, pointer, self.warnings))
             else:
                 out.append(node)
-        return _merge(out)
-
-
-# Helpers ---------------------------------------------------------------------------------------------
-
-#: wrappers that break a line (their text is a paragraph of its own); other inline elements run on
-_BLOCK_CONTAINERS = _CONTAINERS - {"span", "font"}
-
-
-def _blocks(element):
-    """The block-level elements of a container, in document order, looking through wrappers. Loose
-    text and inline elements between blocks (a blog's `text <a>link</a> text<br><br>`) are gathered
-    into one paragraph per run; two line breaks end a run."""
-    run = _wrap("")
-    if element.text and element.text.strip() and element.tag in _CONTAINERS - {"li"}:
-        run.text = element.text
-    for child in element:
-        if not isinstance(child.tag, str):
-            pass
-        elif child.tag in _BLOCK_TAGS or (child.tag in _CONTAINERS and any(
-                isinstance(d.tag, str) and d.tag in _BLOCK_TAGS for d in child.iterdescendants())):
-            yield from _flush(run)
-            run = _wrap("")
-            yield from ([child] if child.tag in _BLOCK_TAGS else _blocks(child))
-        elif child.tag in _BLOCK_CONTAINERS:
-            yield from _flush(run)
-            run = _wrap("")
-            if clean_text(child.text_content()):
-                paragraph = _wrap("")
-                paragraph.append(_copy(child))
-                yield paragraph
-        elif child.tag == "br" and _double_break(child):
-            yield from _flush(run)
-            run = _wrap("")
-        else:
-            run.append(_copy(child))
-        if child.tail and child.tail.strip() and element.tag in _CONTAINERS:
-            if len(run):
-                run[-1].tail = (run[-1].tail or "") + child.tail
-            else:
-                run.text = (run.text or "") + child.tail
-    yield from _flush(run)
-
-
-def _flush(run):
-    if clean_text(run.text_content()):
-        yield run
-
-
-def _double_break(br) -> bool:
-    """A <br> right after another (nothing but white space between): a paragraph break."""
-    previous = br.getprevious()
-    return previous is not None and previous.tag == "br" and not (previous.tail or "").strip()
-
-
-def _wrap(text: str):
-    from lxml import html
-    element = html.Element("p")
-    element.text = text
-    return element
-
-
-def _copy(element):
-    import copy
-    clone = copy.deepcopy(element)
-    clone.tail = None
-    return clone
-
-
-def _fragment(text: str | None) -> list:
-    return [text] if text else []
-
-
-def _bare_marker(pattern: re.Pattern, text: str) -> bool:
-    """The text is the marker alone: a heading "Synopsis", not a paragraph "Synopsis: ..." (the page-text
-    reader takes the latter too; in HTML such a paragraph is text)."""
-    match = pattern.fullmatch(text)
-    return bool(match) and not any(match.groups())
-
-
-def _has_marker(content, pattern: re.Pattern) -> bool:
-    return any(_bare_marker(pattern, clean_text(element.text_content()))
-               for element in content.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "b"))
-
-
-def _is_bold_line(element) -> bool:
-    """A paragraph that is only bold text: how many sites set their headings."""
-    children = [c for c in element if isinstance(c.tag, str)]
-    return len(children) == 1 and children[0].tag in ("strong", "b") and not (element.text or "").strip() \
-        and not (children[0].tail or "").strip()
-
-
-def _starts_with_backlink(element) -> bool:
-    first = next((c for c in element.iter() if c is not element and isinstance(c.tag, str)), None)
-    return first is not None and first.tag in ("a", "sup") and not (element.text or "").strip() and \
-        bool(MARKER_TEXT.fullmatch(clean_text(first.text_content())))
+        return merge(out)
 
 
 def _split(text: str) -> list[str]:
     return [clean_text(e) for e in re.split(r"\s+/\s+|\s*[;,]\s*", text) if clean_text(e)]
-
-
-def _fold(text: str) -> str:
-    """White space folded to single spaces; a space at either end kept (it separates inlines)."""
-    core = clean_text(text)
-    if not core:
-        return " " if text else ""
-    return (" " if text[:1].isspace() else "") + core + (" " if text[-1:].isspace() else "")
-
-
-def _merge(inlines: list) -> list:
-    out: list = []
-    for node in inlines:
-        if isinstance(node, str):
-            node = _fold(node)
-            if not node:
-                continue
-            if out and isinstance(out[-1], str):
-                out[-1] = _fold(out[-1] + node)
-                continue
-        out.append(node)
-    return out
-
-
-def _trim_heading(inlines: list) -> list:
-    """A heading's inlines: a heading set wholly in bold is a plain heading."""
-    out = _trim(inlines)
-    if len(out) == 1 and isinstance(out[0], dict) and out[0]["type"] == "strong":
-        return _trim(out[0]["content"])
-    return out
-
-
-def _trim_inner(inlines: list) -> list:
-    merged = _merge(inlines)
-    return merged if any(not isinstance(n, str) or n.strip() for n in merged) else []
-
-
-def _trim(inlines: list) -> list:
-    """Inlines of one block: merged, without white space at either end."""
-    out = _merge(inlines)
-    while out and isinstance(out[0], str) and not out[0].strip():
-        out.pop(0)
-    while out and isinstance(out[-1], str) and not out[-1].strip():
-        out.pop()
-    if out and isinstance(out[0], str):
-        out[0] = out[0].lstrip()
-    if out and isinstance(out[-1], str):
-        out[-1] = out[-1].rstrip()
-    return out

@@ -79,8 +79,8 @@ USES_COLLECTION = True
 def read(data: bytes, name: str, neighbour: Neighbour | None = None, collection: Any = None) -> list[Draft]:
     """The ingest reader's interface: one article, one draft (with its warnings and image files). A
     collection's language is left for the collection to fill where the article has no xml:lang."""
-    reader = _reader(data, name, neighbour)
-    reader.collection_language = bool(collection is not None and collection.values.get("language"))
+    reader = _reader(data, name, neighbour,
+                     collection_language=bool(collection is not None and collection.values.get("language")))
     return [Draft(reader.record(), reader.warnings, reader.assets)]
 
 
@@ -89,13 +89,14 @@ def read_article(data: bytes, source_name: str, neighbour: Neighbour | None = No
     return _reader(data, source_name, neighbour).record()
 
 
-def _reader(data: bytes, source_name: str, neighbour: Neighbour | None) -> "_Reader":
+def _reader(data: bytes, source_name: str, neighbour: Neighbour | None,
+            collection_language: bool = False) -> "_Reader":
     root = parse(data, source_name)
     if root.tag != "article":
         raise InputError(f"the root element is <{root.tag}>, not a JATS <article>", source=source_name,
                          hint="give a JATS article (root element <article>)")
     _replace_character_entities(root, source_name)
-    return _Reader(root, PurePath(source_name).name, neighbour)
+    return _Reader(root, PurePath(source_name).name, neighbour, collection_language)
 
 
 def _replace_character_entities(root: etree._Element, source: str) -> None:
@@ -121,7 +122,8 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 class _Reader(BodyReader, BackReader, PeopleReader):
-    def __init__(self, root: etree._Element, source_name: str, neighbour: Neighbour | None):
+    def __init__(self, root: etree._Element, source_name: str, neighbour: Neighbour | None,
+                 collection_language: bool = False):
         self.root = root
         self.source = source_name
         self.neighbour = neighbour
@@ -154,7 +156,7 @@ class _Reader(BodyReader, BackReader, PeopleReader):
         #: the translation sub-article whose body is the record's (when the article's own is empty)
         self.translation: etree._Element | None = None
         #: the collection gives a language: an article without xml:lang takes it, nothing is guessed
-        self.collection_language = False
+        self.collection_language = collection_language
         #: notes made from a publisher's footnotes inside the text (`p/fn`), in reading order
         self.inline_notes: list[dict[str, Any]] = []
 

@@ -20,8 +20,7 @@ from lxml import etree
 
 from ..jatsmap import (ALT_PARAGRAPH, CODE_TAG, DERIVED, HREF, LOST_FIGURE, META_OPENING, PRINTED_URL, STYLED_TYPES,
                        UNTITLED)
-from ..bounded import Refused
-from . import image_type
+from . import asset, image_type
 
 _STRING = etree.XPath("string()")
 #: JATS block elements a foreign `<p>` may hold; they become blocks of their own
@@ -168,8 +167,12 @@ class BodyReader:
         href = (graphic.get(HREF) or "").strip() if graphic is not None else ""
         if self.ours:
             put(figure, "image", href or None)
-            if href and (data := self.beside(href, element)) is not None:
-                self.assets[href] = data
+            if href:
+                data, why = self.beside(href)
+                if data is not None:
+                    self.assets[href] = data
+                elif why:  # there but not readable (absent: the record says where it was)
+                    self.warn("W003", f"image {href!r} {why}; caption and credit kept", element)
         elif href or element.tag == "fig":
             self.foreign_image(figure, href, element)
         label = element.find("label")
@@ -193,24 +196,22 @@ class BodyReader:
             why = f"image {href!r} was not looked for beside the article"
         else:
             relative = PurePosixPath(unquote(href))
-            data = None if relative.is_absolute() or ".." in relative.parts else self.beside(str(relative), element)
+            data, unread = (None, "lies outside the article's folder") \
+                if relative.is_absolute() or ".." in relative.parts else self.beside(str(relative))
             kind = image_type(data) if data is not None else None
             if kind is not None:
                 self.images[figure["id"]] = (data, kind)
                 return
-            why = (f"image {href!r} is not beside the article" if data is None else
+            why = (f"image {href!r} {unread or 'is not beside the article'}" if data is None else
                    f"image {href!r} is not a PNG or JPEG file (convert it, e.g. a TIFF, and put it beside the article)")
         self.warn("W003", f"figure {figure['id']}: {why}; caption and credit kept", element)
 
-    def beside(self, relative: str, element: etree._Element) -> bytes | None:
-        """The bytes of a file beside the article; None (with W003 saying why) for one that cannot be read."""
+    def beside(self, relative: str) -> tuple[bytes | None, str | None]:
+        """The bytes of a file beside the article, or None and why not (`ingest.asset`: a FIFO, a
+        device, a file over the image limit or a link out of the folder is never read)."""
         if self.neighbour is None:
-            return None
-        try:
-            return self.neighbour(relative)
-        except Refused as refused:  # a FIFO, a device, a file over the image limit: never read
-            self.warn("W003", f"image {relative!r}: {refused.message}; caption and credit kept", element)
-            return None
+            return None, None
+        return asset(self.neighbour, relative)
 
     def place_images(self, record: dict[str, Any]) -> None:
         """Name each image kept after the record (`images/<identifier>-<figure id>.<type>`)."""

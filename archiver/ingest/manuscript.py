@@ -37,8 +37,9 @@ from typing import Any
 from ..bounded import Refused, read as read_bounded
 from ..errors import ArchiverWarning, InputError, Problem, RecordInvalid
 from ..strictparse import BadData, yaml_documents
-from . import Draft, Neighbour, image_type, read_sidecar
-from .loose import ALIASES, Normaliser, decode
+from . import Draft, Neighbour, asset, image_type, read_sidecar
+from .loose import ALIASES, Normaliser
+from .loosefiles import decode
 
 USES_NEIGHBOURS = True
 #: the ingest driver passes `collection=`, the collection file's defaults: a publisher or language it
@@ -252,10 +253,10 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
 def image_lookup(identifier: str, source_format: str, name: str, neighbour: Neighbour, media: Path | None):
     """Pictures of a body by their target: from pandoc's scratch folder `media` (DOCX/ODT), else a
     relative path beside the source through `neighbour` (never a URL); PNG or JPEG only, named
-    `images/<identifier>-<figure id>.<type>`."""
-    def lookup(target: str, figure_id: str) -> tuple[str, bytes] | None:
+    `images/<identifier>-<figure id>.<type>`; otherwise why not (`pandoc.ImageLookup`)."""
+    def lookup(target: str, figure_id: str) -> tuple[str, bytes] | str | None:
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I):
-            return None  # a URL: never fetched
+            return "is a URL, and archiver never fetches: save the picture beside the source"
         if media is not None:
             root = media.resolve()
             path = root / target
@@ -272,10 +273,12 @@ def image_lookup(identifier: str, source_format: str, name: str, neighbour: Neig
         else:
             relative = PurePosixPath(target.replace("\\", "/"))
             if relative.is_absolute() or ".." in relative.parts:
-                return None
-            data = neighbour(str(relative))
-        kind = image_type(data or b"")
-        if data is None or kind is None:
-            return None
+                return "lies outside the source's folder: copy the picture beside the source"
+            data, why = asset(neighbour, str(relative))
+            if data is None:
+                return why or "is not beside the source"
+        kind = image_type(data)
+        if kind is None:
+            return "is not a PNG or JPEG file: convert it"
         return f"images/{identifier}-{figure_id}.{kind}", data
     return lookup

@@ -45,8 +45,9 @@ _STYLED = {"Emph": "emphasis", "Underline": "emphasis", "Strong": "strong", "Sup
            "Subscript": "subscript"}
 _QUOTES = {"DoubleQuote": ("\u201c", "\u201d"), "SingleQuote": ("\u2018", "\u2019")}
 
-#: (image target, figure id) -> (path relative to the record, image bytes), or None when it cannot be had.
-ImageLookup = Callable[[str, str], "tuple[str, bytes] | None"]
+#: (image target, figure id) -> (path relative to the record, image bytes), or why it cannot be had (a
+#: phrase following the image's name, "is a FIFO (named pipe), ..."), or None when no reason is known.
+ImageLookup = Callable[[str, str], "tuple[str, bytes] | str | None"]
 
 
 def run_pandoc(data: bytes, source_format: str, name: str, extra: list[str] | None = None,
@@ -217,12 +218,12 @@ class BodyMapper:
         image_attr, alt_inlines, (target, _title) = image["c"]
         figure: dict[str, Any] = {"type": "figure", "id": self._id(attr[0], "fig")}
         found = self.images(target, figure["id"])
-        if found is None:
-            self.warnings.append(ArchiverWarning("W003", f"image {_short(target)} could not be kept "
-                                                 "(not found, remote, or not PNG/JPEG); caption kept",
-                                                 self.source, self.pointer))
-        else:
+        if isinstance(found, tuple):
             figure["image"], self.assets[found[0]] = found
+        else:
+            why = found or "could not be kept (not found, remote, or not PNG/JPEG)"
+            self.warnings.append(ArchiverWarning("W003", f"image {_short(target)} {why}; caption kept",
+                                                 self.source, self.pointer))
         caption = self.inlines(caption_inlines)
         if not any(isinstance(n, dict) or n.strip() for n in caption):
             caption = [figure["id"]]

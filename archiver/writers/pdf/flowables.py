@@ -16,6 +16,7 @@ from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.flowables import LIIndenter
 
 from .direction import VisualOrder
+from .linebreak import LineBreaking
 from .look import Look
 from .tags import Element
 
@@ -40,7 +41,7 @@ def grid(look: Look, data: list[list[Any]], widths: list[float], commands: list[
     return table
 
 
-class Paragraph(VisualOrder, ReportlabParagraph):
+class Paragraph(VisualOrder, LineBreaking, ReportlabParagraph):
     """reportlab's paragraph, keeping its lines for the width it was last wrapped to, and drawing its
     glyphs as the content of its structure element.
 

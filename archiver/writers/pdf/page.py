@@ -6,6 +6,7 @@ marked as artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the story, not
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from reportlab.lib import colors
@@ -19,6 +20,7 @@ from ...record import Record, long_date
 from ...style import Style
 from .direction import visual_runs
 from .fonts import MISSING
+from .linebreak import shortened
 from .look import Look
 from .tags import MARKER, PRIVATE_USE, Tagger, actual_text
 
@@ -91,10 +93,7 @@ class Furniture:
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
         """Draw one line of text with the same per-glyph font fallback as the body."""
-        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
-                for run, run_font in self.fonts.runs(text, font, self.missing)]
-        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
-        width = sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        runs, width = self._measure(text, font, size)
         if align == "right":
             x -= width
         elif align == "centre":
@@ -107,6 +106,13 @@ class Furniture:
                 with actual_text(canvas, part if PRIVATE_USE.fullmatch(part) else None):
                     canvas.drawString(x, y, part)
                 x += pdfmetrics.stringWidth(part, run_font, size)
+
+    def _measure(self, text: str, font: str, size: float) -> tuple[list[tuple[str, str]], float]:
+        """The (run, font) pieces a line of text is drawn in, and its width."""
+        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
+                for run, run_font in self.fonts.runs(text, font, self.missing)]
+        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
+        return runs, sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
 
     def logo(self, canvas: Canvas, x: float, y: float, size: float) -> None:
         """The brand's vector mark, drawn from its shapes in a 100 x 100 box (y down)."""
@@ -161,7 +167,11 @@ class Furniture:
             header = _fill(self.style.data.get("header", "{series}"), self.record)
             self._text(canvas, left, y, header, self.fonts.heading_bold, 8)
             canvas.setFillColor(c["muted"])
-            self._text(canvas, width - right, y, _shorten(self.record.title, 70), self.fonts.heading, 8, "right")
+            # the title in the room the header leaves (70 Chinese characters are twice as wide as 70 Latin)
+            room = width - right - left - self._measure(header, self.fonts.heading_bold, 8)[1] - 4 * mm
+            title = shortened(_shorten(self.record.title, 70), room,
+                              lambda text: self._measure(text, self.fonts.heading, 8)[1])
+            self._text(canvas, width - right, y, title, self.fonts.heading, 8, "right")
             canvas.setStrokeColor(c["rule"])
             canvas.setLineWidth(0.5)
             canvas.line(left, y - 2 * mm, width - right, y - 2 * mm)
@@ -186,5 +196,10 @@ class Furniture:
 
 
 def _shorten(text: str, length: int) -> str:
-    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+    if len(text) <= length:
+        return text
+    cut = length - 1
+    while cut > 1 and unicodedata.category(text[cut]).startswith("M"):
+        cut -= 1  # never between a letter and its marks (a Thai vowel or tone mark, an accent)
+    return text[:cut].rstrip() + "…"
 
