@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import __version__
+from . import __version__, thumbnails
 from .buildplan import Outcome, Plan, Settings, plan
 from .buildsources import Shard, Source, _sha256_file, discover
 from .buildstate import BuildState
@@ -113,6 +113,7 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
     # identifier -> the outputs an earlier build wrote under it, for sources now built under
     # another identifier (a corrected identifier); removed once the whole run has settled
     superseded: dict[str, Any] = {}
+    leftovers = thumbnails.Leftovers(settings.out_dir)
     last_commit = time.monotonic()
 
     def keep(outcomes: list[Outcome]) -> list[Outcome]:
@@ -133,14 +134,15 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
         else:
             fingerprint, outcomes, entries = result
         outcomes = _check_duplicates(source, outcomes, entries, state, contested)
+        previous = state.earlier(source.key)
         if fingerprint and entries and all(o.status == "built" for o in outcomes):
             state.put(source.key, {**fingerprint, "records": entries})
-            previous = state.earlier(source.key)
             if previous is not None:
                 state.forget_earlier(source.key)
             earlier = _earlier_outputs(previous)
             _remove_stale(settings.out_dir, earlier, entries)
             superseded.update((i, outputs) for i, outputs in earlier.items() if i not in entries)
+        leftovers.settled(previous, outcomes)
         return keep(outcomes)
 
     for source in plan.unchanged:
@@ -149,7 +151,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
             state.put(source.key, entry)
         yield from keep([Outcome(source.key, "unchanged", identifier, dict(record["outputs"]),
                                  warnings=list(record.get("warnings", [])), checks=record.get("checks") or {},
-                                 thumbnail=(record.get("thumbnail") or {}).get("name"))
+                                 thumbnail=thumbnails.current(settings.out_dir, identifier, record),
+                                 skipped=record.get("skipped") or {})
                          for identifier, record in sorted(entry["records"].items())])
     state.commit()
     queue = list(reversed(plan.todo))
@@ -164,13 +167,15 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
         for source, result in execute(settings, [suspect], 1, 1):
             if result is CRASHED:
                 result = (None, [_failed(source, None, ArchiverError(
-                    f"the worker converting {source.key} died (a crash or the out-of-memory killer)",
+                    f"the worker converting {source.key} died twice, the second time with this source alone "
+                    "(a crash in a native library, or the out-of-memory killer)",
                     source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
             yield from settle(source, result)
     state.commit()
     for identifier in sorted(superseded):
         if not state.claimed_anywhere(identifier):
             _remove_superseded(settings.out_dir, identifier, superseded[identifier])
+    leftovers.finish(state.claimed_anywhere)
 
 
 #: the result of a source whose worker died while building it

@@ -1,6 +1,6 @@
-"""What `archiver build --check` and `--thumbnails` make of the files a record's build wrote: the
-verdicts of the field's validators per output, and a small picture of the PDF's first page for
-report.html (issue 20 point 2).
+"""What `archiver build --check` makes of the files a record's build wrote: the verdicts of the
+field's validators per output (issue 20 point 2). The thumbnails `--check` also makes are
+`archiver.thumbnails`.
 
 The validators, each run in the worker on the file as it is on disk, once the record's files are
 written:
@@ -14,25 +14,15 @@ written:
 A verdict is `{"validator", "verdict": "pass"|"fail", "problems": [the first few], "count"}`. A
 failed one is also the record's warning W016, so `--strict` fails the record and the report page's
 "with warnings" filter finds it.
-
-Thumbnails: the first page rendered by PDFium (the pinned `pypdfium2` wheel, so the same bytes on
-every machine) at THUMBNAIL_WIDTH pixels, in 32 colours, as PNG: about 7 KB and 35 ms a PDF. They go
-to `OUT/.thumbnails/<identifier>.png`, outside the record's folder (a package of OUT/<identifier>/
-must not carry them), and report.html refers to them by relative address, so the page and the
-folder open from disk together.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ArchiverWarning
 
-#: the thumbnails' folder, relative to OUT
-THUMBNAILS = ".thumbnails"
-THUMBNAIL_WIDTH = 160
 #: problems kept per verdict (the count says how many there were)
 KEPT_PROBLEMS = 5
 #: packages --check and --thumbnails need beyond archiver's own (`pip install 'archiver[check]'`)
@@ -111,26 +101,3 @@ def failed_checks(checks: dict[str, list[dict[str, Any]]], source: str) -> list[
     return [ArchiverWarning("W016", f"{name} fails {verdict['validator']}: {verdict['count']} problem(s), "
                                     f"the first: {verdict['problems'][0]}", source)
             for name, verdicts in checks.items() for verdict in verdicts if verdict["verdict"] == "fail"]
-
-
-def thumbnail_name(identifier: str) -> str:
-    return f"{THUMBNAILS}/{identifier}.png"
-
-
-def first_page_png(pdf: bytes) -> bytes:
-    """The PDF's first page, THUMBNAIL_WIDTH pixels wide, as a 32-colour PNG (deterministic: no
-    dithering, no time stamp)."""
-    import pypdfium2
-    from PIL import Image
-
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        page = document[0]
-        width, _ = page.get_size()
-        image = page.render(scale=THUMBNAIL_WIDTH / width).to_pil()
-        page.close()
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.quantize(32, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()

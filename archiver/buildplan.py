@@ -39,6 +39,9 @@ class Outcome:
     checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: the first page of the record's PDF (relative to OUT), made by --thumbnails or --check
     thumbnail: str | None = None
+    #: the pages the record's source (a web archive) made no record of, by kind; the same for every
+    #: record of the source, so the reports count them per source, not in the record's JSON
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"source": self.source, "identifier": self.identifier, "status": self.status,

@@ -1,12 +1,18 @@
 """The build report a person reads: `OUT/report.html`, rendered from the same data as `report.json`.
 
 One static HTML5 page (inline CSS and a few lines of script, no network), so it can be mailed,
-archived or opened from a shared drive: a summary of the batch at the top, then one row per record
-with its status, its errors and warnings (codes, JSON pointers or lines, hints) and its output files
+archived or opened from a shared drive: a summary of the batch at the top (with, per web archive, the
+pages it held that made no record), then one row per record
+with its status (a failure's exit code and its meaning), its errors and warnings (JSON pointers or
+lines, hints; a warning's code with its meaning from the README's table) and its output files
 with their sizes and SHA-256 digests and, after `build --check`, the validators' verdicts on each.
 The page needs no other file, except the pictures of the PDFs' first pages (`--thumbnails` or
 `--check`): they are files in OUT/.thumbnails/ the page refers to by relative address, so it opens
 from disk with its folder (a page of 10,000 records with its pictures inlined would weigh 70 MB).
+A picture is a placeholder (`<span class="thumb" data-src>`) the script turns into an image as its
+row comes near the view: 10,000 `<img loading="lazy">` cost Chromium about 8 s of CPU to open the
+page (each is watched for the view as the page is parsed), the placeholders about 0.2 s. Without
+script, the placeholder's `<noscript>` image shows instead (parsed as text when script runs).
 Failed records come first, then those with warnings; the page is made a record at a time, never held
 whole. Filters (`#failed`, `#warned`, `#all` in the address, or the links at the top) hide the other
 rows; without script every row shows. The page is deterministic: no timings, no clock.
@@ -17,6 +23,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import quote
+
+from .errors import EXIT_CODES, WARNING_CODES
 
 FILTERS = {"all": "All records", "failed": "Failed", "warned": "With warnings"}
 
@@ -30,17 +38,18 @@ nav{margin-top:.8rem}nav a{margin-right:1rem;color:#0645ad}nav a[aria-current=tr
 table{border-collapse:collapse;width:100%}#records{margin:1rem 0}
 #records>thead th{text-align:left;border-bottom:2px solid #999;padding:.3rem .5rem;position:sticky;top:0;background:#fff}
 #records>tbody>tr>td{vertical-align:top;border-bottom:1px solid #e2e2e2;padding:.4rem .5rem}
-.status{font-weight:bold;white-space:nowrap}.failed .status{color:#a40000}.built .status{color:#1a6b1a}
+.status{font-weight:bold;white-space:nowrap}.exit{font-size:.85em;color:#555}.failed .status{color:#a40000}.built .status{color:#1a6b1a}
 .unchanged .status{color:#555}ul.problems{margin:0;padding-left:1.1rem}
 .error{color:#a40000}.warning{color:#7a4d00}.hint{color:#333;font-style:italic}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overflow-wrap:anywhere}
 .outputs td{padding:.1rem .4rem;border-bottom:1px solid #f0f0f0}.outputs td:nth-child(2){text-align:right;white-space:nowrap}
 .outputs td:nth-child(3){font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.8em;overflow-wrap:anywhere}
 summary{cursor:pointer}.verdict{font-size:.85em;white-space:nowrap}.verdict ul{white-space:normal;margin:0}
-.pass{color:#1a6b1a}.fail{color:#a40000}img.thumb{display:block;margin-top:.3rem;border:1px solid #ccc}
+.skipped{margin:.6rem 0 0}.skipped ul{margin:.2rem 0}.pass{color:#1a6b1a}.fail{color:#a40000}img.thumb{display:block;margin-top:.3rem;border:1px solid #ccc}
 """
 
-# Filtering sets `hidden` on rows (not a style), so the state is in the document itself.
+# Filtering sets `hidden` on rows (not a style), so the state is in the document itself; a picture's
+# placeholder becomes an image once within 600 px of the view (a hidden row never is).
 _SCRIPT = """
 (function(){
 var rows=document.querySelectorAll('#records>tbody>tr'),links=document.querySelectorAll('nav a'),
@@ -50,7 +59,15 @@ for(var i=0;i<rows.length;i++){var r=rows[i],show=f==='all'||(f==='failed'?r.dat
 r.hidden=!show;if(show)n++;}
 for(var j=0;j<links.length;j++)links[j].setAttribute('aria-current',links[j].hash==='#'+f?'true':'false');
 document.body.setAttribute('data-filter',f);shown.textContent=n;}
-window.addEventListener('hashchange',apply);apply();})();
+window.addEventListener('hashchange',apply);apply();
+var spots=document.querySelectorAll('span.thumb[data-src]');
+function picture(s){var i=document.createElement('img');i.className='thumb';i.width=80;
+i.alt='First page of the PDF of '+s.closest('tr').id.slice(2);
+i.src=s.dataset.src;s.replaceWith(i);}
+if(!('IntersectionObserver' in window)){for(var k=0;k<spots.length;k++)picture(spots[k]);return;}
+var io=new IntersectionObserver(function(seen){seen.forEach(function(e){if(e.isIntersecting){io.unobserve(e.target);picture(e.target);}});},
+{rootMargin:'600px'});
+for(var k=0;k<spots.length;k++)io.observe(spots[k]);})();
 """
 
 
@@ -72,6 +89,9 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
               ("with warnings", warned)]
     if head.get("checked"):
         counts.append(("failed a check", summary.get("check_failed", 0)))
+    skipped = head.get("skipped") or {}
+    if skipped:  # what web archives held that made no record (home, listing and tag pages, not 200, ...)
+        counts.append(("pages skipped", sum(sum(kinds.values()) for kinds in skipped.values())))
     filter_counts = {"all": total, "failed": failed, "warned": warned}
     yield "".join([
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
@@ -81,7 +101,7 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
         '<ul class="summary">',
         "".join(f'<li class="count-{quote(name.replace(" ", "-"))}"><b>{value}</b> {_text(name)}</li>'
                 for name, value in counts),
-        '</ul>\n<nav aria-label="Filter the records">',
+        '</ul>\n', _skipped(skipped), '<nav aria-label="Filter the records">',
         "".join(f'<a href="#{name}">{_text(label)} ({filter_counts[name]})</a>' for name, label in FILTERS.items()),
         f'<span>showing <b id="shown">{total}</b></span></nav>\n</header>\n<main>\n',
         '<table id="records">\n<thead><tr><th scope="col">Record</th><th scope="col">Status</th>'
@@ -92,18 +112,32 @@ def render(head: Mapping[str, Any], summary: Mapping[str, int], records: Iterabl
     yield f"</tbody>\n</table>\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
 
 
+def _skipped(skipped: Mapping[str, Mapping[str, int]]) -> str:
+    """Per source, what it held that made no record (a web archive's pages that are no articles)."""
+    if not skipped:
+        return ""
+    from .ingest import skipped_text
+
+    items = "".join(f"<li><code>{_text(source)}</code>: {_text(skipped_text(dict(kinds)))}</li>"
+                    for source, kinds in skipped.items())
+    return f'<div class="skipped">Pages skipped by the readers (they made no record):<ul>{items}</ul></div>\n'
+
+
 def _row(record: Mapping[str, Any], size_of: Callable[[str], int | None]) -> str:
     status = str(record.get("status", "?"))
     identifier = record.get("identifier")
-    exit_code = f" (exit {record['exit_code']})" if record.get("exit_code") else ""
+    code = record.get("exit_code")
+    exit_code = (f' <span class="exit">(exit {_text(code)}: {_text(EXIT_CODES.get(code, "?"))})</span>'
+                 if code else "")
     problems = [_error(error) for error in record.get("errors", [])]
     problems += [_warning(warning) for warning in record.get("warnings", [])]
     problem_cell = f'<ul class="problems">{"".join(problems)}</ul>' if problems else ""
     anchor = f' id="r-{_attr(identifier)}"' if identifier else ""
     thumbnail = record.get("thumbnail")
-    # relative to the page in OUT; lazy, so a page of 10,000 records loads only the pictures in view
-    picture = (f'<img class="thumb" src="{_attr(quote(thumbnail))}" width="80" loading="lazy" '
-               f'alt="First page of the PDF of {_attr(identifier)}">' if thumbnail else "")
+    # relative to the page in OUT; made an image by the script near the view (see the docstring)
+    src, alt = _attr(quote(thumbnail or "")), _attr(f"First page of the PDF of {identifier}")
+    picture = (f'<span class="thumb" data-src="{src}"><noscript><img class="thumb" '
+               f'src="{src}" width="80" alt="{alt}"></noscript></span>' if thumbnail else "")
     return (f'<tr class="{_attr(status)}" data-status="{_attr(status)}" '
             f'data-warned="{1 if record.get("warnings") else 0}"{anchor}>'
             f"<td>{_text(identifier or '-')}{picture}</td>"
@@ -124,8 +158,12 @@ def _error(error: Mapping[str, Any]) -> str:
 
 
 def _warning(warning: Mapping[str, Any]) -> str:
+    """A warning with its code, and the code's meaning (the README's table) as its hint."""
     pointer = f" <code>{_text(warning['pointer'])}</code>" if warning.get("pointer") else ""
-    return f'<li class="warning"><b>{_text(warning.get("code", "warning"))}</b>{pointer} {_text(warning.get("message", ""))}</li>'
+    code = warning.get("code", "warning")
+    meaning = WARNING_CODES.get(code)
+    hint = f' <span class="hint">({_text(code)}: {_text(meaning)})</span>' if meaning else ""
+    return (f'<li class="warning"><b>{_text(code)}</b>{pointer} {_text(warning.get("message", ""))}{hint}</li>')
 
 
 def _outputs(outputs: Mapping[str, str], size_of: Callable[[str], int | None],

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 STATE_VERSION = 1
 _RECORD_FIELDS = ("archiver_version", "style_sha256", "formats", "warnings", "images", "collection_sha256",
-                  "checks", "thumbnail")
+                  "checks", "thumbnail", "skipped")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -78,10 +78,12 @@ def _die_with(parent: int) -> None:
 
 
 def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None],
-                  collection: Collection | None = None) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes]]]:
-    """(record, warnings, images the reader supplied) for each record of a source. A canonical record
-    (`.json` with a schema_version) takes the fast path; all else is ingested, and the SHA-256 of
-    each file its reader reads beside the source (None: not there) goes into `neighbours`."""
+                  collection: Collection | None = None
+                  ) -> list[tuple[Any, list[ArchiverWarning], dict[str, bytes], dict[str, int]]]:
+    """(record, warnings, images the reader supplied, the source's skipped pages by kind) for each
+    record of a source. A canonical record (`.json` with a schema_version) takes the fast path; all
+    else is ingested, and the SHA-256 of each file its reader reads beside the source (None: not
+    there) goes into `neighbours`."""
     from .ingest import folder_reader, read_source
     from .record import validate
     from .strictparse import BadData, loads
@@ -96,7 +98,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         except BadData as bad:  # not JSON, NaN, a 5,000-digit number, nesting too deep
             raise RecordInvalid([bad.problem]) from None
         if isinstance(parsed, dict) and "schema_version" in parsed:
-            return [(validate(parsed, name), [], {})]
+            return [(validate(parsed, name), [], {}, {})]
     nearby = folder_reader(source.path.parent)
 
     def neighbour(relative: str) -> bytes | None:
@@ -112,7 +114,7 @@ def _read_records(data: bytes, source: Source, neighbours: dict[str, str | None]
         return content
     neighbour.why_missing = nearby.why_missing  # type: ignore[attr-defined]  # W003 says why (ingest.asset)
 
-    return [(item.record, item.warnings, item.assets)
+    return [(item.record, item.warnings, item.assets, item.skipped)
             for item in read_source(data, name, neighbour=neighbour, collection=collection)]
 
 
@@ -131,9 +133,10 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     from .ingest import byte_kind
 
     settings = _settings
-    assert settings is not None and _style is not None, "worker not started"
-    if _broken_format is not None:
+    assert settings is not None, "worker not started"
+    if _broken_format is not None:  # before the style: a refused Dask worker has loaded none
         return None, [_failed(source, None, _broken_format)], {}
+    assert _style is not None, "worker not started"
     try:
         data = bounded.read(source.path, byte_kind(source.key), source.key)
     except bounded.Refused as error:
@@ -146,7 +149,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     fingerprint = {"sha256": source_digest(source.path, neighbours, data), "neighbours": sorted(neighbours)}
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
-    for record, read_warnings, supplied in records:
+    for record, read_warnings, supplied, passed_over in records:
         identifier = record.identifier
         try:
             read, asset_warnings = read_assets(record, source.path.parent, supplied)
@@ -173,7 +176,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             continue
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data, checks=checks,
-                                thumbnail=thumbnail["name"] if thumbnail else None))
+                                thumbnail=thumbnail["name"] if thumbnail else None, skipped=passed_over))
         # The images read from disk for this build (None: missing), so a later change is noticed (a
         # damaged one replaced, too); the images a reader took from the source change only with it.
         images = {image: _sha256(read.get(image))
@@ -184,6 +187,8 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             entries[identifier]["checks"] = checks
         if thumbnail:
             entries[identifier]["thumbnail"] = thumbnail
+        if passed_over:  # kept with each record of the archive, so an unchanged rerun still reports them
+            entries[identifier]["skipped"] = passed_over
     return fingerprint, outcomes, entries
 
 
@@ -233,15 +238,16 @@ def _look(settings: Settings, record: Any, wanted: list[Any], outputs: dict[str,
           ) -> tuple[dict[str, Any], dict[str, str] | None, list[ArchiverWarning]]:
     """--check and --thumbnails on a record's written files: the validators' verdicts by output name,
     the thumbnail ({name, sha256} relative to OUT, or None) and a W016 for each failed verdict."""
-    from .buildchecks import THUMBNAILS, check_outputs, failed_checks, first_page_png, thumbnail_name
+    from .buildchecks import check_outputs, failed_checks
+    from .thumbnails import THUMBNAILS, first_page_png, thumbnail_name
 
     identifier = record.identifier
     checks = check_outputs(settings.out_dir, {f"{identifier}/{fmt.output_name(record)}": fmt.name
                                               for fmt in wanted}) if settings.check else {}
     warnings = failed_checks(checks, source.key)
     pdf = next((fmt.output_name(record) for fmt in wanted if fmt.name == "pdf"), None)
-    if not settings.thumbnails or pdf not in outputs:
-        return checks, None, warnings
+    if not settings.thumbnails or pdf not in outputs or (warnings and settings.strict):
+        return checks, None, warnings  # a record that fails under --strict leaves no thumbnail
     try:
         png = first_page_png(outputs[pdf])
     except Exception as exc:  # noqa: BLE001 - PDFium refusing the PDF is the PDF's problem, not the batch's

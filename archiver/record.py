@@ -11,6 +11,9 @@ in all but that label. Readers write 1.1.
 
 The body is a closed set of node types. Plain text inside a run of inlines is a `str`; every other node
 is a frozen dataclass whose `type` tag is its JSON `type`.
+
+What the schema and the checks beside it say about a record's JSON data is `recordschema`'s;
+`validate` and `load` here refuse a record on its problems or return its model.
 """
 
 from __future__ import annotations
@@ -23,15 +26,14 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Callable, Iterator, Union
 
-from .errors import Problem, RecordInvalid
-from .visible import shows_something
+from .errors import RecordInvalid
+from .recordschema import problems, schema  # noqa: F401 - part of the record's API (`validate` uses problems)
 
 SCHEMA_VERSION = "1.1"
 #: Every version a record may say it follows (1.0 records are read as they are).
 SCHEMA_VERSIONS = ("1.0", "1.1")
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "commentary.schema.json"
 
 
 # Inline nodes ---------------------------------------------------------------------------------------
@@ -353,32 +355,63 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _decode(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+    """The model of a JSON value of type `tp`: None stays None; a node by its `type` tag, a list item by
+    item, a dataclass field by field (the absent ones left to their defaults); anything else as it is."""
+    return None if value is None else _decoder(tp)(value)
+
+
+#: type -> the function decoding a JSON value (not None) of it, planned once per type: decoding a
+#: record asked typing about every value's type, a third of `validate`'s time
+_DECODERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    found = _DECODERS.get(tp)
+    if found is None:
+        found = _DECODERS[tp] = _plan(tp)
+    return found
+
+
+def _plan(tp: Any) -> Callable[[Any], Any]:
     if tp == Inline:
-        return value if isinstance(value, str) else _decode(INLINE_TYPES[value["type"]], value)
+        return lambda value: value if isinstance(value, str) else _decoder(INLINE_TYPES[value["type"]])(value)
     if tp == Block:
-        return _decode(BLOCK_TYPES[value["type"]], value)
+        return lambda value: _decoder(BLOCK_TYPES[value["type"]])(value)
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         (inner,) = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        return _decode(inner, value)
+        return _decoder(inner)
     if origin is list:
         (item_tp,) = typing.get_args(tp)
-        return [_decode(item_tp, item) for item in value]
+        item = _decoder(item_tp)
+        return lambda value: [None if entry is None else item(entry) for entry in value]
     if dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        return tp(**{name: _decode(hints[name], value[name]) for name in hints if name in value})
-    return value
+        fields: list[tuple[str, Callable[[Any], Any]]] = []  # planned on first use: types nest in themselves
+
+        def decode_object(value: Any) -> Any:
+            if not fields:
+                fields.extend((name, _decoder(hint)) for name, hint in _hints(tp).items())
+            return tp(**{name: None if (entry := value[name]) is None else decode(entry)
+                         for name, decode in fields if name in value})
+        return decode_object
+    return lambda value: value
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, list):
         return [_encode(v) for v in value]
-    if dataclasses.is_dataclass(value):
-        order = _JSON_ORDER.get(type(value)) or tuple(f.name for f in dataclasses.fields(value))
-        return {name: _encode(getattr(value, name)) for name in order if getattr(value, name) is not None}
+    order = _order(type(value))
+    if order is not None:
+        return {name: _encode(entry) for name in order if (entry := getattr(value, name)) is not None}
     return value
+
+
+@functools.cache
+def _order(cls: type) -> tuple[str, ...] | None:
+    """The JSON key order of a dataclass's objects, None for a type that is not one."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return _JSON_ORDER.get(cls) or tuple(f.name for f in dataclasses.fields(cls))
 
 
 def dumps(data: Any) -> str:
@@ -448,151 +481,6 @@ def long_date(iso: str) -> str:
 
 
 # Validation -----------------------------------------------------------------------------------------
-
-@functools.cache
-def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
-@functools.cache
-def _validator():
-    """The thorough validator: every error, each with its path. Used only to explain a rejection."""
-    import jsonschema
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema(), format_checker=cls.FORMAT_CHECKER)
-
-
-@functools.cache
-def _fast_check():
-    """The schema compiled to Python code once per process (`schemacode`: once per schema version when
-    `make setup` has saved it): about 0.5 ms per record, where jsonschema takes 7-10 ms. It stops at
-    the first error, so a rejected record is re-checked by `_validator`."""
-    from .schemacode import compiled
-    return compiled(schema())
-
-
-def _passes_fast_check(data: Any) -> str | None:
-    """None when the record is schema-valid, else the fast checker's message."""
-    import fastjsonschema
-    try:
-        _fast_check()(data)
-    except fastjsonschema.JsonSchemaException as error:
-        return error.message
-    return None
-
-
-_HINTS = {
-    "required": "add the field",
-    "additionalProperties": "remove or rename the field (see schemas/commentary.schema.json)",
-    "pattern": "correct the value's form",
-    "const": "use the value the schema names",
-    "enum": "use one of the values the schema names",
-    "minItems": "give at least one item, or leave the field out",
-    "minLength": "give a value, or leave the field out",
-    "type": "use the type the schema names",
-    "format": "use an ISO 8601 date (YYYY-MM-DD)",
-    "not": "leave the field out",
-}
-
-
-def problems(data: Any, source: str | None = None) -> list[Problem]:
-    """Every schema problem of a record's JSON data, plus the cross-references, limits and dates the
-    schema cannot check (`recordcheck`; a record nested too deeply gets only that problem), at most
-    the problem limit of them."""
-    import itertools
-    from .limits import record_limit
-    from .recordcheck import check
-    beyond, too_deep = check(data, source)
-    if too_deep:
-        return beyond
-    found: list[Problem] = []
-    rejection = _passes_fast_check(data)
-    if rejection is not None:
-        limit = record_limit("problems")
-        found = [_problem_from_schema_error(error, source)
-                 for error in itertools.islice(_validator().iter_errors(data), limit + 1)]
-        if len(found) > limit:
-            found[limit:] = [Problem(f"more schema problems than the {limit} listed; archiver stopped looking",
-                                     "/", source, "fix these and validate again")]
-        if not found:  # the two checkers disagree: never accept what either rejects
-            found = [Problem(rejection, "/", source, "see schemas/commentary.schema.json")]
-    if isinstance(data, dict):
-        found.extend(_reference_problems(data, source))
-    found.extend(beyond)
-    return sorted(found, key=lambda p: (p.pointer or "", p.message))
-
-
-def _problem_from_schema_error(error: Any, source: str | None) -> Problem:
-    # For a oneOf over node types, report the branch whose `type` matched: that is what the user meant.
-    if error.validator == "oneOf" and isinstance(error.instance, dict) and error.context:
-        node_type = error.instance.get("type")
-        matching = [e for e in error.context if not _is_type_tag_error(e, node_type)]
-        if matching:
-            return _problem_from_schema_error(max(matching, key=lambda e: len(e.path)), source)
-    pointer = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path)
-    message = error.message
-    if error.validator == "oneOf":
-        message = f"not a valid node: {_short(error.instance)}"
-    elif error.validator == "pattern" and isinstance(error.instance, str) and not shows_something(error.instance):
-        message = f"{_short(error.instance)} shows no character: only white space or invisible format or control characters"
-    elif error.validator == "pattern":
-        message = f"{_short(error.instance)} is not of the expected form"
-    elif error.validator == "not":  # a field a version or a kind of author excludes: the schema says why
-        message = error.schema.get("description", message)
-    hint = _HINTS.get(str(error.validator))
-    if list(error.absolute_schema_path)[:1] == ["then"]:  # the top-level rule a 1.0 record keeps
-        hint = 'keep to schema 1.0, or write "schema_version": "1.1" to use what 1.1 added'
-    return Problem(message=message, pointer=pointer or "/", source=source, hint=hint)
-
-
-def _is_type_tag_error(error: Any, node_type: Any) -> bool:
-    schema_path = list(error.schema_path)
-    return (schema_path[-2:-1] == ["type"] and error.validator in ("const", "enum")) or \
-        (error.validator == "type" and not error.path and node_type is not None)
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _reference_problems(data: dict[str, Any], source: str | None) -> list[Problem]:
-    """Node and reference ids are unique and every note reference names an existing note (in the body,
-    the acknowledgements, the author notes and the reference list alike)."""
-    found: list[Problem] = []
-    seen: dict[str, str] = {}
-    refs: list[tuple[str, str]] = []
-
-    def visit(node: Any, pointer: str) -> None:
-        if isinstance(node, dict):
-            node_id = node.get("id")
-            if isinstance(node_id, str) and ("type" in node or pointer.startswith(("/body/notes/", "/references/"))):
-                if node_id in seen:
-                    found.append(Problem(f"id {node_id!r} is used twice (first at {seen[node_id]})",
-                                         pointer + "/id", source,
-                                         "give every section, figure, table, note and reference its own id"))
-                else:
-                    seen[node_id] = pointer
-            if node.get("type") == "note_ref":
-                refs.append((node.get("note"), pointer + "/note"))
-            for key, child in node.items():
-                visit(child, f"{pointer}/{key}")
-        elif isinstance(node, list):
-            for index, child in enumerate(node):
-                visit(child, f"{pointer}/{index}")
-
-    body = data.get("body")
-    for key in ("body", "acknowledgements", "author_notes", "references"):
-        if isinstance(data.get(key), (dict, list)):
-            visit(data[key], "/" + key)
-    notes = body.get("notes") if isinstance(body, dict) else None
-    note_ids = {note.get("id") for note in notes if isinstance(note, dict)} if isinstance(notes, list) else set()
-    for note_id, pointer in refs:
-        if note_id not in note_ids:
-            found.append(Problem(f"note reference to {note_id!r}, which is not in /body/notes", pointer, source,
-                                 "add the note to body.notes or remove the reference"))
-    return found
-
 
 def validate(data: Any, source: str | None = None) -> Record:
     """The model of a record's JSON data, or `RecordInvalid` carrying every problem found."""

@@ -1,13 +1,14 @@
 """Brands as data: `styles/<brand>/style.json` (schema `schemas/style.schema.json`) plus any files the
 writers read from the brand's folder (e.g. CSS, whose `{{primary}}`-style placeholders name the brand's
-colours). Loaded once and passed explicitly, frozen."""
+colours). Loaded once and passed explicitly, frozen; each file of the brand's folder a writer reads is
+read once per loaded brand too (a build renders it for every record)."""
 
 from __future__ import annotations
 
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -32,6 +33,8 @@ class Style:
     name: str
     folder: Path
     data: Mapping[str, Any]
+    #: file name -> its text, as `read_text` read it (a few files a brand: its CSS, its templates)
+    _texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -53,11 +56,14 @@ class Style:
                          hint="run `make setup` to install the fonts, or put the .ttf in the style folder")
 
     def read_text(self, filename: str) -> str:
-        """A text file of the brand (CSS, templates)."""
+        """A text file of the brand (CSS, templates), read once."""
         from .bounded import Refused, read_text
+        if filename in self._texts:
+            return self._texts[filename]
         path = self.folder / filename
         try:
-            return read_text(path, "style")
+            text = self._texts[filename] = read_text(path, "style")
+            return text
         except Refused as refused:
             what = f"has no {filename}" if refused.missing else f"cannot use {filename}: {refused.message}"
             raise UsageError(f"style {self.name!r} {what}", source=str(path),

@@ -169,10 +169,10 @@ def main() -> None:
               f"PDF/A step {old[2]:.1f} -> {pdfa:.1f})")
     mean_old = sum(value[0] for value in untagged.values()) / len(untagged)
     mean_new = sum(value[0] for value in tagged.values()) / len(tagged)
-    print(f"mean: {mean_old:.1f} -> {mean_new:.1f} ms CPU per record (+{(mean_new / mean_old - 1) * 100:.0f} %)")
+    print(f"mean: {mean_old:.1f} -> {mean_new:.1f} ms CPU per record ({(mean_new / mean_old - 1) * 100:+.0f} %)")
     print("back matter (acknowledgements, references, author notes), ms of CPU per record: without -> with")
     for identifier, (without, with_it) in back_matter(args.style, args.repeat).items():
-        print(f"  {identifier}: {without:.1f} -> {with_it:.1f} (+{with_it - without:.1f})")
+        print(f"  {identifier}: {without:.1f} -> {with_it:.1f} ({with_it - without:+.1f})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,16 @@ from archiver.writers import FORMATS, Format
 
 
 def render_crashing(record, context) -> bytes:
+    if os.environ.get("DASK_RENDERS"):  # when each render ran, and where: (pid, start, end)
+        import time
+        start = time.time()
+        time.sleep(float(os.environ.get("DASK_SLEEP", "0")))
+        with open(os.environ["DASK_RENDERS"], "a", encoding="utf-8") as renders:
+            renders.write(f"{os.getpid()} {start} {time.time()}\n")
     if record.identifier == os.environ.get("DASK_POISON"):
+        if os.environ.get("DASK_DEATHS"):  # one line a worker killed
+            with open(os.environ["DASK_DEATHS"], "a", encoding="utf-8") as deaths:
+                deaths.write(f"{os.getpid()}\n")
         os._exit(9)  # every time: the record that kills workers
     marker = os.environ.get("DASK_KILL_ONCE_MARKER")
     if marker and record.identifier == os.environ.get("DASK_KILL_ONCE") and not Path(marker).exists():

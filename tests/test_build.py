@@ -41,6 +41,10 @@ def render_fake(record: Record, context) -> bytes:
             log.write(record.identifier + "\n")
     if record.identifier == os.environ.get("FAKE_CRASH"):
         os._exit(9)
+    marker = os.environ.get("FAKE_CRASH_ONCE_MARKER")
+    if marker and record.identifier == os.environ.get("FAKE_CRASH_ONCE") and not os.path.exists(marker):
+        Path(marker).write_text("killed")
+        os._exit(9)  # once: a worker lost to something else (the OOM killer chose it) while it held this record
     if record.identifier == os.environ.get("FAKE_FAIL"):
         raise RuntimeError("the fake writer trips on this record")
     time.sleep(float(os.environ.get("FAKE_DELAY", "0")))
@@ -426,10 +430,23 @@ def test_a_worker_that_dies_fails_its_record_and_the_run_completes(tmp_path, mon
     # only the culprit fails: the others in flight with it are retried, each alone in a fresh worker
     assert statuses == {f"CO9{i:05d}.json": "failed" if i == 3 else "built" for i in range(8)}
     crashed = next(r for r in report["records"] if r["status"] == "failed")
-    assert "CO900003.json" in crashed["source"] and "died" in crashed["errors"][0]["message"]
+    assert "CO900003.json" in crashed["source"] and "died twice" in crashed["errors"][0]["message"]
     monkeypatch.delenv("FAKE_CRASH")
     code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0 and all(r["status"] in ("built", "unchanged") for r in report["records"])
+
+
+def test_a_record_whose_worker_died_once_is_retried_and_built(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 6)
+    monkeypatch.setenv("FAKE_CRASH_ONCE", "CO900002")
+    monkeypatch.setenv("FAKE_CRASH_ONCE_MARKER", str(tmp_path / "killed-once"))
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
+    assert (tmp_path / "killed-once").exists()  # a worker really died holding CO900002
+    assert code == 0, stderr
+    assert report["counts"] == {"built": 6, "unchanged": 0, "failed": 0}
+    assert rendered(tmp_path).count("CO900002") == 2  # the lost run, then the retry
+    assert (out / "CO900002" / "CO900002.fake").is_file()
 
 
 # Shards ------------------------------------------------------------------------------------------

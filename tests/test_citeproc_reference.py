@@ -252,16 +252,16 @@ def test_output_punctuation_and_italics(html_in, expected):
 
 
 def test_remembered_look_ups_change_no_output(corpus, rendered):
-    """The look-ups citeproc-py is made to remember (render._remember_style_lookups) are an
-    identical-output lever: a process without them renders the same entries, byte for byte."""
+    """The look-ups citeproc-py is made to remember and the steps it skips (citation.fastpaths) are
+    an identical-output lever: a process without them renders the same entries, byte for byte."""
     import subprocess
     import sys
 
     ids = [e["csl"]["id"] for e in corpus["records"][::10]]
     script = f"""
 import json, sys
-import archiver.citation.render as render
-render._remember_style_lookups = lambda: None
+import archiver.citation.fastpaths as fastpaths
+fastpaths.install = lambda: None
 from archiver.citation import CSL_STYLES, cite_as
 from archiver.record import Record
 records = {{e["csl"]["id"]: e["record"] for e in json.load(open({str(EXPECTED)!r}, encoding="utf-8"))["records"]}}

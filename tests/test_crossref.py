@@ -199,6 +199,21 @@ def test_without_crossrefs_language_list_the_error_says_to_run_setup(monkeypatch
         crossref.crossref_languages.cache_clear()
 
 
+def test_the_language_list_read_as_text_is_the_xsds_enumeration():
+    """crossref_languages reads the XSD's enumeration values as text (issue 21.3: parsing the 400 kB
+    schema cost every process 10-20 ms): the same codes an XML parser finds there."""
+    from lxml import etree
+
+    from archiver.writers import crossref
+
+    xsd = sorted(crossref.VENDOR.glob("commonmeta-py-*/crossref/languages5.5.0.xsd"))[-1]
+    tree = etree.parse(str(xsd), etree.XMLParser(no_network=True, resolve_entities=False))
+    parsed = set(tree.xpath("//xsd:enumeration/@value", namespaces={"xsd": "http://www.w3.org/2001/XMLSchema"}))
+    assert len(parsed) > 8000 and crossref.crossref_languages() == parsed
+    # the reading bites: an enumeration written another way would be missed, and the test would fail
+    assert not crossref._ENUMERATION.findall('<xsd:enumeration  value="en"/>')
+
+
 def test_the_language_codes_are_plain_strings_that_do_not_keep_the_xsd_alive():
     """lxml's "smart" XPath strings each hold their element, so a cached set of them kept Crossref's
     whole parsed language XSD (5 MB) alive in every worker of a batch."""

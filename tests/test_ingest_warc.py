@@ -90,7 +90,7 @@ def test_article_pages_become_records_and_others_are_counted_as_skipped():
     assert sorted(records) == ["dry-season", "floods", "shared-rivers"]
     assert [records[i].record.title for i in sorted(records)] == ["Dry Season", "Floods", "Shared Rivers"]
     assert records["shared-rivers"].record.published == "2024-03-05"
-    assert items[0].skipped == "1 pages skipped (not article pages), 1 not 200, 1 revisits, 1 duplicates"
+    assert items[0].skipped == {"pages skipped (not article pages)": 1, "not 200": 1, "revisits": 1, "duplicates": 1}
 
 
 def test_gzip_and_chunked_payloads_are_decoded():
@@ -195,6 +195,42 @@ def test_ingest_and_build_take_archives(tmp_path):
     assert first.exit_code == 0, first.output
     assert "records built        3" in first.output
     assert "unchanged (skipped)  3" in runner.invoke(main, args).output
+
+
+def test_build_reports_what_an_archive_held_that_made_no_record(tmp_path):
+    """The home page, the 404, the revisit and the duplicate capture: in the build's summary, in
+    report.json (per source) and at the top of report.html, on the first run and on an unchanged rerun."""
+    from lxml import html as lxml_html
+
+    crawl = tmp_path / "crawl.warc.gz"
+    crawl.write_bytes(build())
+    (tmp_path / "CO23081.json").write_bytes((Path(__file__).parent.parent / "samples/records/CO23081.json").read_bytes())
+    collection = tmp_path / "c.yaml"
+    collection.write_text("publisher: {name: Water Institute}\nlanguage: en\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["build", str(crawl), str(tmp_path / "CO23081.json"), "-o", str(out), "--to", "csl-json", "--jobs", "1",
+            "--collection", str(collection)]
+    expected = {str(crawl): {"pages skipped (not article pages)": 1, "not 200": 1, "revisits": 1, "duplicates": 1}}
+    for run, status in enumerate(["built", "unchanged"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        line = next(line for line in result.output.splitlines() if line.startswith("  pages skipped  "))
+        assert line.split("  ")[-1] == ("4 in 1 source: 1 pages skipped (not article pages), 1 not 200, "
+                                          "1 revisits, 1 duplicates"), (run, line)
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        assert report["skipped"] == expected and report["counts"][status] == 4
+        assert all("skipped" not in record for record in report["records"])  # said once per source
+        page = lxml_html.fromstring((out / "report.html").read_bytes())
+        summary = {li.text_content().split(" ", 1)[1]: int(li.findtext("b")) for li in page.xpath('//ul[@class="summary"]/li')}
+        assert summary["pages skipped"] == 4
+        assert page.xpath('string(//div[@class="skipped"]/ul/li)') == (
+            f"{crawl}: 1 pages skipped (not article pages), 1 not 200, 1 revisits, 1 duplicates")
+    # a batch with no archive says nothing of skipped pages
+    plain = tmp_path / "plain"
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "CO23081.json"), "-o", str(plain), "--to", "csl-json"])
+    assert result.exit_code == 0 and "pages skipped" not in result.output
+    assert "skipped" not in json.loads((plain / "report.json").read_text(encoding="utf-8"))
+    assert "Pages skipped" not in (plain / "report.html").read_text(encoding="utf-8")
 
 
 def test_damaged_archives_give_records_or_a_clean_error_never_a_crash():

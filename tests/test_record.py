@@ -16,8 +16,9 @@ from strategies import records
 from values import node_types
 
 from archiver.cli import main
-from archiver.record import (NODE_TYPES, SCHEMA_PATH, SCHEMA_VERSION, SCHEMA_VERSIONS, Record, _passes_fast_check,
-                             date_parts, first_day, long_date, problems, schema, validate)
+from archiver.record import (NODE_TYPES, SCHEMA_VERSION, SCHEMA_VERSIONS, Record, date_parts, first_day, long_date,
+                             problems, schema, validate)
+from archiver.recordschema import SCHEMA_PATH, _passes_fast_check
 
 DELETE = object()
 

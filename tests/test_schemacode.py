@@ -53,5 +53,22 @@ def test_a_module_saved_for_another_schema_is_not_used(tmp_path):
 
 @pytest.mark.parametrize("use_formats", [True, False])
 def test_the_saved_module_is_fastjsonschemas_code(use_formats):
+    """fastjsonschema's code, with only its item names built from f-strings instead of copies of the
+    locals (`_names_as_fstrings`): turned back, the text is fastjsonschema's."""
+    import re
+
     text = schemacode.source(record_schema(), use_formats)
-    assert fastjsonschema.compile_to_code(record_schema(), use_formats=use_formats) in text
+    assert "locals()" not in text
+    back = re.sub(r'\bf"((?:[^"\\]|\\.)*\{\w+\}(?:[^"\\]|\\.)*)"', r'"\1".format(**locals())', text)
+    assert fastjsonschema.compile_to_code(record_schema(), use_formats=use_formats) in back
+
+
+def test_item_names_in_errors_are_fastjsonschemas(tmp_path):
+    """The f-strings name an item as fastjsonschema's own code does: the same message for a bad block
+    deep in the body."""
+    check = schemacode.compiled(record_schema(), cache=tmp_path / "none")  # fastjsonschema's own
+    schemacode.save(record_schema(), cache=tmp_path)
+    saved = schemacode.compiled(record_schema(), cache=tmp_path)
+    data = json.loads(RECORDS[0].read_text(encoding="utf-8"))
+    data["body"]["blocks"][-1] = {"type": "paragraph", "content": [{"type": "emphasis", "content": [7]}]}
+    assert outcome(saved, data) == outcome(check, data) and "blocks[" in outcome(saved, data)

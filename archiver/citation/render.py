@@ -42,80 +42,19 @@ def _style(name: str):
 
 @functools.cache
 def _install() -> None:
-    """citeproc-py made to agree with citeproc-js, once per process: the look-ups remembered, each
-    ported rule installed (names, numbers, rich text), the repository's locale files."""
+    """citeproc-py made to agree with citeproc-js, once per process: its look-ups remembered and its
+    steps that change nothing skipped (`fastpaths`), each ported rule installed (names, numbers, rich
+    text), the repository's locale files."""
     from citeproc import frontend
 
-    from . import names, numbers, richtext
+    from . import fastpaths, names, numbers, richtext
 
-    _remember_style_lookups()
+    fastpaths.install()
     names.install()
     numbers.install()
     richtext.install()
     # The locale files are the repository's (en-US is the only one the four styles use).
     frontend.LOCALES_PATH = str(CSL_DIR / "locales")
-
-
-#: (style element, XPath expression) -> (the element, kept alive so its id is never reused; the result)
-_XPATH: dict[tuple[int, str], tuple[Any, list[Any]]] = {}
-#: style element -> (the element, kept alive likewise; whether it renders a variable)
-_CALLS_VARIABLE: dict[int, tuple[Any, bool]] = {}
-#: style element -> (the element, kept alive likewise; the root of its style or locale)
-_ROOT: dict[int, tuple[Any, Any]] = {}
-
-
-@functools.cache
-def _remember_style_lookups() -> None:
-    """Make citeproc-py look up what never changes during a rendering once instead of on every use.
-
-    citeproc-py runs an XPath query on the style for every macro it expands and for many options it
-    reads (about 8,600 queries for one reference), recomputes, for every group it renders, whether each
-    descendant calls a variable, and finds a cited item's reference through three properties each
-    time: together about 85% of the 17 ms it took to render one reference, and the landing page renders
-    four; every element also finds its style's root (for the formatter and macros) about 500 times a
-    reference. The style's answers depend on the style alone (its elements and the query) and an
-    item's reference on the item, so each is computed once. The change is process-wide, like any change to a
-    library class; the results are the ones citeproc-py computes (the tests compare whole references).
-    """
-    from citeproc import model, source
-
-    plain_xpath_search = model.CitationStylesElement.xpath_search
-
-    def xpath_search(element: Any, expression: str) -> list[Any]:
-        key = (id(element), expression)
-        entry = _XPATH.get(key)
-        if entry is None:
-            entry = _XPATH[key] = (element, plain_xpath_search(element, expression))
-        return list(entry[1])
-
-    def get_root(element: Any) -> Any:
-        entry = _ROOT.get(id(element))
-        if entry is None:
-            entry = _ROOT[id(element)] = (element, element.getroottree().getroot())
-        return entry[1]
-
-    def remembered(compute: Any) -> Any:
-        def calls_variable(element: Any) -> bool:
-            entry = _CALLS_VARIABLE.get(id(element))
-            if entry is None:
-                entry = _CALLS_VARIABLE[id(element)] = (element, compute(element))
-            return entry[1]
-        return calls_variable
-
-    def reference(item: Any) -> Any:
-        # A cited item's reference is fixed for its life; citeproc-py looks it up through three
-        # properties and a dict subclass each time (about 500 times a reference).
-        found = item.__dict__.get("_reference")
-        if found is None:
-            found = item.bibliography.source[item.key]
-            object.__setattr__(item, "_reference", found)  # CustomDict turns attributes into keys
-        return found
-
-    model.CitationStylesElement.xpath_search = xpath_search
-    model.CitationStylesElement.get_root = get_root
-    model.Parent.calls_variable = remembered(model.Parent.calls_variable)
-    model.Text.calls_variable = remembered(model.Text.calls_variable)
-    source.CitationItem.reference = property(reference)
 
 
 #: The CSL fields whose text citeproc-js prints with typographic quotes and apostrophes (not URLs,
@@ -145,6 +84,12 @@ def _source(item: dict[str, Any]):
     """citeproc-py's JSON source of one item: names with the particles citeproc-js finds in them
     (`names.parse_particles`), keeping CSL's `static-ordering` flag, which citeproc-py's Name does not
     accept (names.py reads it)."""
+    return _source_class()([item])
+
+
+@functools.cache
+def _source_class():
+    # made once: citeproc-py is imported only when a reference is rendered
     from citeproc.source.json import CiteProcJSON
 
     from .names import parse_particles
@@ -159,7 +104,7 @@ def _source(item: dict[str, Any]):
                     dict.__setitem__(name, "static-ordering", True)
             return parsed
 
-    return Source([item])
+    return Source
 
 
 def render_item(item: dict[str, Any], style: str, output: str = "plain") -> str:

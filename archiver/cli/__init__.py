@@ -55,10 +55,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        from .options import add_verbosity_options
+        from .options import apply_conventions
 
         command = importlib.import_module(COMMANDS[name]).command
-        add_verbosity_options(command)
+        apply_conventions(name, command)
         return command
 
     def invoke(self, ctx: click.Context):
@@ -84,7 +84,9 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                              "auto_envvar_prefix": "ARCHIVER"})
-@click.version_option(__version__, prog_name="archiver")
+# not from ARCHIVER_VERSION: a pipeline that pins the version to install in it must not make every
+# command print the version (or refuse "0.1.0" as no boolean)
+@click.version_option(__version__, prog_name="archiver", allow_from_autoenv=False)
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Option values from this TOML file (default: ./archiver.toml when present).")
 @click.pass_context

@@ -44,8 +44,9 @@ Example:
               help="A collection file (YAML or JSON) with the defaults of what the sources do not say; "
                    "changing it rebuilds the records made from sources.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the records on a Dask cluster: tcp://HOST:8786, or local:N for N local worker "
-                   "processes (needs archiver[dask]).")
+              help="Run the records on a Dask cluster: tcp://HOST:8786, a scheduler file (FILE.json, as "
+                   "`dask scheduler --scheduler-file` writes it), or local:N for N local worker processes "
+                   "(needs archiver[dask]).")
 @click.option("--check", is_flag=True,
               help="Run the field's validators on what the build wrote (JATS DTD, PDF/A-3a and PDF/UA-1, EPUB "
                    "structure) and give their verdicts in the report; a failed one is warning W016. Also "
@@ -103,12 +104,15 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     # estimate is `Eta`'s, not click's average since the start.
     with batch.session(plan) as state, _engine(scheduler) as engine, click.progressbar(
             length=sources, label="building", file=sys.stderr, show_eta=False, item_show_func=lambda text: text,
-            hidden=not show_bar or loud or report_format == "json") as bar:
+            hidden=not show_bar or verbosity() != 0 or report_format == "json") as bar:
         if engine is not None:
             engine.start(plan.settings)
-            jobs = engine.workers()
+            jobs = engine.workers()  # the window at the start; the engine widens it as the cluster grows
         last = None
+        skipped: dict[str, dict[str, int]] = {}  # source -> its skipped pages by kind (web archives)
         for outcome in batch.run(plan, jobs, state, engine):
+            if outcome.skipped:
+                skipped[outcome.source] = outcome.skipped
             if outcome.source != last:
                 last = outcome.source
                 (eta.skipped if outcome.status == "unchanged" else eta.built)()
@@ -120,6 +124,8 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         head = batch.report_head(plan.settings, counts)
         if parts:
             head["shard"] = f"{parts.index}/{parts.count}"
+        if skipped:
+            head["skipped"] = dict(sorted(skipped.items()))
         stem = f"report{parts.suffix if parts else ''}"
         report_path, page_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
         write_atomic_chunks(report_path, itertools.chain(batch.report_json(head, state.outcomes()), ["\n"]))
@@ -138,7 +144,12 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
     built = counts["built"] + counts["failed"]
     rows = [("records built", counts["built"]), ("unchanged (skipped)", counts["unchanged"]),
             ("failed", counts["failed"]), ("with warnings", summary["warned"]),
-            ("sources", len(plan.todo) + len(plan.unchanged)),
+            ("sources", len(plan.todo) + len(plan.unchanged))]
+    if plan.settings.check:
+        rows.append(("failed a check", summary["check_failed"]))
+    if skipped:
+        rows.append(("pages skipped", _skipped_row(skipped)))
+    rows += [
             ("Dask workers" if scheduler else "jobs", jobs), ("seconds", f"{elapsed:.2f}"),
             ("records per second", f"{built / elapsed:.1f}" if built and elapsed else "-")]
     width = max(len(name) for name, _ in rows)
@@ -149,6 +160,19 @@ def command(sources: tuple[str, ...], out_dir: Path, to: str | None, style: str,
         click.echo(f"  {'report':<{width}}  {report_path}")
         click.echo(f"  {'report page':<{width}}  {page_path}")
     sys.exit(exit_code)
+
+
+def _skipped_row(skipped: dict[str, dict[str, int]]) -> str:
+    """The summary's line of what web archives held that made no record: "5 in 1 source: 3 pages
+    skipped (not article pages), 2 not 200"."""
+    from ..ingest import skipped_text
+
+    total: dict[str, int] = {}
+    for counts in skipped.values():
+        for what, number in counts.items():
+            total[what] = total.get(what, 0) + number
+    sources = f"{len(skipped)} source{'s' if len(skipped) != 1 else ''}"
+    return f"{sum(total.values())} in {sources}: {skipped_text(total)}"
 
 
 def _needs(check: bool, thumbnails: bool) -> None:

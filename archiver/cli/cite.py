@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .common import fail_cleanly
+from .options import say
 
 #: --to choices that are data formats of the registry (the rest are CSL styles)
 DATA_FORMATS = ("bibtex", "ris", "csl-json")
@@ -31,7 +32,7 @@ def command(record: Path, fmt: str | None, old_fmt: str | None) -> None:
     from ..record import load
 
     if old_fmt is not None:
-        click.echo("notice: `archiver cite --format` is now --to (--format means the report's format in "
+        say("notice: `archiver cite --format` is now --to (--format means the report's format in "
                    "every other command); --format still works", err=True)
         if fmt is not None and fmt != old_fmt:
             raise UsageError(f"--to {fmt} and --format {old_fmt} disagree", hint="give --to only")

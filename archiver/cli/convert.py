@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .common import Tally, expand_paths, fail_cleanly, inside, sync_files, writable_folder, write_unsynced
-from .options import complete_formats, complete_styles
+from .options import complete_formats, complete_styles, say
 
 
 @click.command(epilog="""\b
@@ -59,7 +59,7 @@ def command(records: tuple[str, ...], out_dir: Path, to: str | None, style: str,
                 if report_format == "text":
                     for action, paths in plan.items():
                         for target in paths:
-                            click.echo(f"{action.replace('_', ' ')}: {target}")
+                            say(f"{action.replace('_', ' ')}: {target}")
                 tally.success(str(path), warnings, identifier=record.identifier, **plan)
                 continue
             targets = {inside(folder, name): data for name, data in sorted(outputs.items())}

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .common import Tally, fail_cleanly, write_atomic
+from .options import say
 
 
 def _timeout(_ctx, _param, value: float) -> float:
@@ -89,7 +90,7 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
             try:
                 earlier = records.read(record_file)
             except (ValueError, OSError) as damage:
-                click.echo(f"note: {record_file}: unreadable deposit record ({damage}); depositing again", err=True)
+                say(f"note: {record_file}: unreadable deposit record ({damage}); depositing again", err=True)
                 earlier = None
             if earlier and earlier["status"] == records.DEPOSITED and not again:
                 warnings = []
@@ -99,7 +100,7 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
                                 f"{earlier.get('when')}; not sent again (use --again to deposit it as a new item)",
                         source=source))
                 if report_format == "text":
-                    click.echo(redact(f"{package.name}: already deposited to {target.title!r} on {earlier.get('when')}"
+                    say(redact(f"{package.name}: already deposited to {target.title!r} on {earlier.get('when')}"
                                       f"; Edit-IRI {earlier.get('edit_iri')}; not sent again (--again sends it)"))
                 tally.success(source, warnings, identifier=package.name, collection=redact(target.title),
                               deposit="already deposited", edit_iri=redact(earlier.get("edit_iri") or ""))
@@ -108,10 +109,10 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
                 # Remove the orphan first (profile 6.8), so the rerun leaves one item, not two.
                 try:
                     client.delete(earlier["edit_iri"])
-                    click.echo(redact(f"note: {package.name}: removed the incomplete deposit an earlier attempt "
+                    say(redact(f"note: {package.name}: removed the incomplete deposit an earlier attempt "
                                       f"left at {earlier['edit_iri']}"), err=True)
                 except ArchiverError as error:
-                    click.echo(redact(f"note: {package.name}: an earlier attempt left an incomplete deposit at "
+                    say(redact(f"note: {package.name}: an earlier attempt left an incomplete deposit at "
                                       f"{earlier['edit_iri']} that could not be removed ({error.message}); ask "
                                       "the repository manager to remove it"), err=True)
             try:
@@ -129,7 +130,7 @@ def command(packages: tuple[Path, ...], service_url: str, collection: str | None
                                                     package, edit_iri=edit_iri, states=states))
             state = ", ".join(states) or (f"unknown ({result.state_error})" if result.state_error else "unknown")
             if report_format == "text":
-                click.echo(redact(f"{package.name}: deposited to {target.title!r} as "
+                say(redact(f"{package.name}: deposited to {target.title!r} as "
                                   f"{result.packaging.rsplit('/', 1)[-1]}; Edit-IRI {edit_iri}; state {state}"))
             tally.success(source, identifier=package.name, collection=redact(target.title),
                           packaging=result.packaging, deposit="deposited", edit_iri=redact(edit_iri or ""),

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .common import Tally, expand_paths, fail_cleanly, inside, writable_folder, write_atomic
+from .options import say
 
 
 @click.command(epilog="""\b
@@ -49,7 +50,7 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
     from .. import bounded
     from ..collection import load_collection
     from ..errors import ArchiverError, InputError, UsageError
-    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, byte_kind, folder_reader, is_sidecar, read_source
+    from ..ingest import NOT_SOURCE_SUFFIXES, READERS, byte_kind, folder_reader, is_sidecar, read_source, skipped_text
 
     if kind is not None and kind not in READERS:
         raise UsageError(f"unknown source kind {kind!r}", hint=f"use one of: {', '.join(READERS)}")
@@ -88,9 +89,9 @@ def command(sources: tuple[str, ...], out_dir: Path, kind: str | None, strict: b
             tally.failure(name, ArchiverError(f"internal error: {type(error).__name__}: {error} (a bug: "
                                               "please report it with this source)", source=name))
             continue
-        skipped = next((item.skipped for item in results if item.skipped), "")
+        skipped = skipped_text(next((item.skipped for item in results if item.skipped), {}))
         if skipped and report_format == "text":
-            click.echo(f"{name}: {skipped}", err=True)
+            say(f"{name}: {skipped}", err=True)
         tally.success(name, warnings, identifiers=[item.record.identifier for item in results],
                       **({"skipped": skipped} if skipped else {}))
     tally.finish("ingest")

@@ -2,9 +2,12 @@
 file and from `ARCHIVER_*` environment variables, and shell completion of option values.
 
 Where an option's value comes from, first match wins: the command line, then the environment
-(`ARCHIVER_<COMMAND>_<OPTION>`, e.g. `ARCHIVER_BUILD_JOBS=2`, as click's `auto_envvar_prefix` names
-them), then the configuration file (`--config FILE`, else `archiver.toml` in the working folder: one
-table per command, keys are the options' long names), then the built-in default.
+(`ARCHIVER_<COMMAND>_<OPTION>`, the option's long name in capitals with `_` for `-`:
+`ARCHIVER_BUILD_JOBS=2`, `ARCHIVER_BUILD_FORMAT=json`, `ARCHIVER_BUILD_DRY_RUN=1`; `--config`'s own is
+`ARCHIVER_CONFIG`), then the configuration file (`--config FILE`, else `archiver.toml` in the working
+folder: one table per command, keys are the options' long names), then the built-in default. The
+environment and the file name options alike, by their long names (click would name a variable after
+the Python parameter: `ARCHIVER_BUILD_REPORT_FORMAT` for `--format`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,33 @@ def verbosity(ctx: click.Context | None = None) -> int:
     """-1 under -q, 0 by default, 1 per -v."""
     ctx = ctx or click.get_current_context(silent=True)
     return ctx.find_root().meta.get(_VERBOSITY, 0) if ctx else 0
+
+
+def apply_conventions(command_name: str, command: click.Command) -> None:
+    """What every command gets: -q/-v, and an environment variable for each option, named after it."""
+    add_verbosity_options(command)
+    for param in command.params:
+        long_name = _long_name(param)
+        if long_name is not None:
+            param.envvar = environment_variable(command_name, long_name)
+
+
+def environment_variable(command_name: str, long_name: str) -> str:
+    """`ARCHIVER_BUILD_DRY_RUN` for `archiver build --dry-run`."""
+    return f"ARCHIVER_{command_name}_{long_name}".upper().replace("-", "_")
+
+
+def _long_name(param: click.Parameter) -> str | None:
+    if not isinstance(param, click.Option):
+        return None
+    return next((opt[2:] for opt in param.opts if opt.startswith("--")), None)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print what a command tells about its work (a notice, a note, a line per package), except under
+    -q, which leaves errors only. A command's product (a citation, a JSON report) is printed as is."""
+    if verbosity() >= 0:
+        click.echo(text, err=err)
 
 
 def add_verbosity_options(command: click.Command) -> None:
@@ -101,8 +131,7 @@ def _default_map(config: dict[str, dict[str, Any]], command_name: str, command: 
     """The configuration table of one command as click's `default_map`: long option names (`--to`,
     `--output`) turned into the parameters they set; an unknown name is a usage error."""
     table = config.get(command_name, {})
-    by_long_name = {opt[2:]: param for param in command.params if isinstance(param, click.Option)
-                    and param.expose_value for opt in param.opts if opt.startswith("--")}
+    by_long_name = {long_name: param for param in command.params if (long_name := _long_name(param))}
     values: dict[str, Any] = {}
     for key, value in table.items():
         param = by_long_name.get(key)

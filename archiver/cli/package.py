@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .common import fail_cleanly
+from .options import say
 
 KINDS = ("bagit", "saf", "ocfl", "mets")
 
@@ -17,7 +18,7 @@ def package_kind(to: str | None, old_format: str | None) -> str:
     from ..errors import UsageError
 
     if old_format is not None:
-        click.echo("notice: `archiver package --format` is now --to (--format means the report's format "
+        say("notice: `archiver package --format` is now --to (--format means the report's format "
                    "in every other command); --format still works", err=True)
         if to is not None and to != old_format:
             raise UsageError(f"--to {to} and --format {old_format} disagree", hint="give --to only")
@@ -56,23 +57,23 @@ def command(folders: tuple[Path, ...], fmt: str | None, old_fmt: str | None, out
                    [inside(out_dir)] if fmt == "ocfl" else
                    [inside(out_dir, record.identifier) for record in records])
         for target in targets:
-            click.echo(f"would write: {target}" + ("/" if target.suffix != ".zip" else ""))
-        click.echo(f"package (dry run: nothing written): {len(records)} record folder(s) as {fmt}", err=True)
+            say(f"would write: {target}" + ("/" if target.suffix != ".zip" else ""))
+        say(f"package (dry run: nothing written): {len(records)} record folder(s) as {fmt}", err=True)
         return
     if fmt == "saf":
         from ..deposit.saf import make_batch
         batch, archive = make_batch(records, inside(out_dir, "saf"))
-        click.echo(f"{batch}/ ({len(records)} items)")
-        click.echo(str(archive))
+        say(f"{batch}/ ({len(records)} items)")
+        say(str(archive))
         return
     for record in records:
         if fmt == "bagit":
             from ..deposit.bag import make_bag
-            click.echo(f"{make_bag(record, inside(out_dir, record.identifier))}/")
+            say(f"{make_bag(record, inside(out_dir, record.identifier))}/")
         elif fmt == "mets":
             from ..deposit.mets import make_mets_package
-            click.echo(f"{make_mets_package(record, inside(out_dir, record.identifier))}/")
+            say(f"{make_mets_package(record, inside(out_dir, record.identifier))}/")
         else:
             from ..deposit.ocfl import add_record
             object_dir, version = add_record(record, out_dir)
-            click.echo(f"{object_dir}/ {version or 'unchanged'}")
+            say(f"{object_dir}/ {version or 'unchanged'}")

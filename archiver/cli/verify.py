@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .common import fail_cleanly
+from .options import say
 
 
 @click.command(epilog="""\b
@@ -38,7 +39,7 @@ def command(paths: tuple[Path, ...], report_format: str) -> None:
             for problem in report.problems:
                 click.echo(f"error: {problem}", err=True)
             for note in report.notes:
-                click.echo(f"note: {report.path}: {note}", err=True)
+                say(f"note: {report.path}: {note}", err=True)
             status = "ok" if report.ok else f"FAILED ({len(report.problems)} problem(s))"
-            click.echo(f"{report.path}: {report.kind}, {report.checked} file(s) checked, {status}", err=True)
+            say(f"{report.path}: {report.kind}, {report.checked} file(s) checked, {status}", err=True)
     sys.exit(0 if all(r.ok for r in reports) else PackageInvalid.exit_code)

@@ -44,9 +44,10 @@ class Draft:
     assets: dict[str, bytes] = field(default_factory=dict)
     pointer: str = ""
     line: int | None = None
-    #: what a source holding many pages did not make records of ("3 pages skipped (not article
-    #: pages), 2 not 200"): a web archive's home and listing pages are counted, not failed
-    skipped: str = ""
+    #: what a source holding many pages did not make records of, counted by kind ({"pages skipped
+    #: (not article pages)": 3, "not 200": 2}): a web archive's home and listing pages are counted,
+    #: not failed (`skipped_text` says it in words)
+    skipped: dict[str, int] = field(default_factory=dict)
     #: when the identifier came from a URL's last segment or the file name: ("canonical" or "file", the
     #: canonical URL or None), so that a reader of many pages can tell clashing ones apart
     url_made: tuple[str, "str | None"] | None = None
@@ -58,7 +59,12 @@ class Ingested:
     record: Record
     warnings: list[ArchiverWarning]
     assets: dict[str, bytes]
-    skipped: str = ""
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def skipped_text(counts: dict[str, int]) -> str:
+    """A source's skipped pages in words: "3 pages skipped (not article pages), 2 not 200"."""
+    return ", ".join(f"{number} {what}" for what, number in counts.items() if number)
 
 
 #: kind -> reader, in the order content sniffing tries them (most specific first): a JATS article

@@ -24,7 +24,7 @@ from pathlib import PurePath
 from typing import Any, Iterator
 
 from ..errors import ArchiverError, ArchiverWarning, InputError, Problem, RecordInvalid
-from . import Draft, image_type
+from . import Draft, image_type, skipped_text
 from .pagetext import decode
 
 #: the suffixes of web archives (content is recognised too: a WARC record header, a WACZ's zip parts)
@@ -102,14 +102,14 @@ def read(data: bytes, name: str, collection: Any = None) -> list[Draft]:
         raise RecordInvalid(problems)
     _tell_apart(drafts, captures, source, crawl, collection)
     counts = {"pages skipped (not article pages)": skipped, **crawl.counts}
-    summary = ", ".join(f"{number} {what}" for what, number in counts.items() if number)
+    summary = skipped_text(counts)
     if not drafts:
         raise InputError(f"no article page in the archive ({summary})", source=source,
                          hint="give the crawl of the site's article pages (home, listing and tag pages are "
                               "skipped)")
     drafts[0].warnings[:0] = crawl.warnings  # the archive's own warnings, said once
     for draft in drafts:
-        draft.skipped = summary
+        draft.skipped = {what: number for what, number in counts.items() if number}
     return drafts
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from typing import Any
 
 from ..citation import date_parts, person_name, web_url, doi_url
 from ..errors import ConversionError
@@ -79,16 +80,18 @@ def fits(element: str, value: str) -> bool:
 
 @functools.cache
 def crossref_languages() -> frozenset[str]:
-    """The ISO 639-1 and ISO 639-3 codes Crossref's `language` attribute takes."""
-    from lxml import etree
+    """The ISO 639-1 and ISO 639-3 codes Crossref's `language` attribute takes: the values of the
+    `xsd:enumeration` elements of Crossref's languages XSD (8,107 of them, one element a line). Read
+    as text, a fifth of what parsing the 400 kB schema costs each process (tests/test_crossref.py
+    checks the reading against an XML parser's)."""
     found = sorted(VENDOR.glob("commonmeta-py-*/crossref/languages5.5.0.xsd"))
     if not found:
         raise ConversionError(f"Crossref's language list is missing: no {VENDOR}/commonmeta-py-*/crossref/"
                               "languages5.5.0.xsd", hint="run `make setup` (it extracts Crossref's XSDs)")
-    tree = etree.parse(str(found[-1]), etree.XMLParser(no_network=True, resolve_entities=False))
-    # plain strings: lxml's "smart" ones each keep the parsed XSD alive (5 MB a worker for 8,107 codes)
-    return frozenset(tree.xpath("//xsd:enumeration/@value", namespaces={"xsd": "http://www.w3.org/2001/XMLSchema"},
-                                smart_strings=False))
+    return frozenset(_ENUMERATION.findall(found[-1].read_text(encoding="utf-8")))
+
+
+_ENUMERATION = re.compile(r'<xsd:enumeration value="([^"]*)"')
 
 
 def crossref_language(tag: str) -> str | None:
@@ -107,7 +110,7 @@ def missing(record: Record, style: Style) -> str | None:
     if not style.data.get("crossref"):
         return (f"style {style.name!r} names no Crossref depositor; add \"crossref\": "
                 f"{{\"depositor\": NAME, \"email\": ADDRESS}} to {style.folder / 'style.json'}")
-    unheld = _Deposit(record, style.data["crossref"]).unheld
+    unheld = _deposit(record, style.data["crossref"]).unheld
     return "; ".join(unheld) if unheld else None
 
 
@@ -119,8 +122,22 @@ def render(record: Record, context: RenderContext) -> bytes:
         raise ConversionError(f"{record.identifier}: no Crossref deposit: {reason}",
                               hint="add links.doi to the record once the DOI is assigned, and the "
                                    "publisher's Crossref account to the style; or leave crossref out of --to")
-    batch = _Deposit(record, context.style.data["crossref"]).batch
+    batch = _deposit(record, context.style.data["crossref"]).batch
     return etree.tostring(batch, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+#: the deposit last made: (record, depositor config, deposit). A build asks for one record's deposit
+#: three times (choosing the formats, the landing page's downloads, the deposit itself); records and
+#: styles are immutable, and the entry holds them, so their identity names them.
+_last: tuple[Record, Any, "_Deposit"] | None = None
+
+
+def _deposit(record: Record, config: Any) -> "_Deposit":
+    global _last
+    last = _last
+    if last is None or last[0] is not record or last[1] is not config:
+        last = _last = (record, config, _Deposit(record, config))
+    return last[2]
 
 
 class _Deposit:

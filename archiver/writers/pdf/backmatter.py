@@ -14,7 +14,6 @@ own about the authors, with a heading, as in the EPUB and the landing page.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.platypus import Flowable, KeepTogether, ListItem, Spacer
 
@@ -22,6 +21,7 @@ from ...citation import cite_as
 from ...record import Paragraph as ParagraphNode, Reference, walk
 from .flowables import Anchor, Heading, Paragraph, TaggedList, grid
 from .tags import Element
+from .markup import xml_escape
 
 if TYPE_CHECKING:
     from .story import Story
@@ -44,7 +44,7 @@ class BackMatter:
         story = self.story
         story.keys += 1
         story.outline_level = 0
-        heading = Heading(_xml_escape(title), self.s["h1"], title, f"h{story.keys}", 0, story.page_height)
+        heading = Heading(xml_escape(title), self.s["h1"], title, f"h{story.keys}", 0, story.page_height)
         heading.struct = Element("H2", story.parent)
         return heading
 

@@ -16,6 +16,7 @@ from reportlab.platypus.doctemplate import ActionFlowable
 from reportlab.platypus.flowables import LIIndenter
 
 from .direction import VisualOrder
+from .fragments import fragments
 from .linebreak import LineBreaking
 from .look import Look
 from .tags import Element
@@ -47,7 +48,15 @@ class Paragraph(VisualOrder, LineBreaking, ReportlabParagraph):
 
     platypus wraps most paragraphs twice at the same width (to see whether they fit, then to place
     them; KeepTogether and tables measure first as well), and each wrap breaks the lines anew: a fifth
-    of the layout time. The lines depend on the width and the paragraph alone."""
+    of the layout time. The lines depend on the width and the paragraph alone.
+
+    Its markup is read into fragments by `fragments` (the fragments reportlab's parser makes, made
+    cheaper)."""
+
+    def __init__(self, text: Any, style: ParagraphStyle, *args: Any, frags: Any = None, **kwargs: Any):
+        if frags is None and isinstance(text, str):
+            text, frags = fragments(text, style)
+        super().__init__(text, style, *args, frags=frags, **kwargs)
 
     #: (width, the lines broken for it); valid while the paragraph still holds those lines (split
     #: drops them when the paragraph moves on whole)

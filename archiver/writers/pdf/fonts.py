@@ -2,34 +2,59 @@
 per-glyph fallback reportlab lacks (the brand's script fonts for Arabic, Hebrew, Devanagari, Thai and
 Korean, its CJK font, then DejaVu Sans) and fixes to what reportlab embeds (ISO 19005-3 6.2.11:
 ToUnicode maps of astral characters and of shaped glyphs, trailing advance widths), and the per-process
-cache of font subsets and their compressed streams (`cache_subsets`).
+caches of font subsets, their CMaps and their compressed streams (`cache_subsets`) and of the widths of
+text (`TextFont`).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import reportlab
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from ...style import Style
 from ...visible import invisible
-from .shaping import ShapingFont, glyph_text
+from .shaping import PRIVATE, ShapingFont, glyph_text
 
 LAST_RESORT_FONT = "DejaVuSans.ttf"
 #: what is drawn, in the last-resort font, for each character no font of the brand has
 MISSING = "\u25a1"
 
 
+#: the reportlab whose internals `TextFont.splitString` and `cache_widths` follow (its subset-code
+#: assignments, the comment naming a subset's font dictionary): with another, both leave the work to
+#: reportlab (pyproject pins it; should another be installed, tests/test_pdf_speed.py fails and
+#: names the two to re-check against its code)
+REPORTLAB = "5.1.0"
+_KNOWN_REPORTLAB = reportlab.Version == REPORTLAB
+
+
 def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's `makeToUnicodeCMap`, replaced by `_cmap`, made once per process where it can be."""
+    codes = tuple(subset)
+    return _cmap(fontname, codes) if _fixed(codes) else _cmap.__wrapped__(fontname, codes)
+
+
+def _fixed(subset: tuple[int, ...]) -> bool:
+    """Whether a subset's CMap is the same whenever it is made: not so with a shaped glyph's private
+    code, whose text is the shortest seen so far (shaping.py)."""
+    return not subset or max(subset) < PRIVATE
+
+
+@functools.lru_cache(maxsize=256)  # a few hundred KB at most: a CMap is 2-10 KB of text
+def _cmap(fontname: str, subset: tuple[int, ...]) -> str:
     """reportlab's ToUnicode CMap, mended twice: code points above U+FFFF are written as UTF-16BE
     surrogate pairs (reportlab writes bare 5-digit hex, so an emoji or a CJK Extension B character,
     common in Chinese and Japanese names, extracted as a wrong character), and the codes reportlab
     maps to U+0000 (its reserved code 0, .notdef) or to U+FEFF/U+FFFE get no entry (ISO 14289-1 7.21.7).
-    A shaped glyph's private code maps to the text it was shaped from (shaping.py)."""
+    A shaped glyph's private code maps to the text it was shaped from (shaping.py). A subset without
+    one (`_fixed`) has its CMap made once per process, like `subset_stream`."""
     face = fontname.split("+", 1)[-1]
     entries = [f"<{index:02X}> <{(glyph_text(face, code) or chr(code)).encode('utf-16-be').hex().upper()}>"
                for index, code in enumerate(subset) if code not in (0, 0xFEFF, 0xFFFE)]
@@ -55,6 +80,8 @@ class Fonts:
     cjk: str
     #: code points each text font (body, heading, mono) can draw
     covered: dict[str, frozenset[int]]
+    #: per text font, a pattern of the characters `runs` must look at one by one (`_outside`)
+    outside: dict[str, "re.Pattern[str]"]
     #: fonts tried, in order, for a character the run's own font lacks: the brand's script fonts (each
     #: for its own script only), its cjk font, then DejaVu Sans (Greek, Cyrillic, symbols)
     fallbacks: tuple["_Fallback", ...]
@@ -70,9 +97,9 @@ class Fonts:
         characters are added to `missing`; white space no font has becomes a space, and U+FEFF and
         invisible format characters no font has are left out (they have no glyph to draw, and
         PDF/UA 7.21.7 forbids mapping a glyph to U+FEFF)."""
-        covered = self.covered.get(font, self.covered[self.body])
-        if "\ufeff" not in text and all(ord(char) in covered or char == " " for char in set(text)):
+        if not self.outside.get(font, self.outside[self.body]).search(text):
             return [(text, font)] if text else []  # the common case: one font draws it all
+        covered = self.covered.get(font, self.covered[self.body])
         runs: list[tuple[str, str | None]] = []
         for char in text:
             chosen: str | None = font
@@ -99,6 +126,20 @@ class Fonts:
     def last_resort(self) -> str:
         _last_resort_font()
         return self.fallbacks[-1].name
+
+
+def _outside(covered: frozenset[int]) -> "re.Pattern[str]":
+    """A pattern matching any character a font's `covered` code points leave to `Fonts.runs`' per-
+    character path: one it cannot draw (but the space), and U+FEFF. One search, at the speed of the
+    regular expression engine, finds that most text needs none."""
+    drawn = sorted(covered - {0xFEFF} | {0x20})
+    ranges: list[tuple[int, int]] = []
+    for code in drawn:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return re.compile("[^" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]")
 
 
 #: the optional script font roles of a brand and the characters each is used for
@@ -153,6 +194,58 @@ class _Fallback:
         return frozenset(code for code in codes if self.may_have(code))
 
 
+class TextFont(TTFont):
+    """A TrueType font of the brand's text (not shaped) that remembers the widths it has measured,
+    and splits text already assigned to subset codes without reportlab's per-character loop.
+
+    reportlab measures every word of every paragraph as it breaks lines, over a thousand per record,
+    and the words of a series repeat (the, of, its names and boilerplate). A width depends only on
+    the characters and the size (a face's widths are fixed once registered), so the remembered one is
+    the one reportlab would compute. Drawing splits each run of text into (subset, codes), assigning
+    a code to each character the document has not drawn yet in this font; once every character of a
+    run has its code (most runs after the first page), the split is a look-up per character."""
+
+    #: how many (text, size) widths a font keeps before starting afresh: about 3 MB at most, seven
+    #: text fonts a brand, and room for the words of a long batch
+    LIMIT = 20_000
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._widths: dict[tuple[str, float], float] = {}
+
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802
+        if type(text) is not str or encoding != "utf8":  # a ShapedStr, bytes: measured as reportlab does
+            return super().stringWidth(text, size, encoding)
+        key = (text, size)
+        width = self._widths.get(key)
+        if width is None:
+            if len(self._widths) >= self.LIMIT:
+                self._widths.clear()
+            width = self._widths[key] = super().stringWidth(text, size, encoding)
+        return width
+
+    def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802
+        state = self.state.get(doc)
+        if state is None or type(text) is not str or not _KNOWN_REPORTLAB:
+            return super().splitString(text, doc, encoding)
+        assignments = state.assignments
+        try:  # reportlab maps U+00A0 to the space
+            codes = [assignments[32 if code == 0xA0 else code] for code in map(ord, text)]
+        except KeyError:  # a character without its code yet (or without a glyph): reportlab assigns
+            return super().splitString(text, doc, encoding)
+        if not codes:
+            return []
+        if max(codes) < 256:
+            return [(0, bytes(codes))]
+        results: list[tuple[int, bytes]] = []
+        start = 0
+        for index in range(1, len(codes) + 1):
+            if index == len(codes) or codes[index] >> 8 != codes[start] >> 8:
+                results.append((codes[start] >> 8, bytes(code & 0xFF for code in codes[start:index])))
+                start = index
+        return results
+
+
 _REGISTERED: dict[str, TTFont] = {}
 
 
@@ -160,9 +253,11 @@ def _register(name: str, file: str, shaped: bool) -> TTFont:
     """A face registered once per process under `name` (a file used for several roles is embedded once)."""
     font = _REGISTERED.get(name)
     if font is None:
-        font = (ShapingFont if shaped else TTFont)(name, file)
+        font = (ShapingFont if shaped else TextFont)(name, file)
         fix_trailing_advances(font.face)
         cache_subsets(font.face)
+        if _KNOWN_REPORTLAB:
+            cache_widths(font)
         pdfmetrics.registerFont(font)
         _REGISTERED[name] = font
     return font
@@ -205,6 +300,7 @@ def fonts(style_name: str, files: tuple[tuple[str, str], ...]) -> Fonts:
                for role in ("body", "body_bold", "heading", "heading_bold", "mono")}
     return Fonts(body=names["body"], body_bold=names["body_bold"], heading=names["heading"],
                  heading_bold=names["heading_bold"], mono=names["mono"], cjk=names["cjk"], covered=covered,
+                 outside={name: _outside(codes) for name, codes in covered.items()},
                  fallbacks=(*script_fallbacks, _Fallback(names["cjk"], paths["cjk"], False, None),
                             _LastResort()),
                  bolder={f.name: f for f in script_fallbacks if f.bold},
@@ -247,7 +343,15 @@ def fix_trailing_advances(face: Any) -> None:
 
 
 
-# The font-subset cache -------------------------------------------------------------------------------
+# The per-process caches of font subsets, their CMaps and widths ---------------------------------------
+
+@functools.lru_cache(maxsize=256)  # a few hundred KB at most: a CMap stream is 1-3 KB
+def to_unicode_stream(fontname: str, subset: tuple[int, ...]) -> bytes:
+    """The Flate stream of a subset's ToUnicode CMap (`_to_unicode_cmap`), made once per process like
+    the subset itself: the CMap depends only on the subset's name (its face) and codes, and writing
+    and compressing it cost about 0.7 ms per record."""
+    return pdfdoc.PDFZCompress.encode(_cmap(fontname, subset))
+
 
 @functools.lru_cache(maxsize=128)  # a few MB at most: a subset and its stream are tens of KB
 def subset_stream(face: Any, subset: tuple[int, ...]) -> tuple[bytes, bytes]:
@@ -265,7 +369,8 @@ _ADD_SUBSET_OBJECTS = ttfonts.TTFontFace.addSubsetObjects
 
 
 def cache_subsets(face: Any) -> None:
-    """Makes one registered face take its subsets and their compressed streams from `subset_stream`."""
+    """Makes one registered face take its subsets and their compressed streams from `subset_stream`,
+    and the compressed streams of their ToUnicode CMaps from `to_unicode_stream`."""
     def make_subset(subset: list[int]) -> bytes:
         return subset_stream(face, tuple(subset))[0]
 
@@ -278,7 +383,47 @@ def cache_subsets(face: Any) -> None:
             stream.content = subset_stream(face, tuple(subset))[1]
             stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
             stream.filters = None
+        # reportlab's TTFont.addObjects has referenced the subset's CMap stream just before this call
+        cmap = doc.idToObject.get(f"toUnicodeCMap:{fontname}")
+        if doc.compression and cmap is not None and cmap.filters == [pdfdoc.PDFZCompress] and _fixed(tuple(subset)):
+            cmap.content = to_unicode_stream(fontname, tuple(subset))
+            cmap.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(pdfdoc.PDFZCompress.pdfname)])
+            cmap.filters = None
         return descriptor
 
     face.makeSubset = make_subset
     face.addSubsetObjects = add_subset_objects
+
+
+class _Widths(pdfdoc.PDFArray):
+    """A subset's /Widths array, written once per process: formatting a few hundred numbers costs
+    more than the rest of the font's objects, and the subsets of a series repeat (`subset_stream`)."""
+
+    _written: dict[tuple[float, ...], bytes] = {}
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803 - reportlab's name
+        key = tuple(self.sequence)
+        out = self._written.get(key)
+        if out is None:
+            if len(self._written) >= 1024:  # a few hundred KB at most
+                self._written.clear()
+            out = self._written[key] = super().format(document, IND)
+        return out
+
+
+def cache_widths(font: Any) -> None:
+    """Makes one registered font write the /Widths of its subsets through `_Widths`: reportlab's
+    `TTFont.addObjects` puts each subset's font dictionary in the document's font list, where its
+    widths (a plain array of numbers, no references) are swapped for the same numbers."""
+    add_objects = font.addObjects
+
+    def add_objects_cached(doc: Any) -> None:
+        add_objects(doc)
+        prefix = f"Font {font.fontName} subset "
+        for subset_font in doc.idToObject["BasicFonts"].dict.values():
+            widths = getattr(subset_font, "Widths", None)
+            if type(widths) is pdfdoc.PDFArray and getattr(subset_font, "__Comment__", "").startswith(prefix):
+                subset_font.Widths = _Widths(widths.sequence)
+
+    font.addObjects = add_objects_cached
+

@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import re
 from typing import Any, Iterable
-from xml.sax.saxutils import escape as _xml_escape
 
 from ...record import Code, Link, NoteRef, Styled, plain_text
 from .fonts import MISSING
 from .look import Look
 from .tags import PRIVATE_USE, Tagger
+
+
+def xml_escape(text: str, quote: bool = False) -> str:
+    """`&`, `<` and `>` (and `"` when `quote`) as entities, as `xml.sax.saxutils.escape` writes them:
+    that module imports `urllib.request` (and with it http.client, ssl and email), about 10 ms of
+    every `convert` and every build worker's start."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
 
 _TAGS = {"emphasis": "i", "strong": "b", "superscript": "super", "subscript": "sub"}
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
@@ -35,6 +42,8 @@ _SCRIPTS = {
 _SHAPED = {"ar", "he", "th", "hi"}
 _RUNS = re.compile("|".join(f"(?P<{name}>[{chars}]+(?:[\\s\u3000-\u303f\uff0c]+[{chars}]+)*)"
                             for name, chars in _SCRIPTS.items()))
+#: any character `_RUNS` can start a match at: text without one (most of it) skips that search
+_ANY_SCRIPT = re.compile(f"[{''.join(_SCRIPTS.values())}]")
 
 
 def script_language(run: str) -> str:
@@ -65,7 +74,7 @@ class Markup:
                 opening, closing = self.tags.inline("Span", ActualText=run)
                 out.append(f'{opening}<font name="{self.look.fonts.last_resort}">{MISSING * len(run)}</font>{closing}')
             else:
-                drawn = _xml_escape(run) if run_font == font else f'<font name="{run_font}">{_xml_escape(run)}</font>'
+                drawn = xml_escape(run) if run_font == font else f'<font name="{run_font}">{xml_escape(run)}</font>'
                 for part in PRIVATE_USE.split(drawn):
                     if PRIVATE_USE.fullmatch(part):
                         # A Private Use Area glyph (a Word symbol-font bullet, U+F0B7) has no meaning of its
@@ -77,6 +86,8 @@ class Markup:
 
     def text(self, text: str, font: str) -> str:
         """Plain text, each run in a font that draws it, each run of another language in a Span."""
+        if not _ANY_SCRIPT.search(text):
+            return self._fonts(text, font)
         out: list[str] = []
         position = 0
         for match in _RUNS.finditer(text):
@@ -95,7 +106,7 @@ class Markup:
 
     def link(self, url: str, content: str, description: str) -> str:
         opening, closing = self.tags.inline("Link", contents=description, target=url)
-        return (f'{opening}<a href="{_xml_escape(url, {chr(34): "&quot;"})}" color="{self.colour}">'
+        return (f'{opening}<a href="{xml_escape(url, quote=True)}" color="{self.colour}">'
                 f"{content}</a>{closing}")
 
     def inlines(self, nodes: Iterable[Any], font: str) -> str:

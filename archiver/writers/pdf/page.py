@@ -89,6 +89,9 @@ class Furniture:
         self.look = look
         self.fonts = look.fonts
         self.missing = missing
+        #: (text, font, size) -> its runs as drawn and their width: the running header and the
+        #: footer's identifier are the same on every page
+        self._lines: dict[tuple[str, str, float], tuple[list[tuple[str, str]], float]] = {}
 
     def _text(self, canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
               align: str = "left") -> None:
@@ -108,11 +111,14 @@ class Furniture:
                 x += pdfmetrics.stringWidth(part, run_font, size)
 
     def _measure(self, text: str, font: str, size: float) -> tuple[list[tuple[str, str]], float]:
-        """The (run, font) pieces a line of text is drawn in, and its width."""
-        runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
-                for run, run_font in self.fonts.runs(text, font, self.missing)]
-        runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
-        return runs, sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        """The (run, font) pieces a line of text is drawn in, and its width, made once per record."""
+        key = (text, font, size)
+        if key not in self._lines:
+            runs = [(run, run_font) if run_font else (MISSING * len(run), self.fonts.last_resort)
+                    for run, run_font in self.fonts.runs(text, font, self.missing)]
+            runs = visual_runs(runs)  # Arabic and Hebrew in visual order, complex scripts shaped
+            self._lines[key] = runs, sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in runs)
+        return self._lines[key]
 
     def logo(self, canvas: Canvas, x: float, y: float, size: float) -> None:
         """The brand's vector mark, drawn from its shapes in a 100 x 100 box (y down)."""

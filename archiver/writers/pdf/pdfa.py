@@ -15,11 +15,11 @@ import io
 import zlib
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as _xml_escape
 
 from ...record import Record, first_day
 from . import tags
 from .tags import Tagger
+from .markup import xml_escape
 
 SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
 PRODUCER = "archiver (reportlab + pikepdf)"
@@ -154,7 +154,7 @@ def _xmp(record: Record, subjects: list[str], created: str, modified: str) -> by
     and the PDF/A extension schema that PDF/A-3 (6.6.2.3) asks for the pdfuaid namespace it does not
     predefine."""
     def esc(text: str) -> str:
-        return _xml_escape(text, {'"': "&quot;"})
+        return xml_escape(text, quote=True)
 
     def alt(text: str) -> str:
         return f'<rdf:Alt><rdf:li xml:lang="x-default">{esc(text)}</rdf:li></rdf:Alt>'

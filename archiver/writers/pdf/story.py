@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
-from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Spacer, Table
@@ -27,7 +26,7 @@ from ..pdfimage import figure_image
 from .backmatter import BackMatter
 from .flowables import Heading, Paragraph, TaggedList, grid
 from .look import Look
-from .markup import Markup
+from .markup import Markup, xml_escape
 from .tags import Element, Marked, Tagger
 
 #: the narrowest column a table gets (points); a table with more columns than fit is cut into groups
@@ -278,7 +277,7 @@ class Story:
         with self.inside("Table", pointer):
             if block.caption or group:
                 cst = self.s["caption"]
-                caption = self.markup.inlines(block.caption or [], cst.fontName) + _xml_escape(group)
+                caption = self.markup.inlines(block.caption or [], cst.fontName) + xml_escape(group)
                 parts.append(self.tagged(f"<b>Table {self.tables}.</b> " + caption, cst, "Caption"))
             rows_out: list[list[Paragraph]] = []
             for kind, source, rows_of in (("TH", "head", head), ("TD", "rows", rows)):

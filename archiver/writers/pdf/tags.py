@@ -234,36 +234,49 @@ def write(pdf: Any, tagger: Tagger) -> None:
     objects: dict[int, Any] = {}
     ids: list[tuple[str, Any]] = []
 
+    # Each pikepdf call crosses into qpdf: an element is made in one call with all its keys but /K
+    # (qpdf writes a dictionary's keys sorted, whatever the order they were set in), names are made
+    # once per role, and kids gather in a Python list first.
+    roles: dict[str, Any] = {}
+    page_annots: dict[int, list[Any]] = {}
+    struct_elem, mcr, objr = Name.StructElem, Name.MCR, Name.OBJR
+
     def build(element: Element, parent: Any) -> Any:
-        obj = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name("/" + element.role), P=parent))
-        objects[id(element)] = obj
+        role = roles.get(element.role)
+        if role is None:
+            role = roles[element.role] = Name("/" + element.role)
+        entries: dict[str, Any] = {"/Type": struct_elem, "/S": role, "/P": parent}
         first_page = next((kid[0] if len(kid) == 2 else kid[1] for kid in element.kids if isinstance(kid, tuple)), None)
         if first_page is not None:
-            obj.Pg = pages[first_page]
-        kids = Array()
+            entries["/Pg"] = pages[first_page]
+        for key, value in element.attributes.items():
+            if key == "A":
+                entries["/A"] = Dictionary({"/" + name: Name("/" + str(v)) if isinstance(v, str) else v
+                                            for name, v in value.items()})
+            else:
+                entries["/" + key] = String(value)
+        obj = pdf.make_indirect(Dictionary(entries))
+        objects[id(element)] = obj
+        if "ID" in element.attributes:
+            ids.append((element.attributes["ID"], obj))
+        kids: list[Any] = []
         for kid in element.kids:
             if isinstance(kid, Element):
                 kids.append(build(kid, obj))
             elif len(kid) == 2:
                 page, mcid = kid
-                kids.append(mcid if page == first_page else Dictionary(Type=Name.MCR, Pg=pages[page], MCID=mcid))
+                kids.append(mcid if page == first_page else Dictionary(Type=mcr, Pg=pages[page], MCID=mcid))
             else:
                 _, page, index = kid
-                kids.append(Dictionary(Type=Name.OBJR, Pg=pages[page], Obj=pages[page].Annots[index]))
+                if page not in page_annots:
+                    page_annots[page] = list(pages[page].Annots)
+                kids.append(Dictionary(Type=objr, Pg=pages[page], Obj=page_annots[page][index]))
         # A lone kid stands alone (pdfua 0.1.3's heading rule fails on a /K array of one MCID).
-        obj.K = kids[0] if len(kids) == 1 else kids
-        for key, value in element.attributes.items():
-            if key == "A":
-                obj.A = Dictionary({"/" + name: Name("/" + str(v)) if isinstance(v, str) else v
-                                    for name, v in value.items()})
-            else:
-                obj[Name("/" + key)] = String(value)
-                if key == "ID":
-                    ids.append((value, obj))
+        obj.K = kids[0] if len(kids) == 1 else Array(kids)
         return obj
 
     root.K = build(tagger.root, root)
-    numbers = Array()
+    numbers: list[Any] = []
     for index, page in enumerate(pages):
         page.StructParents = index
         numbers.extend([index, Array([objects[id(element)] for element in tagger.marks.get(index, [])])])
@@ -279,7 +292,7 @@ def write(pdf: Any, tagger: Tagger) -> None:
             annot.Contents = String(link.contents or link.target or "link")
             numbers.extend([key, objects[id(link)]])
             key += 1
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=numbers))
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(numbers)))
     root.ParentTreeNextKey = key
     if ids:
         root.IDTree = pdf.make_indirect(Dictionary(Names=Array(
