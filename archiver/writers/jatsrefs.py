@@ -20,6 +20,7 @@ from lxml import etree
 
 from ..jatsmap import CITATION_PARTS, HREF, UNTYPED_MARK, UNTYPED_PUBLICATION
 from ..record import Reference, ReferenceName
+from .jatsbody import clean, sub
 
 #: what a name may stand after at the start of a printed citation: a number or bracketed label, punctuation
 _LEAD = re.compile(r"^[\W\d_]*$")
@@ -29,48 +30,46 @@ class ReferenceWriter:
     """The reference-list half of the JATS builder (uses its `record`, `inlines`, `date`, `back`)."""
 
     def references(self, root: etree._Element) -> None:
-        from .jats import _sub  # here, not above: jats.py imports this module
         if not self.record.references:
             return
-        ref_list = _sub(self.back(root), "ref-list")
-        _sub(ref_list, "title", "References")
+        ref_list = sub(self.back(root), "ref-list")
+        sub(ref_list, "title", "References")
         for reference in self.record.references:
-            self.reference(_sub(ref_list, "ref", attrib={"id": reference.id}), reference)
+            self.reference(sub(ref_list, "ref", attrib={"id": reference.id}), reference)
 
     def reference(self, ref: etree._Element, reference: Reference) -> None:
-        from .jats import _sub, clean
         kind = ({"publication-type": clean(reference.type)} if reference.type else
                 {"publication-type": UNTYPED_PUBLICATION, "specific-use": UNTYPED_MARK})
         parts = [value for name in ("doi", "url", "authors", "issued", *CITATION_PARTS)
                  if (value := getattr(reference, name)) is not None]
-        holder = _sub(ref, "citation-alternatives") if parts else ref
-        mixed = _sub(holder, "mixed-citation", attrib=kind)
+        holder = sub(ref, "citation-alternatives") if parts else ref
+        mixed = sub(holder, "mixed-citation", attrib=kind)
         self.inlines(mixed, reference.citation)
         if reference.authors:
             mark_printed_authors(mixed, reference.authors)
         if not parts:
             return
-        element = _sub(holder, "element-citation", attrib=kind)
+        element = sub(holder, "element-citation", attrib=kind)
         if reference.authors:
-            group = _sub(element, "person-group", attrib={"person-group-type": "author"})
+            group = sub(element, "person-group", attrib={"person-group-type": "author"})
             for person in reference.authors:
                 if person.literal is not None:
-                    _sub(group, "string-name", person.literal)
+                    sub(group, "string-name", person.literal)
                 else:
-                    name = _sub(group, "name")
-                    _sub(name, "surname", person.family)
+                    name = sub(group, "name")
+                    sub(name, "surname", person.family)
                     if person.given is not None:
-                        _sub(name, "given-names", person.given)
+                        sub(name, "given-names", person.given)
         for field, tag in CITATION_PARTS.items():
             if getattr(reference, field) is not None:
-                _sub(element, tag, getattr(reference, field))
+                sub(element, tag, getattr(reference, field))
         if reference.issued is not None:  # as precise as the reference: no invented month or day
             self.date(element, "date", reference.issued, {})
         if reference.doi is not None:
-            _sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
+            sub(element, "pub-id", reference.doi, {"pub-id-type": "doi"})
         if reference.url is not None:
             # JATS4R (accessibility): link text says what is linked, never the bare URL
-            _sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
+            sub(element, "ext-link", f"Web page of {reference.title or 'the work cited'}",
                  {"ext-link-type": "uri", HREF: clean(reference.url)})
 
 
