@@ -45,6 +45,7 @@ from .buildsources import Shard, Source, _sha256_file, discover
 from .buildstate import BuildState
 from .buildworker import _failed, _start_worker, build_sources
 from .errors import ArchiverError, InputError, UsageError
+from .limits import time_limit
 
 __all__ = ["CRASHED", "Engine", "Outcome", "Plan", "Settings", "Shard", "Source", "discover", "plan",
            "report_head", "report_json", "run", "session"]
@@ -168,7 +169,8 @@ def run(plan: Plan, jobs: int, state: BuildState, engine: Engine | None = None) 
             if result is CRASHED:
                 result = (None, [_failed(source, None, ArchiverError(
                     f"the worker converting {source.key} died twice, the second time with this source alone "
-                    "(a crash in a native library, or the out-of-memory killer)",
+                    "(a crash in a native library, the out-of-memory killer, or more than "
+                    f"{time_limit('record_cpu_seconds')} s of CPU on one record: ARCHIVER_MAX_RECORD_CPU_SECONDS)",
                     source=source.key, hint="rerun; if it recurs, report the source as a bug"))], {})
             yield from settle(source, result)
     state.commit()

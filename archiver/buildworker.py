@@ -4,12 +4,16 @@ write the record's files into OUT/<identifier>/ through the `write` function of 
 make them durable with one call of its `sync`, before reporting the record to the parent, which alone
 writes the build state. A task of the built-in pool is a few sources (`build_sources`), after which
 the worker hands its free heap pages back to the system, so its memory stays flat over a long batch.
+A pool worker also has a CPU budget for reading each source and for converting each record
+(`_allow_cpu`): past it the kernel ends the worker, and the parent treats it as any lost worker.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import resource
 import signal
 from pathlib import Path
 from typing import Any
@@ -20,18 +24,41 @@ from .buildsources import Source, _sha256, source_digest
 from .collection import Collection
 from .errors import (ArchiverError, ArchiverWarning, ConversionError, InputError, Problem, RecordInvalid,
                      StrictWarnings, UsageError)
+from .limits import byte_limit, time_limit
 
 _settings: Settings | None = None
 _style = None
 _broken_format: ConversionError | None = None
 #: Ctrl-C reached this worker: it hands back what it has built and takes no more
 _interrupted = False
+#: seconds of CPU a pool worker may spend reading a source or converting one record; None on Dask,
+#: whose tasks share their process with others, so a process-wide limit would end them all
+_cpu_budget: int | None = None
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
     """A pool worker: dies with its parent, then loads what every record needs."""
+    global _cpu_budget
     _die_with(parent)
+    _cpu_budget = time_limit("record_cpu_seconds")
+    # Ended by the kernel at its budget (SIGXCPU), a worker leaves no core file in the working folder.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     load_worker(settings)
+
+
+def _allow_cpu(size: int = 0) -> None:
+    """Give the work that follows `_cpu_budget` more seconds of CPU (RLIMIT_CPU), once more for each
+    source limit's worth of bytes in `size` beyond the first (reading a web archive reads its many
+    pages). Past them the kernel ends the worker with SIGXCPU, even inside a native library's loop or
+    a regular expression that no Python signal handler would interrupt; the parent retries the
+    sources the worker held, each alone, and fails the one that kills a worker twice, as for a worker
+    lost to a crash."""
+    if _cpu_budget is None:
+        return
+    user, system = os.times()[:2]
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    soft = math.ceil(user + system) + _cpu_budget * max(1, math.ceil(size / byte_limit("source")))
+    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def load_worker(settings: Settings, refused: ConversionError | None = None) -> None:
@@ -142,6 +169,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     except bounded.Refused as error:
         return None, [_failed(source, None, error)], {}
     neighbours: dict[str, str | None] = {}
+    _allow_cpu(len(data))
     try:
         records = _read_records(data, source, neighbours, settings.collection)
     except ArchiverError as error:
@@ -150,6 +178,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
     outcomes: list[Outcome] = []
     entries: dict[str, Any] = {}
     for record, read_warnings, supplied, passed_over in records:
+        _allow_cpu()
         identifier = record.identifier
         try:
             read, asset_warnings = read_assets(record, source.path.parent, supplied)

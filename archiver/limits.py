@@ -45,9 +45,15 @@ RECORD_LIMITS: dict[str, int] = {
     "problems": 200,            # problems reported for one source before archiver stops looking
 }
 
+#: work -> the most seconds of CPU it may take
+TIME_LIMITS: dict[str, int] = {
+    "record_cpu_seconds": 300,  # a build's pool worker reading a source, or converting one of its records
+}
+
 ENVIRONMENT: dict[str, str] = {
     **{kind: f"ARCHIVER_MAX_{kind.upper()}_BYTES" for kind in BYTE_LIMITS},
     **{name: f"ARCHIVER_MAX_{name.upper()}" for name in RECORD_LIMITS},
+    **{name: f"ARCHIVER_MAX_{name.upper()}" for name in TIME_LIMITS},
 }
 
 _SIZE = re.compile(r"\s*(\d+)\s*(|k|kib|m|mib|g|gib)\s*", re.I)
@@ -61,6 +67,8 @@ def check_environment() -> None:
         byte_limit(kind)
     for name in RECORD_LIMITS:
         record_limit(name)
+    for name in TIME_LIMITS:
+        time_limit(name)
 
 
 def byte_limit(kind: str) -> int:
@@ -71,6 +79,11 @@ def byte_limit(kind: str) -> int:
 def record_limit(name: str) -> int:
     """A record shape limit (RECORD_LIMITS, or its environment variable)."""
     return _configured(name, RECORD_LIMITS[name])
+
+
+def time_limit(name: str) -> int:
+    """A limit of CPU seconds (TIME_LIMITS, or its environment variable)."""
+    return _configured(name, TIME_LIMITS[name])
 
 
 def _configured(name: str, default: int) -> int:

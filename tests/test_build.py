@@ -47,6 +47,9 @@ def render_fake(record: Record, context) -> bytes:
         os._exit(9)  # once: a worker lost to something else (the OOM killer chose it) while it held this record
     if record.identifier == os.environ.get("FAKE_FAIL"):
         raise RuntimeError("the fake writer trips on this record")
+    if record.identifier == os.environ.get("FAKE_SPIN"):
+        while True:  # a layout that never ends, as a pathological input could make one
+            pass
     time.sleep(float(os.environ.get("FAKE_DELAY", "0")))
     colour = context.style.colours.get("accent", "")
     return f"FAKE {record.identifier} {record.title} {colour}\n".encode("utf-8") * 200
@@ -434,6 +437,21 @@ def test_a_worker_that_dies_fails_its_record_and_the_run_completes(tmp_path, mon
     monkeypatch.delenv("FAKE_CRASH")
     code, _, _, report = build(str(src), "-o", str(out), "--to", "fake")
     assert code == 0 and all(r["status"] in ("built", "unchanged") for r in report["records"])
+
+
+def test_a_record_that_spins_is_ended_by_its_cpu_budget_and_the_batch_completes(tmp_path, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 6)
+    monkeypatch.setenv("FAKE_SPIN", "CO900002")
+    monkeypatch.setenv("ARCHIVER_MAX_RECORD_CPU_SECONDS", "1")
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
+    assert code == 1
+    statuses = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in report["records"]}
+    assert statuses == {f"CO9{i:05d}.json": "failed" if i == 2 else "built" for i in range(6)}
+    spun = next(r for r in report["records"] if r["status"] == "failed")
+    message = spun["errors"][0]["message"]
+    assert "died twice" in message and "1 s of CPU" in message and "ARCHIVER_MAX_RECORD_CPU_SECONDS" in message
+    assert not list(Path.cwd().glob("core*")), "a worker ended at its budget leaves no core file"
 
 
 def test_a_record_whose_worker_died_once_is_retried_and_built(tmp_path, monkeypatch):

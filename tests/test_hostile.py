@@ -415,11 +415,12 @@ def test_build_refuses_hostile_json_records_with_their_line(tmp_path, twist, exp
 
 
 def test_the_readme_documents_every_limit_with_its_default_and_variable():
-    from archiver.limits import BYTE_LIMITS, ENVIRONMENT, RECORD_LIMITS, describe
+    from archiver.limits import BYTE_LIMITS, ENVIRONMENT, RECORD_LIMITS, TIME_LIMITS, describe
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Limits"):readme.index("## The record")]
     for name, variable in ENVIRONMENT.items():
-        default = describe(BYTE_LIMITS[name]) if name in BYTE_LIMITS else f"{RECORD_LIMITS[name]:,}"
+        default = (describe(BYTE_LIMITS[name]) if name in BYTE_LIMITS else f"{TIME_LIMITS[name]:,} s"
+                   if name in TIME_LIMITS else f"{RECORD_LIMITS[name]:,}")
         row = next(line for line in section.splitlines() if f"`{variable}`" in line)
         assert default in row, (variable, default, row)
 
@@ -487,10 +488,11 @@ def test_a_style_file_that_is_a_fifo_is_refused(tmp_path, record_folder):
     assert result.code in (2, 6) and "epub.css" in result.stderr and "FIFO" in result.stderr
 
 
+@pytest.mark.parametrize("variable, value", [("ARCHIVER_MAX_SOURCE_BYTES", "lots"),
+                                             ("ARCHIVER_MAX_RECORD_CPU_SECONDS", "0")])
 @pytest.mark.parametrize("command", ["build", "ingest"])
-def test_a_limit_variable_that_is_no_size_is_one_usage_error_before_any_source(tmp_path, command):
-    result = run(command, str(ROOT / "samples" / "sources"), "-o", str(tmp_path / "out"),
-                 env={"ARCHIVER_MAX_SOURCE_BYTES": "lots"})
+def test_a_limit_variable_that_is_no_size_is_one_usage_error_before_any_source(tmp_path, command, variable, value):
+    result = run(command, str(ROOT / "samples" / "sources"), "-o", str(tmp_path / "out"), env={variable: value})
     no_bug(result)
-    assert result.code == 2 and result.stderr.count("ARCHIVER_MAX_SOURCE_BYTES='lots'") == 1
+    assert result.code == 2 and result.stderr.count(f"{variable}={value!r}") == 1
     assert not (tmp_path / "out").exists()
