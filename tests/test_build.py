@@ -779,7 +779,7 @@ def test_a_writer_that_cannot_be_loaded_fails_each_record_with_the_reason(tmp_pa
 
 def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
-    make_records(src, 40)
+    make_records(src, 200)  # 10 s of fake work on 2 workers: a loaded machine still interrupts it midway
     proc = start_build(tmp_path, src, out, delay=0.1, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 4:
@@ -790,7 +790,7 @@ def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
     # These claims come from the state committed on the way out (and the time-based commits before).
     # Of the 4+ records written, at most one per worker may still have been on its way to the parent.
     claims = entries(out)
-    assert 2 <= len(claims) < 40
+    assert 2 <= len(claims) < 200
     for entry in claims.values():
         for record in entry["records"].values():
             for name, digest in record["outputs"].items():
