@@ -16,10 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the address space a run may map (Python, lxml, reportlab and pikepdf map about 1 GiB)
 ADDRESS_SPACE = 3 << 30
 
+# The run's own peak is its memory map's high-water mark (VmHWM), not getrusage's ru_maxrss: Linux
+# carries ru_maxrss across execve, so a child of a large pytest process would report pytest's size as
+# its own. Its workers are forked after the exec, from this small process, so theirs is their own.
 _RUNNER = """
 import atexit, resource, sys
 def peak():
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open("/proc/self/status", encoding="ascii") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     sys.stderr.write(f"\\nPEAK_RSS_KIB={max(own, workers)}\\n")
 atexit.register(peak)

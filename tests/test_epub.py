@@ -523,6 +523,7 @@ def test_urls_are_made_valid_or_refused():
     assert safe_url("mailto:$Q~f%22w$##7") == "mailto:$Q~f%22w$#%237"  # one fragment (EPUBCheck RSC-020)
     assert safe_url("https://example.org/a b#x#y") == "https://example.org/a%20b#x%23y"
     assert safe_url("https://example.org/[x]") == "https://example.org/%5Bx%5D"
+    assert safe_url("https://0:") == "https://0" and safe_url("https://[::1]:/a") == "https://[::1]/a"  # xs:anyURI
     assert safe_url("http://W[z8`") is None and safe_url("mailto:#x") is None
 
 

@@ -33,6 +33,8 @@ def safe_url(url: str) -> str | None:
     authority, path = re.match(r"([^/?#]*)(.*)", rest, re.S).groups()
     if not _AUTHORITY.fullmatch(authority):
         return None
+    # An empty port is the scheme's default (RFC 3986 6.2.3), but libxml2's xs:anyURI refuses it.
+    authority = authority.removesuffix(":")
     # Brackets belong to an IPv6 host only; anywhere else they are escaped.
     return f"{scheme}://{quote(authority, safe=_URL_SAFE + '[]')}{quote(path, safe=_URL_SAFE)}"
 
