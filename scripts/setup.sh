@@ -25,6 +25,14 @@ need_cmd chromium chromium
 need_file /usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf fonts-noto-core
 need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
 need_file /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf fonts-droid-fallback
+# the brands' Hangul font for the PDF: Debian's Noto CJK (fonts-noto-cjk) is CFF-based OpenType, which
+# reportlab cannot embed, and Debian has no TrueType Noto Korean; Nanum (SIL OFL 1.1, TrueType outlines)
+# can be embedded and subset. Arabic, Hebrew, Devanagari and Thai come from fonts-noto-core.
+need_file /usr/share/fonts/truetype/nanum/NanumGothic.ttf fonts-nanum
+# converts the Atom RELAX NG schema (see "Atom (RFC 4287)" below)
+need_cmd trang trang
+# the swh-deposit server's database (see "deposit tests against an independently written server" below)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing_debs+=(postgresql)
 if [ ${#missing_debs[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo "setup: installing Debian packages: ${missing_debs[*]}"
@@ -152,17 +160,6 @@ fi
 # its database. Re-installed only when the pinned version changes.
 SWH_DEPOSIT_VERSION=3.0.1
 swh="$VENDOR/swh-deposit-$SWH_DEPOSIT_VERSION"
-if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-    if [ "$(id -u)" = 0 ]; then
-        echo "setup: installing PostgreSQL (Debian) for the swh-deposit tests"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-    else
-        echo "setup: please install the Debian package postgresql (as root)" >&2
-        exit 1
-    fi
-fi
 if [ ! -f "$swh/.installed" ]; then
     echo "setup: installing swh.deposit[server]==$SWH_DEPOSIT_VERSION into $swh (a few minutes, once)"
     rm -rf "$swh"
@@ -186,22 +183,6 @@ fi
 # adds the new one (and removes the old); archiver compiles in memory when its module is missing.
 "$VENV/bin/python" scripts/precompile_schemas.py >/dev/null
 
-# PDF script fonts (pdf-scripts): the brands' Hangul font. Debian's Noto CJK (fonts-noto-cjk) is
-# CFF-based OpenType, which reportlab cannot embed, and Debian has no TrueType Noto Korean; Nanum
-# (fonts-nanum, SIL OFL 1.1, TrueType outlines) can be embedded and subset. Arabic, Hebrew, Devanagari
-# and Thai come from fonts-noto-core (above). Shaping (uharfbuzz) and bidi (python-bidi) are pinned
-# in pyproject.toml.
-if [ ! -e /usr/share/fonts/truetype/nanum/NanumGothic.ttf ]; then
-    if [ "$(id -u)" = 0 ]; then
-        echo "setup: installing Debian fonts-nanum (Hangul for the PDF)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends fonts-nanum >/dev/null
-    else
-        echo "setup: please install the Debian package fonts-nanum (as root)" >&2
-        exit 1
-    fi
-fi
 # archiver's own bytecode, compiled here: where PYTHONDONTWRITEBYTECODE is set (CI images, some
 # shells) Python never writes it, and every command would compile about 50 modules from source
 # again (about 150 ms of each one-record `convert`). Python still reads these, and recompiles in
@@ -212,17 +193,6 @@ fi
 # XML syntax lxml reads, into vendor/atom/. Converted again only when the .rnc changes.
 atom="$VENDOR/atom"
 if [ ! -f "$atom/atom.rng" ] || [ schemas/atom/atom.rnc -nt "$atom/atom.rng" ]; then
-    if ! command -v trang >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ]; then
-            echo "setup: installing Debian trang (converts the Atom RELAX NG schema)"
-            export DEBIAN_FRONTEND=noninteractive
-            apt-get update -qq
-            apt-get install -y -qq --no-install-recommends trang >/dev/null
-        else
-            echo "setup: please install the Debian package trang (as root)" >&2
-            exit 1
-        fi
-    fi
     echo "setup: converting schemas/atom/atom.rnc to $atom/atom.rng (trang)"
     rm -rf "$atom.tmp"
     mkdir -p "$atom.tmp"
