@@ -66,6 +66,11 @@ def fake_format(monkeypatch, tmp_path):
     monkeypatch.delenv("CI", raising=False)
 
 
+def statuses(report: dict) -> dict[str, str]:
+    """source file name -> its record's status in a build's report"""
+    return {r["source"].rsplit("/", 1)[-1]: r["status"] for r in report["records"]}
+
+
 def rendered(tmp_path: Path) -> list[str]:
     log = tmp_path / "renders.log"
     return sorted(log.read_text().split()) if log.exists() else []
@@ -429,9 +434,8 @@ def test_a_worker_that_dies_fails_its_record_and_the_run_completes(tmp_path, mon
     monkeypatch.setenv("FAKE_CRASH", "CO900003")
     code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
     assert code == 1
-    statuses = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in report["records"]}
     # only the culprit fails: the others in flight with it are retried, each alone in a fresh worker
-    assert statuses == {f"CO9{i:05d}.json": "failed" if i == 3 else "built" for i in range(8)}
+    assert statuses(report) == {f"CO9{i:05d}.json": "failed" if i == 3 else "built" for i in range(8)}
     crashed = next(r for r in report["records"] if r["status"] == "failed")
     assert "CO900003.json" in crashed["source"] and "died twice" in crashed["errors"][0]["message"]
     monkeypatch.delenv("FAKE_CRASH")
@@ -446,8 +450,7 @@ def test_a_record_that_spins_is_ended_by_its_cpu_budget_and_the_batch_completes(
     monkeypatch.setenv("ARCHIVER_MAX_RECORD_CPU_SECONDS", "1")
     code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
     assert code == 1
-    statuses = {r["source"].rsplit("/", 1)[-1]: r["status"] for r in report["records"]}
-    assert statuses == {f"CO9{i:05d}.json": "failed" if i == 2 else "built" for i in range(6)}
+    assert statuses(report) == {f"CO9{i:05d}.json": "failed" if i == 2 else "built" for i in range(6)}
     spun = next(r for r in report["records"] if r["status"] == "failed")
     message = spun["errors"][0]["message"]
     assert "died twice" in message and "1 s of CPU" in message and "ARCHIVER_MAX_RECORD_CPU_SECONDS" in message
