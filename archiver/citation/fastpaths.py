@@ -38,6 +38,9 @@ _MARKUP_ATTRIBUTES = frozenset({"font-style", "font-variant", "font-weight", "te
 #: cs:if / cs:else-if element -> (the element, kept alive likewise; its answer by the item's shape),
 #: for the elements whose tests read only the item's type and which variables it has
 _HOLDS: dict[int, tuple[Any, dict[Any, bool] | None]] = {}
+#: cs:choose element -> (the element, kept alive likewise; its branch by the item's shape, in a tuple),
+#: for the elements whose branches all test only the item's type and which variables it has
+_CHOSEN: dict[int, tuple[Any, dict[Any, tuple[Any]] | None]] = {}
 #: the answers kept for one element: shapes are few (the optional fields a series' records have)
 _SHAPES_PER_BRANCH = 64
 # These grow with the elements of the styles and locales a process renders with (four styles, one
@@ -155,12 +158,11 @@ def _skip_what_changes_nothing() -> None:
 
     def choose(self: Any, item: Any, context: Any = None, delimiter: str = "", **kwargs: Any) -> Any:
         # citeproc-py's cs:choose tries each branch and catches the exception a failed cs:if raises:
-        # the branches' conditions are tested here instead (If.render's tests and match rule)
-        for branch in self.iterchildren():
-            if isinstance(branch, model.If) and not _holds(branch, item, context):
-                continue
-            return branch.render_children(item, context=context, delimiter=delimiter, **kwargs)
-        return None
+        # the branch is chosen here instead (`chosen`)
+        branch = chosen(self, item, context)
+        if branch is None:
+            return None
+        return branch.render_children(item, context=context, delimiter=delimiter, **kwargs)
 
     plain_text_markup = model.Text.markup
 
@@ -181,6 +183,41 @@ def _skip_what_changes_nothing() -> None:
     model.Affixed.wrap = wrap
     model.Quoted.quote = quote
     model.Choose.render = choose
+
+
+#: the branches of a cs:choose that test a condition (citeproc-py's If and Else_If)
+_CONDITIONS = frozenset({"{http://purl.org/net/xbiblio/csl}if", "{http://purl.org/net/xbiblio/csl}else-if"})
+
+
+def chosen(choose: Any, item: Any, context: Any) -> Any:
+    """The branch of a cs:choose that renders for the item: the first cs:if or cs:else-if that holds
+    (If.render's tests and match rule, `_holds`), else its cs:else; None if there is none. Remembered
+    by the item's shape for a cs:choose whose branches all test only the type and which variables are
+    present, like their answers. Looked up by name when a cs:choose renders, so that `memo` can
+    record the choice as what a remembered rendering read."""
+    entry = _CHOSEN.get(id(choose))
+    if entry is None:
+        by_shape = all(set(b.attrib) <= _SHAPE_TESTS for b in choose.iterchildren() if b.tag in _CONDITIONS)
+        entry = _CHOSEN[id(choose)] = (choose, {} if by_shape else None)
+    answers = entry[1]
+    if answers is None:
+        return _first_holding(choose, item, context)
+    shape = _shape(item)
+    # a missing key and a None answer (no branch) told apart by the tuple
+    answer = answers.get(shape)
+    if answer is None:
+        if len(answers) >= _SHAPES_PER_BRANCH:
+            answers.clear()
+        answer = answers[shape] = (_first_holding(choose, item, context),)
+    return answer[0]
+
+
+def _first_holding(choose: Any, item: Any, context: Any) -> Any:
+    for branch in choose.iterchildren():
+        if branch.tag in _CONDITIONS and not _holds(branch, item, context):
+            continue
+        return branch
+    return None
 
 
 #: the attributes of a cs:if whose answer depends on the item's shape alone (`_shape`)

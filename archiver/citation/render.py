@@ -44,15 +44,17 @@ def _style(name: str):
 def _install() -> None:
     """citeproc-py made to agree with citeproc-js, once per process: its look-ups remembered and its
     steps that change nothing skipped (`fastpaths`), each ported rule installed (names, numbers, rich
-    text), the repository's locale files."""
+    text), the rendered macros remembered across references by what they read (`memo`), the
+    repository's locale files."""
     from citeproc import frontend
 
-    from . import fastpaths, names, numbers, richtext
+    from . import fastpaths, memo, names, numbers, richtext
 
     fastpaths.install()
     names.install()
     numbers.install()
     richtext.install()
+    memo.install()  # last: it remembers what the rules above render
     # The locale files are the repository's (en-US is the only one the four styles use).
     frontend.LOCALES_PATH = str(CSL_DIR / "locales")
 
