@@ -154,6 +154,13 @@ _PAIRS = {
 }
 
 
+def _rendered(item: dict, style: str) -> str:
+    """The entry as `_render` makes it, below its per-item cache."""
+    range_format = citation_render._style(style).root.get("page-range-format")
+    key = json.dumps(citation_render.citeproc_item(item, range_format), sort_keys=True, ensure_ascii=False)
+    return citation_render._render.__wrapped__(key, style)
+
+
 #: a variable the style does not print for a report (Cite Them Right has no series there)
 _UNPRINTED = {("harvard", "series")}
 #: where cs:substitute suppresses the title for the rest of the entry: that is another state for every
@@ -167,9 +174,7 @@ def test_items_differing_in_one_variable_render_apart(style, kind):
     from archiver.citation import memo
 
     def rendered(item):
-        range_format = citation_render._style(style).root.get("page-range-format")
-        key = json.dumps(citation_render.citeproc_item(item, range_format), sort_keys=True, ensure_ascii=False)
-        return citation_render._render.__wrapped__(key, style)
+        return _rendered(item, style)
 
     def hits():
         return sum(site[0] for site in memo.sites().values())
@@ -195,3 +200,103 @@ def test_items_differing_in_one_variable_render_apart(style, kind):
         assert second != first
     if kind not in _OTHER_STATE:
         assert served > 0  # the parts the two share came from the memo
+
+
+# citeproc-py changes the style tree as it renders: a locale's date part takes the attributes of the
+# date part that calls it, for good (`Date_Part.process`). Here the long month renders before the short
+# one has changed the locale's month, so citeproc-py prints "September" for the first entry and "Sept."
+# for every later one; a memo that kept the first entry's long month would print "September" again.
+_CHANGING_STYLE = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0" default-locale="en-US">
+  <info><title>memo test</title><id>memo-test</id><updated>2026-01-01T00:00:00+00:00</updated></info>
+  <macro name="month-long"><date variable="issued" form="text" date-parts="year-month"/></macro>
+  <macro name="month-short">
+    <date variable="issued" form="text" date-parts="year-month"><date-part name="month" form="short"/></date>
+  </macro>
+  <citation><layout><text variable="title"/></layout></citation>
+  <bibliography>
+    <layout><group delimiter="; "><text macro="month-long"/><text macro="month-short"/></group></layout>
+  </bibliography>
+</style>"""
+
+
+def _entries_in_one_style(style_xml: str, items: list[dict], remember: bool) -> list[str]:
+    """The items rendered one after the other in one (new) style."""
+    import io
+
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+
+    from archiver.citation import memo
+
+    citation_render._install()
+    style = CitationStylesStyle(io.BytesIO(style_xml.encode()), validate=False)
+    entries = []
+    memo.ENABLED = remember
+    try:
+        for item in items:
+            bibliography = CitationStylesBibliography(style, citation_render._source(item), formatter.html)
+            bibliography.register(Citation([CitationItem(item["id"])]))
+            entries.append(str(bibliography.bibliography()[0]))
+    finally:
+        memo.ENABLED = True
+    return entries
+
+
+_SAME_DATE = [{"id": key, "type": "report", "title": key, "issued": {"date-parts": [[2023, 9, 30]]}}
+              for key in ("first", "second")]
+
+
+def test_a_change_citeproc_makes_to_the_style_tree_is_not_hidden_by_the_memo():
+    plain = _entries_in_one_style(_CHANGING_STYLE, _SAME_DATE, remember=False)
+    assert plain == ["September 2023; Sept. 2023", "Sept. 2023; Sept. 2023"]  # citeproc-py's own behaviour
+    assert _entries_in_one_style(_CHANGING_STYLE, _SAME_DATE, remember=True) == plain
+
+
+def test_without_the_epoch_the_memo_would_hide_it(monkeypatch):
+    from archiver.citation import memo
+
+    class Unmoving(list):
+        def __setitem__(self, index, value):
+            pass
+
+    monkeypatch.setattr(memo, "_EPOCH", Unmoving([0]))
+    assert _entries_in_one_style(_CHANGING_STYLE, _SAME_DATE, remember=True)[1] == "September 2023; Sept. 2023"
+
+
+# cs:substitute: the title stands in for a missing author and is then suppressed in the rest of the
+# entry (the layout's `repressed`, which the memo's key holds). (In the four styles citeproc-py
+# suppresses nothing: their substitutes render through cs:choose, whose variable it cannot name.)
+_SUBSTITUTING_STYLE = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0" default-locale="en-US">
+  <info><title>memo test</title><id>memo-test</id><updated>2026-01-01T00:00:00+00:00</updated></info>
+  <macro name="author"><names variable="author"><substitute><text variable="title"/></substitute></names></macro>
+  <macro name="title"><text variable="title"/></macro>
+  <citation><layout><text variable="title"/></layout></citation>
+  <bibliography>
+    <layout><group delimiter=". "><text macro="author"/><text macro="title"/><text variable="publisher"/></group></layout>
+  </bibliography>
+</style>"""
+_WITH_AND_WITHOUT_AUTHOR = [
+    {"id": "with", "type": "report", "title": "Trust", "publisher": "RSIS", "author": [{"literal": "Lee"}]},
+    {"id": "without", "type": "report", "title": "Trust", "publisher": "RSIS"},
+    # served from the memo: the suppression its author macro made is replayed
+    {"id": "without again", "type": "report", "title": "Trust", "publisher": "RSIS"},
+]
+
+
+def test_a_title_standing_in_for_the_author_is_not_printed_again():
+    from archiver.citation import memo
+
+    plain = _entries_in_one_style(_SUBSTITUTING_STYLE, _WITH_AND_WITHOUT_AUTHOR, remember=False)
+    assert plain == ["Lee. Trust. RSIS", "Trust. RSIS", "Trust. RSIS"]
+    before = sum(site[0] for site in memo.sites().values())
+    assert _entries_in_one_style(_SUBSTITUTING_STYLE, _WITH_AND_WITHOUT_AUTHOR, remember=True) == plain
+    assert sum(site[0] for site in memo.sites().values()) - before >= 2  # both macros of the third entry
+
+
+def test_without_the_suppressed_variables_in_the_key_the_title_would_print_twice(monkeypatch):
+    from archiver.citation import memo
+
+    monkeypatch.setattr(memo, "_frozen_repressed", lambda repressed: ())
+    assert _entries_in_one_style(_SUBSTITUTING_STYLE, _WITH_AND_WITHOUT_AUTHOR, remember=True)[1] == \
+        "Trust. Trust. RSIS"
