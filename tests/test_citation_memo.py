@@ -273,7 +273,9 @@ _SUBSTITUTING_STYLE = """<?xml version="1.0" encoding="utf-8"?>
   <macro name="title"><text variable="title"/></macro>
   <citation><layout><text variable="title"/></layout></citation>
   <bibliography>
-    <layout><group delimiter=". "><text macro="author"/><text macro="title"/><text variable="publisher"/></group></layout>
+    <layout>
+      <group delimiter=". "><text macro="author"/><text macro="title"/><text variable="publisher"/></group>
+    </layout>
   </bibliography>
 </style>"""
 _WITH_AND_WITHOUT_AUTHOR = [

@@ -2,10 +2,11 @@
 during a rendering is looked up once (a style's XPath answers, its elements' roots, macros and
 children, whether an element renders a variable, a cited item's reference), a cs:choose tests its
 branches without raising an exception for each that fails, a branch testing only an item's type and
-variables is answered once per kind of item, and formatting, affixes and quotes an element does not
-ask for are skipped. Installed into citeproc-py once per process (`render._install`); every result is
-the one citeproc-py computes, so the rendered references are the same, byte for byte
-(tests/test_citeproc_reference.py renders a share of its corpus in a process without them).
+variables is answered once per kind of item (and so is a cs:choose whose branches all do), and
+formatting, affixes and quotes an element does not ask for are skipped. Installed into citeproc-py
+once per process (`render._install`); every result is the one citeproc-py computes, so the rendered
+references are the same, byte for byte (tests/test_citeproc_reference.py renders a share of its
+corpus in a process without them).
 
 citeproc-py interprets the CSL style's element tree for every reference: before these, one reference
 cost about 17 ms (8,600 XPath queries, 500 root look-ups, the variable test of every group's
