@@ -56,7 +56,8 @@ from typing import Any
 ENABLED = True
 #: the results each (macro, context) keeps
 ENTRIES_PER_SITE = 32
-#: the points of the reads' tree each (macro, context) keeps (about 100 bytes each, with its edge)
+#: the points of the reads' tree each (macro, context) keeps (with its edge's value and the results at
+#: its ends, about 350 bytes each, measured)
 NODES_PER_SITE = 256
 #: a (macro, context) whose renderings repeat less than one time in `_WORTH` after `_TRIAL` renderings
 #: is rendered without the memo from then on, and forgets what it kept
@@ -177,7 +178,7 @@ def _read(read: tuple[Any, ...]) -> None:
     if read not in trace.reads:
         try:
             trace.reads[read] = _ENTRY[0].value(read)
-        except (Unfreezable, IndexError):
+        except (TypeError, IndexError):  # Unfreezable, or keys that do not sort
             trace.unrememberable = True
 
 
