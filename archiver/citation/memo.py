@@ -40,9 +40,10 @@ tests/test_citation_memo.py checks that no remembered result changed after rende
 
 Bounded: each (macro, context) keeps at most `ENTRIES_PER_SITE` results and `NODES_PER_SITE` points
 of its tree, and starts again when full; the sites are the macro calls of the styles in use (137 for
-the four styles), never the references rendered: at most about 4,400 results and 13 MB (1 MB after
-the two benchmark corpora). tests/test_citation_memo.py renders a corpus with and without the memo in several orders and
-compares every string, and shows that a key missing one read makes that comparison fail.
+the four styles), never the references rendered: at most about 8,800 results and 25 MB (1.5 MB after
+the two benchmark corpora, about 2,800 renderings). tests/test_citation_memo.py renders a corpus
+with and without the memo in several orders and compares every string, and shows that a key missing
+one read makes that comparison fail.
 
 Not thread-safe, like citeproc-py itself (which keeps `repressed` on the style's layout element): one
 rendering at a time per process.
@@ -55,10 +56,10 @@ from typing import Any
 #: False: every entry rendered as citeproc-py renders it (bench/bench_citations.py compares the two)
 ENABLED = True
 #: the results each (macro, context) keeps
-ENTRIES_PER_SITE = 32
+ENTRIES_PER_SITE = 64
 #: the points of the reads' tree each (macro, context) keeps (with its edge's value and the results at
 #: its ends, about 350 bytes each, measured)
-NODES_PER_SITE = 256
+NODES_PER_SITE = 512
 #: a (macro, context) whose renderings repeat less than one time in `_WORTH` after `_TRIAL` renderings
 #: is rendered without the memo from then on, and forgets what it kept
 _TRIAL, _WORTH = 32, 8
