@@ -8,15 +8,16 @@ lives in its own module: `fonts` (font registration and per-glyph fallback), `lo
 resolved into paragraph styles and page geometry), `markup` (record inlines as paragraph markup),
 `story` (the flowables and structure elements built from the record's front matter and body),
 `backmatter` (what follows the body), `flowables` (reportlab's flowables drawing tagged content),
-`page` (the page furniture, as artifacts), `tags` (marked content and the structure tree) and `pdfa`
-(the PDF/A and PDF/UA step, XMP and embedded sources). This module lays the story out on the brand's
-pages and hands the result to the PDF/A step.
+`page` (the page furniture, as artifacts), `tags` (marked content and the structure tree), `pdfa`
+(the PDF/A and PDF/UA envelope, XMP and embedded sources) and `syntax` (PDF objects written as bytes).
+This module lays the story out on the brand's pages; the envelope is added to reportlab's document
+before reportlab writes it, so the file is written once.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Callable
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -28,12 +29,14 @@ from ...record import Record
 from ...style import Style
 from .look import Look, look_of
 from .page import Furniture, numbered_canvas
-from .pdfa import PRODUCER, to_pdfa
+from .pdfa import PRODUCER, envelope
 from .story import Story
+from .syntax import install
 from .tags import Tagger
 
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
 rl_config.useA85 = 0
+install()
 
 
 class _Document(BaseDocTemplate):
@@ -73,9 +76,10 @@ def _pointer(flowable: Any) -> str | None:
     return None
 
 
-def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes],
-           warnings: list[ArchiverWarning]) -> tuple[bytes, Tagger]:
-    """The record laid out on the brand's pages by reportlab, before the PDF/A step, and its structure."""
+def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes], warnings: list[ArchiverWarning],
+           finish: Callable[[Any, Tagger], None] | None = None) -> tuple[bytes, Tagger]:
+    """The record laid out on the brand's pages by reportlab, and its structure; `finish` adds to
+    reportlab's document before it is written (`render`: the archival envelope)."""
     width, height = look.pagesize
     top, right, bottom, left = look.margins
     frame_width = width - left - right
@@ -100,7 +104,7 @@ def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes],
     ])
     story = Story(record, look, assets, frame_width, height - top - bottom, style.data.get("terms", ""), missing,
                   warnings, tags)
-    doc.build(story.build(), canvasmaker=numbered_canvas(furniture, tags))
+    doc.build(story.build(), canvasmaker=numbered_canvas(furniture, tags, finish))
     if missing:
         warnings.append(ArchiverWarning(
             "W010", f"no font of the brand can draw {', '.join(f'U+{ord(c):04X}' for c in sorted(missing))}; "
@@ -110,6 +114,7 @@ def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes],
 
 def render(record: Record, context: Any) -> bytes:
     """The record as a branded, tagged PDF/A-3a and PDF/UA-1 with its sources embedded."""
-    look = look_of(context.style)
-    raw, tags = layout(record, context.style, look, dict(context.assets), context.warnings)
-    return to_pdfa(raw, record, context, tags)
+    def archival(doc: Any, tags: Tagger) -> None:
+        envelope(doc, record, context, tags)
+
+    return layout(record, context.style, look_of(context.style), dict(context.assets), context.warnings, archival)[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -36,10 +36,13 @@ def _fill(template: str, record: Record) -> str:
     return " ".join(filled.split())
 
 
-def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
+def numbered_canvas(furniture: "Furniture", tags: Tagger,
+                    finish: Callable[[Any, Tagger], None] | None = None) -> type[Canvas]:
     class NumberedCanvas(Canvas):
         """Holds every page until the end, so the footer can say "page X of Y" in one pass; carries the
-        document's `Tagger` for the flowables, and tells it of each link annotation as it is added."""
+        document's `Tagger` for the flowables, and tells it of each link annotation as it is added;
+        `finish` gets reportlab's document and the tagger once every page is shown, before the file is
+        written (the archival envelope)."""
 
         def __init__(self, *args: Any, **kwargs: Any):
             super().__init__(*args, **kwargs)
@@ -75,6 +78,8 @@ def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
                 self.__dict__.update(state)
                 furniture.footer(self, total)
                 super().showPage()
+            if finish is not None:
+                finish(self._doc, self.tags)
             super().save()
 
     return NumberedCanvas
