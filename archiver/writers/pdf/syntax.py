@@ -91,7 +91,26 @@ def _stream_with_eol(self: Any, document: Any) -> bytes:
     return out[:-len(b"endstream\n")] + _EOL + b"endstream\n"
 
 
+_reportlab_name = pdfdoc.PDFName
+#: name -> reportlab's PDF name of it: the keys of every dictionary reportlab writes (Type, Font,
+#: Resources...), about 350 a document, each escaped character by character
+_names: dict[str, str] = {}
+
+
+def _remembered_name(data: str, lo: str = "!", hi: str = "~") -> str:
+    if lo != "!" or hi != "~":
+        return _reportlab_name(data, lo, hi)
+    out = _names.get(data)
+    if out is None:
+        if len(_names) >= 4096:  # keys and font names, never a record's text: a few hundred
+            _names.clear()
+        out = _names[data] = _reportlab_name(data)
+    return out
+
+
 def install() -> None:
-    """Every stream reportlab writes in this process ends its data with an EOL (a change to a library
-    class, like any: only archiver's PDF writer uses reportlab)."""
-    pdfdoc.PDFStream.format = _stream_with_eol  # the same function each time: idempotent
+    """Every stream reportlab writes in this process ends its data with an EOL, and the names its
+    dictionaries are written with are escaped once (changes to a library module, like any: only
+    archiver's PDF writer uses reportlab; the same functions each time, so it is idempotent)."""
+    pdfdoc.PDFStream.format = _stream_with_eol
+    pdfdoc.PDFName = _remembered_name
