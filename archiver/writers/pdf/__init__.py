@@ -9,7 +9,8 @@ resolved into paragraph styles and page geometry), `markup` (record inlines as p
 `story` (the flowables and structure elements built from the record's front matter and body),
 `backmatter` (what follows the body), `flowables` (reportlab's flowables drawing tagged content),
 `page` (the page furniture, as artifacts), `tags` (marked content and the structure tree), `pdfa`
-(the PDF/A and PDF/UA envelope, XMP and embedded sources) and `syntax` (PDF objects written as bytes).
+(the PDF/A and PDF/UA envelope, XMP and embedded sources), `syntax` (PDF objects written as bytes) and
+`accel` (a reportlab accelerator slower than Python, replaced).
 This module lays the story out on the brand's pages; the envelope is added to reportlab's document
 before reportlab writes it, so the file is written once.
 """
@@ -31,12 +32,13 @@ from .look import Look, look_of
 from .page import Furniture, numbered_canvas
 from .pdfa import PRODUCER, envelope
 from .story import Story
-from .syntax import install
+from . import accel, syntax
 from .tags import Tagger
 
 # Without this reportlab base-85 encodes every stream, which costs about 100 ms per document.
 rl_config.useA85 = 0
-install()
+syntax.install()
+accel.install()
 
 
 class _Document(BaseDocTemplate):
