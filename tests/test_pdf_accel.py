@@ -1,6 +1,10 @@
-"""`accel.same_frag` answers as reportlab's C `sameFrag` does: on every pair of fragments line breaking
-compares while the samples are laid out in both brands, and on fragments made to differ in each
-attribute, to lack it, to hold an image or a line break, or to carry the attribute on their class.
+"""The PDF writer's replacements for reportlab helpers answer as reportlab's own do.
+
+`accel.same_frag` as the C `sameFrag`: on every pair of fragments line breaking compares while the
+samples are laid out in both brands, and on fragments made to differ in each attribute, to lack it,
+to hold an image or a line break, or to carry the attribute on their class. `syntax`'s remembered
+PDF names and ASCII encoding as reportlab's `PDFName` and `pdfdocEnc`, on every character of the
+first 256 and beyond, alone and in text.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from archiver.record import load
 from archiver.style import load_style
 from archiver.writers import RenderContext
 from archiver.writers import pdf as pdf_writer
-from archiver.writers.pdf import accel
+from archiver.writers.pdf import accel, syntax
 
 RECORDS = Path(__file__).resolve().parent.parent / "samples" / "records"
 
@@ -84,3 +88,21 @@ def test_the_comparison_bites_on_a_version_that_ignores_one_attribute(monkeypatc
 def test_the_writer_uses_it():
     assert paragraph.sameFrag is accel.same_frag
 
+
+
+def _outcome(function, value):
+    try:
+        return function(value)
+    except Exception as exc:  # noqa: BLE001 - the same refusal is part of the same answer
+        return type(exc)
+
+
+def test_pdf_names_and_syntax_encode_as_reportlabs():
+    values = [chr(code) for code in range(0x3000)] + ["Type", "F1", "Font Name", "a#b", "(x)", "Tab\tx", "x\x18y",
+                                                    "12 0 R", "é", "\u20ac", ""]
+    assert [syntax._remembered_name(v) for v in values] == [syntax._reportlab_name(v) for v in values]
+    assert [syntax._remembered_name(v) for v in values] == [syntax._reportlab_name(v) for v in values]  # remembered
+    assert syntax._remembered_name("x y", "a", "z") == syntax._reportlab_name("x y", "a", "z")
+    encoded = [_outcome(syntax._pdfdoc_encoded, v) for v in values + [b"bytes \x18", 12]]
+    assert encoded == [_outcome(syntax._reportlab_encoded, v) for v in values + [b"bytes \x18", 12]]
+    assert bytes in {type(e) for e in encoded} and UnicodeEncodeError in encoded  # both paths taken

@@ -9,6 +9,7 @@ here as bytes in one pass, with the object numbers reportlab has given (`number`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reportlab.pdfbase import pdfdoc
@@ -108,9 +109,25 @@ def _remembered_name(data: str, lo: str = "!", hi: str = "~") -> str:
     return out
 
 
+_reportlab_encoded = pdfdoc.pdfdocEnc
+#: the ASCII characters PDFDocEncoding does not have (its 0x18-0x1F are diacritics): reportlab's codec
+#: refuses them
+_NOT_PDFDOC = re.compile("[\x18-\x1f]")
+
+
+def _pdfdoc_encoded(x: Any) -> Any:
+    # reportlab passes every piece of PDF syntax it writes (numbers, names, "12 0 R") through its
+    # PDFDocEncoding codec, a Python function per call; on ASCII that codec is ASCII
+    if isinstance(x, str) and x.isascii() and not _NOT_PDFDOC.search(x):
+        return x.encode("ascii")
+    return _reportlab_encoded(x)
+
+
 def install() -> None:
-    """Every stream reportlab writes in this process ends its data with an EOL, and the names its
-    dictionaries are written with are escaped once (changes to a library module, like any: only
-    archiver's PDF writer uses reportlab; the same functions each time, so it is idempotent)."""
+    """Every stream reportlab writes in this process ends its data with an EOL, the names its
+    dictionaries are written with are escaped once, and its syntax encoded without its codec where
+    that is ASCII (changes to a library module, like any: only archiver's PDF writer uses reportlab;
+    the same functions each time, so it is idempotent)."""
     pdfdoc.PDFStream.format = _stream_with_eol
     pdfdoc.PDFName = _remembered_name
+    pdfdoc.pdfdocEnc = _pdfdoc_encoded
