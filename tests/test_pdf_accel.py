@@ -4,7 +4,8 @@
 samples are laid out in both brands, and on fragments made to differ in each attribute, to lack it,
 to hold an image or a line break, or to carry the attribute on their class. `syntax`'s remembered
 PDF names and ASCII encoding as reportlab's `PDFName` and `pdfdocEnc`, on every character of the
-first 256 and beyond, alone and in text.
+first 256 and beyond, alone and in text. The layout's frame copies itself as `copy.deepcopy` copies
+a reportlab frame.
 """
 
 from __future__ import annotations
@@ -106,3 +107,31 @@ def test_pdf_names_and_syntax_encode_as_reportlabs():
     encoded = [_outcome(syntax._pdfdoc_encoded, v) for v in values + [b"bytes \x18", 12]]
     assert encoded == [_outcome(syntax._reportlab_encoded, v) for v in values + [b"bytes \x18", 12]]
     assert bytes in {type(e) for e in encoded} and UnicodeEncodeError in encoded  # both paths taken
+
+
+def test_the_frame_copies_itself_as_deepcopy_copies_a_frame():
+    import copy
+
+    from reportlab.platypus import Frame
+
+    from archiver.writers.pdf import _Frame
+
+    def used(frame):
+        frame._reset()
+        frame.__dict__["_frameBGs"] = [("colour", [1, 2])]
+        frame.__dict__["_generated_content"] = [object()]
+        frame._atTop = 0
+        return frame
+
+    plain, ours = used(Frame(10, 20, 300, 400, id="f")), used(_Frame(10, 20, 300, 400, id="f"))
+    copies = copy.deepcopy(plain), copy.deepcopy(ours)
+    assert type(copies[1]) is _Frame
+    assert list(vars(copies[1])) == list(vars(copies[0])) == list(vars(plain))
+    for name, value in vars(ours).items():
+        theirs = vars(copies[0])[name]
+        mine = vars(copies[1])[name]
+        if isinstance(value, list):
+            assert mine is not value and type(mine[0]) is type(theirs[0])
+        else:
+            assert mine == theirs
+    assert copies[1]._frameBGs == copies[0]._frameBGs and copies[1]._frameBGs[0][1] is not ours._frameBGs[0][1]

@@ -17,6 +17,7 @@ before reportlab writes it, so the file is written once.
 
 from __future__ import annotations
 
+import copy
 import io
 from typing import Any, Callable
 
@@ -61,6 +62,24 @@ class _Document(BaseDocTemplate):
                 "fewer table columns, or a long cell's text moved into paragraphs after the table)") from None
 
 
+class _Frame(Frame):
+    """reportlab's frame, deep-copied without copy.deepcopy's general machinery: platypus copies the
+    frame each time it measures a group kept together (a heading with what follows, a list), a dozen
+    times a document, and the copy is of numbers and strings but one list. The copy is the one
+    deepcopy makes: a new instance, the same attributes in the same order, the atomic values shared
+    and the others deep-copied."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "_Frame":
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = value if type(value) in _ATOMIC else copy.deepcopy(value, memo)
+        return new
+
+
+_ATOMIC = frozenset({int, float, str, bool, type(None)})
+
+
 def _pointer(flowable: Any) -> str | None:
     """The JSON pointer of the first structure element drawn by `flowable` or what it contains."""
     seen = [flowable]
@@ -97,10 +116,10 @@ def layout(record: Record, style: Style, look: Look, assets: dict[str, bytes], w
     )
     first_top = 24 * mm + 9 * mm
     doc.addPageTemplates([
-        PageTemplate("first", [Frame(left, bottom, frame_width, height - first_top - bottom, id="first",
+        PageTemplate("first", [_Frame(left, bottom, frame_width, height - first_top - bottom, id="first",
                                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)],
                      onPage=furniture.first_page, autoNextPageTemplate="later"),
-        PageTemplate("later", [Frame(left, bottom, frame_width, height - top - bottom, id="later",
+        PageTemplate("later", [_Frame(left, bottom, frame_width, height - top - bottom, id="later",
                                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)],
                      onPage=furniture.later_page),
     ])
