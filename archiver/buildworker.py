@@ -16,7 +16,7 @@ import os
 import resource
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from . import bounded
 from .buildplan import Outcome, Settings, Syncer, Writer
@@ -153,6 +153,16 @@ def _output_path(out_dir: Path, identifier: str, name: str) -> Path:
     return target
 
 
+def _output_paths(out_dir: Path, identifier: str, names: Iterable[str]) -> dict[str, Path]:
+    """`_output_path` of each name, the record's folder resolved once (a dozen resolves a record, each
+    a system call per component): a name that is one plain component lands in that folder (a symlink
+    of that name is replaced by the atomic rename, never followed); any other name is resolved whole."""
+    folder = (out_dir / identifier).resolve()
+    inside = folder == out_dir or out_dir in folder.parents
+    return {name: folder / name if inside and "/" not in name and name not in (".", "..", "")
+            else _output_path(out_dir, identifier, name) for name in names}
+
+
 def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
     read beside it, and their names), outcomes and state records."""
@@ -191,7 +201,7 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             outputs, rendered = convert(record, wanted, _style, assets)
             warnings += _sourced(rendered, source)
             _fatal_if_strict(warnings, settings, source)
-            targets = {name: _output_path(settings.out_dir, identifier, name) for name in outputs}
+            targets = _output_paths(settings.out_dir, identifier, outputs)
             _clear_temporaries(settings.out_dir / identifier, settings.started)
             hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
             checks, thumbnail, looked = _look(settings, record, wanted, outputs, source)

@@ -66,15 +66,19 @@ def measure(style_name: str, repeat: int, child: bool = False) -> dict[str, tupl
         layout = (time.process_time() - start) / repeat * 1000
         extra = laid[1:] if isinstance(laid, tuple) else ()  # the tagged writer also returns its tree
         raw = laid[0] if isinstance(laid, tuple) else laid
-        start = time.process_time()
-        for _ in range(repeat):
-            pdf.to_pdfa(raw, record, context, *extra)
-        pdfa = (time.process_time() - start) / repeat * 1000
+        pdfa = 0.0
+        if hasattr(pdf, "to_pdfa"):  # the untagged writer: pikepdf opened the laid-out file again
+            start = time.process_time()
+            for _ in range(repeat):
+                pdf.to_pdfa(raw, record, context, *extra)
+            pdfa = (time.process_time() - start) / repeat * 1000
         start = time.process_time()
         for _ in range(repeat):
             pdf.render(record, context)
         total = (time.process_time() - start) / repeat * 1000
-        out[record.identifier] = (total, layout, pdfa)
+        # this tree adds the envelope to reportlab's document as it is written: its cost is the
+        # render's beyond the layout alone
+        out[record.identifier] = (total, layout, pdfa or total - layout)
     return out
 
 

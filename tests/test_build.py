@@ -975,3 +975,19 @@ def test_a_task_of_several_sources_fails_only_the_one_that_raises_and_ctrl_c_han
     assert first[0] == "a" and isinstance(first[1], RuntimeError) and first[2] == "b"
     assert buildworker.build_sources(["c", "ctrl-c", "d"]) == ["c"]
     assert buildworker.build_sources(["e"]) == [] and built == ["a", "b", "c"]
+
+
+def test_output_paths_stay_inside_the_output_folder(tmp_path):
+    from archiver.buildworker import _output_paths
+    from archiver.errors import UsageError
+
+    out = (tmp_path / "out").resolve()
+    (out / "CO1").mkdir(parents=True)
+    paths = _output_paths(out, "CO1", ["CO1.pdf", "images/fig.png"])
+    assert paths == {"CO1.pdf": out / "CO1" / "CO1.pdf", "images/fig.png": out / "CO1" / "images" / "fig.png"}
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        _output_paths(out, "CO1", ["../../escaped.pdf"])
+    (tmp_path / "elsewhere").mkdir()
+    (out / "CO2").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(UsageError, match="refusing to write outside"):
+        _output_paths(out, "CO2", ["CO2.pdf"])

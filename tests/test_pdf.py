@@ -151,17 +151,19 @@ def test_pdfa_check_bites_without_output_intent(rendered, tmp_path):
 
 
 def test_pdfa_check_bites_on_a_non_embedded_font(records, tmp_path):
-    # Plain reportlab with its default Helvetica, then the writer's own PDF/A post-processing: the
-    # envelope (OutputIntent, XMP, attachments) must not hide a font that is not embedded.
+    # Plain reportlab with its default Helvetica, in the writer's own PDF/A envelope: the envelope
+    # (OutputIntent, XMP, attachments) must not hide a font that is not embedded.
     from reportlab.pdfgen.canvas import Canvas
     buffer = io.BytesIO()
     canvas = Canvas(buffer, invariant=1)
     canvas.setFont("Helvetica", 12)
     canvas.drawString(72, 720, "Not embedded")
-    canvas.save()
+    canvas.showPage()
     record = records["CO23081"]
+    pdf_pdfa.envelope(canvas._doc, record, _context(record, "default"), Tagger())
+    canvas.save()
     path = tmp_path / "helvetica.pdf"
-    path.write_bytes(pdf_pdfa.to_pdfa(buffer.getvalue(), record, _context(record, "default"), Tagger()))
+    path.write_bytes(buffer.getvalue())
     report = pikepdf.pdfa.validate_written(path, "3b")
     assert report.verdict != "pass"
     assert any(finding.rule.startswith("ISO_19005_3:6.2.11.4") for finding in report.findings), report.findings
@@ -185,6 +187,43 @@ def test_qpdf_check_bites_on_a_damaged_file(rendered, tmp_path):
     damaged.write_bytes(bytes(data))
     result = subprocess.run(["qpdf", "--check", str(damaged)], capture_output=True, text=True)
     assert result.returncode != 0
+
+
+@pytest.mark.parametrize("eol,failed", [
+    (b"\r\n", []),
+    # data ending in a CR, then LF: the CR LF is read as the EOL, the data as one byte short
+    (b"\n", ["PDFA3A-STREAM-LENGTH-001"]),
+    # reportlab's own: the data runs into `endstream`
+    (None, ["PDFA3A-STREAM-EOL-001", "PDFA3A-STREAM-LENGTH-001"]),
+])
+def test_a_stream_whose_data_ends_in_a_cr_keeps_its_length(records, tmp_path, monkeypatch, eol, failed):
+    # One Flate stream in 256 ends in a CR (its Adler-32): here a stream written plainly with that ending,
+    # beside the writer's own streams, judged by page-validation's stream rules (ISO 19005-3 6.1.7.1).
+    import page as page_validation
+    from reportlab.pdfbase import pdfdoc
+    from archiver.writers.pdf import syntax
+
+    if eol is None:
+        monkeypatch.setattr(pdfdoc.PDFStream, "format", syntax._reportlab_stream)
+    else:
+        monkeypatch.setattr(syntax, "_EOL", eol)
+    record = records["CO23081"]
+    context = _context(record, "rsis")
+
+    def finish(doc, tags):
+        pdf_pdfa.envelope(doc, record, context, tags)
+        doc.Catalog.__NoDefault__ = [*doc.Catalog.__NoDefault__, "PieceInfo"]
+        doc.Catalog.PieceInfo = b"<< /Archiver << /Private " + syntax.number(doc, pdfdoc.PDFStream(content=b"0 0 m\r"))
+        doc.Catalog.PieceInfo += b" /LastModified (D:20230531000000Z) >> >>"
+
+    style = load_style("rsis")
+    raw, _ = pdf_writer.layout(record, style, pdf_writer.look_of(style), dict(context.assets), [], finish)
+    path = tmp_path / "cr.pdf"
+    path.write_bytes(raw)
+    report = str(page_validation.validate_pdf(str(path), profile="3a"))
+    assert "Result: " in report, report
+    rules = sorted({line[1:].split("]")[0] for line in report.splitlines() if line.startswith("[")})
+    assert rules == failed, report
 
 
 def test_every_font_is_embedded_with_a_unicode_map(rendered):

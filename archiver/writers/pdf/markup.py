@@ -64,7 +64,9 @@ class Markup:
         self.missing = missing
         self.tags = tags
         self.language = tags.language.split("-")[0].lower()
-        self.colour = look.colours["accent"].hexval()
+        # "#rrggbb", which reportlab's colour parser reads directly; its "0xrrggbb" goes through
+        # ast.literal_eval for every link
+        self.colour = "#" + look.colours["accent"].hexval()[2:]
 
     def _fonts(self, text: str, font: str) -> str:
         out = []

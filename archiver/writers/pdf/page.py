@@ -5,9 +5,10 @@ marked as artifacts (ISO 32000-1 14.8.2.2): a screen reader reads the story, not
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -36,48 +37,58 @@ def _fill(template: str, record: Record) -> str:
     return " ".join(filled.split())
 
 
-def numbered_canvas(furniture: "Furniture", tags: Tagger) -> type[Canvas]:
-    class NumberedCanvas(Canvas):
-        """Holds every page until the end, so the footer can say "page X of Y" in one pass; carries the
-        document's `Tagger` for the flowables, and tells it of each link annotation as it is added."""
+class NumberedCanvas(Canvas):
+    """Holds every page until the end, so the footer can say "page X of Y" in one pass; carries the
+    document's `Tagger` for the flowables, and tells it of each link annotation as it is added;
+    `finish` gets reportlab's document and the tagger once every page is shown, before the file is
+    written (the archival envelope)."""
 
-        def __init__(self, *args: Any, **kwargs: Any):
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-            self.tags = tags
-            self.setNamedCB(MARKER, tags.marker)
+    def __init__(self, *args: Any, furniture: "Furniture", tags: Tagger,
+                 finish: Callable[[Any, Tagger], None] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+        self.furniture = furniture
+        self.tags = tags
+        self.finish = finish
+        self.setNamedCB(MARKER, tags.marker)
 
-        # A link drawn in an artifact (a table's header row repeated on the next page) gets no
-        # annotation: PDF/UA-1 7.18.1 and 7.18.5 want every annotation inside a Link element, and the
-        # only place for one there would be a second, textless Link in the reading order; the link
-        # stays live where the row is content.
+    # A link drawn in an artifact (a table's header row repeated on the next page) gets no
+    # annotation: PDF/UA-1 7.18.1 and 7.18.5 want every annotation inside a Link element, and the
+    # only place for one there would be a second, textless Link in the reading order; the link
+    # stays live where the row is content.
 
-        def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
-            if self.tags.drawing_artifact:
-                return None
-            result = super().linkRect(contents, destination, *args, **kwargs)
-            self.tags.annotation(self, "#" + destination)
-            return result
+    def linkRect(self, contents: str, destination: str, *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        if self.tags.drawing_artifact:
+            return None
+        result = super().linkRect(contents, destination, *args, **kwargs)
+        self.tags.annotation(self, "#" + destination)
+        return result
 
-        def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
-            if self.tags.drawing_artifact:
-                return
-            super().linkURL(url, *args, **kwargs)
-            self.tags.annotation(self, url)
+    def linkURL(self, url: str, *args: Any, **kwargs: Any) -> None:  # noqa: N802
+        if self.tags.drawing_artifact:
+            return
+        super().linkURL(url, *args, **kwargs)
+        self.tags.annotation(self, url)
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
 
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                furniture.footer(self, total)
-                super().showPage()
-            super().save()
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.furniture.footer(self, total)
+            super().showPage()
+        if self.finish is not None:
+            self.finish(self._doc, self.tags)
+        super().save()
 
-    return NumberedCanvas
+
+def numbered_canvas(furniture: "Furniture", tags: Tagger,
+                    finish: Callable[[Any, Tagger], None] | None = None) -> Callable[..., NumberedCanvas]:
+    """The canvas maker of one document (reportlab makes the canvas as the build starts)."""
+    return functools.partial(NumberedCanvas, furniture=furniture, tags=tags, finish=finish)
 
 
 class Furniture:

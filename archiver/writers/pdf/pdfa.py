@@ -4,25 +4,30 @@ dc/xmp/xmpRights/pdf/pdfaid/pdfuaid schemas (6.6; PDF/UA 5), the structure tree 
 dictionary, and the record JSON, the CSL-JSON and the JATS XML embedded as associated files (6.8, `/AF`
 with `/AFRelationship`).
 
-pikepdf only post-processes what reportlab laid out (the cheap path measured in `formats.md`); the full
-PDF/A re-validation (`pikepdf.pdfa`) runs in the tests, not here.
+It is added to reportlab's document before reportlab writes it (`envelope`), so the file is written
+once: opening it again with pikepdf to add these and saving it cost 4 ms of a record's 45 (qpdf parses
+and writes every object again). The full PDF/A and PDF/UA checks (page-validation, pdfua, pikepdf's
+allow-list, qpdf --check) run in the tests, not here.
 """
 
 from __future__ import annotations
 
 import functools
-import io
+import hashlib
+import importlib.util
 import zlib
 from pathlib import Path
 from typing import Any
 
 from ...record import Record, first_day
 from . import tags
-from .tags import Tagger
 from .markup import xml_escape
+from .syntax import Raw, RawStream, name, number, set_entry, text
+from .tags import Tagger
 
-SRGB_PROFILE = Path(__import__("pikepdf").__file__).parent / "pdfa" / "data" / "sRGB.icc"
-PRODUCER = "archiver (reportlab + pikepdf)"
+# pikepdf ships the sRGB profile; found without importing pikepdf, which the writer does not use
+SRGB_PROFILE = Path(importlib.util.find_spec("pikepdf").submodule_search_locations[0]) / "pdfa" / "data" / "sRGB.icc"
+PRODUCER = "archiver (reportlab)"
 
 
 def attachments(record: Record, context: Any) -> list[tuple[str, bytes, str, str, str]]:
@@ -65,83 +70,71 @@ def _rights_text(record: Record) -> str:
     return "© " + " ".join(str(part) for part in (rights.year, rights.holder) if part)
 
 
-def to_pdfa(raw: bytes, record: Record, context: Any, tagger: Tagger) -> bytes:
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name, String
+class _Info(Raw):
+    """The Info dictionary; reportlab's has no place for the record's identifier, language and rights,
+    and its document ID digests the text fields, as reportlab's own Info does."""
 
+    def __init__(self, fields: list[tuple[str, str]]):
+        super().__init__(b"<< " + b" ".join(name(key) + b" " + (value.encode("ascii") if key == "Trapped"
+                                                                else text(value)) for key, value in fields)
+                         + b" >>")
+        self.fields = fields
+
+    def digest(self, md5: Any) -> None:
+        for key, value in self.fields:
+            md5.update(value.encode("utf-8"))
+
+
+def envelope(doc: Any, record: Record, context: Any, tagger: Tagger) -> None:
+    """Makes reportlab's document (`canvas._doc`, every page shown) an archival one before it is written."""
     created = record.published
     modified = record.modified or record.published
-    with pikepdf.open(io.BytesIO(raw)) as pdf:
-        for page in pdf.pages:
-            # reportlab writes an empty /Trans on every page; PDF/A rejects it.
-            if "/Trans" in page.obj and len(page.obj.Trans.keys()) == 0:
-                del page.obj["/Trans"]
-            for annot in page.obj.get("/Annots", []):
-                annot.F = 4  # print flag: PDF/A wants every annotation printable
-        icc = pikepdf.Stream(pdf, b"")
-        icc.write(_srgb_profile_deflated(), filter=Name.FlateDecode)
-        icc.N = 3
-        pdf.Root.OutputIntents = Array([Dictionary(
-            Type=Name.OutputIntent, S=Name.GTS_PDFA1, OutputConditionIdentifier=String("sRGB IEC61966-2.1"),
-            RegistryName=String("http://www.color.org"), Info=String("sRGB IEC61966-2.1"),
-            DestOutputProfile=icc)])
-        specs = []
-        for filename, data, mime, relationship, description in attachments(record, context):
-            spec = pikepdf.AttachedFileSpec(pdf, data, description=description, filename=filename,
-                                            mime_type=mime, creation_date=_pdf_date(created),
-                                            mod_date=_pdf_date(modified),
-                                            relationship=Name("/" + relationship))
-            spec.obj.EF.F.write(zlib.compress(data), filter=Name.FlateDecode)
-            pdf.attachments[filename] = spec
-            specs.append(spec.obj)
-        pdf.Root.AF = Array(specs)
-        tags.write(pdf, tagger)
-        _end_clear_of_eol(pdf)
+    catalog = doc.Catalog
+    for page in doc.Pages.pages:
+        # reportlab writes an empty /Trans on every page; PDF/A rejects it.
+        if page.Trans is not None and not page.Trans.dict:
+            page.Trans = None
+        for reference in page.Annots or []:
+            set_entry(doc.idToObject[reference.name], "F", 4)  # print flag: PDF/A wants every annotation printable
+    icc = RawStream(b"/N 3 /Filter /FlateDecode", _srgb_profile_deflated())
+    intent = (b"<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) "
+              b"/RegistryName (http://www.color.org) /Info (sRGB IEC61966-2.1) /DestOutputProfile "
+              + number(doc, icc) + b" >>")
+    specs, names = [], []
+    dates = b"/CreationDate " + text(_pdf_date(created)) + b" /ModDate " + text(_pdf_date(modified))
+    for filename, data, mime, relationship, description in sorted(attachments(record, context)):
+        stream = RawStream(b"/Type /EmbeddedFile /Subtype " + name(mime) + b" /Params << /Size %d " % len(data)
+                           + dates + b" /CheckSum <" + hashlib.md5(data).hexdigest().encode("ascii")
+                           + b"> >> /Filter /FlateDecode", zlib.compress(data))
+        embedded = number(doc, stream)
+        spec = number(doc, Raw(
+            b"<< /Type /Filespec /F " + text(filename) + b" /UF " + text(filename) + b" /Desc " + text(description)
+            + b" /AFRelationship " + name(relationship) + b" /EF << /F " + embedded + b" /UF " + embedded + b" >> >>"))
+        specs.append(spec)
+        names.append(text(filename) + b" " + spec)
+    tags.write(doc, tagger)
 
-        subjects = [*(record.subjects or []), *(record.coverage or [])]
-        info = pdf.docinfo
-        info.Title = record.title
-        info.Author = "; ".join(a.name for a in record.authors)
-        if record.abstract:
-            info.Subject = record.abstract
-        info.Keywords = "; ".join(subjects)
-        # Not standard keys, but readers of the Info dictionary (pdfinfo -custom, repositories) show them.
-        info.Identifier = _identifier(record)
-        info.Language = record.language
-        if _rights_text(record):
-            info.Rights = _rights_text(record)
-        info.Creator = PRODUCER
-        info.Producer = PRODUCER
-        info.CreationDate = _pdf_date(created)
-        info.ModDate = _pdf_date(modified)
-        pdf.Root.Metadata = pikepdf.Stream(pdf, _xmp(record, subjects, created, modified))
-        pdf.Root.Metadata.Type = Name.Metadata
-        pdf.Root.Metadata.Subtype = Name.XML
+    subjects = [*(record.subjects or []), *(record.coverage or [])]
+    fields = [("Title", record.title), ("Author", "; ".join(a.name for a in record.authors))]
+    if record.abstract:
+        fields.append(("Subject", record.abstract))
+    fields.append(("Keywords", "; ".join(subjects)))
+    # Not standard keys, but readers of the Info dictionary (pdfinfo -custom, repositories) show them.
+    fields += [("Identifier", _identifier(record)), ("Language", record.language)]
+    if _rights_text(record):
+        fields.append(("Rights", _rights_text(record)))
+    fields += [("Creator", PRODUCER), ("Producer", PRODUCER), ("CreationDate", _pdf_date(created)),
+               ("ModDate", _pdf_date(modified)), ("Trapped", "/False")]
+    doc.info = _Info(fields)
+    metadata = RawStream(b"/Type /Metadata /Subtype /XML", _xmp(record, subjects, created, modified))
 
-        out = io.BytesIO()
-        # reportlab has compressed its streams and the ones added here are compressed as they are made:
-        # qpdf would otherwise inflate and deflate every stream again, 80 % of this step's time.
-        pdf.save(out, deterministic_id=True, preserve_pdfa=True, fix_metadata_version=False,
-                 compress_streams=False)
-        return out.getvalue()
-
-
-def _end_clear_of_eol(pdf: Any) -> None:
-    """A stream whose data ends in a CR reads, before `endstream`, as ending in a CR LF end-of-line to
-    checkers of ISO 19005-3 6.1.7.1 (page-validation's stream-length rule), which then count one byte
-    short. Such a Flate stream (its last bytes are the Adler-32 of its content, so compressing again
-    never changes them; about one stream in 256) is written as hex on top, which ends in '>'."""
-    from pikepdf import Array, Name, Stream
-
-    for obj in pdf.objects:
-        filters = obj.get("/Filter") if isinstance(obj, Stream) else None
-        if filters is None or not obj.read_raw_bytes().endswith(b"\r"):
-            continue
-        if filters == Name.FlateDecode or (isinstance(filters, Array) and list(filters) == [Name.FlateDecode]):
-            parms = obj.get("/DecodeParms")
-            obj.write(obj.read_raw_bytes().hex().encode("ascii") + b">",
-                      filter=Array([Name.ASCIIHexDecode, Name.FlateDecode]),
-                      decode_parms=None if parms is None else Array([None, parms]))
+    # reportlab's catalog writes the keys it lists (those of __NoDefault__) and makes indirect those of
+    # __Refs__; the envelope's keys are written as given.
+    catalog.__NoDefault__ = [*catalog.__NoDefault__, "OutputIntents", "AF"]
+    catalog.OutputIntents = b"[ " + intent + b" ]"
+    catalog.AF = b"[ " + b" ".join(specs) + b" ]"
+    catalog.Names = b"<< /EmbeddedFiles << /Names [ " + b" ".join(names) + b" ] >> >>"
+    catalog.Metadata = metadata
 
 
 @functools.cache

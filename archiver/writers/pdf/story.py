@@ -225,7 +225,7 @@ class Story:
                 parts.append(image)
             else:
                 # A lost image keeps its caption and credit, never an empty frame.
-                caption += f' <font color="{self.look.colours["muted"].hexval()}"><i>(image not preserved)</i></font>'
+                caption += f' <font color="#{self.look.colours["muted"].hexval()[2:]}"><i>(image not preserved)</i></font>'
             parts.append(self.tagged(caption, st, "Caption"))
             credit = figure.credit or ""
             if figure.license:

@@ -224,80 +224,81 @@ def _prune(element: Element) -> bool:
     return bool(element.kids) or element.role in ("TR", "TH", "TD")
 
 
-def write(pdf: Any, tagger: Tagger) -> None:
-    """Adds the structure tree, ParentTree and the page and annotation entries that point into it."""
-    from pikepdf import Array, Dictionary, Name, String
+def write(doc: Any, tagger: Tagger) -> None:
+    """Adds the structure tree, ParentTree and the page and annotation entries that point into it to
+    reportlab's document (every page shown, nothing written yet)."""
+    from .syntax import Raw, name, number, set_entry, text
 
-    pages = [page.obj for page in pdf.pages]
+    pages = doc.Pages.pages
+    page_refs = [number(doc, page) for page in pages]
+    annots = [[(reference.name, b"%d %d R" % doc.idToObjectNumberAndVersion[reference.name])
+               for reference in page.Annots or []] for page in pages]
     _prune(tagger.root)
-    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    objects: dict[int, Any] = {}
-    ids: list[tuple[str, Any]] = []
+    root = Raw()
+    root_ref = number(doc, root)
+    refs: dict[int, bytes] = {}
+    ids: list[tuple[str, bytes]] = []
+    roles: dict[str, bytes] = {}
 
-    # Each pikepdf call crosses into qpdf: an element is made in one call with all its keys but /K
-    # (qpdf writes a dictionary's keys sorted, whatever the order they were set in), names are made
-    # once per role, and kids gather in a Python list first.
-    roles: dict[str, Any] = {}
-    page_annots: dict[int, list[Any]] = {}
-    struct_elem, mcr, objr = Name.StructElem, Name.MCR, Name.OBJR
-
-    def build(element: Element, parent: Any) -> Any:
+    def build(element: Element, parent: bytes) -> bytes:
+        obj = Raw()
+        ref = refs[id(element)] = number(doc, obj)
         role = roles.get(element.role)
         if role is None:
-            role = roles[element.role] = Name("/" + element.role)
-        entries: dict[str, Any] = {"/Type": struct_elem, "/S": role, "/P": parent}
+            role = roles[element.role] = name(element.role)
+        entries = [b"<< /Type /StructElem /S ", role, b" /P ", parent]
         first_page = next((kid[0] if len(kid) == 2 else kid[1] for kid in element.kids if isinstance(kid, tuple)), None)
         if first_page is not None:
-            entries["/Pg"] = pages[first_page]
+            entries += [b" /Pg ", page_refs[first_page]]
         for key, value in element.attributes.items():
             if key == "A":
-                entries["/A"] = Dictionary({"/" + name: Name("/" + str(v)) if isinstance(v, str) else v
-                                            for name, v in value.items()})
+                entries += [b" /A << ", b" ".join(name(k) + b" " + (name(str(v)) if isinstance(v, str) else b"%g" % v)
+                                                   for k, v in value.items()), b" >>"]
             else:
-                entries["/" + key] = String(value)
-        obj = pdf.make_indirect(Dictionary(entries))
-        objects[id(element)] = obj
-        if "ID" in element.attributes:
-            ids.append((element.attributes["ID"], obj))
-        kids: list[Any] = []
+                entries += [b" ", name(key), b" ", text(value)]
+            if key == "ID":
+                ids.append((value, ref))
+        kids: list[bytes] = []
         for kid in element.kids:
             if isinstance(kid, Element):
-                kids.append(build(kid, obj))
+                kids.append(build(kid, ref))
             elif len(kid) == 2:
                 page, mcid = kid
-                kids.append(mcid if page == first_page else Dictionary(Type=mcr, Pg=pages[page], MCID=mcid))
+                kids.append(b"%d" % mcid if page == first_page
+                            else b"<< /Type /MCR /Pg " + page_refs[page] + b" /MCID %d >>" % mcid)
             else:
                 _, page, index = kid
-                if page not in page_annots:
-                    page_annots[page] = list(pages[page].Annots)
-                kids.append(Dictionary(Type=objr, Pg=pages[page], Obj=page_annots[page][index]))
+                kids.append(b"<< /Type /OBJR /Pg " + page_refs[page] + b" /Obj " + annots[page][index][1] + b" >>")
         # A lone kid stands alone (pdfua 0.1.3's heading rule fails on a /K array of one MCID).
-        obj.K = kids[0] if len(kids) == 1 else Array(kids)
-        return obj
+        entries += [b" /K ", kids[0] if len(kids) == 1 else b"[ " + b" ".join(kids) + b" ]", b" >>"]
+        obj.data = b"".join(entries)
+        return ref
 
-    root.K = build(tagger.root, root)
-    numbers: list[Any] = []
+    document = build(tagger.root, root_ref)
+    numbers: list[bytes] = []
     for index, page in enumerate(pages):
+        page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
         page.StructParents = index
-        numbers.extend([index, Array([objects[id(element)] for element in tagger.marks.get(index, [])])])
+        numbers.append(b"%d [ " % index + b" ".join(refs[id(element)] for element in tagger.marks.get(index, []))
+                       + b" ]")
     key = len(pages)
     for index, links in sorted(tagger.annotations.items()):
-        annots = pages[index].get("/Annots", [])
-        if len(annots):
-            pages[index].Tabs = Name.S
-        for annot, link in zip(annots, links):
+        if annots[index]:
+            pages[index].Tabs = "/S"
+        for (annot_name, _), link in zip(annots[index], links):
             if link is None:
                 continue
-            annot.StructParent = key
-            annot.Contents = String(link.contents or link.target or "link")
-            numbers.extend([key, objects[id(link)]])
+            annot = doc.idToObject[annot_name]
+            set_entry(annot, "StructParent", key)
+            set_entry(annot, "Contents", link.contents or link.target or "link")
+            numbers.append(b"%d " % key + refs[id(link)])
             key += 1
-    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(numbers)))
-    root.ParentTreeNextKey = key
+    entries = [b"<< /Type /StructTreeRoot /K ", document,
+               b" /ParentTree ", number(doc, Raw(b"<< /Nums [ " + b" ".join(numbers) + b" ] >>")),
+               b" /ParentTreeNextKey %d" % key]
     if ids:
-        root.IDTree = pdf.make_indirect(Dictionary(Names=Array(
-            [item for key, obj in sorted(ids) for item in (String(key), obj)])))
-    pdf.Root.StructTreeRoot = root
-    pdf.Root.MarkInfo = Dictionary(Marked=True)
-    if tagger.language:
-        pdf.Root.Lang = String(tagger.language)
+        entries += [b" /IDTree ", number(doc, Raw(b"<< /Names [ " + b" ".join(
+            text(value) + b" " + ref for value, ref in sorted(ids)) + b" ] >>"))]
+    root.data = b"".join(entries) + b" >>"
+    doc.Catalog.StructTreeRoot = root
+    doc.Catalog.MarkInfo = b"<< /Marked true >>"
