@@ -864,9 +864,9 @@ def test_a_rebuild_clears_only_the_temporaries_older_than_the_run(tmp_path):
 # Durable without an fsync per file ----------------------------------------------------------------
 
 def test_the_state_claims_a_record_only_after_its_files_are_synced_once(tmp_path, monkeypatch):
-    """A worker syncs the files of a task's records once, after all are renamed into place and before
-    it reports them; the parent puts a record into the state only from that report. The order is
-    logged to one file by the workers (forked, so they carry the patch) and the parent alike."""
+    """Each worker syncs a record's files once, after all are renamed into place and before it reports
+    the record; the parent puts the record into the state only from that report. The order is logged
+    to one file by the workers (forked, so they carry the patch) and the parent alike."""
     from archiver.buildstate import BuildState
     from archiver.cli import build as build_command, common
 
@@ -882,17 +882,15 @@ def test_the_state_claims_a_record_only_after_its_files_are_synced_once(tmp_path
     put = BuildState.put
     monkeypatch.setattr(BuildState, "put", lambda self, key, entry: (note(f"put {key}"), put(self, key, entry))[1])
     src, out = tmp_path / "src", tmp_path / "out"
-    make_records(src, 12)
-    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "1")
+    make_records(src, 6)
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake", "--jobs", "2")
     assert code == 0, stderr
     events = log.read_text(encoding="utf-8").splitlines()
-    syncs = [i for i, line in enumerate(events) if line.startswith("sync ")]
-    assert len(syncs) < len(report["records"])  # one sync for the records of a task, not one each
     for record in report["records"]:
         identifier, source = record["identifier"], record["source"]
-        synced = [i for i in syncs if f" {identifier}/" in events[i]]
+        synced = [i for i, line in enumerate(events) if line.startswith("sync ") and f"{identifier}/" in line]
         assert len(synced) == 1  # one sync for all of the record's files
-        assert set(record["outputs"]) <= set(events[synced[0]].split()[1:])
+        assert events[synced[0]].split()[1:] == sorted(record["outputs"])
         assert events.index(f"put {source}") > synced[0]
 
 
@@ -957,31 +955,26 @@ def test_discovery_keeps_names_only_and_walks_as_before(tmp_path, monkeypatch):
 def test_a_task_of_several_sources_fails_only_the_one_that_raises_and_ctrl_c_hands_back_what_is_built(
         monkeypatch):
     """A pool task builds a few sources (`build_sources`): a reader's bug is that source's result
-    only, and Ctrl-C ends the task with the results built so far (their files synced, so the parent
-    claims them), after which the worker builds nothing more. The files of a task are synced once."""
-    import types
-
+    only, and Ctrl-C ends the task with the results built so far (their files are on disk, so the
+    parent claims them), after which the worker builds nothing more."""
     from archiver import buildworker
 
-    built, synced = [], []
+    built = []
 
-    def fake_build(source, unsynced):
+    def fake_build(source):
         if source == "bug":
             raise RuntimeError("a reader's bug")
         if source == "ctrl-c":
             raise KeyboardInterrupt
         built.append(source)
-        unsynced.append(Path(f"{source}.pdf"))
         return source
 
     monkeypatch.setattr(buildworker, "build_source", fake_build)
     monkeypatch.setattr(buildworker, "_interrupted", False)
-    monkeypatch.setattr(buildworker, "_settings", types.SimpleNamespace(sync=lambda paths: synced.append(list(paths))))
     first = buildworker.build_sources(["a", "bug", "b"])
     assert first[0] == "a" and isinstance(first[1], RuntimeError) and first[2] == "b"
     assert buildworker.build_sources(["c", "ctrl-c", "d"]) == ["c"]
     assert buildworker.build_sources(["e"]) == [] and built == ["a", "b", "c"]
-    assert synced == [[Path("a.pdf"), Path("b.pdf")], [Path("c.pdf")]]
 
 
 def test_output_paths_stay_inside_the_output_folder(tmp_path):
