@@ -203,14 +203,19 @@ def chosen(choose: Any, item: Any, context: Any) -> Any:
     answers = entry[1]
     if answers is None:
         return _first_holding(choose, item, context)
+    return _by_shape(answers, item, lambda: _first_holding(choose, item, context))
+
+
+def _by_shape(answers: dict[Any, Any], item: Any, answer: Any) -> Any:
+    """The answer remembered in `answers` for the item's shape, or `answer()` remembered (at most
+    `_SHAPES_PER_BRANCH` shapes an element; an answer may be None: no branch holds)."""
     shape = _shape(item)
-    # a missing key and a None answer (no branch) told apart by the tuple
-    answer = answers.get(shape)
-    if answer is None:
-        if len(answers) >= _SHAPES_PER_BRANCH:
-            answers.clear()
-        answer = answers[shape] = (_first_holding(choose, item, context),)
-    return answer[0]
+    if shape in answers:
+        return answers[shape]
+    if len(answers) >= _SHAPES_PER_BRANCH:
+        answers.clear()
+    value = answers[shape] = answer()
+    return value
 
 
 def _first_holding(choose: Any, item: Any, context: Any) -> Any:
@@ -234,13 +239,7 @@ def _holds(branch: Any, item: Any, context: Any) -> bool:
     answers = entry[1]
     if answers is None:
         return _test(branch, item, context)
-    shape = _shape(item)
-    answer = answers.get(shape)
-    if answer is None:
-        if len(answers) >= _SHAPES_PER_BRANCH:
-            answers.clear()
-        answer = answers[shape] = _test(branch, item, context)
-    return answer
+    return _by_shape(answers, item, lambda: _test(branch, item, context))
 
 
 def _shape(item: Any) -> Any:
