@@ -43,7 +43,7 @@ from . import __version__, thumbnails
 from .buildplan import Outcome, Plan, Settings, plan
 from .buildsources import Shard, Source, _sha256_file, discover
 from .buildstate import BuildState
-from .buildworker import _failed, _start_worker, build_sources
+from .buildworker import Unbuilt, _failed, _start_worker, build_sources
 from .errors import ArchiverError, InputError, UsageError
 from .limits import time_limit
 
@@ -218,7 +218,9 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                     raise
                 except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back
                     results = [exc] * len(in_flight[future])
-                yield from zip(in_flight.pop(future), results)
+                yield from _built(in_flight.pop(future), results)
+                if any(isinstance(result, Unbuilt) for result in results):
+                    raise KeyboardInterrupt  # a worker was interrupted: so is the run
             fill()
     except KeyboardInterrupt:
         # Ctrl-C: the workers hand back the sources of their task already built (`build_sources`);
@@ -226,7 +228,7 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
         done, _ = cf.wait(in_flight, timeout=INTERRUPT_GRACE)
         for future in done:
             if not future.cancelled() and future.exception() is None:
-                yield from zip(in_flight[future], future.result())
+                yield from _built(in_flight[future], future.result())
         raise
     except cf.process.BrokenProcessPool:
         for sources in in_flight.values():
@@ -234,6 +236,11 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
                 yield source, CRASHED
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _built(sources: list[Source], results: list[Any]) -> Iterator[tuple[Source, Any]]:
+    """(source, result) for the sources of a task its worker got to; not those it handed back unbuilt."""
+    return ((source, result) for source, result in zip(sources, results) if not isinstance(result, Unbuilt))
 
 
 def _pool(settings: Settings, jobs: int, work: int) -> cf.ProcessPoolExecutor:

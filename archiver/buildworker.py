@@ -31,6 +31,15 @@ _style = None
 _broken_format: ConversionError | None = None
 #: Ctrl-C reached this worker: it hands back what it has built and takes no more
 _interrupted = False
+#: a pool task is running in this worker: Ctrl-C stops it there (`_on_interrupt`)
+_building = False
+
+
+class Unbuilt:
+    """The result of a source a worker did not build because Ctrl-C reached it: the parent takes it as
+    the run's interruption, even when its own Ctrl-C was lost (sent to the workers alone, or raised
+    inside one of the parent's finalizers, where Python drops it), instead of carrying on without
+    the source."""
 #: seconds of CPU a pool worker may spend reading a source or converting one record; None on Dask,
 #: whose tasks share their process with others, so a process-wide limit would end them all
 _cpu_budget: int | None = None
@@ -40,10 +49,21 @@ def _start_worker(settings: Settings, parent: int) -> None:
     """A pool worker: dies with its parent, then loads what every record needs."""
     global _cpu_budget
     _die_with(parent)
+    signal.signal(signal.SIGINT, _on_interrupt)
     _cpu_budget = time_limit("record_cpu_seconds")
     # Ended by the kernel at its budget (SIGXCPU), a worker leaves no core file in the working folder.
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
     load_worker(settings)
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    """Ctrl-C in a pool worker: remembered, so the worker builds nothing more, and raised only inside a
+    task. Raised between tasks, it would end the worker in the executor's own loop, which the parent
+    takes for a crash and answers by building the sources again in a fresh pool."""
+    global _interrupted
+    _interrupted = True
+    if _building:
+        raise KeyboardInterrupt
 
 
 def _allow_cpu(size: int = 0) -> None:
@@ -235,9 +255,11 @@ def build_sources(sources: list[Source]) -> list[Any]:
     """`build_source` on each of a few sources (one task of the pool), each result, or the exception
     that stopped it: a reader's bug fails its source only. Ctrl-C (it reaches the workers with the
     parent) ends the task with the results of the sources already built, whose files are on disk, so
-    the parent can still claim them; a worker interrupted once builds nothing more."""
-    global _interrupted
+    the parent can still claim them, and an `Unbuilt` for each of the others; a worker interrupted
+    once builds nothing more."""
+    global _interrupted, _building
     results: list[Any] = []
+    _building = True
     try:
         for source in sources:
             if _interrupted:
@@ -248,8 +270,10 @@ def build_sources(sources: list[Source]) -> list[Any]:
                 results.append(exc)
     except KeyboardInterrupt:
         _interrupted = True
+    finally:
+        _building = False
     _release_memory()
-    return results
+    return results + [Unbuilt() for _ in sources[len(results):]]
 
 
 def _release_memory() -> None:

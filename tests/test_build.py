@@ -800,6 +800,33 @@ def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
                 assert sha(out / name) == digest
 
 
+def test_ctrl_c_that_reaches_only_the_workers_still_ends_the_run_as_interrupted(tmp_path):
+    # A SIGINT the parent does not see (sent to the workers alone, or raised inside one of the
+    # parent's finalizers, where Python drops it): the workers stop building, so the run must not
+    # carry on and end "successfully" without the sources they gave back unbuilt.
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_records(src, 200)
+    proc = start_build(tmp_path, src, out, delay=0.1, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 4:
+        time.sleep(0.01)
+    workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert len(workers) == 2
+    for worker in workers:
+        os.kill(worker, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in stderr
+    claims = entries(out)
+    assert 2 <= len(claims) < 200
+    for entry in claims.values():
+        for record in entry["records"].values():
+            for name, digest in record["outputs"].items():
+                assert sha(out / name) == digest
+    code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")  # the rerun does the rest
+    assert code == 0, stderr
+    assert report["counts"]["built"] + report["counts"]["unchanged"] == 200
+
+
 def test_images_hidden_files_and_the_output_folder_are_not_sources(tmp_path):
     src = tmp_path / "src"
     make_records(src, 2)
@@ -973,8 +1000,25 @@ def test_a_task_of_several_sources_fails_only_the_one_that_raises_and_ctrl_c_han
     monkeypatch.setattr(buildworker, "_interrupted", False)
     first = buildworker.build_sources(["a", "bug", "b"])
     assert first[0] == "a" and isinstance(first[1], RuntimeError) and first[2] == "b"
-    assert buildworker.build_sources(["c", "ctrl-c", "d"]) == ["c"]
-    assert buildworker.build_sources(["e"]) == [] and built == ["a", "b", "c"]
+    interrupted = buildworker.build_sources(["c", "ctrl-c", "d"])
+    assert interrupted[0] == "c" and [type(r) for r in interrupted[1:]] == [buildworker.Unbuilt] * 2
+    later = buildworker.build_sources(["e"])
+    assert [type(r) for r in later] == [buildworker.Unbuilt] and built == ["a", "b", "c"]
+
+
+def test_ctrl_c_between_two_tasks_is_kept_for_the_next_one(monkeypatch):
+    """Raised while the worker waits for its next task, KeyboardInterrupt would end the process in
+    the executor's loop (taken for a crash: the run would rebuild in a fresh pool); the worker's
+    handler only remembers it there, and the next task builds nothing."""
+    from archiver import buildworker
+
+    monkeypatch.setattr(buildworker, "build_source", lambda source: source)
+    monkeypatch.setattr(buildworker, "_interrupted", False)
+    buildworker._on_interrupt(signal.SIGINT, None)  # between tasks: no exception
+    assert [type(r) for r in buildworker.build_sources(["a"])] == [buildworker.Unbuilt]
+    monkeypatch.setattr(buildworker, "_building", True)
+    with pytest.raises(KeyboardInterrupt):
+        buildworker._on_interrupt(signal.SIGINT, None)
 
 
 def test_output_paths_stay_inside_the_output_folder(tmp_path):
