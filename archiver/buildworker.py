@@ -1,9 +1,10 @@
 """The worker of a batch build: what each pool (or Dask) worker process loads once (`load_worker`) and
 does per source (`build_source`): read the source, validate and convert each of its records, and
-write the record's files into OUT/<identifier>/ through the `write` function of the settings, then
-make them durable with one call of its `sync`, before reporting the record to the parent, which alone
-writes the build state. A task of the built-in pool is a few sources (`build_sources`), after which
-the worker hands its free heap pages back to the system, so its memory stays flat over a long batch.
+write the record's files into OUT/<identifier>/ through the `write` function of the settings. A task
+of the built-in pool is a few sources (`build_sources`): the files of all its records are made durable
+with one call of the settings' `sync` before the task reports them to the parent, which alone writes
+the build state (a Dask task, one source, syncs each record's files); then the worker hands its free
+heap pages back to the system, so its memory stays flat over a long batch.
 A pool worker also has a CPU budget for reading each source and for converting each record
 (`_allow_cpu`): past it the kernel ends the worker, and the parent treats it as any lost worker.
 """
@@ -183,9 +184,12 @@ def _output_paths(out_dir: Path, identifier: str, names: Iterable[str]) -> dict[
             else _output_path(out_dir, identifier, name) for name in names}
 
 
-def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
+def build_source(source: Source, unsynced: list[Path] | None = None
+                 ) -> tuple[dict[str, Any] | None, list[Outcome], dict[str, Any]]:
     """Build every record of one source; returns the source's fingerprint (its SHA-256 with the files
-    read beside it, and their names), outcomes and state records."""
+    read beside it, and their names), outcomes and state records. Each record's files are made durable
+    together (one `sync`) before it is reported, or, given `unsynced`, added to it for the caller to
+    make durable with those of the other sources of its task (`build_sources`)."""
     from .convert import applicable, convert, decodable, read_assets
     from .ingest import byte_kind
 
@@ -223,7 +227,8 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
             _fatal_if_strict(warnings, settings, source)
             targets = _output_paths(settings.out_dir, identifier, outputs)
             _clear_temporaries(settings.out_dir / identifier, settings.started)
-            hashes = _write_all(settings.write, identifier, outputs, targets, settings.sync)
+            hashes = _write_all(settings.write, identifier, outputs, targets,
+                                settings.sync if unsynced is None else None)
             checks, thumbnail, looked = _look(settings, record, wanted, outputs, source)
             warnings += looked
             if looked and settings.strict:  # a failed check under --strict: the record leaves nothing
@@ -233,6 +238,8 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
         except ArchiverError as error:
             outcomes.append(_failed(source, identifier, error))
             continue
+        if unsynced is not None:
+            unsynced.extend(targets.values())
         warning_data = [w.to_json() for w in warnings]
         outcomes.append(Outcome(source.key, "built", identifier, hashes, warnings=warning_data, checks=checks,
                                 thumbnail=thumbnail["name"] if thumbnail else None, skipped=passed_over))
@@ -253,27 +260,56 @@ def build_source(source: Source) -> tuple[dict[str, Any] | None, list[Outcome], 
 
 def build_sources(sources: list[Source]) -> list[Any]:
     """`build_source` on each of a few sources (one task of the pool), each result, or the exception
-    that stopped it: a reader's bug fails its source only. Ctrl-C (it reaches the workers with the
-    parent) ends the task with the results of the sources already built, whose files are on disk, so
-    the parent can still claim them, and an `Unbuilt` for each of the others; a worker interrupted
-    once builds nothing more."""
+    that stopped it: a reader's bug fails its source only. The files of all the task's records are
+    made durable with one `sync` before the task reports them (a sync is a journal commit: one per
+    task, not one per record); if it fails, they are removed and their records fail. Ctrl-C (it
+    reaches the workers with the parent) ends the task with the results of the sources already
+    built, their files synced, so the parent can still claim them, and an `Unbuilt` for each of the
+    others; a worker interrupted once builds nothing more."""
     global _interrupted, _building
     results: list[Any] = []
+    unsynced: list[Path] = []
     _building = True
     try:
         for source in sources:
             if _interrupted:
                 break
             try:
-                results.append(build_source(source))
+                results.append(build_source(source, unsynced))
             except Exception as exc:  # noqa: BLE001 - reported as the source's internal error
                 results.append(exc)
     except KeyboardInterrupt:
         _interrupted = True
     finally:
         _building = False
+    # Past `_building`: a Ctrl-C now waits for the sync, so what the task wrote can still be claimed.
+    results = _synced(sources, results, unsynced)
     _release_memory()
     return results + [Unbuilt() for _ in sources[len(results):]]
+
+
+def _synced(sources: list[Source], results: list[Any], unsynced: list[Path]) -> list[Any]:
+    """`results` once the files in `unsynced` are durable; if the disk reports a failed write, the
+    files are removed and every record built with them fails, as one whose own sync failed."""
+    sync = _settings.sync if _settings is not None else None
+    if sync is None or not unsynced:
+        return results
+    try:
+        sync(unsynced)
+    except OSError as exc:
+        for path in unsynced:
+            path.unlink(missing_ok=True)
+        failed = []
+        for source, result in zip(sources, results):
+            if isinstance(result, BaseException):
+                failed.append(result)
+                continue
+            _, outcomes, _ = result
+            failed.append((None, [o if o.status != "built" else _failed(source, o.identifier, ConversionError(
+                f"cannot write the outputs of {o.identifier}: {exc}",
+                hint="check the free space and permissions of the output folder")) for o in outcomes], {}))
+        return failed
+    return results
 
 
 def _release_memory() -> None:

@@ -84,7 +84,7 @@ def usage() -> tuple[float, int, int]:
 def timed_build(src: Path, out: Path, style: Path, jobs: int) -> tuple[float, list[batch.Outcome]]:
     started = time.perf_counter()
     sources = batch.discover([str(src)], out)
-    # as `archiver build` writes: unsynced files, one sync per record
+    # as `archiver build` writes: unsynced files, one sync per task
     plan = batch.plan(sources, out, resolve(None), str(style), strict=False, write=write_unsynced,
                       sync=sync_files)
     with batch.session(plan) as state:
