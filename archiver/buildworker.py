@@ -34,6 +34,9 @@ _broken_format: ConversionError | None = None
 _interrupted = False
 #: a pool task is running in this worker: Ctrl-C stops it there (`_on_interrupt`)
 _building = False
+#: seconds of CPU a pool worker may spend reading a source or converting one record; None on Dask,
+#: whose tasks share their process with others, so a process-wide limit would end them all
+_cpu_budget: int | None = None
 
 
 class Unbuilt:
@@ -41,9 +44,6 @@ class Unbuilt:
     the run's interruption, even when its own Ctrl-C was lost (sent to the workers alone, or raised
     inside one of the parent's finalizers, where Python drops it), instead of carrying on without
     the source."""
-#: seconds of CPU a pool worker may spend reading a source or converting one record; None on Dask,
-#: whose tasks share their process with others, so a process-wide limit would end them all
-_cpu_budget: int | None = None
 
 
 def _start_worker(settings: Settings, parent: int) -> None:
