@@ -198,7 +198,11 @@ def _execute(settings: Settings, queue: list[Source], jobs: int, window: int) ->
         while queue and len(in_flight) < max(2 * jobs, window // TASK_SOURCES):
             size = max(1, min(TASK_SOURCES, -(-len(queue) // (2 * jobs))))
             sources = [queue.pop() for _ in range(min(size, len(queue)))]
-            in_flight[pool.submit(build_sources, sources)] = sources
+            try:
+                in_flight[pool.submit(build_sources, sources)] = sources
+            except cf.process.BrokenProcessPool:  # a worker died since: they stay queued for the next pool
+                queue.extend(reversed(sources))
+                raise
 
     try:
         # The pool forks its workers at the first submit. Frozen, the parent's objects (the batch's
