@@ -558,6 +558,24 @@ def start_build(tmp_path: Path, src: Path, out: Path, delay: float, stderr=subpr
                             stderr=stderr, text=True)
 
 
+def wait_for_outputs(out: Path, count: int) -> None:
+    """Until the run has written `count` fake outputs (at most 30 s), so a signal falls mid-run."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < count:
+        time.sleep(0.01)
+
+
+def claimed_identifiers(out: Path) -> set[str]:
+    """The identifiers OUT's state claims, once each claimed file is checked to hold its digest."""
+    claimed: set[str] = set()
+    for entry in entries(out).values():
+        for identifier, record in entry["records"].items():
+            for name, digest in record["outputs"].items():
+                assert sha(out / name) == digest, f"the state claims an incomplete {name}"
+            claimed.add(identifier)
+    return claimed
+
+
 def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_rest(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     identifiers = make_records(src, 30)
@@ -585,12 +603,7 @@ def test_sigkill_leaves_nothing_that_looks_complete_and_the_rerun_finishes_the_r
             assert path.read_bytes() == (src / "images" / path.name).read_bytes()
         else:
             assert path.read_bytes() == expected[name], f"{name} is truncated or wrong"
-    claimed: set[str] = set()
-    for key, entry in entries(out).items():
-        for identifier, record in entry["records"].items():
-            for name, digest in record["outputs"].items():
-                assert sha(out / name) == digest, f"the state claims an incomplete {name}"
-            claimed.add(identifier)
+    claimed = claimed_identifiers(out)
     assert 0 < len(claimed) < 30
 
     (tmp_path / "renders.log").unlink()
@@ -816,20 +829,13 @@ def test_ctrl_c_stops_promptly_and_claims_every_record_already_done(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 200)  # 10 s of fake work on 2 workers: a loaded machine still interrupts it midway
     proc = start_build(tmp_path, src, out, delay=0.1, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 4:
-        time.sleep(0.01)
+    wait_for_outputs(out, 4)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends: the parent and its workers
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in stderr
     # These claims come from the state committed on the way out (and the time-based commits before).
     # Of the 4+ records written, at most one per worker may still have been on its way to the parent.
-    claims = entries(out)
-    assert 2 <= len(claims) < 200
-    for entry in claims.values():
-        for record in entry["records"].values():
-            for name, digest in record["outputs"].items():
-                assert sha(out / name) == digest
+    assert 2 <= len(claimed_identifiers(out)) < 200
 
 
 def test_ctrl_c_that_reaches_only_the_workers_still_ends_the_run_as_interrupted(tmp_path):
@@ -839,21 +845,14 @@ def test_ctrl_c_that_reaches_only_the_workers_still_ends_the_run_as_interrupted(
     src, out = tmp_path / "src", tmp_path / "out"
     make_records(src, 200)
     proc = start_build(tmp_path, src, out, delay=0.1, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(list(out.glob("*/*.fake"))) < 4:
-        time.sleep(0.01)
+    wait_for_outputs(out, 4)
     workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
     assert len(workers) == 2
     for worker in workers:
         os.kill(worker, signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in stderr
-    claims = entries(out)
-    assert 2 <= len(claims) < 200
-    for entry in claims.values():
-        for record in entry["records"].values():
-            for name, digest in record["outputs"].items():
-                assert sha(out / name) == digest
+    assert 2 <= len(claimed_identifiers(out)) < 200
     code, _, stderr, report = build(str(src), "-o", str(out), "--to", "fake")  # the rerun does the rest
     assert code == 0, stderr
     assert report["counts"]["built"] + report["counts"]["unchanged"] == 200
